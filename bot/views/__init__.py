@@ -1,0 +1,1 @@
+"""Block Kit views: pure functions from view models to Slack messages, modals and Home tabs."""

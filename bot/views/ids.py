@@ -1,0 +1,39 @@
+"""Identifiers shared by the views that render interactive parts and the code that handles them.
+
+Button action_ids carry a run id or proposal id as their value; modals carry the object they are
+about in private_metadata. Block ids name modal inputs so that errors can point at a field.
+"""
+
+from __future__ import annotations
+
+# Buttons on a run message (value = run id)
+RUN_CRITIQUE = "run_critique"
+RUN_REWRITE = "run_rewrite"
+RUN_AGAIN = "run_again"
+
+# Buttons on a proposal message (value = proposal id)
+PROPOSAL_APPROVE = "proposal_approve"
+PROPOSAL_REJECT = "proposal_reject"
+PROPOSAL_EDIT = "proposal_edit"
+
+# Modal callback ids
+NEW_TEMPLATE_MODAL = "new_template_modal"
+RUN_MODAL = "run_modal"  # private_metadata = template name
+PRINCIPLE_MODAL = "principle_modal"  # private_metadata = template name
+CRITIQUE_MODAL = "critique_modal"  # private_metadata = run id
+REWRITE_MODAL = "rewrite_modal"  # private_metadata = run id
+REJECT_MODAL = "reject_modal"  # private_metadata = proposal id
+PROPOSAL_EDIT_MODAL = "proposal_edit_modal"  # private_metadata = proposal id
+
+# Input blocks (block_id) and their elements (action_id) inside modals
+NAME_BLOCK, NAME_INPUT = "name", "name_input"
+TEMPLATE_BLOCK, TEMPLATE_INPUT = "template", "template_input"
+CHANNEL_BLOCK, CHANNEL_INPUT = "channel", "channel_input"
+TEXT_BLOCK, TEXT_INPUT = "text", "text_input"  # run modal free text; critique; rewrite; principle
+REASON_BLOCK, REASON_INPUT = "reason", "reason_input"
+VAR_BLOCK_PREFIX = "var:"  # run modal: one input block per variable, block_id = "var:<name>"
+VAR_INPUT = "var_input"
+
+
+def var_block_id(variable: str) -> str:
+    return VAR_BLOCK_PREFIX + variable
