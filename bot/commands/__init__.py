@@ -69,6 +69,7 @@ class Run:
     name: str
     inputs: Mapping[str, str] = field(default_factory=dict)
     text: str | None = None
+    channel_id: str | None = None  # from the run modal; the slash form uses the invoking channel
 
 
 @dataclass(frozen=True)
