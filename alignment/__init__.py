@@ -1,0 +1,58 @@
+"""The alignment engine: templates, feedback, principles, proposals, evaluation, model clients.
+
+Pure Python: no Slack, no database. `bot/` and `storage/` build on these types.
+"""
+
+from alignment.feedback import Feedback, FeedbackKind, Label
+from alignment.models import (
+    LLMRequest,
+    LLMResponse,
+    ModelBlocked,
+    ModelClient,
+    ModelError,
+    ModelOutputError,
+    ModelTimeout,
+    get_model,
+)
+from alignment.principles import (
+    MutationOp,
+    Principle,
+    PrincipleMutation,
+    PrincipleOrigin,
+    PrincipleStatus,
+)
+from alignment.proposer import ProposalFailed, ProposalResult, Workflow, apply_mutations, propose
+from alignment.runner import RunResult, inputs_from_text, run_template
+from alignment.template import MissingVariableError, Template, TemplateError
+from alignment.usage import CallStats
+
+__all__ = [
+    "CallStats",
+    "Feedback",
+    "FeedbackKind",
+    "LLMRequest",
+    "LLMResponse",
+    "Label",
+    "MissingVariableError",
+    "ModelBlocked",
+    "ModelClient",
+    "ModelError",
+    "ModelOutputError",
+    "ModelTimeout",
+    "MutationOp",
+    "Principle",
+    "PrincipleMutation",
+    "PrincipleOrigin",
+    "PrincipleStatus",
+    "ProposalFailed",
+    "ProposalResult",
+    "RunResult",
+    "Template",
+    "TemplateError",
+    "Workflow",
+    "apply_mutations",
+    "get_model",
+    "inputs_from_text",
+    "propose",
+    "run_template",
+]

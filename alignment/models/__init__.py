@@ -1,0 +1,59 @@
+"""Model clients behind one small interface: `offline`, `gemini/<model>`, `openai/<model>`."""
+
+from __future__ import annotations
+
+import os
+
+from alignment.models.base import (
+    LLMRequest,
+    LLMResponse,
+    ModelBlocked,
+    ModelClient,
+    ModelError,
+    ModelOutputError,
+    ModelTimeout,
+)
+from alignment.models.offline import OfflineModel
+
+__all__ = [
+    "LLMRequest",
+    "LLMResponse",
+    "ModelBlocked",
+    "ModelClient",
+    "ModelError",
+    "ModelOutputError",
+    "ModelTimeout",
+    "OfflineModel",
+    "get_model",
+]
+
+
+def get_model(
+    name: str, *, timeout: float = 60, max_retries: int = 3, backoff: float | None = None
+) -> ModelClient:
+    """A client for `name`. `backoff` is the first retry delay in seconds (default 1, or
+    `ALIGNBOT_LLM_BACKOFF`); delays double per retry and there are at most `max_retries`."""
+    name = (name or "").strip()
+    if backoff is None:
+        backoff = float(os.environ.get("ALIGNBOT_LLM_BACKOFF", "1.0"))
+    if timeout <= 0 or max_retries < 0 or backoff < 0:
+        raise ModelError("model timeout must be positive and retries/backoff not negative")
+    if name == "offline":
+        return OfflineModel()
+    provider, _, model = name.partition("/")
+    if not model:
+        raise ModelError(
+            f"unknown model {name!r}: use 'offline', 'gemini/<model>' or 'openai/<model>'"
+        )
+    if provider == "gemini":
+        from alignment.models.gemini import GeminiModel
+
+        return GeminiModel(model, timeout=timeout, max_retries=max_retries, backoff=backoff)
+    if provider == "openai":
+        from alignment.models.openai_compat import OpenAICompatModel
+
+        return OpenAICompatModel(model, timeout=timeout, max_retries=max_retries, backoff=backoff)
+    raise ModelError(
+        f"unknown model provider {provider!r} in {name!r}: use 'offline', 'gemini/<model>' "
+        "or 'openai/<model>'"
+    )

@@ -1,0 +1,152 @@
+"""The offline model: deterministic, honest, and on the same code path as a real model.
+
+It reads the delimited data blocks of the engine's meta-prompts and answers in the requested JSON
+schema, so the engine cannot tell it apart from a provider except by what it says: every message
+it produces says that it comes from the offline model.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+
+from alignment.datablocks import read_blocks
+from alignment.models.base import (
+    LLMRequest,
+    LLMResponse,
+    ModelOutputError,
+    estimate_tokens,
+    parse_output,
+)
+from alignment.models.offline_text import guidelines_of, principle_for, with_guidelines
+from alignment.usage import CallStats
+
+MARK = "offline model"
+
+
+def _gist(prompt: str) -> str:
+    flat = " ".join(prompt.split())
+    return flat if len(flat) <= 300 else f"{flat[:170]} … {flat[-120:]}"
+
+
+def _distill(data: dict) -> dict:
+    current = {p["text"].casefold(): p["id"] for p in data.get("principles", [])}
+    mutations: dict[str, dict] = {}
+    for item in data.get("feedback", []):
+        text = principle_for(item.get("kind", ""), item.get("text") or "", item.get("output"))
+        if not text:
+            continue
+        key = text.casefold()
+        if key in mutations:
+            mutations[key]["feedback_ids"].append(item["id"])
+            continue
+        existing = current.get(key)
+        mutations[key] = {
+            "op": "edit" if existing else "add",
+            "principle_id": existing or "",
+            "text": text,
+            "feedback_ids": [item["id"]],
+            "reason": f"{MARK}: the {item.get('kind')} feedback's own words, as an instruction"
+            + (" (already a principle; adds this feedback to its sources)" if existing else ""),
+        }
+    return {"mutations": list(mutations.values())}
+
+
+def _rewrite(data: dict) -> dict:
+    items = [" ".join(p["text"].split()) for p in data.get("principles", [])]
+    return {
+        "template": with_guidelines(data["template"], items),
+        "rationale": f"{MARK} (no LLM was called): the template's Guidelines section now lists "
+        f"the {len(items)} active principle(s) word for word.",
+    }
+
+
+def _direct(data: dict) -> dict:
+    items = guidelines_of(data["template"])
+    seen = {item.casefold() for item in items}
+    added = 0
+    for fb in data.get("feedback", []):
+        text = principle_for(fb.get("kind", ""), fb.get("text") or "", fb.get("output"))
+        if text and text.casefold() not in seen:
+            items.append(text)
+            seen.add(text.casefold())
+            added += 1
+    return {
+        "template": with_guidelines(data["template"], items),
+        "rationale": f"{MARK} (no LLM was called): added {added} instruction(s) taken from the "
+        "feedback's own words to the template's Guidelines section.",
+    }
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z0-9']+", text.casefold()) if len(w) > 2}
+
+
+def _judge_rules(data: dict) -> dict:
+    books: dict[str, list[str]] = {label: [] for label in data.get("labels", [])}
+    for example in data.get("examples", []):
+        rules = books.setdefault(example["label"], [])
+        if len(rules) < 6:
+            snippet = " ".join(str(example["output"]).split())[:100]
+            rules.append(f'{MARK}: resembles the {example["label"]} example "{snippet}"')
+    return {"rule_books": [{"label": k, "rules": v} for k, v in books.items()]}
+
+
+def _judge_score(data: dict) -> dict:
+    words = {
+        book["label"]: _words(" ".join(book["rules"]).replace(MARK, ""))
+        for book in data.get("rule_books", [])
+    }
+    for case in data.get("hard_cases", []):
+        words.setdefault(case["label"], set()).update(_words(str(case["output"])))
+    scores = []
+    for item in data.get("items", []):
+        out = _words(str(item["output"]))
+        good = len(out & words.get("good", set()))
+        bad = len(out & words.get("bad", set()))
+        score = 0.5 if good + bad == 0 else 0.5 + 0.5 * (good - bad) / (good + bad)
+        scores.append(
+            {
+                "index": item["index"],
+                "score": round(score, 3),
+                "reason": f"{MARK}: {good} word(s) shared with good examples, {bad} with bad ones",
+            }
+        )
+    return {"scores": scores}
+
+
+_TASKS = {
+    "distill": _distill,
+    "rewrite": _rewrite,
+    "direct": _direct,
+    "judge-rules": _judge_rules,
+    "judge-score": _judge_score,
+}
+
+
+class OfflineModel:
+    name = "offline"
+
+    def generate(self, request: LLMRequest) -> LLMResponse:
+        started = time.perf_counter()
+        if request.schema is None:
+            text = f"[{MARK}: a stand-in, no model was run] Prompt: {_gist(request.prompt)}"
+        else:
+            task = _TASKS.get(request.purpose.removesuffix(":repair"))
+            if task is None:
+                raise ModelOutputError(
+                    f"the {MARK} cannot answer a structured request for purpose "
+                    f"{request.purpose!r}; use a real model for it"
+                )
+            text = json.dumps(task(read_blocks(request.prompt)), ensure_ascii=False)
+        parsed = parse_output(self.name, request, text)
+        stats = CallStats(
+            model=self.name,
+            purpose=request.purpose,
+            input_tokens=estimate_tokens(request.system + request.prompt),
+            output_tokens=estimate_tokens(text),
+            latency_ms=(time.perf_counter() - started) * 1000,
+            prompt_chars=len(request.system) + len(request.prompt),
+        )
+        return LLMResponse(text=text, parsed=parsed, stats=stats)

@@ -1,0 +1,260 @@
+"""Turn pending feedback (and principles) into one proposed template, in a bounded number of calls.
+
+Principles workflow: one distill call (feedback -> principle mutations) and one rewrite call
+(active principles -> template). Direct workflow: one rewrite call from the feedback. Each call may
+get one repair. Nothing is applied here: the result describes the change; storage applies it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from alignment import prompts
+from alignment.datablocks import data_block
+from alignment.feedback import Feedback
+from alignment.feedback_batch import select
+from alignment.models.base import LLMRequest, ModelClient, ModelError
+from alignment.principles import (
+    MutationOp,
+    Principle,
+    PrincipleMutation,
+    PrincipleStatus,
+)
+from alignment.schemas import DistillOutput, RewriteOutput
+from alignment.structured import StructuredFailure, call_structured
+from alignment.template import Template, TemplateError
+from alignment.usage import CallStats
+
+
+class Workflow(StrEnum):
+    PRINCIPLES = "principles"
+    DIRECT = "direct"
+
+
+class ProposalFailed(Exception):
+    """No proposal could be made; `reason` is written for the team (shown in Slack)."""
+
+    def __init__(self, reason: str, calls: Sequence[CallStats] = ()) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.calls = list(calls)
+
+
+@dataclass
+class ProposalResult:
+    template: Template
+    rationale: str
+    mutations: list[PrincipleMutation]
+    principles_after: list[Principle]
+    used_feedback_ids: list[str]
+    calls: list[CallStats]
+    diff: str
+    workflow: Workflow = Workflow.PRINCIPLES
+    notes: list[str] = field(default_factory=list)
+
+
+def unified_diff(old: str, new: str) -> str:
+    def lines(text: str) -> list[str]:
+        return [line if line.endswith("\n") else line + "\n" for line in text.splitlines()]
+
+    return "".join(
+        difflib.unified_diff(lines(old), lines(new), "template (current)", "template (proposed)")
+    )
+
+
+def _principles_data(principles: Sequence[Principle]) -> list[dict]:
+    return [{"id": p.id, "text": p.text} for p in principles]
+
+
+def _placeholders(template: Template) -> str:
+    return ", ".join("{{" + v + "}}" for v in template.variables) or "(none)"
+
+
+def _check_mutations(active: Sequence[Principle], sent_ids: set[str]):
+    known = {p.id for p in active}
+
+    def check(parsed: DistillOutput) -> str | None:
+        problems: list[str] = []
+        touched: set[str] = set()
+        for n, m in enumerate(parsed.mutations, 1):
+            where = f"change {n} ({m.op})"
+            bad_ids = [i for i in m.feedback_ids if i not in sent_ids]
+            if not m.feedback_ids:
+                problems.append(f"{where} cites no feedback id")
+            elif bad_ids:
+                problems.append(f"{where} cites unknown feedback id(s) {', '.join(bad_ids)}")
+            if m.op != "add":
+                if m.principle_id not in known:
+                    problems.append(f"{where} refers to unknown principle id {m.principle_id!r}")
+                elif m.principle_id in touched:
+                    problems.append(f"{where} changes principle {m.principle_id} a second time")
+                touched.add(m.principle_id)
+            if m.op != "retire" and not m.text.strip():
+                problems.append(f"{where} has no principle text")
+        return "; ".join(problems) or None
+
+    return check
+
+
+def _check_rewrite(old: Template):
+    def check(parsed: RewriteOutput) -> str | None:
+        if not parsed.template.strip():
+            return "the new template is empty"
+        try:
+            new = Template(parsed.template)
+        except TemplateError as exc:
+            return f"the new template has a syntax error: {exc}"
+        dropped = [v for v in old.variables if v not in new.variables]
+        invented = [v for v in new.variables if v not in old.variables]
+        if not dropped and not invented:
+            return None
+        parts = []
+        if dropped:
+            parts.append("dropped " + ", ".join("{{" + v + "}}" for v in dropped))
+        if invented:
+            parts.append("invented " + ", ".join("{{" + v + "}}" for v in invented))
+        return (
+            f"the new template {' and '.join(parts)}; it must use exactly these placeholders: "
+            f"{_placeholders(old)}"
+        )
+
+    return check
+
+
+def apply_mutations(
+    active: Sequence[Principle], mutations: Sequence[PrincipleMutation]
+) -> list[Principle]:
+    """The active principle set after `mutations`; added principles get ids new-1, new-2, …"""
+    result = {p.id: p for p in active if p.status is PrincipleStatus.ACTIVE}
+    for n, m in enumerate(mutations, 1):
+        if m.op is MutationOp.ADD:
+            new_id = m.extra.get("provisional_id") or f"new-{n}"
+            result[new_id] = Principle(new_id, m.text or "", feedback_ids=m.feedback_ids)
+        elif m.op is MutationOp.EDIT and m.principle_id in result:
+            old = result[m.principle_id]
+            ids = tuple(dict.fromkeys(old.feedback_ids + m.feedback_ids))
+            result[old.id] = Principle(old.id, m.text or old.text, old.status, old.origin, ids)
+        elif m.op is MutationOp.RETIRE:
+            result.pop(m.principle_id or "", None)
+    return list(result.values())
+
+
+def _distill(template, active, sent, model, calls) -> list[PrincipleMutation]:
+    request = LLMRequest(
+        system=prompts.text("distill_system"),
+        prompt=prompts.render(
+            "distill",
+            template=data_block("template", template.text),
+            principles=data_block("principles", _principles_data(active)),
+            feedback=data_block("feedback", [data for _, data in sent]),
+        ),
+        schema=DistillOutput,
+        temperature=0.2,
+        purpose="distill",
+    )
+    sent_ids = {item.id for item, _ in sent}
+    parsed = call_structured(model, request, _check_mutations(active, sent_ids), calls)
+    mutations = []
+    added = 0
+    for m in parsed.mutations:
+        op = MutationOp(m.op)
+        extra = {}
+        if op is MutationOp.ADD:
+            added += 1
+            extra = {"provisional_id": f"new-{added}"}
+        mutations.append(
+            PrincipleMutation(
+                op=op,
+                feedback_ids=tuple(dict.fromkeys(m.feedback_ids)),
+                text=m.text.strip() or None,
+                principle_id=None if op is MutationOp.ADD else m.principle_id,
+                reason=m.reason,
+                extra=extra,
+            )
+        )
+    return mutations
+
+
+def _rewrite(template, prompt_name, data_name, data, model, calls) -> RewriteOutput:
+    request = LLMRequest(
+        system=prompts.text(f"{prompt_name}_system"),
+        prompt=prompts.render(
+            prompt_name,
+            template=data_block("template", template.text),
+            placeholders=_placeholders(template),
+            **{data_name: data_block(data_name, data)},
+        ),
+        schema=RewriteOutput,
+        temperature=0.2,
+        purpose=prompt_name,
+    )
+    return call_structured(model, request, _check_rewrite(template), calls)
+
+
+def propose(
+    template: Template,
+    feedback: Sequence[Feedback],
+    principles: Sequence[Principle],
+    *,
+    workflow: Workflow | str,
+    model: ModelClient,
+    budget_tokens: int = 6000,
+) -> ProposalResult:
+    """Propose a new template. Raises ProposalFailed with a reason; never returns half a result."""
+    workflow = Workflow(workflow)
+    active = [p for p in principles if p.status is PrincipleStatus.ACTIVE]
+    sent = select(feedback, budget_tokens)
+    calls: list[CallStats] = []
+    mutations: list[PrincipleMutation] = []
+    after = list(active)
+    try:
+        if workflow is Workflow.DIRECT:
+            if not sent:
+                raise ProposalFailed(
+                    "nothing to propose: no pending feedback (the direct workflow rewrites the "
+                    "template from feedback)"
+                )
+            rewrite = _rewrite(template, "direct", "feedback", [d for _, d in sent], model, calls)
+        else:
+            if not sent and not active:
+                raise ProposalFailed("nothing to propose: no pending feedback and no principles")
+            if sent:
+                mutations = _distill(template, active, sent, model, calls)
+                after = apply_mutations(active, mutations)
+            if not after:
+                raise ProposalFailed(
+                    f"nothing to propose: the {len(sent)} feedback item(s) produced no principle "
+                    "and no principle is active",
+                    calls,
+                )
+            rewrite = _rewrite(
+                template, "rewrite", "principles", _principles_data(after), model, calls
+            )
+    except StructuredFailure as exc:
+        reason = f"the alignment model's answer was unusable: {exc.reason}"
+        raise ProposalFailed(reason, calls) from None
+    except ModelError as exc:
+        raise ProposalFailed(f"the alignment model failed: {exc}", calls) from exc
+    new = Template(rewrite.template)
+    if new.text.strip() == template.text.strip():
+        raise ProposalFailed(
+            "the rewrite made no change: the template already follows the feedback and "
+            "principles, as far as the alignment model can tell",
+            calls,
+        )
+    return ProposalResult(
+        template=new,
+        rationale=rewrite.rationale.strip(),
+        mutations=mutations,
+        principles_after=after,
+        used_feedback_ids=[item.id for item, _ in sent],
+        calls=calls,
+        diff=unified_diff(template.text, new.text),
+        workflow=workflow,
+    )
+
+
+__all__ = ["ProposalFailed", "ProposalResult", "Workflow", "apply_mutations", "propose"]

@@ -1,0 +1,46 @@
+"""The JSON shapes the engine asks models for (sent as each provider's structured-output schema).
+
+Kept flat and free of optional fields so every provider's schema dialect accepts them.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class MutationOut(BaseModel):
+    op: Literal["add", "edit", "retire"]
+    principle_id: str = Field(description="the id of the principle to edit or retire; '' for add")
+    text: str = Field(description="the principle's full new text; '' for retire")
+    feedback_ids: list[str] = Field(description="ids of the feedback items this change comes from")
+    reason: str = Field(description="one sentence: why this change")
+
+
+class DistillOutput(BaseModel):
+    mutations: list[MutationOut]
+
+
+class RewriteOutput(BaseModel):
+    template: str = Field(description="the full new template text, keeping every {{placeholder}}")
+    rationale: str = Field(description="a short explanation of what changed and why")
+
+
+class LabelRules(BaseModel):
+    label: str
+    rules: list[str]
+
+
+class JudgeRulesOutput(BaseModel):
+    rule_books: list[LabelRules]
+
+
+class ItemScore(BaseModel):
+    index: int
+    score: float = Field(description="0 = clearly bad, 1 = clearly good")
+    reason: str
+
+
+class JudgeScoresOutput(BaseModel):
+    scores: list[ItemScore]

@@ -1,0 +1,72 @@
+"""One structured model call with at most one repair: the engine's only way to ask for JSON.
+
+A malformed answer, or one that fails the caller's check (e.g. a dropped placeholder), gets one
+second call naming the problem; a second failure is final. The library this replaces retried
+forever and parsed free text by tags.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pydantic import BaseModel
+
+from alignment import prompts
+from alignment.datablocks import data_block
+from alignment.models.base import LLMRequest, ModelClient, ModelOutputError
+from alignment.usage import CallStats
+
+
+class StructuredFailure(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _attempt(
+    model: ModelClient,
+    request: LLMRequest,
+    check: Callable[[BaseModel], str | None],
+    calls: list[CallStats],
+) -> tuple[BaseModel | None, str | None, str]:
+    try:
+        response = model.generate(request)
+    except ModelOutputError as exc:
+        if exc.stats is not None:
+            calls.append(exc.stats)
+        return None, str(exc), exc.text
+    calls.append(response.stats)
+    assert response.parsed is not None  # a schema was requested
+    return response.parsed, check(response.parsed), response.text
+
+
+def call_structured(
+    model: ModelClient,
+    request: LLMRequest,
+    check: Callable[[BaseModel], str | None],
+    calls: list[CallStats],
+) -> BaseModel:
+    """Return the parsed answer that passes `check`, appending every call's stats to `calls`.
+
+    `check` returns None when the answer is usable, else a sentence naming the problem.
+    Raises StructuredFailure after the repair also fails; ModelError passes through.
+    """
+    parsed, problem, previous = _attempt(model, request, check, calls)
+    if problem is None:
+        return parsed  # type: ignore[return-value]
+    repair = LLMRequest(
+        system=request.system,
+        prompt=prompts.render(
+            "repair",
+            original_prompt=request.prompt,
+            problem=problem,
+            previous=data_block("previous_answer", previous[:4000]),
+        ),
+        schema=request.schema,
+        temperature=request.temperature,
+        purpose=f"{request.purpose}:repair",
+    )
+    parsed, second, _ = _attempt(model, repair, check, calls)
+    if second is None:
+        return parsed  # type: ignore[return-value]
+    raise StructuredFailure(f"{second} (after one repair attempt; first problem: {problem})")
