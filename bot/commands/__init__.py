@@ -146,7 +146,7 @@ class Export:
 
 @dataclass(frozen=True)
 class OpenNewTemplateModal:
-    pass
+    name: str | None = None  # `/align new NAME` without text: the form opens with the name filled
 
 
 @dataclass(frozen=True)
@@ -251,6 +251,13 @@ Command = (
     | EditProposal
 )
 
+# The parsers live in submodules (they import the classes above); re-exported for convenience.
+from bot.commands.actions import parse_action  # noqa: E402
+from bot.commands.modals import parse_view_submission  # noqa: E402
+from bot.commands.reactions import reaction_label  # noqa: E402
+from bot.commands.slash import parse_command  # noqa: E402
+from bot.commands.thread_reply import classify_reply  # noqa: E402
+
 __all__ = [
     "AddPrinciple",
     "ApproveProposal",
@@ -282,4 +289,9 @@ __all__ = [
     "Show",
     "SuggestRewrite",
     "ViewSubmissionError",
+    "classify_reply",
+    "parse_action",
+    "parse_command",
+    "parse_view_submission",
+    "reaction_label",
 ]

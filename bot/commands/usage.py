@@ -1,0 +1,91 @@
+"""The `/align` subcommands: usage line, what each does and an example. Help and errors use it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Usage:
+    name: str
+    usage: str
+    summary: str
+    example: str
+
+
+SUBCOMMANDS: tuple[Usage, ...] = (
+    Usage("help", "/align help [subcommand]", "List the subcommands.", "/align help run"),
+    Usage(
+        "new",
+        "/align new NAME TEMPLATE",
+        "Create a template in this channel; `{{var}}` marks a variable. Bare `new` opens a form.",
+        "/align new recipe Suggest a dinner recipe using {{ingredients}}.",
+    ),
+    Usage("list", "/align list", "List the templates and their active versions.", "/align list"),
+    Usage(
+        "show",
+        "/align show NAME [vN]",
+        "Show a template's text, variables, settings and principles.",
+        "/align show recipe v2",
+    ),
+    Usage(
+        "run",
+        "/align run NAME [var=value … | text]",
+        "Run the template and post the output here. Bare `run NAME` opens a form.",
+        '/align run recipe ingredients="leeks, eggs"',
+    ),
+    Usage(
+        "principles",
+        "/align principles NAME",
+        "List the template's principles and the feedback they came from.",
+        "/align principles recipe",
+    ),
+    Usage(
+        "principle",
+        "/align principle NAME TEXT",
+        "Add a principle by hand. Bare `principle NAME` opens a form.",
+        "/align principle recipe Keep recipes under 30 minutes.",
+    ),
+    Usage(
+        "propose",
+        "/align propose NAME",
+        "Turn the pending feedback into a proposed new version for the channel to approve.",
+        "/align propose recipe",
+    ),
+    Usage(
+        "mode",
+        "/align mode NAME principles|direct",
+        "Choose how proposals are made: through principles, or directly from feedback.",
+        "/align mode recipe direct",
+    ),
+    Usage(
+        "history", "/align history NAME", "List the template's versions.", "/align history recipe"
+    ),
+    Usage(
+        "diff",
+        "/align diff NAME vA vB",
+        "Show what changed between two versions.",
+        "/align diff recipe v1 v3",
+    ),
+    Usage(
+        "rollback",
+        "/align rollback NAME vN",
+        "Make an old version's text active again (as a new version).",
+        "/align rollback recipe v1",
+    ),
+    Usage(
+        "settings",
+        "/align settings NAME [key=value …]",
+        "Show or change settings: approvers=@a,@b|any, approvals=N, auto_propose_after=N|off, "
+        "target_model=provider/model.",
+        "/align settings recipe approvers=@ana,@bo approvals=2",
+    ),
+    Usage(
+        "export",
+        "/align export NAME",
+        "Export the template, its principles and history.",
+        "/align export recipe",
+    ),
+)
+
+BY_NAME: dict[str, Usage] = {u.name: u for u in SUBCOMMANDS}
