@@ -1,0 +1,166 @@
+"""Gemini through google-genai: API key or Vertex AI, structured output, bounded retries.
+
+Retries are google-genai's own (`HttpRetryOptions`: exponential backoff on 408/429/5xx and on
+connection errors and timeouts, a fixed number of attempts); this module only maps outcomes to
+the engine's errors and records what each call cost.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+import httpx
+from google import genai
+from google.genai import errors as genai_errors
+from google.genai import types
+
+from alignment.models.base import (
+    LLMRequest,
+    LLMResponse,
+    ModelBlocked,
+    ModelError,
+    ModelOutputError,
+    ModelTimeout,
+    estimate_tokens,
+    parse_output,
+)
+from alignment.usage import CallStats
+
+try:  # google-genai may send through httpx2 (its fork of httpx) instead of httpx
+    import httpx2
+
+    _TIMEOUTS: tuple[type[Exception], ...] = (httpx.TimeoutException, httpx2.TimeoutException)
+    _HTTP_ERRORS: tuple[type[Exception], ...] = (httpx.HTTPError, httpx2.HTTPError)
+except ImportError:  # pragma: no cover - depends on the installed google-genai
+    _TIMEOUTS = (httpx.TimeoutException,)
+    _HTTP_ERRORS = (httpx.HTTPError,)
+
+RETRY_CODES = [408, 429, 500, 502, 503, 504]
+_BLOCKING_FINISH = {
+    "SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "LANGUAGE",
+    "IMAGE_SAFETY", "IMAGE_PROHIBITED_CONTENT",
+}  # fmt: skip
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes")
+
+
+def _enum_name(value: object) -> str:
+    return str(getattr(value, "value", value) or "")
+
+
+class GeminiModel:
+    def __init__(self, model: str, *, timeout: float, max_retries: int, backoff: float) -> None:
+        self.model = model
+        self.name = f"gemini/{model}"
+        self.timeout = timeout
+        self._attempts = threading.local()
+        http_options = types.HttpOptions(
+            base_url=os.environ.get("GEMINI_BASE_URL") or None,
+            timeout=max(1, int(timeout * 1000)),
+            retry_options=types.HttpRetryOptions(
+                attempts=max_retries + 1,
+                initial_delay=backoff,
+                max_delay=max(backoff * 8, backoff),
+                exp_base=2.0,
+                jitter=min(1.0, backoff),
+                http_status_codes=RETRY_CODES,
+            ),
+            client_args={"event_hooks": {"request": [self._count_attempt]}},
+        )
+        if _truthy(os.environ.get("GOOGLE_GENAI_USE_VERTEXAI")):
+            project = os.environ.get("GOOGLE_CLOUD_PROJECT")
+            location = os.environ.get("GOOGLE_CLOUD_LOCATION")
+            if not project or not location:
+                raise ModelError(
+                    f"{self.name}: Vertex AI needs GOOGLE_CLOUD_PROJECT and GOOGLE_CLOUD_LOCATION"
+                )
+            self._client = genai.Client(
+                vertexai=True, project=project, location=location, http_options=http_options
+            )
+        else:
+            key = os.environ.get("GEMINI_API_KEY") or os.environ.get("GOOGLE_API_KEY")
+            if not key:
+                raise ModelError(
+                    f"{self.name}: no Gemini credentials. Set GEMINI_API_KEY (or GOOGLE_API_KEY),"
+                    " or GOOGLE_GENAI_USE_VERTEXAI=true with GOOGLE_CLOUD_PROJECT and "
+                    "GOOGLE_CLOUD_LOCATION, or use the offline model"
+                )
+            self._client = genai.Client(api_key=key, http_options=http_options)
+
+    def _count_attempt(self, _request: object) -> None:
+        self._attempts.n = getattr(self._attempts, "n", 0) + 1
+
+    def _config(self, request: LLMRequest) -> types.GenerateContentConfig:
+        config = types.GenerateContentConfig(
+            system_instruction=request.system or None, temperature=request.temperature
+        )
+        if request.schema is not None:
+            config.response_mime_type = "application/json"
+            config.response_schema = request.schema
+        return config
+
+    def generate(self, request: LLMRequest) -> LLMResponse:
+        self._attempts.n = 0
+        started = time.perf_counter()
+        try:
+            response = self._client.models.generate_content(
+                model=self.model, contents=request.prompt, config=self._config(request)
+            )
+        except genai_errors.APIError as exc:
+            detail = exc.message or exc.status or "no details"
+            raise ModelError(
+                f"{self.name} answered HTTP {exc.code} ({detail}) after "
+                f"{self._attempts.n} attempt(s)"
+            ) from exc
+        except _TIMEOUTS as exc:
+            raise ModelTimeout(
+                f"{self.name} did not answer within {self.timeout:g}s "
+                f"({self._attempts.n} attempt(s))"
+            ) from exc
+        except _HTTP_ERRORS as exc:
+            raise ModelError(f"{self.name} could not be reached: {exc}") from exc
+        latency = (time.perf_counter() - started) * 1000
+        usage = response.usage_metadata
+        text = self._text(response)
+        stats = CallStats(
+            model=self.name,
+            purpose=request.purpose,
+            input_tokens=(usage and usage.prompt_token_count)
+            or estimate_tokens(request.system + request.prompt),
+            output_tokens=(usage and usage.candidates_token_count) or estimate_tokens(text),
+            latency_ms=latency,
+            prompt_chars=len(request.system) + len(request.prompt),
+            attempts=max(1, self._attempts.n),
+        )
+        try:
+            parsed = parse_output(self.name, request, text)
+        except ModelOutputError as exc:
+            exc.stats = stats
+            raise
+        return LLMResponse(text=text, parsed=parsed, stats=stats)
+
+    def _text(self, response: types.GenerateContentResponse) -> str:
+        feedback = response.prompt_feedback
+        if feedback is not None and feedback.block_reason:
+            reason = _enum_name(feedback.block_reason)
+            raise ModelBlocked(
+                f"{self.name} refused the request (blocked: {reason}"
+                + (f", {feedback.block_reason_message}" if feedback.block_reason_message else "")
+                + ")"
+            )
+        if not response.candidates:
+            raise ModelOutputError(f"{self.name} returned no candidate answer")
+        candidate = response.candidates[0]
+        finish = _enum_name(candidate.finish_reason)
+        if finish in _BLOCKING_FINISH:
+            raise ModelBlocked(f"{self.name} stopped its answer for {finish.lower()} reasons")
+        parts = candidate.content.parts if candidate.content and candidate.content.parts else []
+        text = "".join(p.text for p in parts if p.text and not p.thought)
+        if not text.strip():
+            more = f" (finish reason {finish})" if finish else ""
+            raise ModelOutputError(f"{self.name} returned an empty answer{more}")
+        return text
