@@ -3,7 +3,9 @@
 Pure Python: no Slack, no database. `bot/` and `storage/` build on these types.
 """
 
+from alignment.evaluation import Evaluation, EvaluationRow, SampleRun, evaluate, pick_samples
 from alignment.feedback import Feedback, FeedbackKind, Label
+from alignment.judge import Judge, JudgeError, LabelledOutput, build_judge
 from alignment.models import (
     LLMRequest,
     LLMResponse,
@@ -28,11 +30,16 @@ from alignment.usage import CallStats
 
 __all__ = [
     "CallStats",
+    "Evaluation",
+    "EvaluationRow",
     "Feedback",
     "FeedbackKind",
+    "Judge",
+    "JudgeError",
     "LLMRequest",
     "LLMResponse",
     "Label",
+    "LabelledOutput",
     "MissingVariableError",
     "ModelBlocked",
     "ModelClient",
@@ -47,12 +54,16 @@ __all__ = [
     "ProposalFailed",
     "ProposalResult",
     "RunResult",
+    "SampleRun",
     "Template",
     "TemplateError",
     "Workflow",
     "apply_mutations",
+    "build_judge",
+    "evaluate",
     "get_model",
     "inputs_from_text",
+    "pick_samples",
     "propose",
     "run_template",
 ]

@@ -100,6 +100,8 @@ def _judge_score(data: dict) -> dict:
     }
     for case in data.get("hard_cases", []):
         words.setdefault(case["label"], set()).update(_words(str(case["output"])))
+    shared = words.get("good", set()) & words.get("bad", set())  # says nothing either way
+    words = {label: found - shared for label, found in words.items()}
     scores = []
     for item in data.get("items", []):
         out = _words(str(item["output"]))
