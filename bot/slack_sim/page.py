@@ -1,0 +1,126 @@
+"""The page's side of the simulator: a JSON API under `/sim/api/` and the static page at `/`.
+
+The page acts as a person: every action goes through the same harness methods the tests use,
+so it reaches the app as signed HTTP requests, exactly as from Slack.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from bot.slack_sim.actions import ActionResult
+from bot.slack_sim.state import SimError
+
+if TYPE_CHECKING:
+    from bot.slack_sim.server import SlackSim
+
+STATIC = Path(__file__).parent / "static"
+
+# action name -> (harness method, the JSON fields it takes, in order; optional ones end in "?")
+ACTIONS: dict[str, tuple[str, list[str]]] = {
+    "post_message": ("post_message", ["user", "channel", "text", "thread_ts?"]),
+    "add_reaction": ("add_reaction", ["user", "channel", "ts", "name"]),
+    "remove_reaction": ("remove_reaction", ["user", "channel", "ts", "name"]),
+    "slash_command": ("slash_command", ["user", "channel", "command", "text?"]),
+    "click_button": ("click_button", ["user", "channel", "ts", "action_id"]),
+    "click_view_button": ("click_view_button", ["user", "view_id", "action_id"]),
+    "submit_view": ("submit_view", ["user", "view_id", "values"]),
+    "close_view": ("close_view", ["user", "view_id"]),
+    "open_app_home": ("open_app_home", ["user"]),
+}
+
+
+def _error(status: int, error: str, detail: str = "") -> JSONResponse:
+    return JSONResponse({"ok": False, "error": error, "detail": detail}, status_code=status)
+
+
+def page_routes(sim: SlackSim) -> list[Any]:
+    async def state(request: Request) -> Response:
+        since = int(request.query_params.get("since", "-1") or -1)
+        wait = min(float(request.query_params.get("wait", "0") or 0), 25.0)
+        # Long poll: answer as soon as something changed after `since` (or after `wait` s).
+        deadline = asyncio.get_running_loop().time() + wait
+        while sim.state.version <= since and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.1)
+        if sim.state.version <= since:
+            return JSONResponse({"ok": True, "version": sim.state.version, "changed": False})
+        snap = sim.state.snapshot()
+        return JSONResponse({"ok": True, "changed": True, "info": sim.info, **snap})
+
+    async def info(request: Request) -> Response:
+        return JSONResponse({"ok": True, **sim.info})
+
+    async def action(request: Request) -> Response:
+        name = request.path_params["action"]
+        if name not in ACTIONS:
+            return _error(404, "unknown_action", f"no action {name!r}")
+        try:
+            data = json.loads(await request.body() or b"{}")
+        except ValueError:
+            return _error(400, "invalid_json", "the body must be a JSON object")
+        if not isinstance(data, dict):
+            return _error(400, "invalid_json", "the body must be a JSON object")
+        method, fields = ACTIONS[name]
+        args = []
+        for f in fields:
+            key = f.rstrip("?")
+            if key not in data and not f.endswith("?"):
+                return _error(400, "invalid_arguments", f"missing field: {key}")
+            args.append(data.get(key))
+        try:
+            result: ActionResult = await run_in_threadpool(getattr(sim, method), *args)
+        except SimError as e:
+            return _error(400, e.error, str(e.extra.get("detail", "")))
+        except RuntimeError as e:  # no app URL configured
+            return _error(503, "no_app", str(e))
+        return JSONResponse({"ok": True, **result.to_dict()})
+
+    async def dismiss(request: Request) -> Response:
+        data = json.loads(await request.body() or b"{}")
+        sim.state.dismiss_ephemeral(sim.user_id(data.get("user", "")), data.get("ts", ""))
+        return JSONResponse({"ok": True})
+
+    async def deliveries(request: Request) -> Response:
+        return JSONResponse({"ok": True, "deliveries": [d.to_dict() for d in sim.deliveries]})
+
+    async def reset(request: Request) -> Response:
+        if sim.on_reset is None:
+            return _error(501, "not_supported", "this simulator has no reset hook")
+        await run_in_threadpool(sim.on_reset)
+        return JSONResponse({"ok": True})
+
+    async def permalink(request: Request) -> Response:
+        p = request.path_params["p"].lstrip("p")
+        ts = f"{p[:-6]}.{p[-6:]}" if len(p) > 6 else p
+        thread = request.query_params.get("thread_ts", "")
+        target = f"/#{request.path_params['channel']}/{thread or ts}/{ts}"
+        return RedirectResponse(target)
+
+    async def index(request: Request) -> Response:
+        page = STATIC / "index.html"
+        if not page.exists():
+            return Response("the sandbox page is not built yet", media_type="text/plain")
+        return FileResponse(page, headers={"Cache-Control": "no-store"})
+
+    routes: list[Any] = [
+        Route("/sim/api/state", state),
+        Route("/sim/api/info", info),
+        Route("/sim/api/deliveries", deliveries),
+        Route("/sim/api/dismiss_ephemeral", dismiss, methods=["POST"]),
+        Route("/sim/api/reset", reset, methods=["POST"]),
+        Route("/sim/api/{action}", action, methods=["POST"]),
+        Route("/archives/{channel}/{p}", permalink),
+        Route("/", index),
+    ]
+    if STATIC.exists():
+        routes.append(Mount("/static", StaticFiles(directory=STATIC), name="static"))
+    return routes
