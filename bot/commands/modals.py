@@ -48,7 +48,7 @@ def parse_view_submission(
             if block_id.startswith(ids.VAR_BLOCK_PREFIX)
         }
         inputs = {var: fields.text(block, f"`{var}`") for var, block in variables.items()}
-        text = None if variables else fields.text(ids.TEXT_BLOCK, "the input")
+        text = fields.text(ids.TEXT_BLOCK, "the input") if ids.TEXT_BLOCK in state_values else None
         fields.raise_errors()
         return Run(name, inputs=inputs, text=text, channel_id=meta.get("channel"))
     if callback_id == ids.PRINCIPLE_MODAL:
