@@ -53,4 +53,5 @@ def select(feedback: Sequence[Feedback], budget_tokens: int) -> list[tuple[Feedb
             cost = estimate_tokens(json.dumps(data, ensure_ascii=False))
         chosen.append((item, data))
         used += cost
-    return chosen
+    order = {id(item): n for n, item in enumerate(feedback)}
+    return sorted(chosen, key=lambda pair: order[id(pair[0])])  # shown in the order given
