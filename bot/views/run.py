@@ -71,14 +71,24 @@ def run_message(run: RunView) -> Message:
 
 
 def _inputs(inputs: Mapping[str, str]) -> str:
-    per_value = max(40, min(INPUT_VALUE_LIMIT, (SECTION_TEXT_LIMIT - 200) // len(inputs)))
-    lines = []
-    for key, value in inputs.items():
+    """Every input on one section: values abbreviated evenly; if even that is too much, the
+    inputs that do not fit are counted instead of shown."""
+    budget = SECTION_TEXT_LIMIT - 100
+    overhead = sum(len(escape(k)) + 10 for k in inputs)
+    per_value = max(20, min(INPUT_VALUE_LIMIT, (budget - overhead) // len(inputs)))
+    lines: list[str] = []
+    used = len("*Inputs*")
+    for i, (key, value) in enumerate(inputs.items()):
         shown = escape(value)
         if "\n" in shown:
             shown = "\n>" + shown.replace("\n", "\n>")
-        lines.append(f"• *{escape(key)}*: {truncate(shown, per_value)}")
-    return truncate("*Inputs*\n" + "\n".join(lines), SECTION_TEXT_LIMIT)
+        line = f"• *{escape(key)}*: {truncate(shown, per_value)}"
+        if used + len(line) + 1 > budget:
+            lines.append(f"_… and {len(inputs) - i} more inputs_")
+            break
+        lines.append(line)
+        used += len(line) + 1
+    return "*Inputs*\n" + "\n".join(lines)
 
 
 def _details(run: RunView) -> list[str]:
