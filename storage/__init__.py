@@ -1,0 +1,49 @@
+"""Storage: SQLAlchemy models, Alembic migrations, and the `Store` the bot's services call."""
+
+from storage.errors import AlreadyExists, InvalidInput, NotFound, SchemaOutOfDate, StorageError
+from storage.records import (
+    ApprovalOutcome,
+    DecisionInfo,
+    DecisionOutcome,
+    FeedbackInfo,
+    HistoryEntry,
+    InboxItem,
+    Outcome,
+    PrincipleChange,
+    ProposalInfo,
+    ProposalStatus,
+    RunInfo,
+    RunStatus,
+    TemplateInfo,
+    VersionInfo,
+    VersionSource,
+    Workflow,
+)
+from storage.settings import TemplateSettings
+from storage.store import Store
+
+__all__ = [
+    "AlreadyExists",
+    "ApprovalOutcome",
+    "DecisionInfo",
+    "DecisionOutcome",
+    "FeedbackInfo",
+    "HistoryEntry",
+    "InboxItem",
+    "InvalidInput",
+    "NotFound",
+    "Outcome",
+    "PrincipleChange",
+    "ProposalInfo",
+    "ProposalStatus",
+    "RunInfo",
+    "RunStatus",
+    "SchemaOutOfDate",
+    "StorageError",
+    "Store",
+    "TemplateInfo",
+    "TemplateSettings",
+    "VersionInfo",
+    "VersionSource",
+    "Workflow",
+]

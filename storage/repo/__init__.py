@@ -1,0 +1,1 @@
+"""The Store's parts, one module per kind of record; `storage.Store` joins them."""

@@ -1,0 +1,108 @@
+"""What every part of the Store shares: the engine, the clock, one transaction per method."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, Insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from storage import models as m
+from storage.db import WRITE
+from storage.errors import InvalidInput, NotFound
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class StoreBase:
+    engine: Engine
+    clock: Callable[[], datetime]
+
+    def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = utcnow) -> None:
+        self.engine = engine
+        self.clock = clock
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    @contextmanager
+    def _tx(self, *, write: bool = True) -> Iterator[Session]:
+        """One transaction; committed on success, rolled back on any error."""
+        session = Session(self.engine, expire_on_commit=False, autoflush=True)
+        with session, session.begin():
+            session.connection(execution_options={WRITE: write})
+            yield session
+
+    def _insert(self, model: type[m.Base]) -> Insert:
+        """A Core INSERT that can say ON CONFLICT DO NOTHING on both backends."""
+        table = model.__table__
+        if self.dialect == "postgresql":
+            return postgresql.insert(table)
+        if self.dialect == "sqlite":
+            return sqlite.insert(table)
+        raise NotImplementedError(self.dialect)
+
+    def _insert_if_new(self, session: Session, model: type[m.Base], values: dict[str, Any]) -> bool:
+        """Insert unless a unique key already holds; True when this call inserted the row."""
+        table = model.__table__
+        stmt = (
+            self._insert(model)
+            .values(**values)
+            .on_conflict_do_nothing()  # type: ignore[attr-defined]
+            .returning(*table.primary_key.columns)
+        )
+        return session.connection().execute(stmt).first() is not None
+
+    # -- lookups shared by several parts -------------------------------------------------------
+
+    @staticmethod
+    def _template_row(session: Session, template_id: int, *, lock: bool = False) -> m.Template:
+        stmt = select(m.Template).where(m.Template.id == template_id)
+        if lock:
+            stmt = stmt.with_for_update()
+        row = session.scalars(stmt).one_or_none()
+        if row is None:
+            raise NotFound(f"no template with id {template_id}")
+        return row
+
+    @staticmethod
+    def _version_row(session: Session, template_id: int, number: int) -> m.Version:
+        row = session.scalars(
+            select(m.Version).where(
+                m.Version.template_id == template_id, m.Version.number == number
+            )
+        ).one_or_none()
+        if row is None:
+            raise NotFound(f"this template has no version v{number}")
+        return row
+
+
+def parse_id(value: int | str, what: str) -> int:
+    """Ids travel as text through Slack buttons and the engine; accept both, reject junk."""
+    if isinstance(value, bool):
+        raise InvalidInput(f"{what} id must be a number, not {value!r}")
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise InvalidInput(f"{what} id must be a number, not {value!r}") from None
+    if number <= 0:
+        raise InvalidInput(f"{what} id must be positive, not {number}")
+    return number
+
+
+def require_text(value: str, what: str, *, limit: int) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"{what} must not be empty")
+    if len(value) > limit:
+        raise InvalidInput(f"{what} is {len(value):,} characters; the limit is {limit:,}")
+    return value

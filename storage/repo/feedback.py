@@ -1,0 +1,166 @@
+"""Feedback on runs: idempotent on its source, retractable, pending until a proposal uses it."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from alignment.feedback import Feedback, FeedbackKind, Label
+from storage import models as m
+from storage.errors import InvalidInput, NotFound
+from storage.records import FeedbackInfo
+from storage.repo import convert
+from storage.repo.base import StoreBase
+
+MAX_FEEDBACK_CHARS = 20_000
+
+
+def check_feedback(kind: str, text: str, label: str | None) -> tuple[FeedbackKind, Label | None]:
+    try:
+        fkind = FeedbackKind(kind)
+    except ValueError:
+        kinds = ", ".join(k.value for k in FeedbackKind)
+        raise InvalidInput(f"feedback kind must be one of {kinds}, not {kind!r}") from None
+    flabel = None
+    if label is not None:
+        try:
+            flabel = Label(label)
+        except ValueError:
+            raise InvalidInput(f"label must be 'good' or 'bad', not {label!r}") from None
+    if fkind is FeedbackKind.LABEL and flabel is None:
+        raise InvalidInput("a label feedback needs label 'good' or 'bad'")
+    if fkind is not FeedbackKind.LABEL and not (text or "").strip():
+        raise InvalidInput(f"{fkind.value} feedback needs text")
+    if len(text or "") > MAX_FEEDBACK_CHARS:
+        raise InvalidInput(
+            f"feedback is {len(text):,} characters; the limit is {MAX_FEEDBACK_CHARS:,}"
+        )
+    return fkind, flabel
+
+
+class FeedbackRepo(StoreBase):
+    def add_feedback(
+        self,
+        template_id: int,
+        run_id: int | None,
+        author: str,
+        kind: str,
+        text: str = "",
+        label: str | None = None,
+        *,
+        source_key: str | None = None,
+        channel_id: str | None = None,
+        ts: str | None = None,
+    ) -> tuple[FeedbackInfo, bool]:
+        """Store feedback once per `source_key`; `created` is False when it was already there.
+
+        Re-adding a retracted item with the same key (a reaction removed then added again)
+        revives it and counts as created.
+        """
+        fkind, flabel = check_feedback(kind, text, label)
+        with self._tx() as s:
+            self._template_row(s, template_id)
+            if run_id is not None:
+                run = s.get(m.Run, run_id)
+                if run is None or run.template_id != template_id:
+                    raise NotFound(f"template {template_id} has no run with id {run_id}")
+            values = dict(
+                template_id=template_id,
+                run_id=run_id,
+                author=author,
+                kind=fkind.value,
+                text=text or "",
+                label=flabel.value if flabel else None,
+                source_key=source_key,
+                channel_id=channel_id,
+                message_ts=ts,
+                created_at=self.now(),
+            )
+            if source_key is None:
+                row = m.Feedback(**values)
+                s.add(row)
+                s.flush()
+                return convert.feedback(row), True
+            created = self._insert_if_new(s, m.Feedback, values)
+            row = s.scalars(select(m.Feedback).where(m.Feedback.source_key == source_key)).one()
+            if not created and row.retracted_at is not None and row.consumed_by_proposal_id is None:
+                row.retracted_at = None
+                row.created_at = self.now()
+                created = True
+                s.flush()
+            return convert.feedback(row), created
+
+    def retract_feedback(self, source_key: str) -> bool:
+        """Mark the feedback with this key retracted; False if unknown or already retracted."""
+        with self._tx() as s:
+            result = s.execute(
+                update(m.Feedback)
+                .where(m.Feedback.source_key == source_key, m.Feedback.retracted_at.is_(None))
+                .values(retracted_at=self.now())
+            )
+            return result.rowcount == 1
+
+    def get_feedback(self, feedback_id: int) -> FeedbackInfo | None:
+        with self._tx(write=False) as s:
+            row = s.get(m.Feedback, feedback_id)
+            return None if row is None else convert.feedback(row)
+
+    def count_pending(self, template_id: int) -> int:
+        with self._tx(write=False) as s:
+            return s.scalar(
+                select(func.count()).select_from(m.Feedback).where(*_pending(template_id))
+            )
+
+    def pending_feedback(self, template_id: int, limit: int | None = None) -> list[Feedback]:
+        """Not retracted, not consumed; most agreed first, then most recent.
+
+        `agreement` counts the other pending items on the same run with the same kind, label
+        and text (e.g. several people's identical reaction).
+        """
+        if limit is not None and limit < 1:
+            raise InvalidInput("limit must be at least 1")
+        with self._tx(write=False) as s:
+            return self._pending(s, template_id, limit)
+
+    def _pending(self, s: Session, template_id: int, limit: int | None) -> list[Feedback]:
+        fb = m.Feedback
+        agreement = (
+            func.count()
+            .over(partition_by=(func.coalesce(fb.run_id, -fb.id), fb.kind, fb.label, fb.text))
+            .label("agreement")
+        )
+        ranked = (
+            select(fb.id.label("id"), agreement).where(*_pending(template_id)).subquery("ranked")
+        )
+        stmt = (
+            select(fb, m.Run.output, m.Run.inputs, ranked.c.agreement)
+            .join(ranked, ranked.c.id == fb.id)
+            .outerjoin(m.Run, m.Run.id == fb.run_id)
+            .order_by(ranked.c.agreement.desc(), fb.id.desc())
+        )
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        return [
+            Feedback(
+                id=str(row.id),
+                kind=FeedbackKind(row.kind),
+                author=row.author,
+                text=row.text or "",
+                label=Label(row.label) if row.label else None,
+                run_id=str(row.run_id) if row.run_id is not None else None,
+                output=output,
+                inputs=dict(inputs or {}),
+                agreement=int(count) - 1,
+                created_at=row.created_at,
+            )
+            for row, output, inputs, count in s.execute(stmt).all()
+        ]
+
+
+def _pending(template_id: int) -> tuple:
+    fb = m.Feedback
+    return (
+        fb.template_id == template_id,
+        fb.retracted_at.is_(None),
+        fb.consumed_by_proposal_id.is_(None),
+    )

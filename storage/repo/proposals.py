@@ -1,0 +1,429 @@
+"""Proposals and the decisions on them. Approval is compare-and-set against the base version."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from alignment.principles import MutationOp, PrincipleMutation
+from alignment.usage import CallStats
+from storage import models as m
+from storage.errors import InvalidInput, NotFound
+from storage.records import (
+    DecisionInfo,
+    DecisionOutcome,
+    Outcome,
+    ProposalInfo,
+    ProposalStatus,
+    VersionSource,
+)
+from storage.repo import convert
+from storage.repo.base import parse_id, require_text
+from storage.repo.feedback import FeedbackRepo
+from storage.repo.principles import PrinciplesRepo
+from storage.repo.runs import RunsRepo
+from storage.repo.templates import MAX_TEMPLATE_CHARS, StaleBase, TemplatesRepo, check_workflow
+from storage.settings import TemplateSettings
+
+PENDING = ProposalStatus.PENDING.value
+
+
+def check_mutation(mut: PrincipleMutation) -> PrincipleMutation:
+    op = MutationOp(mut.op)
+    if op in (MutationOp.ADD, MutationOp.EDIT) and not (mut.text or "").strip():
+        raise InvalidInput(f"a principle {op.value} needs text")
+    if op in (MutationOp.EDIT, MutationOp.RETIRE) and not mut.principle_id:
+        raise InvalidInput(f"a principle {op.value} needs the id of the principle it changes")
+    return mut
+
+
+class ProposalsRepo(TemplatesRepo, RunsRepo, FeedbackRepo, PrinciplesRepo):
+    def create_proposal(
+        self,
+        template_id: int,
+        base_version_id: int,
+        text: str,
+        rationale: str,
+        workflow: str,
+        mutations: list[PrincipleMutation],
+        feedback_ids: list[str],
+        evaluation: dict[str, Any] | None,
+        calls: list[CallStats],
+        created_by: str,
+    ) -> ProposalInfo:
+        """Store a proposal; the template's older pending proposals become superseded."""
+        require_text(text, "the proposed template", limit=MAX_TEMPLATE_CHARS)
+        mode = check_workflow(workflow)
+        muts = [check_mutation(mu) for mu in mutations]
+        fids = sorted({parse_id(f, "feedback") for f in feedback_ids})
+        now = self.now()
+        with self._tx() as s:
+            template = self._template_row(s, template_id, lock=True)
+            base = s.get(m.Version, base_version_id)
+            if base is None or base.template_id != template_id:
+                raise NotFound(f"template {template_id} has no version with id {base_version_id}")
+            if base.number != template.active_version_number:
+                raise InvalidInput(
+                    f"v{base.number} is no longer the active version "
+                    f"(v{template.active_version_number} is); propose again"
+                )
+            known = set(
+                s.scalars(
+                    select(m.Feedback.id).where(
+                        m.Feedback.id.in_(fids), m.Feedback.template_id == template_id
+                    )
+                ).all()
+            )
+            if missing := [f for f in fids if f not in known]:
+                raise InvalidInput(f"feedback {missing} does not belong to this template")
+            s.execute(
+                update(m.Proposal)
+                .where(m.Proposal.template_id == template_id, m.Proposal.status == PENDING)
+                .values(
+                    status=ProposalStatus.SUPERSEDED.value,
+                    status_reason="a newer proposal replaced it",
+                    decided_at=now,
+                )
+            )
+            row = m.Proposal(
+                template_id=template_id,
+                base_version_id=base.id,
+                text=text,
+                rationale=rationale or "",
+                workflow=mode.value,
+                mutations=[convert.mutation_to_json(mu) for mu in muts],
+                evaluation=evaluation,
+                status=PENDING,
+                status_reason="",
+                created_by=created_by,
+                created_at=now,
+            )
+            s.add(row)
+            s.flush()
+            s.add_all(m.ProposalFeedback(proposal_id=row.id, feedback_id=f) for f in fids)
+            self._add_calls(s, list(calls), proposal_id=row.id)
+            s.flush()
+            return self._proposal_infos(s, [row])[0]
+
+    def set_proposal_message(self, proposal_id: int, channel_id: str, ts: str) -> ProposalInfo:
+        with self._tx() as s:
+            row = self._proposal_row(s, proposal_id)
+            row.channel_id, row.message_ts = channel_id, ts
+            s.flush()
+            return self._proposal_infos(s, [row])[0]
+
+    def get_proposal(self, proposal_id: int | str) -> ProposalInfo | None:
+        with self._tx(write=False) as s:
+            row = s.get(m.Proposal, parse_id(proposal_id, "proposal"))
+            return None if row is None else self._proposal_infos(s, [row])[0]
+
+    def pending_proposals(self, team_id: str) -> list[ProposalInfo]:
+        with self._tx(write=False) as s:
+            rows = s.scalars(
+                select(m.Proposal)
+                .join(m.Template, m.Template.id == m.Proposal.template_id)
+                .where(m.Template.team_id == team_id, m.Proposal.status == PENDING)
+                .order_by(m.Proposal.id)
+            ).all()
+            return self._proposal_infos(s, list(rows))
+
+    def list_proposals(self, template_id: int) -> list[ProposalInfo]:
+        with self._tx(write=False) as s:
+            rows = s.scalars(
+                select(m.Proposal)
+                .where(m.Proposal.template_id == template_id)
+                .order_by(m.Proposal.id)
+            ).all()
+            return self._proposal_infos(s, list(rows))
+
+    def decisions(self, proposal_id: int) -> list[DecisionInfo]:
+        with self._tx(write=False) as s:
+            rows = s.scalars(
+                select(m.Decision)
+                .where(m.Decision.proposal_id == proposal_id)
+                .order_by(m.Decision.id)
+            ).all()
+            return [convert.decision(r) for r in rows]
+
+    # -- decisions -----------------------------------------------------------------------------
+
+    def approve(self, proposal_id: int | str, user_id: str) -> DecisionOutcome:
+        """Record `user_id`'s approval; the one that completes the count makes the new version.
+
+        The proposal row is locked for the whole decision, and the version is taken by
+        compare-and-set on the template's active version number, so racing approvals produce
+        exactly one version and a stale proposal produces none.
+        """
+        pid = parse_id(proposal_id, "proposal")
+        decided_at = self.now()
+        with self._tx() as s:
+            row = self._proposal_row(s, pid, lock=True)
+            template = self._template_row(s, row.template_id)
+            settings = TemplateSettings.from_json(template.settings)
+            if early := self._refuse(s, row, template, settings, user_id):
+                return early
+            approvals = self._approvers_of(s, pid)
+            required = settings.approvals_required
+            if len(approvals) + 1 < required:
+                self._decide(s, row, user_id, "approve", "")
+                return DecisionOutcome(
+                    Outcome.COUNTED,
+                    f"approval {len(approvals) + 1} of {required} recorded",
+                    self._proposal_infos(s, [row])[0],
+                    approvals=len(approvals) + 1,
+                    required=required,
+                )
+            base = s.get(m.Version, row.base_version_id)
+            assert base is not None
+            try:
+                version = self._append_version(
+                    s,
+                    row.template_id,
+                    row.text,
+                    user_id,
+                    VersionSource.PROPOSAL,
+                    f"proposal #{row.id}",
+                    expected_number=base.number,
+                )
+            except StaleBase:
+                return self._supersede(s, row, template.active_version_number, settings)
+            self._decide(s, row, user_id, "approve", "", at=decided_at)
+            now = self.now()
+            row.status, row.result_version_id, row.decided_at = "approved", version.id, now
+            muts = [convert.mutation_from_json(d) for d in row.mutations or []]
+            skipped = self._apply_mutations(s, row.template_id, muts, row.id, user_id)
+            s.execute(
+                update(m.Feedback)
+                .where(
+                    m.Feedback.id.in_(
+                        select(m.ProposalFeedback.feedback_id).where(
+                            m.ProposalFeedback.proposal_id == row.id
+                        )
+                    ),
+                    m.Feedback.consumed_by_proposal_id.is_(None),
+                )
+                .values(consumed_by_proposal_id=row.id, consumed_at=now),
+                execution_options={"synchronize_session": False},
+            )
+            if skipped:
+                row.status_reason = "skipped: " + "; ".join(skipped)
+            s.flush()
+            return DecisionOutcome(
+                Outcome.APPROVED,
+                f"approved: v{version.number} is now active",
+                self._proposal_infos(s, [row])[0],
+                self._version_infos(s, [version])[0],
+                approvals=len(approvals) + 1,
+                required=required,
+            )
+
+    def reject(self, proposal_id: int | str, user_id: str, reason: str = "") -> DecisionOutcome:
+        """Close the proposal; a non-empty reason becomes pending critique by `user_id`."""
+        pid = parse_id(proposal_id, "proposal")
+        with self._tx() as s:
+            row = self._proposal_row(s, pid, lock=True)
+            template = self._template_row(s, row.template_id)
+            settings = TemplateSettings.from_json(template.settings)
+            if early := self._refuse(s, row, template, settings, user_id):
+                return early
+            self._decide(s, row, user_id, "reject", reason or "")
+            row.status, row.decided_at = ProposalStatus.REJECTED.value, self.now()
+            row.status_reason = f"rejected by {user_id}"
+            feedback = None
+            if (reason or "").strip():
+                fb = m.Feedback(
+                    template_id=row.template_id,
+                    author=user_id,
+                    kind="critique",
+                    text=reason.strip(),
+                    source_key=f"reject:{row.id}:{user_id}",
+                    created_at=self.now(),
+                )
+                s.add(fb)
+                s.flush()
+                feedback = convert.feedback(fb)
+            s.flush()
+            return DecisionOutcome(
+                Outcome.REJECTED,
+                "rejected" + ("; the reason was kept as feedback" if feedback else ""),
+                self._proposal_infos(s, [row])[0],
+                approvals=len(self._approvers_of(s, pid)),
+                required=settings.approvals_required,
+                feedback=feedback,
+            )
+
+    def fail_proposal(self, proposal_id: int, reason: str) -> ProposalInfo:
+        with self._tx() as s:
+            row = self._proposal_row(s, proposal_id, lock=True)
+            if row.status == PENDING:
+                row.status, row.status_reason = ProposalStatus.FAILED.value, reason
+                row.decided_at = self.now()
+                s.flush()
+            return self._proposal_infos(s, [row])[0]
+
+    def expire_stale(self, older_than: timedelta | datetime) -> list[ProposalInfo]:
+        """Expire pending proposals created before `older_than` (an age, or a moment)."""
+        cutoff = older_than if isinstance(older_than, datetime) else self.now() - older_than
+        with self._tx() as s:
+            rows = s.scalars(
+                select(m.Proposal)
+                .where(m.Proposal.status == PENDING, m.Proposal.created_at < cutoff)
+                .with_for_update(skip_locked=True)
+            ).all()
+            for row in rows:
+                row.status, row.decided_at = ProposalStatus.EXPIRED.value, self.now()
+                row.status_reason = "expired without enough approvals"
+            s.flush()
+            return self._proposal_infos(s, list(rows))
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _refuse(
+        self,
+        s: Session,
+        row: m.Proposal,
+        template: m.Template,
+        settings: TemplateSettings,
+        user_id: str,
+    ) -> DecisionOutcome | None:
+        """The outcome when this decision cannot count; None when it can."""
+        required = settings.approvals_required
+        if row.status == ProposalStatus.SUPERSEDED.value:
+            return DecisionOutcome(
+                Outcome.SUPERSEDED,
+                f"proposal #{row.id} was superseded ({row.status_reason}); nothing changed",
+                self._proposal_infos(s, [row])[0],
+                required=required,
+            )
+        if row.status != PENDING:
+            return DecisionOutcome(
+                Outcome.CLOSED,
+                f"proposal #{row.id} is already {row.status}; nothing changed",
+                self._proposal_infos(s, [row])[0],
+                required=required,
+            )
+        if settings.approvers and user_id not in settings.approvers:
+            return DecisionOutcome(
+                Outcome.NOT_ALLOWED,
+                "you are not one of this template's approvers: "
+                + ", ".join(f"<@{u}>" for u in settings.approvers),
+                self._proposal_infos(s, [row])[0],
+                required=required,
+            )
+        base = s.get(m.Version, row.base_version_id)
+        if base is None or base.number != template.active_version_number:
+            return self._supersede(s, row, template.active_version_number, settings)
+        if s.scalar(
+            select(m.Decision.decision).where(
+                m.Decision.proposal_id == row.id, m.Decision.user_id == user_id
+            )
+        ):
+            return DecisionOutcome(
+                Outcome.ALREADY_DECIDED,
+                "you already decided on this proposal; nothing changed",
+                self._proposal_infos(s, [row])[0],
+                approvals=len(self._approvers_of(s, row.id)),
+                required=required,
+            )
+        return None
+
+    def _supersede(
+        self, s: Session, row: m.Proposal, active: int, settings: TemplateSettings
+    ) -> DecisionOutcome:
+        row.status = ProposalStatus.SUPERSEDED.value
+        row.status_reason = f"the template changed: v{active} is active now"
+        row.decided_at = self.now()
+        s.flush()
+        return DecisionOutcome(
+            Outcome.SUPERSEDED,
+            f"proposal #{row.id} was made for an older version (v{active} is active now); "
+            "nothing changed",
+            self._proposal_infos(s, [row])[0],
+            required=settings.approvals_required,
+        )
+
+    def _decide(
+        self,
+        s: Session,
+        row: m.Proposal,
+        user_id: str,
+        decision: str,
+        reason: str,
+        *,
+        at: datetime | None = None,
+    ) -> None:
+        s.add(
+            m.Decision(
+                proposal_id=row.id,
+                user_id=user_id,
+                decision=decision,
+                reason=reason,
+                created_at=at or self.now(),
+            )
+        )
+        s.flush()
+
+    @staticmethod
+    def _approvers_of(s: Session, proposal_id: int) -> list[str]:
+        return list(
+            s.scalars(
+                select(m.Decision.user_id)
+                .where(m.Decision.proposal_id == proposal_id, m.Decision.decision == "approve")
+                .order_by(m.Decision.id)
+            ).all()
+        )
+
+    @staticmethod
+    def _proposal_row(s: Session, proposal_id: int, *, lock: bool = False) -> m.Proposal:
+        stmt = select(m.Proposal).where(m.Proposal.id == proposal_id)
+        if lock:
+            stmt = stmt.with_for_update()
+        row = s.scalars(stmt).one_or_none()
+        if row is None:
+            raise NotFound(f"no proposal with id {proposal_id}")
+        return row
+
+    def _proposal_infos(self, s: Session, rows: list[m.Proposal]) -> list[ProposalInfo]:
+        if not rows:
+            return []
+        ids = [r.id for r in rows]
+        numbers = dict(
+            s.execute(
+                select(m.Version.id, m.Version.number).where(
+                    m.Version.id.in_({r.base_version_id for r in rows})
+                )
+            ).all()
+        )
+        fids: dict[int, list[int]] = defaultdict(list)
+        for pid, fid in s.execute(
+            select(m.ProposalFeedback.proposal_id, m.ProposalFeedback.feedback_id).where(
+                m.ProposalFeedback.proposal_id.in_(ids)
+            )
+        ).all():
+            fids[pid].append(fid)
+        approvals: dict[int, list[str]] = defaultdict(list)
+        for pid, uid in s.execute(
+            select(m.Decision.proposal_id, m.Decision.user_id)
+            .where(m.Decision.proposal_id.in_(ids), m.Decision.decision == "approve")
+            .order_by(m.Decision.id)
+        ).all():
+            approvals[pid].append(uid)
+        calls: dict[int, list[m.LLMCall]] = defaultdict(list)
+        for c in s.scalars(
+            select(m.LLMCall).where(m.LLMCall.proposal_id.in_(ids)).order_by(m.LLMCall.id)
+        ).all():
+            calls[c.proposal_id].append(c)
+        return [
+            convert.proposal(
+                r,
+                base_number=numbers[r.base_version_id],
+                feedback_ids=fids[r.id],
+                approvals=approvals[r.id],
+                calls=calls[r.id],
+            )
+            for r in rows
+        ]

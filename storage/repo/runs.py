@@ -1,0 +1,192 @@
+"""Runs of a template version, and the LLM calls they (and proposals) cost."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from alignment.usage import CallStats
+from storage import models as m
+from storage.errors import AlreadyExists, InvalidInput, NotFound
+from storage.records import RunInfo, RunStatus
+from storage.repo import convert
+from storage.repo.base import StoreBase
+
+MAX_INPUT_CHARS = 100_000
+CRITICAL_KINDS = ("critique", "rewrite")
+
+
+class RunsRepo(StoreBase):
+    def record_run(
+        self,
+        template_id: int,
+        version_id: int,
+        inputs: dict[str, Any],
+        *,
+        requested_by: str,
+        status: str = "pending",
+    ) -> RunInfo:
+        if not isinstance(inputs, dict) or not all(isinstance(k, str) for k in inputs):
+            raise InvalidInput("run inputs must be a mapping of variable names to values")
+        if sum(len(str(v)) for v in inputs.values()) > MAX_INPUT_CHARS:
+            raise InvalidInput(f"run inputs are longer than {MAX_INPUT_CHARS:,} characters")
+        state = _status(status)
+        with self._tx() as s:
+            version = s.get(m.Version, version_id)
+            if version is None or version.template_id != template_id:
+                raise NotFound(f"template {template_id} has no version with id {version_id}")
+            row = m.Run(
+                template_id=template_id,
+                version_id=version_id,
+                inputs=dict(inputs),
+                status=state.value,
+                requested_by=requested_by,
+                created_at=self.now(),
+            )
+            s.add(row)
+            s.flush()
+            return convert.run(row, version.number)
+
+    def start_run(self, run_id: int) -> RunInfo:
+        return self._update_run(run_id, status=RunStatus.RUNNING.value)
+
+    def complete_run(
+        self,
+        run_id: int,
+        output: str,
+        model: str,
+        input_tokens: int,
+        output_tokens: int,
+        latency_ms: float,
+        *,
+        calls: list[CallStats] | None = None,
+    ) -> RunInfo:
+        """The output is in. Also records the call (or the given calls) in `llm_calls`."""
+        info = self._update_run(
+            run_id,
+            status=RunStatus.DONE.value,
+            output=output,
+            model=model,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            latency_ms=latency_ms,
+            completed_at=self.now(),
+            error=None,
+        )
+        self.record_calls(
+            calls or [CallStats(model, "run", input_tokens, output_tokens, latency_ms)],
+            run_id=run_id,
+        )
+        return info
+
+    def fail_run(self, run_id: int, error: str) -> RunInfo:
+        return self._update_run(
+            run_id, status=RunStatus.FAILED.value, error=error, completed_at=self.now()
+        )
+
+    def set_run_message(self, run_id: int, channel_id: str, ts: str) -> RunInfo:
+        try:
+            return self._update_run(run_id, channel_id=channel_id, message_ts=ts)
+        except IntegrityError:
+            raise AlreadyExists(f"message {channel_id}/{ts} already belongs to a run") from None
+
+    def get_run(self, run_id: int) -> RunInfo | None:
+        with self._tx(write=False) as s:
+            row = s.get(m.Run, run_id)
+            return None if row is None else self._run_infos(s, [row])[0]
+
+    def find_run_by_message(self, channel_id: str, ts: str) -> RunInfo | None:
+        with self._tx(write=False) as s:
+            row = s.scalars(
+                select(m.Run).where(m.Run.channel_id == channel_id, m.Run.message_ts == ts)
+            ).one_or_none()
+            return None if row is None else self._run_infos(s, [row])[0]
+
+    def recent_runs(self, template_id: int, limit: int = 20) -> list[RunInfo]:
+        """Newest first; `critiqued` marks runs that drew critique, a rewrite or a bad label."""
+        with self._tx(write=False) as s:
+            rows = s.scalars(
+                select(m.Run)
+                .where(m.Run.template_id == template_id)
+                .order_by(m.Run.id.desc())
+                .limit(limit)
+            ).all()
+            return self._run_infos(s, list(rows))
+
+    def record_calls(
+        self, calls: list[CallStats], *, run_id: int | None = None, proposal_id: int | None = None
+    ) -> None:
+        if not calls:
+            return
+        with self._tx() as s:
+            self._add_calls(s, calls, run_id=run_id, proposal_id=proposal_id)
+
+    def _add_calls(
+        self,
+        s: Session,
+        calls: list[CallStats],
+        *,
+        run_id: int | None = None,
+        proposal_id: int | None = None,
+    ) -> None:
+        now = self.now()
+        for c in calls:
+            s.add(
+                m.LLMCall(
+                    run_id=run_id,
+                    proposal_id=proposal_id,
+                    model=c.model,
+                    purpose=c.purpose,
+                    input_tokens=c.input_tokens,
+                    output_tokens=c.output_tokens,
+                    latency_ms=c.latency_ms,
+                    prompt_chars=c.prompt_chars,
+                    attempts=c.attempts,
+                    created_at=now,
+                )
+            )
+
+    def _update_run(self, run_id: int, **values: Any) -> RunInfo:
+        with self._tx() as s:
+            row = s.get(m.Run, run_id, with_for_update=True)
+            if row is None:
+                raise NotFound(f"no run with id {run_id}")
+            for key, value in values.items():
+                setattr(row, key, value)
+            s.flush()
+            return self._run_infos(s, [row])[0]
+
+    def _run_infos(self, s: Session, rows: list[m.Run]) -> list[RunInfo]:
+        if not rows:
+            return []
+        ids = [r.id for r in rows]
+        numbers = dict(
+            s.execute(
+                select(m.Version.id, m.Version.number).where(
+                    m.Version.id.in_({r.version_id for r in rows})
+                )
+            ).all()
+        )
+        fb = m.Feedback
+        critical = set(
+            s.scalars(
+                select(fb.run_id).where(
+                    fb.run_id.in_(ids),
+                    fb.retracted_at.is_(None),
+                    (fb.kind.in_(CRITICAL_KINDS)) | (fb.label == "bad"),
+                )
+            ).all()
+        )
+        return [convert.run(r, numbers[r.version_id], critiqued=r.id in critical) for r in rows]
+
+
+def _status(value: str) -> RunStatus:
+    try:
+        return RunStatus(value)
+    except ValueError:
+        raise InvalidInput(
+            f"run status must be one of {', '.join(s.value for s in RunStatus)}, not {value!r}"
+        ) from None
