@@ -42,7 +42,7 @@ def test_short_text_is_one_chunk():
 
 
 def test_splits_on_paragraphs_first():
-    paragraphs = ["para %d " % i + "x" * 900 for i in range(10)]
+    paragraphs = [f"para {i} " + "x" * 900 for i in range(10)]
     text = "\n\n".join(paragraphs)
     chunks = split_text(text)
     assert len(chunks) > 1
@@ -53,7 +53,7 @@ def test_splits_on_paragraphs_first():
 
 
 def test_splits_on_lines_when_no_paragraphs():
-    text = "\n".join("line %d %s" % (i, "y" * 50) for i in range(200))
+    text = "\n".join(f"line {i} " + "y" * 50 for i in range(200))
     chunks = split_text(text)
     assert all(c.endswith("\n") for c in chunks[:-1])
     assert "".join(chunks) == text
