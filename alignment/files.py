@@ -37,7 +37,8 @@ def _read(path: str | Path) -> str:
 
 
 def load_template(path: str | Path) -> Template:
-    text = _read(path)
+    """The file's text without its final newline (editors add one; it is not part of a prompt)."""
+    text = _read(path).rstrip("\n")
     if not text.strip():
         raise InputFileError(f"{path}: the template file is empty")
     try:

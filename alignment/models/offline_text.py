@@ -84,6 +84,6 @@ def with_guidelines(template_text: str, items: list[str]) -> str:
     """The template with its "Guidelines" section listing exactly `items` (at the end)."""
     base = _GUIDELINES.sub("\n", template_text).rstrip()
     if not items:
-        return base + "\n"
+        return base
     bullets = "\n".join(f"- {item}" for item in items)
-    return f"{base}\n\nGuidelines:\n{bullets}\n"
+    return f"{base}\n\nGuidelines:\n{bullets}"
