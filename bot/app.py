@@ -1,0 +1,150 @@
+"""The application object: a Bolt app, its listeners, the inbox worker and the Web API clients.
+
+`create_app` wires the parts; `AlignBot.start()` starts the worker (which first picks up rows a
+crashed process left behind), `AlignBot.asgi()` is what uvicorn serves in HTTP mode.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.oauth.oauth_settings import OAuthSettings
+
+from bot.config import Config
+from bot.inbox import Inbox, InboxWorker, Router
+from bot.listeners import Deps, register_all
+from bot.server import build_asgi
+from bot.services import Models, Services, build_services
+from bot.slack_io import ChannelPacer, ClientProvider, PosterProvider, make_web_client
+from bot.views.notices import error_message
+from storage.records import InboxItem
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class AlignBot:
+    bolt: App
+    store: Any
+    services: Services
+    inbox: Inbox
+    router: Router
+    worker: InboxWorker
+    posters: PosterProvider
+    config: Config
+    _started: bool = field(default=False, repr=False)
+
+    def start(self) -> AlignBot:
+        if not self._started:
+            self.worker.start()
+            self._started = True
+        return self
+
+    def stop(self, wait: bool = True) -> None:
+        if self._started:
+            self.worker.stop(wait=wait)
+            self._started = False
+
+    def asgi(self):
+        return build_asgi(self.bolt, health=self.health)
+
+    def health(self) -> dict[str, Any]:
+        try:
+            pending = self.store.inbox_pending_count()
+        except Exception as exc:  # the database is unreachable
+            return {"ok": False, "error": str(exc)}
+        return {"ok": True, "inbox_pending": pending}
+
+
+def create_app(
+    config: Config,
+    store: Any,
+    *,
+    models: Models | None = None,
+    worker_threads: int | None = None,
+    poll_interval: float = 1.0,
+    inbox_lease_seconds: float = 120.0,
+    token_verification: bool = True,
+) -> AlignBot:
+    """Single workspace with SLACK_BOT_TOKEN; OAuth (installations in the database) with
+    SLACK_CLIENT_ID/SECRET. The Web API base URL is SLACK_API_URL when set."""
+    base_url = config.slack_api_url
+    models = models or Models(
+        align_model=config.align_model,
+        target_model=config.target_model,
+        timeout=config.model_timeout,
+    )
+    services = build_services(store, models)
+    client = make_web_client(config.slack_bot_token, base_url)
+    installation_store = None
+    if config.oauth_enabled and not config.slack_bot_token:
+        installation_store = store.installation_store(config.slack_client_id)
+        bolt = App(
+            signing_secret=config.slack_signing_secret,
+            client=client,
+            process_before_response=True,
+            installation_store=installation_store,
+            oauth_settings=OAuthSettings(
+                client_id=config.slack_client_id,
+                client_secret=config.slack_client_secret,
+                scopes=list(config.slack_scopes),
+                redirect_uri=config.slack_redirect_uri,
+                installation_store=installation_store,
+                state_store=store.oauth_state_store(),
+            ),
+        )
+    else:
+        bolt = App(
+            token=config.slack_bot_token,
+            signing_secret=config.slack_signing_secret,
+            client=client,
+            process_before_response=True,  # listeners only store and ack: no work after it
+            token_verification_enabled=token_verification,
+        )
+    clients = ClientProvider(
+        base_url=base_url, token=config.slack_bot_token, installation_store=installation_store
+    )
+    posters = PosterProvider(clients, ChannelPacer(config.post_interval))
+    inbox = Inbox(store, lease_seconds=inbox_lease_seconds)
+    router = Router()
+    bot_user_id = None
+    if config.slack_bot_token and token_verification:
+        bot_user_id = client.auth_test().get("user_id")
+    deps = Deps(services, inbox, router, posters, bot_user_id=bot_user_id)
+    register_all(bolt, deps)
+    worker = InboxWorker(
+        inbox,
+        router,
+        threads=worker_threads or max(config.inbox_workers, 1),
+        poll_interval=poll_interval,
+        lane_of=router.lane_of,
+        on_failure=_reporter(posters),
+    )
+    inbox.on_new(worker.notify)
+    return AlignBot(bolt, store, services, inbox, router, worker, posters, config)
+
+
+def _reporter(posters: PosterProvider):
+    """Failures are told where the work was asked for: in the thread of the message."""
+
+    def report(item: InboxItem, exc: BaseException) -> None:
+        payload = item.payload
+        event = payload.get("event") or {}
+        channel = event.get("channel") or (event.get("item") or {}).get("channel")
+        thread = event.get("thread_ts") or event.get("ts") or (event.get("item") or {}).get("ts")
+        user = event.get("user") or payload.get("user_id")
+        channel = channel or payload.get("channel_id")
+        if not channel:
+            return
+        text = f"Sorry, I could not process that ({item.kind}): {exc}"
+        msg = error_message(text)
+        poster = posters.for_team(item.team_id)
+        if thread:
+            poster.post(channel, msg["text"], msg["blocks"], thread_ts=thread)
+        elif user:
+            poster.ephemeral(channel, user, msg["text"], msg["blocks"])
+
+    return report

@@ -1,0 +1,166 @@
+"""Drains the event inbox after the ack: a dispatcher claims rows in order, a pool runs them.
+
+Rows that concern the same thing (one run message's reactions and replies, one proposal's
+decisions) share a *lane* and run one after another in arrival order, so a reaction removed right
+after it was added is never processed first. Different lanes run in parallel, so a slow model
+run never holds up feedback elsewhere.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import traceback
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Protocol
+
+from storage.records import InboxItem
+
+log = logging.getLogger(__name__)
+
+
+class InboxPort(Protocol):
+    def claim(self, limit: int) -> list[InboxItem]: ...
+    def done(self, item_id: int) -> None: ...
+    def failed(self, item_id: int, error: str, retry: bool = False) -> None: ...
+
+
+Handler = Callable[[InboxItem], None]
+FailureReporter = Callable[[InboxItem, BaseException], None]
+
+
+def default_lane(item: InboxItem) -> str:
+    return f"item:{item.id}"
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Worth another attempt later: Slack or the network or the database hiccuped."""
+    from slack_sdk.errors import SlackApiError
+    from sqlalchemy.exc import OperationalError
+
+    if isinstance(exc, SlackApiError):
+        status = getattr(exc.response, "status_code", 200)
+        return status >= 500 or status == 429
+    return isinstance(exc, OperationalError | ConnectionError | TimeoutError | OSError)
+
+
+class InboxWorker:
+    def __init__(
+        self,
+        inbox: InboxPort,
+        handle: Handler,
+        *,
+        threads: int = 4,
+        poll_interval: float = 1.0,
+        batch: int = 50,
+        lane_of: Callable[[InboxItem], str] = default_lane,
+        on_failure: FailureReporter | None = None,
+        transient: Callable[[BaseException], bool] = is_transient,
+    ) -> None:
+        self.transient = transient
+        self.inbox = inbox
+        self.handle = handle
+        self.poll_interval = poll_interval
+        self.batch = batch
+        self.lane_of = lane_of
+        self.on_failure = on_failure
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="inbox")
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._lanes: dict[str, deque[InboxItem]] = {}
+        self._in_flight = 0
+        self._idle = threading.Condition(self._lock)
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> InboxWorker:
+        self._thread = threading.Thread(target=self._dispatch_loop, name="inbox-dispatch")
+        self._thread.daemon = True
+        self._thread.start()
+        return self
+
+    def notify(self) -> None:
+        """Called after a new row is stored, so it is picked up without waiting for the poll."""
+        self._wake.set()
+
+    def stop(self, wait: bool = True) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self._pool.shutdown(wait=wait, cancel_futures=not wait)
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """True once nothing is queued or running (tests and graceful shutdown)."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._in_flight == 0, timeout=timeout)
+
+    # --- internals ---------------------------------------------------------------------------
+
+    def _dispatch_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                items = self.inbox.claim(self.batch)
+            except Exception:  # the database is briefly unavailable: try again at the next poll
+                log.exception("claiming from the inbox failed")
+                items = []
+            for item in items:
+                self._enqueue(item)
+            if len(items) < self.batch:
+                self._wake.wait(self.poll_interval)
+                self._wake.clear()
+
+    def _enqueue(self, item: InboxItem) -> None:
+        lane = self.lane_of(item)
+        with self._lock:
+            self._in_flight += 1
+            queue = self._lanes.get(lane)
+            if queue is not None:  # the lane is already running: it will take this one next
+                queue.append(item)
+                return
+            self._lanes[lane] = deque([item])
+        self._pool.submit(self._run_lane, lane)
+
+    def _run_lane(self, lane: str) -> None:
+        while True:
+            with self._lock:
+                queue = self._lanes[lane]
+                if not queue:
+                    del self._lanes[lane]
+                    return
+                item = queue[0]
+            self._run_one(item)
+            with self._lock:
+                queue.popleft()
+                self._in_flight -= 1
+                if self._in_flight == 0:
+                    self._idle.notify_all()
+
+    def _run_one(self, item: InboxItem) -> None:
+        try:
+            self.handle(item)
+        except Exception as exc:
+            log.warning("inbox item %s (%s) failed: %s", item.id, item.kind, exc)
+            self._record_failure(item, exc)
+            return
+        try:
+            self.inbox.done(item.id)
+        except Exception:
+            log.exception("marking inbox item %s done failed", item.id)
+
+    def _record_failure(self, item: InboxItem, exc: BaseException) -> None:
+        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        retry = self.transient(exc)
+        try:
+            self.inbox.failed(item.id, detail[:2000], retry)
+        except Exception:
+            log.exception("recording the failure of inbox item %s failed", item.id)
+        if self.on_failure is not None and not retry:
+            try:
+                self.on_failure(item, exc)
+            except Exception:
+                log.exception("reporting the failure of inbox item %s failed", item.id)

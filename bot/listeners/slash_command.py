@@ -1,0 +1,152 @@
+"""`/align …`: quick subcommands answer in the ack; runs and proposals go through the inbox.
+
+Reads and small writes (a new template, a setting, a rollback) are one database transaction, done
+before the ack, so the answer is the result. Runs are validated and recorded before the ack, and
+the model work happens after it, from the inbox; bare forms open a modal.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot import commands as c
+from bot.commands.slash import parse_command
+from bot.listeners.common import actor_from_command, stored
+from bot.listeners.deps import Deps
+from bot.listeners.flows import PROPOSE, RUN
+from bot.services import USER_ERRORS, Actor, Services, user_message
+from bot.views import modals
+from bot.views.export import export_message
+from bot.views.help import help_message
+from bot.views.history import diff_message, history_message
+from bot.views.notices import error_message, notice_message
+from bot.views.templates import (
+    list_message,
+    principles_message,
+    settings_message,
+    show_message,
+)
+
+Message = dict[str, Any]
+
+
+def register(app: App, deps: Deps) -> None:
+    @app.command("/align")
+    def on_align(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        actor = actor_from_command(body)
+        try:
+            cmd = parse_command(body.get("text") or "")
+        except c.CommandError as exc:
+            ack(**error_message(str(exc)))
+            return
+        try:
+            reply = handle(deps, actor, cmd, body, client)
+        except USER_ERRORS as exc:
+            ack(**error_message(user_message(exc)))
+            return
+        if reply is None:
+            ack()
+        else:
+            ack(**reply)
+
+
+def handle(
+    deps: Deps, actor: Actor, cmd: c.Command, body: dict[str, Any], client: WebClient
+) -> Message | None:
+    """What to answer in the ack (None: nothing, the work shows up in the channel)."""
+    services: Services = deps.services
+    if isinstance(cmd, c.Run):
+        run = services.runs.start(actor, cmd)
+        deps.inbox.put(
+            key=f"run:{run.id}",
+            kind=RUN,
+            payload=stored(actor, run_id=run.id, post_channel=cmd_channel(cmd, actor)),
+            team_id=actor.team_id,
+        )
+        return None
+    if isinstance(cmd, c.Propose):
+        services.templates.get(actor, cmd.name)  # an unknown name is refused at once
+        deps.inbox.put(
+            key=f"command:{body.get('trigger_id') or body.get('response_url')}",
+            kind=PROPOSE,
+            payload=stored(actor, name=cmd.name),
+            team_id=actor.team_id,
+        )
+        return notice_message(f"Working on a proposal for `{cmd.name}`…", emoji=":hourglass:")
+    view = modal_for(services, actor, cmd)
+    if view is not None:
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+        return None
+    return answer(services, actor, cmd)
+
+
+def cmd_channel(cmd: c.Run, actor: Actor) -> str | None:
+    return getattr(cmd, "channel_id", None) or actor.channel_id
+
+
+def modal_for(services: Services, actor: Actor, cmd: c.Command) -> dict[str, Any] | None:
+    if isinstance(cmd, c.OpenNewTemplateModal):
+        return modals.new_template_modal(channel_id=actor.channel_id)
+    if isinstance(cmd, c.OpenRunModal):
+        info = services.templates.get(actor, cmd.name)
+        variables = services.templates.variables(actor, cmd.name)
+        return modals.run_modal(
+            info.name, info.active_version.number, variables, channel_id=actor.channel_id
+        )
+    if isinstance(cmd, c.OpenPrincipleModal):
+        services.templates.get(actor, cmd.name)
+        return modals.principle_modal(cmd.name)
+    return None
+
+
+def answer(services: Services, actor: Actor, cmd: c.Command) -> Message:
+    t = services.templates
+    if isinstance(cmd, c.Help):
+        return help_message(cmd.topic)
+    if isinstance(cmd, c.NewTemplate):
+        detail = t.new(actor, cmd)
+        return _public(show_message(detail))
+    if isinstance(cmd, c.ListTemplates):
+        return list_message(t.list(actor))
+    if isinstance(cmd, c.Show):
+        return show_message(t.show(actor, cmd))
+    if isinstance(cmd, c.Principles):
+        return principles_message(cmd.name, t.principles_of(actor, cmd.name))
+    if isinstance(cmd, c.AddPrinciple):
+        row = t.add_principle(actor, cmd)
+        return _public(notice_message(f"New principle for `{cmd.name}`: {row.text}"))
+    if isinstance(cmd, c.SetMode):
+        return _public(settings_message(cmd.name, t.set_mode(actor, cmd), changed=("mode",)))
+    if isinstance(cmd, c.History):
+        return history_message(cmd.name, t.history(actor, cmd.name))
+    if isinstance(cmd, c.Diff):
+        return diff_message(cmd.name, cmd.from_version, cmd.to_version, t.diff(actor, cmd))
+    if isinstance(cmd, c.Rollback):
+        row = t.rollback(actor, cmd)
+        return _public(
+            notice_message(
+                f"`{cmd.name}` rolled back: v{row.version} is now active, with the text of "
+                f"v{cmd.version}.",
+                emoji=":rewind:",
+            )
+        )
+    if isinstance(cmd, c.Settings):
+        changed = [
+            k
+            for k in ("approvers", "approvals_required", "auto_propose_after", "target_model")
+            if getattr(cmd, k) is not None
+        ]
+        view = t.settings(actor, cmd)
+        message = settings_message(cmd.name, view, changed=changed)
+        return _public(message) if changed else message
+    if isinstance(cmd, c.Export):
+        return export_message(cmd.name, t.export(actor, cmd.name))
+    return error_message("That command is not available here.")
+
+
+def _public(message: Message) -> Message:
+    """Changes the team should see are answered in the channel, not just to the person."""
+    return {**message, "response_type": "in_channel"}

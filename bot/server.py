@@ -1,0 +1,112 @@
+"""HTTP mode: a Starlette app served by uvicorn, with Bolt behind its Starlette adapter.
+
+Bolt's sync `App.dispatch` blocks, so it runs in Starlette's thread pool rather than on the
+event loop; signature checks (forged or stale → 401) are Bolt's own middleware.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Callable
+from contextlib import contextmanager
+from typing import Any
+
+import uvicorn
+from slack_bolt import App
+from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+EVENTS_PATH = "/slack/events"
+INSTALL_PATH = "/slack/install"
+REDIRECT_PATH = "/slack/oauth_redirect"
+
+
+def build_asgi(app: App, health: Callable[[], dict[str, Any]] | None = None) -> Starlette:
+    async def events(request: Request) -> Response:
+        body = await request.body()
+        bolt_resp = await run_in_threadpool(app.dispatch, to_bolt_request(request, body))
+        return to_starlette_response(bolt_resp)
+
+    async def healthz(_: Request) -> Response:
+        info = await run_in_threadpool(health) if health else {"ok": True}
+        return JSONResponse(info, status_code=200 if info.get("ok") else 503)
+
+    routes = [
+        Route(EVENTS_PATH, events, methods=["POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+    ]
+    flow = app.oauth_flow
+    if flow is not None:
+
+        async def install(request: Request) -> Response:
+            req = to_bolt_request(request, await request.body())
+            return to_starlette_response(await run_in_threadpool(flow.handle_installation, req))
+
+        async def redirect(request: Request) -> Response:
+            req = to_bolt_request(request, await request.body())
+            return to_starlette_response(await run_in_threadpool(flow.handle_callback, req))
+
+        routes += [
+            Route(flow.install_path, install, methods=["GET"]),
+            Route(flow.redirect_uri_path, redirect, methods=["GET"]),
+        ]
+    return Starlette(routes=routes)
+
+
+def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
+    """A listening socket; port 0 picks a free one (tests read it back from the socket)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    return sock
+
+
+def serve(asgi: Starlette, host: str, port: int, log_level: str = "info") -> None:
+    """Serve in the foreground until interrupted."""
+    config = uvicorn.Config(asgi, host=host, port=port, log_level=log_level, access_log=False)
+    uvicorn.Server(config).run()
+
+
+class BackgroundServer:
+    """uvicorn in a thread, on an already-bound socket: for the sandbox, tests and benchmarks."""
+
+    def __init__(self, asgi: Any, sock: socket.socket, log_level: str = "warning") -> None:
+        self.sock = sock
+        config = uvicorn.Config(asgi, log_level=log_level, access_log=False, lifespan="off")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [sock]}, daemon=True, name="uvicorn"
+        )
+
+    @property
+    def url(self) -> str:
+        host, port = self.sock.getsockname()[:2]
+        return f"http://{host}:{port}"
+
+    def start(self, timeout: float = 10.0) -> BackgroundServer:
+        self.thread.start()
+        deadline = threading.Event()
+        for _ in range(int(timeout * 100)):
+            if self.server.started:
+                return self
+            deadline.wait(0.01)
+        raise RuntimeError("uvicorn did not start")
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@contextmanager
+def running(asgi: Any, host: str = "127.0.0.1", port: int = 0):
+    server = BackgroundServer(asgi, bind(host, port)).start()
+    try:
+        yield server
+    finally:
+        server.stop()

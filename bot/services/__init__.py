@@ -1,0 +1,52 @@
+"""Use cases joining storage and the engine. No Slack payloads here: typed commands in, view
+models and storage records out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.services.context import USER_ERRORS, Actor, ServiceError, user_message
+from bot.services.feedback import FeedbackResult, FeedbackService
+from bot.services.home import HomeService
+from bot.services.models import Models
+from bot.services.proposals import ProposalService
+from bot.services.runs import RunService
+from bot.services.templates import TemplateService
+
+
+@dataclass
+class Services:
+    store: Any
+    models: Models
+    templates: TemplateService
+    runs: RunService
+    feedback: FeedbackService
+    proposals: ProposalService
+    home: HomeService
+
+
+def build_services(store: Any, models: Models | None = None) -> Services:
+    models = models or Models()
+    templates = TemplateService(store, models.target_model)
+    return Services(
+        store=store,
+        models=models,
+        templates=templates,
+        runs=RunService(store, templates, models),
+        feedback=FeedbackService(store),
+        proposals=ProposalService(store, templates, models),
+        home=HomeService(store, templates),
+    )
+
+
+__all__ = [
+    "USER_ERRORS",
+    "Actor",
+    "FeedbackResult",
+    "Models",
+    "ServiceError",
+    "Services",
+    "build_services",
+    "user_message",
+]

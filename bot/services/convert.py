@@ -1,0 +1,99 @@
+"""Storage records -> the view models the Slack views render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alignment.principles import Principle
+from bot.views import models as vm
+from storage.records import ProposalInfo, RunInfo, TemplateInfo, VersionInfo
+
+
+def source(value: Any) -> vm.VersionSource:
+    text = str(getattr(value, "value", value))
+    return text if text in ("manual", "proposal", "rollback") else "manual"  # type: ignore[return-value]
+
+
+def settings_view(info: TemplateInfo, default_model: str) -> vm.TemplateSettingsView:
+    s = info.settings
+    return vm.TemplateSettingsView(
+        mode=str(info.workflow.value),  # type: ignore[arg-type]
+        target_model=info.target_model or default_model,
+        approvers=tuple(s.approvers),
+        approvals_required=s.approvals_required,
+        auto_propose_after=s.auto_propose_after,
+        channel_id=info.channel_id,
+    )
+
+
+def summary(info: TemplateInfo, store: Any, default_model: str) -> vm.TemplateSummary:
+    pending = [p for p in store.list_proposals(info.id) if str(p.status.value) == "pending"]
+    return vm.TemplateSummary(
+        name=info.name,
+        active_version=info.active_version.number,
+        mode=str(info.workflow.value),  # type: ignore[arg-type]
+        channel_id=info.channel_id,
+        pending_feedback=store.count_pending(info.id),
+        pending_proposal_id=str(pending[-1].id) if pending else None,
+        target_model=info.target_model or default_model,
+    )
+
+
+def principle_row(p: Principle) -> vm.PrincipleRow:
+    return vm.PrincipleRow(
+        id=p.id,
+        text=p.text,
+        status=str(p.status.value),  # type: ignore[arg-type]
+        origin=str(p.origin.value),  # type: ignore[arg-type]
+        feedback_count=len(p.feedback_ids),
+    )
+
+
+def version_row(
+    v: VersionInfo, active_number: int, *, rolled_back_to: int | None = None
+) -> vm.VersionRow:
+    if (
+        rolled_back_to is None
+        and str(v.source.value) == "rollback"
+        and v.note.startswith("rollback")
+    ):
+        digits = "".join(ch for ch in v.note if ch.isdigit())
+        rolled_back_to = int(digits) if digits else None
+    return vm.VersionRow(
+        version=v.number,
+        source=source(v.source),
+        created_at=v.created_at,
+        author=v.author,
+        active=v.number == active_number,
+        proposal_id=str(v.proposal_id) if v.proposal_id else None,
+        rolled_back_to=rolled_back_to,
+        note=v.note,
+    )
+
+
+def run_view(run: RunInfo, template_name: str) -> vm.RunView:
+    status = str(run.status.value)
+    return vm.RunView(
+        run_id=str(run.id),
+        template_name=template_name,
+        version=run.version_number,
+        inputs={k: str(v) for k, v in run.inputs.items()},
+        output=run.output,
+        status="pending" if status in ("pending", "running") else status,  # type: ignore[arg-type]
+        error=run.error,
+        model=run.model or "",
+        requested_by=run.requested_by,
+        latency_ms=int(run.latency_ms) if run.latency_ms is not None else None,
+    )
+
+
+def proposal_summary(p: ProposalInfo, template_name: str, required: int) -> vm.ProposalSummary:
+    return vm.ProposalSummary(
+        proposal_id=str(p.id),
+        template_name=template_name,
+        base_version=p.base_version_number,
+        approvals=len(p.approvals),
+        approvals_required=required,
+        channel_id=p.channel_id,
+        created_at=p.created_at,
+    )

@@ -1,0 +1,98 @@
+"""Feedback from people: reactions (labels), thread replies and the Critique/Rewrite modals.
+
+Every item is stored once per source (a reaction by a person on a message, a reply's ts), so a
+redelivered event never counts twice, and a removed reaction retracts exactly what it added.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from alignment.feedback import FeedbackKind, Label
+from bot.services.context import Actor, ServiceError
+from storage.records import RunInfo
+
+
+@dataclass(frozen=True)
+class FeedbackResult:
+    """What happened; `run` is None when the message was not a run (nothing was stored)."""
+
+    run: RunInfo | None
+    created: bool = False
+    retracted: bool = False
+    kind: FeedbackKind | None = None
+    label: Label | None = None
+
+    @property
+    def ask_what_should_change(self) -> bool:
+        return self.created and self.label is Label.BAD
+
+
+class FeedbackService:
+    def __init__(self, store: Any) -> None:
+        self.store = store
+
+    def reaction(
+        self, actor: Actor, message_ts: str, emoji: str, label: Label | None, *, added: bool
+    ) -> FeedbackResult:
+        run = self.store.find_run_by_message(actor.channel_id, message_ts) if label else None
+        if run is None:
+            return FeedbackResult(run=None)
+        base = emoji.strip(":").split("::", 1)[0]
+        key = f"reaction:{actor.channel_id}:{message_ts}:{actor.user_id}:{base}"
+        if not added:
+            retracted = self.store.retract_feedback(key)
+            return FeedbackResult(
+                run=run, retracted=retracted, kind=FeedbackKind.LABEL, label=label
+            )
+        _, created = self.store.add_feedback(
+            run.template_id,
+            run.id,
+            actor.user_id,
+            FeedbackKind.LABEL.value,
+            "",
+            label.value,
+            source_key=key,
+            channel_id=actor.channel_id,
+            ts=message_ts,
+        )
+        return FeedbackResult(run=run, created=created, kind=FeedbackKind.LABEL, label=label)
+
+    def reply(
+        self, actor: Actor, thread_ts: str, reply_ts: str, kind: FeedbackKind, text: str
+    ) -> FeedbackResult:
+        """A reply in a run's thread; replies elsewhere are not feedback."""
+        run = self.store.find_run_by_message(actor.channel_id, thread_ts)
+        if run is None:
+            return FeedbackResult(run=None)
+        if not text.strip():
+            if kind is not FeedbackKind.KUDOS:
+                return FeedbackResult(run=run)  # e.g. a bare `rewrite:`: nothing to learn from
+            text = "kudos"
+        _, created = self.store.add_feedback(
+            run.template_id,
+            run.id,
+            actor.user_id,
+            kind.value,
+            text,
+            source_key=f"reply:{actor.channel_id}:{reply_ts}",
+            channel_id=actor.channel_id,
+            ts=reply_ts,
+        )
+        return FeedbackResult(run=run, created=created, kind=kind)
+
+    def on_run(
+        self, actor: Actor, run_id: str, kind: FeedbackKind, text: str, source_key: str | None
+    ) -> FeedbackResult:
+        """From the Critique / Suggest rewrite modals."""
+        try:
+            run = self.store.get_run(int(run_id))
+        except ValueError:
+            run = None
+        if run is None:
+            raise ServiceError(f"There is no run #{run_id}.")
+        _, created = self.store.add_feedback(
+            run.template_id, run.id, actor.user_id, kind.value, text, source_key=source_key
+        )
+        return FeedbackResult(run=run, created=created, kind=kind)

@@ -1,0 +1,218 @@
+"""Proposals: made by the engine from pending feedback, evaluated, decided on in the channel."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from alignment import FeedbackKind, ModelError, ProposalFailed, Template, propose
+from alignment.evaluation import SampleRun, evaluate, pick_samples
+from alignment.judge import JudgeError, LabelledOutput, build_judge
+from bot.services.context import Actor, ServiceError
+from bot.services.models import Models
+from bot.services.templates import TemplateService
+from bot.views import models as vm
+from bot.views.text import unified_diff
+from storage.records import DecisionOutcome, ProposalInfo
+
+log = logging.getLogger(__name__)
+
+Permalink = Callable[[str, str], str | None]  # (channel, ts) -> URL
+
+
+class ProposalService:
+    def __init__(self, store: Any, templates: TemplateService, models: Models) -> None:
+        self.store = store
+        self.templates = templates
+        self.models = models
+
+    def template_channel(self, actor: Actor, name: str) -> str | None:
+        return self.templates.get(actor, name).channel_id
+
+    def create(self, actor: Actor, name: str, *, created_by: str | None = None) -> ProposalInfo:
+        """One proposal from all pending feedback. ProposalFailed says why there is none."""
+        info = self.templates.get(actor, name)
+        base = Template(info.active_version.text)
+        feedback = self.store.pending_feedback(info.id)
+        principles = self.store.active_principles(info.id)
+        result = propose(
+            base, feedback, principles, workflow=info.workflow.value, model=self.models.align()
+        )
+        evaluation, calls = self._evaluate(info, base, result.template, feedback)
+        return self.store.create_proposal(
+            info.id,
+            info.active_version.id,
+            result.template.text,
+            result.rationale,
+            info.workflow.value,
+            list(result.mutations),
+            list(result.used_feedback_ids),
+            evaluation,
+            list(result.calls) + calls,
+            created_by or actor.user_id,
+        )
+
+    def _evaluate(self, info, base: Template, new: Template, feedback) -> tuple[dict, list]:
+        """Before/after on recent inputs, scored by a judge from the team's labels if any."""
+        samples = pick_samples(
+            [
+                SampleRun(r.inputs, r.output or "", r.critiqued, r.created_at)
+                for r in self.store.recent_runs(info.id, limit=20)
+                if r.output is not None
+            ]
+        )
+        if not samples:
+            return {"rows": []}, []
+        _, target = self.models.target(info.target_model)
+        labelled = [
+            LabelledOutput(f.inputs, f.output, f.label)
+            for f in feedback
+            if f.kind is FeedbackKind.LABEL and f.output and f.label
+        ]
+        judge = None
+        try:
+            judge = build_judge(labelled, self.models.align()) if labelled else None
+        except (JudgeError, ModelError) as exc:
+            log.info("no judge for %s: %s", info.name, exc)
+        try:
+            result = evaluate(base, new, samples, target, judge)
+        except ModelError as exc:
+            return {"rows": [], "error": f"evaluation failed: {exc}"}, []
+        rows = [dataclasses.asdict(r) for r in result.rows]
+        return {"rows": rows}, list(result.calls)
+
+    def create_edited(self, actor: Actor, proposal_id: str, text: str) -> ProposalInfo:
+        """A person's edit of a proposal becomes a new proposal that supersedes it."""
+        old = self.get(proposal_id)
+        if str(old.status.value) != "pending":
+            raise ServiceError(
+                f"Proposal #{old.id} is {old.status.value}; only a pending proposal can be edited."
+            )
+        Template(text)
+        return self.store.create_proposal(
+            old.template_id,
+            old.base_version_id,
+            text,
+            f"edited by <@{actor.user_id}> from proposal #{old.id}. {old.rationale}".strip(),
+            old.workflow.value,
+            list(old.mutations),
+            list(old.feedback_ids),
+            None,
+            [],
+            actor.user_id,
+        )
+
+    def get(self, proposal_id: str | int) -> ProposalInfo:
+        p = self.store.get_proposal(proposal_id)
+        if p is None:
+            raise ServiceError(f"There is no proposal #{proposal_id}.")
+        return p
+
+    def approve(self, actor: Actor, proposal_id: str) -> DecisionOutcome:
+        return self.store.approve(proposal_id, actor.user_id)
+
+    def reject(self, actor: Actor, proposal_id: str, reason: str) -> DecisionOutcome:
+        return self.store.reject(proposal_id, actor.user_id, reason)
+
+    def fail(self, proposal_id: int, reason: str) -> ProposalInfo:
+        return self.store.fail_proposal(proposal_id, reason)
+
+    def attach_message(self, proposal_id: int, channel_id: str, ts: str) -> None:
+        self.store.set_proposal_message(proposal_id, channel_id, ts)
+
+    # --- the view --------------------------------------------------------------------------
+
+    def view(self, proposal_id: str | int, permalink: Permalink | None = None) -> vm.ProposalView:
+        p = self.get(proposal_id)
+        info = self.store.get_template_by_id(p.template_id)
+        base = self.store.get_version(info.id, p.base_version_number)
+        principles = {pr.id: pr for pr in self.store.all_principles(info.id)}
+        new_version = None
+        if p.result_version_id is not None:
+            new_version = next(
+                (
+                    v.number
+                    for v in self.store.list_versions(info.id)
+                    if v.id == p.result_version_id
+                ),
+                None,
+            )
+        decisions = self.store.decisions(p.id)
+        rejection = next((d for d in decisions if d.decision == "reject"), None)
+        status = str(p.status.value)
+        reason = rejection.reason if rejection else (p.status_reason or None)
+        return vm.ProposalView(
+            proposal_id=str(p.id),
+            template_name=info.name,
+            base_version=p.base_version_number,
+            diff=unified_diff(base.text, p.text, f"v{p.base_version_number}", "proposed"),
+            rationale=p.rationale,
+            principle_changes=tuple(
+                vm.PrincipleChangeView(
+                    op=str(getattr(mu.op, "value", mu.op)),  # type: ignore[arg-type]
+                    text=mu.text or (principles.get(mu.principle_id or "") or _NoText).text,
+                    feedback=tuple(self._links(mu.feedback_ids, permalink)),
+                    previous_text=(
+                        principles[mu.principle_id].text if mu.principle_id in principles else None
+                    ),
+                    reason=mu.reason,
+                )
+                for mu in p.mutations
+            ),
+            evaluation=_rows(p.evaluation),
+            approvals=len(p.approvals),
+            approvals_required=info.settings.approvals_required,
+            approvers=tuple(info.settings.approvers),
+            approved_by=tuple(p.approvals),
+            status=status,  # type: ignore[arg-type]
+            new_version=new_version,
+            decided_by=rejection.user_id
+            if rejection
+            else (p.approvals[-1] if new_version else None),
+            reason=None if status in ("pending", "approved") else reason,
+            mode=str(p.workflow.value),  # type: ignore[arg-type]
+            created_by=p.created_by if p.created_by.startswith(("U", "W")) else None,
+        )
+
+    def _links(self, feedback_ids, permalink: Permalink | None) -> list[vm.FeedbackLink]:
+        links = []
+        for fid in feedback_ids:
+            try:
+                fb = self.store.get_feedback(int(fid))
+            except ValueError:
+                fb = None
+            if fb is None:
+                continue
+            label = f"{fb.label or fb.kind} #{fb.id}"
+            url = None
+            if permalink and fb.channel_id and fb.message_ts:
+                url = permalink(fb.channel_id, fb.message_ts)
+            links.append(vm.FeedbackLink(label=label, permalink=url))
+        return links
+
+    def pending(self, team_id: str) -> list[ProposalInfo]:
+        return self.store.pending_proposals(team_id)
+
+
+class _NoText:
+    text = ""
+
+
+def _rows(evaluation: dict | None) -> tuple[vm.EvaluationRow, ...] | None:
+    if not evaluation or not evaluation.get("rows"):
+        return None
+    return tuple(
+        vm.EvaluationRow(
+            inputs=r.get("inputs", {}),
+            before=r.get("before", ""),
+            after=r.get("after", ""),
+            score_before=r.get("score_before"),
+            score_after=r.get("score_after"),
+        )
+        for r in evaluation["rows"]
+    )
+
+
+__all__ = ["ProposalFailed", "ProposalService"]

@@ -1,0 +1,100 @@
+"""Runs: validated and recorded at once, executed later by the worker (the model may be slow)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alignment import ModelError, Template, inputs_from_text, run_template
+from bot import commands as c
+from bot.services import convert
+from bot.services.context import Actor, ServiceError
+from bot.services.models import Models
+from bot.services.templates import TemplateService
+from bot.views import models as vm
+from storage.records import RunInfo
+
+
+class RunService:
+    def __init__(self, store: Any, templates: TemplateService, models: Models) -> None:
+        self.store = store
+        self.templates = templates
+        self.models = models
+
+    def start(self, actor: Actor, cmd: c.Run) -> RunInfo:
+        """Check the inputs and record a pending run; a bad input changes nothing."""
+        info = self.templates.get(actor, cmd.name)
+        template = Template(info.active_version.text)
+        inputs = dict(cmd.inputs)
+        if cmd.text is not None and cmd.text.strip():
+            if inputs:
+                raise ServiceError(
+                    "Give the inputs either as name=value pairs or as text, not both."
+                )
+            inputs = inputs_from_text(template, cmd.text)
+        unknown = sorted(set(inputs) - set(template.variables))
+        if unknown:
+            known = ", ".join(template.variables) or "none"
+            raise ServiceError(
+                f"`{info.name}` has no variable {', '.join(unknown)} (its variables: {known})."
+            )
+        template.render(inputs)  # MissingVariableError names what is missing
+        return self.store.record_run(
+            info.id, info.active_version.id, inputs, requested_by=actor.user_id
+        )
+
+    def again(self, actor: Actor, run_id: str) -> RunInfo:
+        """The same inputs on the template's active version."""
+        old = self._run(run_id)
+        info = self.store.get_template_by_id(old.template_id)
+        return self.store.record_run(
+            info.id, info.active_version.id, dict(old.inputs), requested_by=actor.user_id
+        )
+
+    def channel_for(self, run: RunInfo, actor: Actor, requested: str | None = None) -> str:
+        info = self.store.get_template_by_id(run.template_id)
+        channel = requested or actor.channel_id or info.channel_id
+        if not channel:
+            raise ServiceError("I don't know which channel to post this run in.")
+        return channel
+
+    def execute(self, run_id: int) -> vm.RunView:
+        """Run the model; a failure (timeout included) is recorded on the run, not raised."""
+        run = self._run(run_id)
+        info = self.store.get_template_by_id(run.template_id)
+        if str(run.status.value) in ("done", "failed"):
+            return convert.run_view(run, info.name)  # processed before a crash: do not redo
+        self.store.start_run(run.id)
+        version = self.store.get_version(info.id, run.version_number)
+        try:
+            name, model = self.models.target(info.target_model)
+            result = run_template(Template(version.text), run.inputs, model)
+        except ModelError as exc:
+            done = self.store.fail_run(run.id, f"the target model failed: {exc}")
+            return convert.run_view(done, info.name)
+        stats = result.stats
+        done = self.store.complete_run(
+            run.id,
+            result.output,
+            stats.model or name,
+            stats.input_tokens,
+            stats.output_tokens,
+            stats.latency_ms,
+        )
+        return convert.run_view(done, info.name)
+
+    def attach_message(self, run_id: int, channel_id: str, ts: str) -> None:
+        self.store.set_run_message(run_id, channel_id, ts)
+
+    def view(self, run_id: int | str) -> vm.RunView:
+        run = self._run(run_id)
+        return convert.run_view(run, self.store.get_template_by_id(run.template_id).name)
+
+    def _run(self, run_id: int | str) -> RunInfo:
+        try:
+            number = int(str(run_id))
+        except ValueError:
+            raise ServiceError(f"`{run_id}` is not a run id.") from None
+        run = self.store.get_run(number)
+        if run is None:
+            raise ServiceError(f"There is no run #{number}.")
+        return run

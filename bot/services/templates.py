@@ -1,0 +1,138 @@
+"""Templates and their history: create, list, show, principles, mode, settings, rollback, export."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from alignment.template import Template
+from bot import commands as c
+from bot.services import convert
+from bot.services.context import Actor, ServiceError
+from bot.views import models as vm
+from bot.views.text import unified_diff
+from storage.records import TemplateInfo
+
+
+class TemplateService:
+    def __init__(self, store: Any, default_target_model: str = "offline") -> None:
+        self.store = store
+        self.default_target_model = default_target_model
+
+    def get(self, actor: Actor, name: str) -> TemplateInfo:
+        info = self.store.get_template(actor.team_id, name)
+        if info is None:
+            known = [t.name for t in self.store.list_templates(actor.team_id)]
+            hint = f" Templates here: {', '.join(known)}." if known else " There are none yet."
+            raise ServiceError(f"There is no template named `{name}`.{hint}")
+        return info
+
+    def new(self, actor: Actor, cmd: c.NewTemplate) -> vm.TemplateDetail:
+        Template(cmd.template)  # TemplateError names the bad placeholder and where it is
+        info = self.store.create_template(
+            actor.team_id,
+            cmd.name,
+            cmd.template,
+            channel_id=cmd.channel_id or actor.channel_id,
+            author=actor.user_id,
+        )
+        return self._detail(info, info.active_version.number)
+
+    def list(self, actor: Actor) -> tuple[vm.TemplateSummary, ...]:
+        return tuple(
+            convert.summary(t, self.store, self.default_target_model)
+            for t in self.store.list_templates(actor.team_id)
+        )
+
+    def show(self, actor: Actor, cmd: c.Show) -> vm.TemplateDetail:
+        info = self.get(actor, cmd.name)
+        return self._detail(info, cmd.version or info.active_version.number)
+
+    def variables(self, actor: Actor, name: str) -> tuple[str, ...]:
+        return Template(self.get(actor, name).active_version.text).variables
+
+    def _detail(self, info: TemplateInfo, number: int) -> vm.TemplateDetail:
+        version = self.store.get_version(info.id, number)
+        if version is None:
+            raise ServiceError(
+                f"`{info.name}` has no version v{number}; the active one is "
+                f"v{info.active_version.number}."
+            )
+        return vm.TemplateDetail(
+            name=info.name,
+            version=version.number,
+            text=version.text,
+            variables=Template(version.text).variables,
+            settings=convert.settings_view(info, self.default_target_model),
+            principles=self.principles(info),
+            active_version=info.active_version.number,
+            author=version.author,
+            source=convert.source(version.source),
+            created_at=version.created_at,
+        )
+
+    def principles(self, info: TemplateInfo) -> tuple[vm.PrincipleRow, ...]:
+        return tuple(convert.principle_row(p) for p in self.store.all_principles(info.id))
+
+    def principles_of(self, actor: Actor, name: str) -> tuple[vm.PrincipleRow, ...]:
+        return self.principles(self.get(actor, name))
+
+    def add_principle(self, actor: Actor, cmd: c.AddPrinciple) -> vm.PrincipleRow:
+        info = self.get(actor, cmd.name)
+        return convert.principle_row(
+            self.store.add_manual_principle(info.id, cmd.text, actor.user_id)
+        )
+
+    def set_mode(self, actor: Actor, cmd: c.SetMode) -> vm.TemplateSettingsView:
+        info = self.store.set_workflow(self.get(actor, cmd.name).id, cmd.mode)
+        return convert.settings_view(info, self.default_target_model)
+
+    def settings(self, actor: Actor, cmd: c.Settings) -> vm.TemplateSettingsView:
+        info = self.get(actor, cmd.name)
+        if cmd.target_model is not None:
+            info = self.store.set_target_model(info.id, cmd.target_model)
+        changes: dict[str, Any] = {}
+        if cmd.approvers is not None:
+            changes["approvers"] = list(cmd.approvers)
+        if cmd.approvals_required is not None:
+            changes["approvals_required"] = cmd.approvals_required
+        if cmd.auto_propose_after is not None:
+            changes["auto_propose_after"] = cmd.auto_propose_after or None
+        if changes:
+            info = self.store.update_settings(info.id, **changes)
+        return convert.settings_view(info, self.default_target_model)
+
+    def history(self, actor: Actor, name: str) -> tuple[vm.VersionRow, ...]:
+        info = self.get(actor, name)
+        active = info.active_version.number
+        return tuple(convert.version_row(v, active) for v in self.store.list_versions(info.id))
+
+    def diff(self, actor: Actor, cmd: c.Diff) -> str:
+        info = self.get(actor, cmd.name)
+        texts = []
+        for number in (cmd.from_version, cmd.to_version):
+            version = self.store.get_version(info.id, number)
+            if version is None:
+                raise ServiceError(f"`{info.name}` has no version v{number}.")
+            texts.append(version.text)
+        return unified_diff(texts[0], texts[1], f"v{cmd.from_version}", f"v{cmd.to_version}")
+
+    def rollback(self, actor: Actor, cmd: c.Rollback) -> vm.VersionRow:
+        info = self.get(actor, cmd.name)
+        version = self.store.rollback(info.id, cmd.version, actor.user_id)
+        return convert.version_row(version, version.number, rolled_back_to=cmd.version)
+
+    def export(self, actor: Actor, name: str) -> str:
+        info = self.get(actor, name)
+        exporter = getattr(self.store, "export_template", None)
+        if exporter is not None:
+            data = exporter(info.id)
+        else:
+            data = {
+                "name": info.name,
+                "versions": [
+                    {"number": v.number, "text": v.text, "source": str(v.source)}
+                    for v in self.store.list_versions(info.id)
+                ],
+            }
+        return data if isinstance(data, str) else json.dumps(data, indent=2, default=str)

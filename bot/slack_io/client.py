@@ -1,0 +1,71 @@
+"""WebClients that retry on rate limits (Retry-After), 5xx and dropped connections.
+
+The worker posts outside of any Bolt request, so it needs a client of its own: with one
+workspace that is the app's token; with OAuth it is the bot token of the installation that sent
+the event, looked up in the installation store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from slack_sdk.oauth.installation_store import InstallationStore
+
+DEFAULT_BASE_URL = "https://slack.com/api/"
+
+
+def retry_handlers(max_retries: int = 3) -> list:
+    """Slack-sdk's own handlers: 429 waits Retry-After; 5xx and connection errors back off."""
+    return [
+        RateLimitErrorRetryHandler(max_retry_count=max_retries),
+        ServerErrorRetryHandler(max_retry_count=max_retries),
+        ConnectionErrorRetryHandler(max_retry_count=max_retries),
+    ]
+
+
+def make_web_client(
+    token: str | None = None,
+    base_url: str | None = None,
+    *,
+    max_retries: int = 3,
+    timeout: int = 30,
+) -> WebClient:
+    url = base_url or DEFAULT_BASE_URL
+    if not url.endswith("/"):
+        url += "/"
+    return WebClient(
+        token=token, base_url=url, timeout=timeout, retry_handlers=retry_handlers(max_retries)
+    )
+
+
+@dataclass
+class ClientProvider:
+    """Hands out a WebClient for a workspace (team), with the same base URL and retry handlers."""
+
+    base_url: str | None = None
+    token: str | None = None  # single-workspace bot token
+    installation_store: InstallationStore | None = None
+    max_retries: int = 3
+
+    def __post_init__(self) -> None:
+        self._single = make_web_client(self.token, self.base_url, max_retries=self.max_retries)
+        self._by_team: dict[tuple[str | None, str | None], WebClient] = {}
+
+    def for_team(self, team_id: str | None = None, enterprise_id: str | None = None) -> WebClient:
+        if self.token or self.installation_store is None:
+            return self._single
+        key = (enterprise_id, team_id)
+        client = self._by_team.get(key)
+        if client is None:
+            bot = self.installation_store.find_bot(enterprise_id=enterprise_id, team_id=team_id)
+            if bot is None:
+                raise LookupError(f"no installation for team {team_id!r}")
+            client = make_web_client(bot.bot_token, self.base_url, max_retries=self.max_retries)
+            self._by_team[key] = client
+        return client

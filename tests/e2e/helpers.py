@@ -1,0 +1,56 @@
+"""Reading the simulated channel and the database while the app works in the background."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.slack_sim import SlackSim
+from storage import Store
+
+TEAM = "T0SANDBOX"
+CHANNEL = "C0GENERAL"
+
+
+def blocks_text(message: dict[str, Any]) -> str:
+    """Everything a person would read in a message: fallback text and every block's text."""
+    return message.get("text", "") + "\n" + json.dumps(message.get("blocks", []))
+
+
+def bot_messages(sim: SlackSim, channel: str = CHANNEL) -> list[dict[str, Any]]:
+    return [m for m in sim.messages(channel) if m.get("bot_id")]
+
+
+def message_at(sim: SlackSim, ts: str, channel: str = CHANNEL) -> dict[str, Any]:
+    return next(m for m in sim.messages(channel) if m["ts"] == ts)
+
+
+def template(store: Store, name: str):
+    return store.get_template(TEAM, name)
+
+
+def latest_run(store: Store, name: str):
+    info = template(store, name)
+    runs = store.recent_runs(info.id, limit=1) if info else []
+    return runs[0] if runs else None
+
+
+def finished_run(sim: SlackSim, store: Store, name: str, timeout: float = 15.0):
+    """Wait until the newest run of `name` is done or failed and its message shows it."""
+
+    def ready():
+        run = latest_run(store, name)
+        if run is None or str(run.status.value) not in ("done", "failed") or not run.message_ts:
+            return None
+        msg = message_at(sim, run.message_ts)
+        if "run_again" not in json.dumps(msg.get("blocks", [])) and run.status.value == "done":
+            return None
+        return run
+
+    return sim.wait_for(ready, timeout=timeout)
+
+
+def latest_proposal(store: Store, name: str):
+    info = template(store, name)
+    proposals = store.list_proposals(info.id) if info else []
+    return max(proposals, key=lambda p: p.id) if proposals else None
