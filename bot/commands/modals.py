@@ -86,7 +86,7 @@ def metadata(**values: str) -> str:
 def _metadata(raw: str | None) -> dict[str, str]:
     if not raw:
         return {}
-    if raw.startswith("{"):
+    if raw.startswith(("{", "[")):
         try:
             data = json.loads(raw)
         except json.JSONDecodeError as err:
