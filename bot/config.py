@@ -125,8 +125,9 @@ class _Reader:
                 "or set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for multi-workspace install"
             )
         signing_secret = self.get("SLACK_SIGNING_SECRET")
-        if not signing_secret and (not app_token or oauth):
-            why = "for OAuth install" if app_token else "in HTTP mode (no SLACK_APP_TOKEN)"
+        oauth_intended = bool(client_id or client_secret)
+        if not signing_secret and (not app_token or oauth_intended):
+            why = "for OAuth install" if oauth_intended else "in HTTP mode (no SLACK_APP_TOKEN)"
             self.problem(
                 f"SLACK_SIGNING_SECRET is missing: it is required {why} to verify requests "
                 "(Basic Information → Signing Secret)"
