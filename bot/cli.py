@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bot import cli_propose
+from bot import cli_db, cli_propose
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="alignbot", description=__doc__)
     subparsers = parser.add_subparsers(dest="command", required=True)
     cli_propose.register(subparsers)
+    cli_db.register(subparsers)
     args = parser.parse_args(argv)
     return int(args.func(args) or 0)
 

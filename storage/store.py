@@ -12,12 +12,12 @@ from sqlalchemy import Engine
 
 from storage.db import make_engine
 from storage.repo.base import utcnow
-from storage.repo.history import HistoryRepo
 from storage.repo.inbox import InboxRepo
 from storage.repo.leases import LeasesRepo
+from storage.repo.transfer import TransferRepo
 
 
-class Store(HistoryRepo, InboxRepo, LeasesRepo):
+class Store(TransferRepo, InboxRepo, LeasesRepo):
     """Templates, versions, runs, feedback, principles, proposals, the inbox and leases."""
 
     def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = utcnow) -> None:

@@ -7,10 +7,10 @@ from sqlalchemy import select
 from storage import models as m
 from storage.records import HistoryEntry
 from storage.repo import convert
-from storage.repo.proposals import ProposalsRepo
+from storage.repo.decisions import DecisionsRepo
 
 
-class HistoryRepo(ProposalsRepo):
+class HistoryRepo(DecisionsRepo):
     def history(self, template_id: int) -> list[HistoryEntry]:
         with self._tx(write=False) as s:
             self._template_row(s, template_id)

@@ -1,0 +1,28 @@
+"""`alignbot db …` on a real SQLite file."""
+
+from __future__ import annotations
+
+from bot.cli import main
+from storage import Store
+
+
+def test_db_upgrade_current_check(tmp_path, capsys) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    assert main(["db", "--url", url, "check"]) == 1
+    assert "run `alignbot db upgrade`" in capsys.readouterr().err
+    assert main(["db", "--url", url, "upgrade", "0001"]) == 0
+    assert main(["db", "--url", url, "check"]) == 1
+    assert "at revision 0001" in capsys.readouterr().err
+    assert main(["db", "--url", url, "upgrade"]) == 0
+    assert main(["db", "--url", url, "current"]) == 0
+    out = capsys.readouterr().out
+    assert "database at 0002; code at 0002" in out
+    assert main(["db", "--url", url, "check"]) == 0
+    Store.from_url(url).check_schema()
+
+
+def test_db_uses_database_url(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'env.db'}")
+    assert main(["db", "upgrade"]) == 0
+    assert (tmp_path / "env.db").exists()
+    assert "env.db: at 0002" in capsys.readouterr().out
