@@ -1,10 +1,12 @@
-"""`/align export`: the export inline as a code block when it is short, else a note about the file
-the service uploaded (a message cannot hold a long export without truncating it)."""
+"""`/align export`: the export inline as a code block, or a note about the uploaded file.
+
+A message cannot hold a long export whole: callers should upload when `export_fits_inline` is
+False; if they do not, the message shows the beginning and says plainly that it is incomplete."""
 
 from __future__ import annotations
 
-from bot.views.blocks import Message, message, section, sections
-from bot.views.text import MESSAGE_BLOCK_LIMIT, code_block, escape, split_spans
+from bot.views.blocks import Message, message, section
+from bot.views.text import MESSAGE_BLOCK_LIMIT, code_block, escape, fit_chunks, split_spans
 
 INLINE_EXPORT_LIMIT = 12_000  # characters (escaped); above this, upload a file instead
 
@@ -21,7 +23,11 @@ def export_message(
     if uploaded_filename:
         text = f":package: Exported *{name}* as `{escape(uploaded_filename)}` (the file above)."
         return message(f"Exported {name}", [section(text)])
-    if not export_fits_inline(content):
-        raise ValueError("export too long to show inline; upload it and pass uploaded_filename")
-    body = sections(code_block(escape(content)), MESSAGE_BLOCK_LIMIT - 1)
-    return message(f"Export of {name}", [section(f":package: Export of *{name}*"), *body])
+    chunks, omitted = fit_chunks(code_block(escape(content)), MESSAGE_BLOCK_LIMIT - 1)
+    title = f":package: Export of *{name}*"
+    if omitted:
+        title += (
+            f"\n:warning: The export is {len(content):,} characters, more than a message holds: "
+            "only the beginning is shown, so do not use this copy to restore the template."
+        )
+    return message(f"Export of {name}", [section(title), *(section(c) for c in chunks)])

@@ -1,7 +1,5 @@
 from datetime import UTC, datetime
 
-import pytest
-
 from bot.commands.usage import SUBCOMMANDS
 from bot.views.export import export_fits_inline, export_message
 from bot.views.help import help_message
@@ -147,10 +145,12 @@ def test_export_inline_or_as_uploaded_file():
     msg = export_message("recipe", content)
     check_message(msg)
     assert "```\nname: recipe" in all_text(msg) and mentions(msg) == []
-    big = "x" * 50_000
-    assert not export_fits_inline(big)
-    with pytest.raises(ValueError, match="upload"):
-        export_message("recipe", big)
+    assert not export_fits_inline("x" * 50_000)
+    big = "x " * 100_000
+    cut = export_message("recipe", big)
+    check_message(cut)
+    assert "200,000 characters, more than a message holds" in all_text(cut)
+    assert "more characters not shown" in all_text(cut)
     uploaded = export_message("recipe", big, uploaded_filename="recipe.yaml")
     check_message(uploaded)
     assert "`recipe.yaml`" in all_text(uploaded)
