@@ -1,0 +1,138 @@
+"""Who may approve, stale proposals, racing approvals, and text that must not ping anyone."""
+
+from __future__ import annotations
+
+import threading
+
+from bot.slack_sim import payloads
+from bot.slack_sim.actions import _find_action
+from bot.slack_sim.payloads import FORM
+from storage import Store
+from tests.e2e.helpers import (
+    CHANNEL,
+    blocks_text,
+    finished_run,
+    latest_proposal,
+    message_at,
+    template,
+)
+from tests.fakes.gemini_server import FakeGeminiServer, gemini_text
+
+
+def _proposal(sim, store, name="summary", after=None):
+    sim.slash_command("alice", CHANNEL, "/align", f"propose {name}")
+    return sim.wait_for(
+        lambda: (
+            (p := latest_proposal(store, name))
+            and p.message_ts
+            and (after is None or p.id != after.id)
+            and "proposal_approve" in blocks_text(message_at(sim, p.message_ts))
+            and p
+        ),
+        timeout=20,
+    )
+
+
+def _with_feedback(sim, store, text="Name the new date"):
+    info = template(store, "summary")
+    before = store.recent_runs(info.id, limit=1)
+    known = before[0].id if before else 0
+    count = store.count_pending(info.id)
+    sim.slash_command("alice", CHANNEL, "/align", 'run summary text="The launch moved to May"')
+    run = sim.wait_for(lambda: (r := finished_run(sim, store, "summary")) and r.id != known and r)
+    sim.post_message("bob", CHANNEL, text, thread_ts=run.message_ts)
+    sim.wait_for(lambda: store.count_pending(info.id) > count)
+    return run
+
+
+def _stale_click(sim, user: str, message: dict, action_id: str) -> None:
+    """A click on a button as a person's client still showed it (before the message changed)."""
+    uid = sim.user_id(user)
+    action = _find_action(message["blocks"], action_id)
+    body = payloads.block_actions(
+        sim.state,
+        user=uid,
+        action=action,
+        trigger_id=sim.views.issue_trigger(uid),
+        response_url=None,
+        channel=CHANNEL,
+        message=message,
+    )
+    sim.deliverer.send("interactive", "block_actions", body, FORM, None)
+
+
+def _refusals(sim, user):
+    return [blocks_text(m) for m in sim.ephemerals(user) if ":no_entry:" in blocks_text(m)]
+
+
+def test_not_allowed_and_superseded_approvals_are_refused_privately(sim, bot_server, sqlite_engine):
+    bot_server()
+    store = Store(sqlite_engine)
+    sim.slash_command("alice", CHANNEL, "/align", "new summary Summarize: {{text}}")
+    sim.slash_command("alice", CHANNEL, "/align", "settings summary approvers=<@U0BOB>")
+    _with_feedback(sim, store)
+    first = _proposal(sim, store)
+
+    sim.click_button("carol", CHANNEL, first.message_ts, "proposal_approve")
+    refusal = sim.wait_for(lambda: _refusals(sim, "carol"))
+    assert "U0CAROL" in refusal[0] or "not" in refusal[0].lower()
+    assert not _refusals(sim, "bob") and not _refusals(sim, "alice")
+    assert template(store, "summary").active_version.number == 1
+
+    as_shown = message_at(sim, first.message_ts)
+    _with_feedback(sim, store, "Shorter, please")
+    second = _proposal(sim, store, after=first)
+    sim.wait_for(lambda: "Superseded" in blocks_text(message_at(sim, first.message_ts)))
+    _stale_click(sim, "bob", as_shown, "proposal_approve")
+    refusal = sim.wait_for(lambda: _refusals(sim, "bob"))
+    assert "superseded" in refusal[0].lower()
+    assert template(store, "summary").active_version.number == 1
+
+    sim.click_button("bob", CHANNEL, second.message_ts, "proposal_approve")
+    sim.wait_for(lambda: template(store, "summary").active_version.number == 2)
+    assert template(store, "summary").active_version.text == second.text
+
+
+def test_two_approvals_racing_make_one_version(sim, bot_server, sqlite_engine):
+    bot_server()
+    helper = bot_server()  # a second instance on the same database: both workers drain the inbox
+    store = Store(sqlite_engine)
+    sim.slash_command("alice", CHANNEL, "/align", "new summary Summarize: {{text}}")
+    _with_feedback(sim, store)
+    proposal = _proposal(sim, store)
+
+    clicks = [
+        threading.Thread(
+            target=sim.click_button, args=(user, CHANNEL, proposal.message_ts, "proposal_approve")
+        )
+        for user in ("bob", "carol")
+    ]
+    for t in clicks:
+        t.start()
+    for t in clicks:
+        t.join()
+    sim.wait_for(lambda: "*Approved*" in blocks_text(message_at(sim, proposal.message_ts)))
+    sim.wait_for(lambda: store.inbox_pending_count() == 0)
+    helper.bot.worker.wait_idle()
+    info = template(store, "summary")
+    assert [v.number for v in store.list_versions(info.id)] == [1, 2]
+    assert store.get_proposal(proposal.id).status.value == "approved"
+
+
+def test_model_output_cannot_mention_channel_or_people(sim, bot_server, sqlite_engine, monkeypatch):
+    with FakeGeminiServer() as gemini:
+        gemini.respond_with(lambda request: gemini_text("Hey <!channel> and <@U123>: done & <b>"))
+        monkeypatch.setenv("GEMINI_BASE_URL", gemini.url)
+        monkeypatch.setenv("GEMINI_API_KEY", "test-key")
+        bot_server()
+        store = Store(sqlite_engine)
+        sim.slash_command("alice", CHANNEL, "/align", "new summary Summarize: {{text}}")
+        sim.slash_command(
+            "alice", CHANNEL, "/align", "settings summary target_model=gemini/gemini-2.5-flash"
+        )
+        sim.slash_command("alice", CHANNEL, "/align", 'run summary text="hello"')
+        run = finished_run(sim, store, "summary")
+        assert run.output == "Hey <!channel> and <@U123>: done & <b>"
+        shown = blocks_text(message_at(sim, run.message_ts))
+        assert "<!channel>" not in shown and "<@U123>" not in shown
+        assert "&lt;!channel&gt;" in shown and "&lt;@U123&gt;" in shown and "&amp;" in shown

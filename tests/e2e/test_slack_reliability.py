@@ -1,0 +1,134 @@
+"""Delivery and failure: retries count once, forged or stale requests are refused, Slack's 429 is
+waited out, a crash between ack and work loses nothing, and a hanging model never delays the ack."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from bot.slack_sim import DeliveryOptions
+from storage import Store
+from tests.e2e.helpers import CHANNEL, blocks_text, finished_run, message_at, template
+from tests.fakes.gemini_server import HANG, FakeGeminiServer
+
+
+def _new_and_run(sim, store, name="summary"):
+    sim.slash_command("alice", CHANNEL, "/align", f"new {name} Summarize: {{{{text}}}}")
+    sim.slash_command("alice", CHANNEL, "/align", f'run {name} text="The launch moved to May"')
+    return finished_run(sim, store, name)
+
+
+def test_each_event_delivered_three_times_is_stored_once(sim, bot_server, sqlite_engine):
+    app = bot_server()
+    store = Store(sqlite_engine)
+    run = _new_and_run(sim, store)
+    thrice = DeliveryOptions(retries=2, retry_reason="http_timeout")
+
+    good = sim.add_reaction("bob", CHANNEL, run.message_ts, "thumbsup", options=thrice)
+    bad = sim.add_reaction("carol", CHANNEL, run.message_ts, "thumbsdown", options=thrice)
+    reply = sim.post_message(
+        "alice", CHANNEL, "Name the new date", thread_ts=run.message_ts, options=thrice
+    )
+    for result in (good, bad, reply):
+        assert [d.status for d in result.deliveries] == [200, 200, 200]
+        assert [d.retry_num for d in result.deliveries][1:] == [1, 2]
+
+    sim.wait_for(
+        lambda: (
+            app.bot.store.inbox_pending_count() == 0
+            and store.count_pending(template(store, "summary").id) >= 3
+        )
+    )
+    app.bot.worker.wait_idle()
+    pending = store.pending_feedback(template(store, "summary").id)
+    assert sorted((f.kind.value, f.author) for f in pending) == [
+        ("critique", "U0ALICE"),
+        ("label", "U0BOB"),
+        ("label", "U0CAROL"),
+    ]
+    # One question for the one bad label, one acknowledgement reaction on the reply.
+    thread = sim.thread(CHANNEL, run.message_ts)
+    assert sum(1 for m in thread if m.get("bot_id")) == 2  # the run itself and the question
+    acked = next(m for m in thread if m["ts"] == reply.ts)
+    assert [r["count"] for r in acked.get("reactions", [])] == [1]
+
+
+@pytest.mark.parametrize(
+    "fault", [{"forge_signature": True}, {"stale_timestamp": True}], ids=["forged", "stale"]
+)
+def test_forged_or_stale_requests_are_refused_and_store_nothing(
+    sim, bot_server, sqlite_engine, fault
+):
+    bot_server()
+    store = Store(sqlite_engine)
+    opts = DeliveryOptions(**fault)
+    r = sim.slash_command(
+        "alice", CHANNEL, "/align", "new summary Summarize: {{text}}", options=opts
+    )
+    assert r.status == 401
+    posted = sim.post_message("alice", CHANNEL, "hello", options=opts)
+    assert posted.status == 401
+    assert store.get_template("T0SANDBOX", "summary") is None
+    assert store.inbox_pending_count() == 0
+    assert store.inbox_status(posted.event_id) is None
+
+
+def test_rate_limited_post_succeeds_after_retry_after(sim, bot_server, sqlite_engine):
+    bot_server()
+    store = Store(sqlite_engine)
+    sim.slash_command("alice", CHANNEL, "/align", "new summary Summarize: {{text}}")
+    sim.fail_next("chat.postMessage", status=429, retry_after=1, times=1)
+    started = time.monotonic()
+    r = sim.slash_command("alice", CHANNEL, "/align", 'run summary text="hello"')
+    assert r.status == 200 and r.elapsed_ms < 1000  # the ack does not wait for the retry
+    run = finished_run(sim, store, "summary")
+    assert time.monotonic() - started >= 1.0
+    posts = [c for c in sim.api_calls if c["method"] == "chat.postMessage"]
+    assert [c["status"] for c in posts][-2:] == [429, 200]
+    assert run.status.value == "done" and message_at(sim, run.message_ts)
+
+
+def test_event_acknowledged_before_a_crash_is_processed_after_restart(
+    sim, bot_server, sqlite_engine
+):
+    first = bot_server()
+    store = Store(sqlite_engine)
+    run = _new_and_run(sim, store)
+    first.stop()
+    crashed = bot_server(start_worker=False)  # acks (stores) but dies before any processing
+    r = sim.add_reaction("bob", CHANNEL, run.message_ts, "thumbsdown")
+    assert r.status == 200
+    assert store.inbox_status(r.event_id)["status"] == "pending"
+    crashed.stop(drain=False)
+    assert store.count_pending(template(store, "summary").id) == 0
+
+    bot_server()  # the next start picks up what the crashed process acknowledged
+    sim.wait_for(lambda: store.count_pending(template(store, "summary").id) == 1)
+    sim.wait_for(lambda: store.inbox_status(r.event_id)["status"] == "done")
+    sim.wait_for(lambda: len(sim.thread(CHANNEL, run.message_ts)) == 2)  # the question asked
+
+
+def test_hanging_model_does_not_delay_the_ack_and_the_run_reports_the_timeout(
+    sim, bot_server, sqlite_engine, monkeypatch
+):
+    with FakeGeminiServer() as gemini:
+        gemini.respond_with(lambda request: HANG)
+        monkeypatch.setenv("GEMINI_BASE_URL", gemini.url)
+        monkeypatch.setenv("GEMINI_API_KEY", "test-key")
+        monkeypatch.setenv("ALIGNBOT_LLM_BACKOFF", "0.05")
+        bot_server(ALIGNBOT_MODEL_TIMEOUT="1")
+        store = Store(sqlite_engine)
+        sim.slash_command("alice", CHANNEL, "/align", "new summary Summarize: {{text}}")
+        sim.slash_command(
+            "alice", CHANNEL, "/align", "settings summary target_model=gemini/gemini-2.5-flash"
+        )
+        r = sim.slash_command("alice", CHANNEL, "/align", 'run summary text="hello"')
+        assert r.status == 200 and r.elapsed_ms < 1000
+        run = finished_run(sim, store, "summary", timeout=30)
+        assert run.status.value == "failed"
+        assert gemini.requests, "the run reached the (hanging) Gemini server"
+        shown = blocks_text(message_at(sim, run.message_ts)).lower()
+        assert "did not answer within 1s" in shown
+        thread = sim.thread(CHANNEL, run.message_ts)
+        assert len(thread) == 2 and "failed" in blocks_text(thread[1]).lower()
