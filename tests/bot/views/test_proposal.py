@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.views.models import EvaluationRow, FeedbackLink, PrincipleChangeView, ProposalView
 from bot.views.proposal import proposal_message, proposal_pending_message
@@ -174,3 +176,30 @@ def test_pending_message():
     msg = proposal_pending_message("recipe", "U0ANA")
     check_message(msg)
     assert "Drafting a proposal for *recipe*" in all_text(msg)
+
+
+TEXT = st.lists(
+    st.one_of(st.text(max_size=300), st.sampled_from(["<!here>", "<@U1>", "&", "```", "\n"])),
+    max_size=30,
+).map("".join)
+
+
+@settings(max_examples=100, deadline=None)
+@given(TEXT, TEXT, TEXT, st.sampled_from(["pending", "approved", "rejected", "failed"]))
+def test_any_proposal_renders_within_limits_and_mentions_no_one(old, new, words, status):
+    msg = proposal_message(
+        proposal(
+            diff=unified_diff(old * 10, new * 10, "v2", "proposed"),
+            rationale=words,
+            principle_changes=(PrincipleChangeView("add", words or "x", (FeedbackLink(words),)),),
+            evaluation=(EvaluationRow({"in": words}, old, new, 0.1, 0.2),),
+            status=status,
+            reason=words,
+            approvers=(),
+            approved_by=(),
+            created_by=None,
+            decided_by=None,
+        )
+    )
+    check_message(msg)
+    assert mentions(msg) == []

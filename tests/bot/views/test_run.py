@@ -1,3 +1,6 @@
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from bot.views.models import RunView
 from bot.views.run import run_message
 from bot.views.text import unescape
@@ -102,3 +105,21 @@ def test_empty_output_is_said_so():
     msg = run_message(run(output=""))
     check_message(msg)
     assert "no text" in all_text(msg)
+
+
+TEXT = st.lists(
+    st.one_of(st.text(max_size=300), st.sampled_from(["<!channel>", "<@U1>", "&", "```", "\n\n"])),
+    max_size=40,
+).map("".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(TEXT, st.dictionaries(st.text(min_size=1, max_size=20), TEXT, max_size=12), TEXT)
+def test_any_run_renders_within_limits_and_mentions_no_one(output, inputs, error):
+    for view in (
+        run(output=output * 20, inputs=inputs, requested_by=None),
+        run(status="failed", output=None, error=error, inputs=inputs, requested_by=None),
+    ):
+        msg = run_message(view)
+        check_message(msg)
+        assert mentions(msg) == []
