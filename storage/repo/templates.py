@@ -108,6 +108,12 @@ class TemplatesRepo(StoreBase):
             ).all()
             return [self._template_info(s, r) for r in rows]
 
+    def all_templates(self) -> list[TemplateInfo]:
+        """Every workspace's templates: the scheduler serves all of them."""
+        with self._tx(write=False) as s:
+            rows = s.scalars(select(m.Template).order_by(m.Template.id)).all()
+            return [self._template_info(s, r) for r in rows]
+
     def update_settings(self, template_id: int, **changes: Any) -> TemplateInfo:
         """Validated settings change; a bad key or value raises InvalidInput and changes nothing."""
         with self._tx() as s:
