@@ -5,6 +5,7 @@ Pure Python: no Slack, no database. `bot/` and `storage/` build on these types.
 
 from alignment.evaluation import Evaluation, EvaluationRow, SampleRun, evaluate, pick_samples
 from alignment.feedback import Feedback, FeedbackKind, Label
+from alignment.files import InputFileError, load_feedback, load_principles, load_template
 from alignment.judge import Judge, JudgeError, LabelledOutput, build_judge
 from alignment.models import (
     LLMRequest,
@@ -34,6 +35,7 @@ __all__ = [
     "EvaluationRow",
     "Feedback",
     "FeedbackKind",
+    "InputFileError",
     "Judge",
     "JudgeError",
     "LLMRequest",
@@ -63,6 +65,9 @@ __all__ = [
     "evaluate",
     "get_model",
     "inputs_from_text",
+    "load_feedback",
+    "load_principles",
+    "load_template",
     "pick_samples",
     "propose",
     "run_template",

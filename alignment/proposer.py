@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 from alignment import prompts
@@ -53,7 +53,6 @@ class ProposalResult:
     calls: list[CallStats]
     diff: str
     workflow: Workflow = Workflow.PRINCIPLES
-    notes: list[str] = field(default_factory=list)
 
 
 def unified_diff(old: str, new: str) -> str:
