@@ -193,37 +193,34 @@ def _settings(rest: str) -> Command:
             + ".",
             usage=BY_NAME["settings"].usage,
         )
-    changes: dict[str, object] = {}
+    seen: set[str] = set()
+    approvers: tuple[str, ...] | None = None
+    approvals: int | None = None
+    auto_propose: int | None = None
+    target_model: str | None = None
     for raw_key, value in pairs:
         key = SETTING_KEYS.get(raw_key.lower().replace("-", "_"))
         if key is None:
             raise CommandError(_unknown_setting(raw_key))
-        if key in changes:
+        if key in seen:
             raise CommandError(f"`{key}` is given twice.")
+        seen.add(key)
         if not value.strip():
             raise CommandError(f"`{key}` has no value.")
         if key == "approvers":
-            changes[key] = v.user_ids(value)
+            approvers = v.user_ids(value)
         elif key == "approvals":
-            changes[key] = v.positive_int(value, key="approvals")
+            approvals = v.positive_int(value, key="approvals")
         elif key == "auto_propose_after":
-            changes[key] = v.positive_int(value, key="auto_propose_after", allow_off=True)
+            auto_propose = v.positive_int(value, key="auto_propose_after", allow_off=True)
         else:
-            changes[key] = v.model_name(v.unescape_entities(value))
-    approvers = changes.get("approvers")
-    approvals = changes.get("approvals")
-    if approvers and isinstance(approvals, int) and approvals > len(approvers):  # type: ignore[arg-type]
+            target_model = v.model_name(v.unescape_entities(value))
+    if approvers and approvals is not None and approvals > len(approvers):
         raise CommandError(
             f"`approvals={approvals}` needs at least {approvals} approvers, "
-            f"but `approvers` names {len(approvers)}."  # type: ignore[arg-type]
+            f"but `approvers` names {len(approvers)}."
         )
-    return Settings(
-        name,
-        approvers=approvers,  # type: ignore[arg-type]
-        approvals_required=approvals,  # type: ignore[arg-type]
-        auto_propose_after=changes.get("auto_propose_after"),  # type: ignore[arg-type]
-        target_model=changes.get("target_model"),  # type: ignore[arg-type]
-    )
+    return Settings(name, approvers, approvals, auto_propose, target_model)
 
 
 def _unknown_setting(key: str) -> str:
