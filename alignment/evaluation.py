@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from alignment.feedback_batch import aware
 from alignment.judge import Judge
 from alignment.models.base import ModelClient
 from alignment.runner import run_template
@@ -54,7 +55,7 @@ class Evaluation:
 
 def pick_samples(runs: Sequence[SampleRun], limit: int = 3) -> list[dict[str, str]]:
     """Distinct inputs: critiqued runs first, most recent first within each group."""
-    ranked = sorted(runs, key=lambda r: (r.critiqued, r.created_at), reverse=True)
+    ranked = sorted(runs, key=lambda r: (r.critiqued, aware(r.created_at)), reverse=True)
     chosen: list[dict[str, str]] = []
     for run in ranked:
         inputs = {str(k): str(v) for k, v in run.inputs.items()}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from alignment.feedback import Feedback
 from alignment.models.base import estimate_tokens
@@ -36,9 +37,14 @@ def entry(item: Feedback, text_limit: int = MAX_TEXT_CHARS) -> dict:
     return data
 
 
+def aware(moment: datetime) -> datetime:
+    """Naive datetimes (SQLite hands them back) are taken as UTC, so they sort with aware ones."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def select(feedback: Sequence[Feedback], budget_tokens: int) -> list[tuple[Feedback, dict]]:
     """Most agreed-on, then most recent first, while the serialized entries fit the budget."""
-    ranked = sorted(feedback, key=lambda f: (f.agreement, f.created_at), reverse=True)
+    ranked = sorted(feedback, key=lambda f: (f.agreement, aware(f.created_at)), reverse=True)
     chosen: list[tuple[Feedback, dict]] = []
     used = 0
     for item in ranked:

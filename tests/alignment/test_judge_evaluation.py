@@ -111,6 +111,8 @@ def test_pick_samples_prefers_critiqued_then_recent_distinct_inputs():
     assert pick_samples(runs) == [{"dish": "c"}, {"dish": "b"}, {"dish": "a"}]
     assert pick_samples(runs, limit=1) == [{"dish": "c"}]
     assert pick_samples([]) == []
+    naive = SampleRun({"dish": "n"}, "o", critiqued=True, created_at=datetime(2026, 2, 1))
+    assert pick_samples([*runs, naive], limit=1) == [{"dish": "n"}]
 
 
 def test_evaluate_runs_both_templates_and_scores_in_one_judge_call(offline):

@@ -152,3 +152,14 @@ def test_retired_principles_are_not_sent_or_kept(grocery, offline):
     result = propose(grocery.template, grocery.feedback, [old], workflow="principles", model=model)
     assert "imperial" not in model.requests[0].prompt
     assert all(p.id != "p0" for p in result.principles_after)
+
+
+def test_naive_and_aware_timestamps_mix(offline):
+    """Storage may hand back naive datetimes (SQLite); they rank as UTC."""
+    fb = [
+        Feedback("naive", FeedbackKind.CRITIQUE, "a", "no nuts", created_at=datetime(2026, 1, 2)),
+        Feedback("aware", FeedbackKind.CRITIQUE, "b", "no salt",
+                 created_at=datetime(2026, 1, 1, tzinfo=UTC)),
+    ]  # fmt: skip
+    result = propose(Template("T {{x}}"), fb, [], workflow="direct", model=offline)
+    assert result.used_feedback_ids == ["naive", "aware"]
