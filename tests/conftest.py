@@ -6,7 +6,7 @@
 
 PostgreSQL runs when ALIGNBOT_TEST_POSTGRES_URL is set (CI: postgresql+psycopg://postgres@
 127.0.0.1:5432/test). Each test session migrates its own freshly created schema and drops it at
-the end; tests are isolated by truncating every table. With ALIGNBOT_REQUIRE_POSTGRES=1 a missing
+the end; tests are isolated by emptying every table. With ALIGNBOT_REQUIRE_POSTGRES=1 a missing
 or unreachable server fails those tests instead of skipping them.
 """
 
@@ -103,10 +103,11 @@ def _pg_session_engine() -> Iterator[Engine | str]:
     schema.drop()
 
 
-def _truncate_all(engine: Engine) -> None:
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+def _empty_all(engine: Engine) -> None:
+    """DELETE is much faster than TRUNCATE on the few rows a test leaves behind."""
     with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
 
 
 @pytest.fixture
@@ -123,7 +124,7 @@ def pg_engine(_pg_session_engine: Engine | str) -> Engine:
     if isinstance(_pg_session_engine, str):
         _unavailable(_pg_session_engine)
     assert isinstance(_pg_session_engine, Engine)
-    _truncate_all(_pg_session_engine)
+    _empty_all(_pg_session_engine)
     return _pg_session_engine
 
 

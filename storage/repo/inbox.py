@@ -113,10 +113,13 @@ class InboxRepo(StoreBase):
 
     def inbox_done(self, item_id: int) -> None:
         with self._tx() as s:
-            row = s.get(m.InboxEvent, item_id, with_for_update=True)
-            if row is None:
+            done = s.execute(
+                update(m.InboxEvent)
+                .where(m.InboxEvent.id == item_id)
+                .values(status=DONE, done_at=self.now(), lease_until=None)
+            )
+            if done.rowcount != 1:
                 raise NotFound(f"no inbox item {item_id}")
-            row.status, row.done_at, row.lease_until = DONE, self.now(), None
 
     def inbox_failed(self, item_id: int, error: str, retry: bool) -> None:
         """Record the error; retry later (backing off) unless out of attempts or `retry` is off."""
