@@ -35,6 +35,7 @@ class AlignBot:
     worker: InboxWorker
     posters: PosterProvider
     config: Config
+    deps: Deps
     _started: bool = field(default=False, repr=False)
 
     def start(self) -> AlignBot:
@@ -124,7 +125,7 @@ def create_app(
         on_failure=_reporter(posters),
     )
     inbox.on_new(worker.notify)
-    return AlignBot(bolt, store, services, inbox, router, worker, posters, config)
+    return AlignBot(bolt, store, services, inbox, router, worker, posters, config, deps)
 
 
 def _reporter(posters: PosterProvider):
