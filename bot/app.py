@@ -7,6 +7,9 @@ crashed process left behind), `AlignBot.asgi()` is what uvicorn serves in HTTP m
 from __future__ import annotations
 
 import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,13 +101,14 @@ def create_app(
             ),
         )
     else:
-        bolt = App(
-            token=config.slack_bot_token,
-            signing_secret=config.slack_signing_secret,
-            client=client,
-            process_before_response=True,  # listeners only store and ack: no work after it
-            token_verification_enabled=token_verification,
-        )
+        with _without_env("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"):
+            bolt = App(
+                token=config.slack_bot_token,
+                signing_secret=config.slack_signing_secret,
+                client=client,
+                process_before_response=True,  # listeners only store and ack: no work after it
+                token_verification_enabled=token_verification,
+            )
     clients = ClientProvider(
         base_url=base_url, token=config.slack_bot_token, installation_store=installation_store
     )
@@ -126,6 +130,17 @@ def create_app(
     )
     inbox.on_new(worker.notify)
     return AlignBot(bolt, store, services, inbox, router, worker, posters, config, deps)
+
+
+@contextmanager
+def _without_env(*names: str) -> Iterator[None]:
+    """Bolt switches to OAuth by itself when these are in the environment (even empty); our
+    validated config decides the mode instead."""
+    saved = {n: os.environ.pop(n) for n in names if n in os.environ}
+    try:
+        yield
+    finally:
+        os.environ.update(saved)
 
 
 def _reporter(posters: PosterProvider):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bot import cli_db, cli_propose
+from bot import cli_db, cli_propose, cli_serve
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -13,6 +13,7 @@ def main(argv: list[str] | None = None) -> int:
     subparsers = parser.add_subparsers(dest="command", required=True)
     cli_propose.register(subparsers)
     cli_db.register(subparsers)
+    cli_serve.register(subparsers)
     args = parser.parse_args(argv)
     return int(args.func(args) or 0)
 
