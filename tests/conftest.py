@@ -2,7 +2,7 @@
 
 - `store`: a migrated, empty `storage.Store`, once per backend (parametrized).
 - `sqlite_store` / `pg_store`: one backend only.
-- `db_url_factory`: an empty, unmigrated database per backend (for migration tests).
+- `fresh_engine`: a factory of empty, unmigrated databases per backend (migration tests).
 
 PostgreSQL runs when ALIGNBOT_TEST_POSTGRES_URL is set (CI: postgresql+psycopg://postgres@
 127.0.0.1:5432/test). Each test session migrates its own freshly created schema and drops it at

@@ -59,11 +59,12 @@ class FeedbackRepo(StoreBase):
         """
         fkind, flabel = check_feedback(kind, text, label)
         with self._tx() as s:
-            self._template_row(s, template_id)
             if run_id is not None:
                 run = s.get(m.Run, run_id)
                 if run is None or run.template_id != template_id:
                     raise NotFound(f"template {template_id} has no run with id {run_id}")
+            elif s.get(m.Template, template_id) is None:
+                raise NotFound(f"no template with id {template_id}")
             values = dict(
                 template_id=template_id,
                 run_id=run_id,
@@ -81,14 +82,23 @@ class FeedbackRepo(StoreBase):
                 s.add(row)
                 s.flush()
                 return convert.feedback(row), True
-            created = self._insert_if_new(s, m.Feedback, values)
+            # One statement that inserts unless the key is known, returning the new row.
+            stmt = (
+                self._insert(m.Feedback)
+                .values(**values)
+                .on_conflict_do_nothing()  # type: ignore[attr-defined]
+                .returning(*m.Feedback.__table__.c)
+            )
+            new = s.connection().execute(stmt).mappings().first()
+            if new is not None:
+                return convert.feedback(m.Feedback(**new)), True
             row = s.scalars(select(m.Feedback).where(m.Feedback.source_key == source_key)).one()
-            if not created and row.retracted_at is not None and row.consumed_by_proposal_id is None:
+            if row.retracted_at is not None and row.consumed_by_proposal_id is None:
                 row.retracted_at = None
                 row.created_at = self.now()
-                created = True
                 s.flush()
-            return convert.feedback(row), created
+                return convert.feedback(row), True
+            return convert.feedback(row), False
 
     def retract_feedback(self, source_key: str) -> bool:
         """Mark the feedback with this key retracted; False if unknown or already retracted."""

@@ -124,6 +124,18 @@ class RunsRepo(StoreBase):
         with self._tx() as s:
             self._add_calls(s, calls, run_id=run_id, proposal_id=proposal_id)
 
+    def call_stats(
+        self, *, run_id: int | None = None, proposal_id: int | None = None
+    ) -> list[CallStats]:
+        """The recorded LLM calls of a run or a proposal, in order."""
+        with self._tx(write=False) as s:
+            rows = s.scalars(
+                select(m.LLMCall)
+                .where(m.LLMCall.run_id == run_id, m.LLMCall.proposal_id == proposal_id)
+                .order_by(m.LLMCall.id)
+            ).all()
+            return [convert.call(r) for r in rows]
+
     def _add_calls(
         self,
         s: Session,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from alignment.feedback import FeedbackKind, Label
+from alignment.usage import CallStats
 from storage import AlreadyExists, InvalidInput, NotFound, RunStatus, Store
 
 
@@ -38,6 +39,23 @@ def test_run_lifecycle(store: Store, tmpl) -> None:
     assert store.get_run(other.id).error == "model timed out"
     with pytest.raises(NotFound):
         store.complete_run(999, "x", "m", 1, 1, 1.0)
+
+
+def test_llm_calls_are_recorded(store: Store, tmpl) -> None:
+    run = store.record_run(tmpl.id, tmpl.active_version.id, {}, requested_by="U2")
+    store.complete_run(run.id, "out", "gemini/flash", 10, 20, 345.6)
+    [call] = store.call_stats(run_id=run.id)
+    assert (call.model, call.purpose, call.input_tokens, call.output_tokens) == (
+        "gemini/flash",
+        "run",
+        10,
+        20,
+    )
+    retried = [CallStats("openai/gemma", "run", 5, 6, 70.0, prompt_chars=99, attempts=3)]
+    other = store.record_run(tmpl.id, tmpl.active_version.id, {}, requested_by="U2")
+    store.complete_run(other.id, "out", "openai/gemma", 5, 6, 70.0, calls=retried)
+    assert store.call_stats(run_id=other.id) == retried
+    assert store.call_stats(run_id=999) == []
 
 
 def test_record_run_checks_version_belongs_to_template(store: Store, tmpl) -> None:
