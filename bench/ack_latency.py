@@ -32,8 +32,8 @@ from bot.app import create_app
 from bot.config import load_config
 from bot.server import BackgroundServer, bind, build_asgi
 from bot.services import Actor
-from bot.slack_sim import SlackSim
 from bot.slack_io import make_web_client
+from bot.slack_sim import SlackSim
 from bot.slack_sim.signing import signed_headers
 from storage import Store
 from storage.db import make_engine
