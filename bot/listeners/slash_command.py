@@ -11,6 +11,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot import commands as c
 from bot.commands.slash import parse_command
@@ -78,7 +79,11 @@ def handle(
         return notice_message(f"Working on a proposal for `{cmd.name}`…", emoji=":hourglass:")
     view = modal_for(services, actor, cmd)
     if view is not None:
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+        try:
+            client.views_open(trigger_id=body["trigger_id"], view=view)
+        except SlackApiError as exc:
+            error = exc.response.get("error", "unknown error")
+            return error_message(f"I could not open the form (Slack said `{error}`); try again.")
         return None
     return answer(services, actor, cmd)
 

@@ -1,0 +1,107 @@
+"""Event listeners: which events are stored for the worker, once, before the ack."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.listeners.messages import is_feedback_candidate
+from bot.listeners.messages import lane as message_lane
+from bot.listeners.reactions import lane as reaction_lane
+from bot.listeners.reactions import parse as parse_reaction
+from tests.bot.listeners.conftest import CHANNEL, claimed
+
+
+def reply(text="Too long", **extra):
+    return {
+        "type": "message",
+        "channel": CHANNEL,
+        "user": "U0BOB",
+        "text": text,
+        "ts": "200.2",
+        "thread_ts": "200.1",
+        **extra,
+    }
+
+
+def reaction(name="thumbsdown", kind="reaction_added", **item):
+    return {
+        "type": kind,
+        "user": "U0BOB",
+        "reaction": name,
+        "item": {"type": "message", "channel": CHANNEL, "ts": "200.1", **item},
+    }
+
+
+@pytest.mark.parametrize(
+    ("event", "expected"),
+    [
+        (reply(), True),
+        (reply(subtype="thread_broadcast"), True),
+        (reply(ts="200.1"), False),  # the parent message itself
+        (reply(thread_ts=None), False),  # a top-level message
+        (reply(bot_id="B1"), False),
+        (reply(user="U0ALIGNBOT"), False),  # the bot's own reply
+        (reply(subtype="message_changed"), False),
+        (reply(text=""), False),
+    ],
+)
+def test_which_messages_may_be_feedback(event, expected):
+    assert is_feedback_candidate(event, bot_user_id="U0ALIGNBOT") is expected
+
+
+def test_a_thread_reply_is_stored_once_however_often_it_is_delivered(app, slack):
+    for retry in range(3):
+        status, _ = slack.event(reply(), event_id="EvREPLY", retry=retry)
+        assert status == 200
+    status, _ = slack.event(reply(), event_id="EvOTHERID")  # same message, another event id
+    assert status == 200
+    [item] = claimed(app)
+    assert item.kind == "thread_reply" and (item.channel_id, item.ts) == (CHANNEL, "200.2")
+    assert message_lane(item) == f"thread:{CHANNEL}:200.1"
+
+
+def test_other_messages_are_acked_and_not_stored(app, slack):
+    for event in (reply(thread_ts=None), reply(bot_id="B1"), reply(subtype="message_deleted")):
+        status, _ = slack.event(event)
+        assert status == 200
+    assert claimed(app) == []
+
+
+def test_feedback_reactions_are_stored_and_other_emoji_are_not(app, slack):
+    assert slack.event(reaction("tada"))[0] == 200
+    assert slack.event(reaction("thumbsdown", type="file"))[0] == 200
+    assert slack.event(reaction("+1::skin-tone-3"))[0] == 200
+    assert slack.event(reaction("+1", kind="reaction_removed"))[0] == 200
+    items = claimed(app)
+    assert [i.kind for i in items] == ["reaction_added", "reaction_removed"]
+    actor, ts, emoji, added = parse_reaction(items[0].payload)
+    assert (actor.user_id, actor.channel_id, ts, emoji, added) == (
+        "U0BOB",
+        CHANNEL,
+        "200.1",
+        "+1::skin-tone-3",
+        True,
+    )
+    assert parse_reaction(items[1].payload)[3] is False
+    assert reaction_lane(items[0]) == reaction_lane(items[1]) == f"thread:{CHANNEL}:200.1"
+
+
+def test_a_retried_reaction_is_acked_with_no_effect(app, slack):
+    assert slack.event(reaction(), event_id="EvR1")[0] == 200
+    assert slack.event(reaction(), event_id="EvR1", retry=1)[0] == 200
+    assert len(claimed(app)) == 1
+
+
+def test_mentions_and_app_home_are_stored(app, slack):
+    mention = {"type": "app_mention", "channel": CHANNEL, "user": "U0BOB", "text": "<@U0ALIGNBOT>",
+               "ts": "300.1"}  # fmt: skip
+    assert slack.event(mention)[0] == 200
+    assert slack.event({"type": "app_home_opened", "user": "U0BOB", "tab": "home"})[0] == 200
+    assert slack.event({"type": "app_home_opened", "user": "U0BOB", "tab": "messages"})[0] == 200
+    assert [i.kind for i in claimed(app)] == ["app_mention", "app_home_opened"]
+
+
+def test_a_forged_event_is_refused(app, slack):
+    slack.secret = "not-the-secret"
+    assert slack.event(reply())[0] == 401
+    assert claimed(app) == []

@@ -1,0 +1,69 @@
+"""`/align` as the listener answers it: quick subcommands in the ack, errors only to the person,
+runs and proposals stored for the worker (the model is never called in the request)."""
+
+from __future__ import annotations
+
+from tests.bot.listeners.conftest import CHANNEL, TEAM, claimed
+
+
+def _text(body) -> str:
+    return str(body)
+
+
+def test_bad_input_gets_a_clear_private_message_and_changes_nothing(app, slack):
+    status, body = slack.command("frobnicate summary")
+    assert status == 200 and "frobnicate" in _text(body) and "response_type" not in body
+    status, body = slack.command("new summary Summarize: {{text")
+    assert "unclosed" in _text(body)
+    status, body = slack.command("run nosuch text=hi")
+    assert "no template named `nosuch`" in _text(body)
+    assert app.store.list_templates(TEAM) == [] and claimed(app) == []
+
+
+def test_new_is_answered_in_the_channel_and_list_privately(app, slack):
+    status, body = slack.command("new summary Summarize: {{text}}")
+    assert status == 200 and body["response_type"] == "in_channel"
+    assert app.store.get_template(TEAM, "summary").channel_id == CHANNEL
+    status, body = slack.command("list")
+    assert "summary" in _text(body) and "response_type" not in body
+
+
+def test_run_is_recorded_and_queued_without_running_the_model(app, slack):
+    slack.command("new summary Summarize: {{text}}")
+    status, body = slack.command('run summary text="hello there"')
+    assert status == 200 and body == ""
+    info = app.store.get_template(TEAM, "summary")
+    [run] = app.store.recent_runs(info.id)
+    assert run.status.value == "pending" and run.inputs == {"text": "hello there"}
+    [item] = claimed(app)
+    assert item.kind == "run" and item.payload["run_id"] == run.id
+
+
+def test_run_with_a_missing_variable_is_refused(app, slack):
+    slack.command("new letter Write to {{who}} about {{topic}}")
+    _status, body = slack.command("run letter who=Bo")
+    assert "topic" in _text(body)
+    assert claimed(app) == []
+
+
+def test_propose_is_queued_and_acknowledged_privately(app, slack):
+    slack.command("new summary Summarize: {{text}}")
+    _status, body = slack.command("propose summary")
+    assert "Working on a proposal" in _text(body)
+    [item] = claimed(app)
+    assert (item.kind, item.payload["name"]) == ("propose", "summary")
+
+
+def test_bare_forms_open_their_modal(app, slack, sim):
+    status, body = slack.command("new", trigger=sim.views.issue_trigger("U0ALICE"))
+    assert status == 200 and body == ""
+    assert sim.open_views("U0ALICE")[-1]["callback_id"] == "new_template_modal"
+    slack.command("new summary Summarize: {{text}}")
+    slack.command("run summary", trigger=sim.views.issue_trigger("U0ALICE"))
+    run_modal = sim.open_views("U0ALICE")[-1]
+    assert run_modal["callback_id"] == "run_modal" and "var:text" in str(run_modal["blocks"])
+
+
+def test_a_modal_that_cannot_open_is_explained_privately(app, slack):
+    status, body = slack.command("new", trigger="expired-trigger")
+    assert status == 200 and "could not open the form" in _text(body)
