@@ -35,5 +35,6 @@ def _storer(deps: Deps):
 
 def process(deps: Deps, item: InboxItem) -> None:
     actor = Actor(team_of(item.payload) or "", _user(item.payload))
-    view = app_home(deps.services.home.home(actor))
-    deps.posters.for_team(actor.team_id).publish_home(actor.user_id, view)
+    poster = deps.posters.for_team(actor.team_id)
+    view = app_home(deps.services.home.home(actor, poster.permalink))
+    poster.publish_home(actor.user_id, view)

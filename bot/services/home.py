@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from bot.services import convert
@@ -9,20 +11,25 @@ from bot.services.context import Actor
 from bot.services.templates import TemplateService
 from bot.views import models as vm
 
+Permalink = Callable[[str, str], str | None]
+
 
 class HomeService:
     def __init__(self, store: Any, templates: TemplateService) -> None:
         self.store = store
         self.templates = templates
 
-    def home(self, actor: Actor) -> vm.AppHomeView:
+    def home(self, actor: Actor, permalink: Permalink | None = None) -> vm.AppHomeView:
         templates = self.store.list_templates(actor.team_id)
         by_id = {t.id: t for t in templates}
         pending = []
         for p in self.store.pending_proposals(actor.team_id):
             t = by_id.get(p.template_id)
             if t is not None:
-                pending.append(convert.proposal_summary(p, t.name, t.settings.approvals_required))
+                summary = convert.proposal_summary(p, t.name, t.settings.approvals_required)
+                if permalink and p.channel_id and p.message_ts:
+                    summary = replace(summary, permalink=permalink(p.channel_id, p.message_ts))
+                pending.append(summary)
         return vm.AppHomeView(
             templates=self.templates.list(actor),
             pending_proposals=tuple(pending),

@@ -14,7 +14,8 @@ CHANNEL = "C0GENERAL"
 
 def blocks_text(message: dict[str, Any]) -> str:
     """Everything a person would read in a message: fallback text and every block's text."""
-    return message.get("text", "") + "\n" + json.dumps(message.get("blocks", []))
+    blocks = json.dumps(message.get("blocks", []), ensure_ascii=False)
+    return message.get("text", "") + "\n" + blocks
 
 
 def bot_messages(sim: SlackSim, channel: str = CHANNEL) -> list[dict[str, Any]]:
@@ -42,9 +43,8 @@ def finished_run(sim: SlackSim, store: Store, name: str, timeout: float = 15.0):
         run = latest_run(store, name)
         if run is None or str(run.status.value) not in ("done", "failed") or not run.message_ts:
             return None
-        msg = message_at(sim, run.message_ts)
-        if "run_again" not in json.dumps(msg.get("blocks", [])) and run.status.value == "done":
-            return None
+        if "running…" in message_at(sim, run.message_ts).get("text", ""):
+            return None  # stored, but the message is not updated yet
         return run
 
     return sim.wait_for(ready, timeout=timeout)
