@@ -134,19 +134,23 @@ class FeedbackRepo(StoreBase):
 
     def _pending(self, s: Session, template_id: int, limit: int | None) -> list[Feedback]:
         fb = m.Feedback
-        agreement = (
-            func.count()
-            .over(partition_by=(func.coalesce(fb.run_id, -fb.id), fb.kind, fb.label, fb.text))
-            .label("agreement")
+        agreement = func.count().over(
+            partition_by=(func.coalesce(fb.run_id, -fb.id), fb.kind, fb.label, fb.text)
         )
+        # One pass over the template's pending rows (ix_feedback_pending), ranked in place;
+        # only the rows kept are joined to their run.
         ranked = (
-            select(fb.id.label("id"), agreement).where(*_pending(template_id)).subquery("ranked")
-        )
+            select(
+                fb.id, fb.kind, fb.author, fb.text, fb.label, fb.run_id, fb.created_at,
+                agreement.label("agreement"),
+            )
+            .where(*_pending(template_id))
+            .subquery("ranked")
+        )  # fmt: skip
         stmt = (
-            select(fb, m.Run.output, m.Run.inputs, ranked.c.agreement)
-            .join(ranked, ranked.c.id == fb.id)
-            .outerjoin(m.Run, m.Run.id == fb.run_id)
-            .order_by(ranked.c.agreement.desc(), fb.id.desc())
+            select(ranked, m.Run.output, m.Run.inputs)
+            .outerjoin(m.Run, m.Run.id == ranked.c.run_id)
+            .order_by(ranked.c.agreement.desc(), ranked.c.id.desc())
         )
         if limit is not None:
             stmt = stmt.limit(limit)
@@ -158,12 +162,12 @@ class FeedbackRepo(StoreBase):
                 text=row.text or "",
                 label=Label(row.label) if row.label else None,
                 run_id=str(row.run_id) if row.run_id is not None else None,
-                output=output,
-                inputs=dict(inputs or {}),
-                agreement=int(count) - 1,
+                output=row.output,
+                inputs=dict(row.inputs or {}),
+                agreement=int(row.agreement) - 1,
                 created_at=row.created_at,
             )
-            for row, output, inputs, count in s.execute(stmt).all()
+            for row in s.execute(stmt).all()
         ]
 
 
