@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bot import cli_db, cli_propose, cli_serve
+from bot import cli_db, cli_propose, cli_sandbox, cli_serve
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -14,6 +14,7 @@ def main(argv: list[str] | None = None) -> int:
     cli_propose.register(subparsers)
     cli_db.register(subparsers)
     cli_serve.register(subparsers)
+    cli_sandbox.register(subparsers)
     args = parser.parse_args(argv)
     return int(args.func(args) or 0)
 

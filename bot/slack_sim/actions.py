@@ -355,9 +355,9 @@ def _state_values(view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any
             continue
         el = block.get("element", {})
         bid, aid = block.get("block_id", ""), el.get("action_id", "")
-        raw = values.get(aid, values.get(bid))
-        if raw in (None, "", []) and el.get("initial_value") and raw is None:
-            raw = el["initial_value"]
+        raw = values.get(bid, values.get(aid))  # block ids first: they are unique in a view
+        if raw is None:
+            raw = _initial(el)
         if raw in (None, "", []):
             if not block.get("optional"):
                 missing.append(aid or bid)
@@ -366,6 +366,18 @@ def _state_values(view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any
     if missing:
         raise SimError("required_field_missing", detail=f"required: {', '.join(missing)}")
     return out
+
+
+def _initial(el: dict[str, Any]) -> Any:
+    """What the client shows pre-filled, submitted if the person leaves it untouched."""
+    for key in ("initial_value", "initial_conversation", "initial_user", "initial_channel"):
+        if el.get(key):
+            return el[key]
+    if el.get("initial_option"):
+        return el["initial_option"].get("value")
+    if el.get("initial_options"):
+        return [o.get("value") for o in el["initial_options"]]
+    return None
 
 
 def _typed(el: dict[str, Any], raw: Any) -> dict[str, Any]:
@@ -380,6 +392,8 @@ def _typed(el: dict[str, Any], raw: Any) -> dict[str, Any]:
         return {"type": kind, "selected_user": raw}
     if kind == "conversations_select":
         return {"type": kind, "selected_conversation": raw}
+    if kind == "channels_select":
+        return {"type": kind, "selected_channel": raw}
     if kind == "number_input":
         return {"type": kind, "value": None if raw is None else str(raw)}
     return {"type": kind, "value": None if raw is None else str(raw)}

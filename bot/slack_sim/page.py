@@ -111,7 +111,15 @@ def page_routes(sim: SlackSim) -> list[Any]:
             return Response("the sandbox page is not built yet", media_type="text/plain")
         return FileResponse(page, headers={"Cache-Control": "no-store"})
 
+    async def favicon(request: Request) -> Response:
+        svg = (
+            '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100">'
+            '<text y=".9em" font-size="90">🤖</text></svg>'
+        )
+        return Response(svg, media_type="image/svg+xml")
+
     routes: list[Any] = [
+        Route("/favicon.ico", favicon),
         Route("/sim/api/state", state),
         Route("/sim/api/info", info),
         Route("/sim/api/deliveries", deliveries),

@@ -350,6 +350,17 @@ class SimState:
             self.ephemerals[user] = [m for m in self.ephemerals.get(user, []) if m["ts"] != ts]
             self.touch()
 
+    def clear(self) -> None:
+        """Forgets every message, ephemeral and view; keeps the team, people and channels."""
+        with self.lock:
+            for msgs in self.messages.values():
+                msgs.clear()
+            self.ephemerals.clear()
+            self.views.clear()
+            self.modal_stacks.clear()
+            self.home_views.clear()
+            self.touch()
+
     # -- snapshot -----------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
         """Everything, JSON-ready: what the page draws and what tests inspect."""
