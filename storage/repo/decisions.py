@@ -55,11 +55,13 @@ class DecisionsRepo(ProposalsRepo):
                     f"proposal #{row.id}",
                     expected_number=base.number,
                 )
-            except StaleBase:
+            except StaleBase:  # a version was added after our check: report the current one
+                s.refresh(template)
                 return self._supersede(s, row, template.active_version_number, settings)
             self._decide(s, row, user_id, "approve", "", at=decided_at)
             now = self.now()
-            row.status, row.result_version_id, row.decided_at = "approved", version.id, now
+            row.status, row.result_version_id = ProposalStatus.APPROVED.value, version.id
+            row.decided_at = now
             muts = [convert.mutation_from_json(d) for d in row.mutations or []]
             skipped = self._apply_mutations(s, row.template_id, muts, row.id, user_id)
             s.execute(

@@ -111,6 +111,19 @@ class InboxRepo(StoreBase):
                 for r in rows
             ]
 
+    def inbox_extend(self, item_ids: list[int], worker_id: str, lease_seconds: float) -> int:
+        """Heartbeat: keep the rows this worker is still working on claimed by it."""
+        if not item_ids:
+            return 0
+        ev = m.InboxEvent
+        with self._tx() as s:
+            result = s.execute(
+                update(ev)
+                .where(ev.id.in_(item_ids), ev.claimed_by == worker_id, ev.status == CLAIMED)
+                .values(lease_until=self.now() + timedelta(seconds=lease_seconds))
+            )
+            return result.rowcount
+
     def inbox_done(self, item_id: int) -> None:
         with self._tx() as s:
             done = s.execute(
