@@ -70,7 +70,7 @@ def create_app(
     models: Models | None = None,
     worker_threads: int | None = None,
     poll_interval: float = 1.0,
-    inbox_lease_seconds: float = 120.0,
+    inbox_lease_seconds: float = 60.0,
     token_verification: bool = True,
 ) -> AlignBot:
     """Single workspace with SLACK_BOT_TOKEN; OAuth (installations in the database) with
@@ -127,6 +127,7 @@ def create_app(
         poll_interval=poll_interval,
         lane_of=router.lane_of,
         on_failure=_reporter(posters),
+        heartbeat=inbox_lease_seconds / 4,
     )
     inbox.on_new(worker.notify)
     return AlignBot(bolt, store, services, inbox, router, worker, posters, config, deps)

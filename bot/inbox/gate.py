@@ -21,7 +21,7 @@ def worker_id() -> str:
 
 
 class Inbox:
-    def __init__(self, store: Any, *, lease_seconds: float = 120.0) -> None:
+    def __init__(self, store: Any, *, lease_seconds: float = 60.0) -> None:
         self.store = store
         self.lease_seconds = lease_seconds
         self.worker_id = worker_id()
@@ -59,6 +59,10 @@ class Inbox:
 
     def claim(self, limit: int) -> list[InboxItem]:
         return self.store.inbox_claim(self.worker_id, limit, self.lease_seconds)
+
+    def extend(self, item_ids: list[int]) -> None:
+        """Rows still being worked on stay ours (slow model calls outlast a lease)."""
+        self.store.inbox_extend(item_ids, self.worker_id, self.lease_seconds)
 
     def done(self, item_id: int) -> None:
         self.store.inbox_done(item_id)

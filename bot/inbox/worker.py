@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import traceback
 from collections import deque
 from collections.abc import Callable
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 
 class InboxPort(Protocol):
     def claim(self, limit: int) -> list[InboxItem]: ...
+    def extend(self, item_ids: list[int]) -> None: ...
     def done(self, item_id: int) -> None: ...
     def failed(self, item_id: int, error: str, retry: bool = False) -> None: ...
 
@@ -58,8 +60,12 @@ class InboxWorker:
         lane_of: Callable[[InboxItem], str] = default_lane,
         on_failure: FailureReporter | None = None,
         transient: Callable[[BaseException], bool] = is_transient,
+        heartbeat: float = 15.0,
     ) -> None:
         self.transient = transient
+        self.heartbeat = heartbeat
+        self._last_beat = time.monotonic()
+        self._running: set[int] = set()  # claimed here and not finished
         self.inbox = inbox
         self.handle = handle
         self.poll_interval = poll_interval
@@ -103,16 +109,34 @@ class InboxWorker:
 
     def _dispatch_loop(self) -> None:
         while not self._stop.is_set():
+            self._beat()
             try:
                 items = self.inbox.claim(self.batch)
             except Exception:  # the database is briefly unavailable: try again at the next poll
                 log.exception("claiming from the inbox failed")
                 items = []
             for item in items:
+                with self._lock:
+                    if item.id in self._running:  # our own, still running: not a second time
+                        continue
+                    self._running.add(item.id)
                 self._enqueue(item)
             if len(items) < self.batch:
                 self._wake.wait(self.poll_interval)
                 self._wake.clear()
+
+    def _beat(self) -> None:
+        """Extend the claims on rows still running, so no other worker takes them over."""
+        if time.monotonic() - self._last_beat < self.heartbeat:
+            return
+        self._last_beat = time.monotonic()
+        with self._lock:
+            running = sorted(self._running)
+        if running:
+            try:
+                self.inbox.extend(running)
+            except Exception:
+                log.exception("extending the inbox claims failed")
 
     def _enqueue(self, item: InboxItem) -> None:
         lane = self.lane_of(item)
@@ -136,6 +160,7 @@ class InboxWorker:
             self._run_one(item)
             with self._lock:
                 queue.popleft()
+                self._running.discard(item.id)
                 self._in_flight -= 1
                 if self._in_flight == 0:
                     self._idle.notify_all()

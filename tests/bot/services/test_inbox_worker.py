@@ -1,0 +1,117 @@
+"""The inbox worker: order within a lane, parallel lanes, failures recorded and reported, claims
+kept alive while slow work runs, rows of a dead worker taken over."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime
+
+from bot.inbox import Inbox, InboxWorker
+from storage import InboxItem, Store
+
+
+class MemoryInbox:
+    def __init__(self, items: list[InboxItem]) -> None:
+        self.items = list(items)
+        self.done_ids: list[int] = []
+        self.failures: list[tuple[int, str, bool]] = []
+
+    def claim(self, limit: int) -> list[InboxItem]:
+        taken, self.items = self.items[:limit], self.items[limit:]
+        return taken
+
+    def extend(self, item_ids: list[int]) -> None:
+        pass
+
+    def done(self, item_id: int) -> None:
+        self.done_ids.append(item_id)
+
+    def failed(self, item_id: int, error: str, retry: bool = False) -> None:
+        self.failures.append((item_id, error, retry))
+
+
+def item(i: int, lane: str) -> InboxItem:
+    return InboxItem(i, f"Ev{i}", "T1", "k", {"lane": lane}, None, None, 1, datetime.now(UTC))
+
+
+def test_a_lane_runs_in_order_while_lanes_run_in_parallel():
+    started: list[int] = []
+    release = threading.Event()
+
+    def handle(it: InboxItem) -> None:
+        started.append(it.id)
+        if it.id == 1:
+            release.wait(5)  # lane "a" is stuck on its first row…
+
+    inbox = MemoryInbox([item(1, "a"), item(2, "a"), item(3, "b"), item(4, "b")])
+    worker = InboxWorker(
+        inbox, handle, threads=2, poll_interval=0.01, lane_of=lambda it: it.payload["lane"]
+    ).start()
+    try:
+        deadline = time.monotonic() + 5
+        while sorted(inbox.done_ids) != [3, 4] and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert sorted(inbox.done_ids) == [3, 4] and 2 not in started  # …"b" went on
+        release.set()
+        assert worker.wait_idle(5)
+        assert started.index(1) < started.index(2) and inbox.done_ids[-1] == 2
+    finally:
+        worker.stop()
+
+
+def test_failures_are_recorded_and_reported_unless_they_will_be_retried():
+    reported: list[tuple[int, str]] = []
+
+    def handle(it: InboxItem) -> None:
+        raise (ConnectionError("network down") if it.id == 1 else ValueError("bad payload"))
+
+    inbox = MemoryInbox([item(1, "a"), item(2, "b")])
+
+    def report(it: InboxItem, exc: BaseException) -> None:
+        reported.append((it.id, str(exc)))
+
+    worker = InboxWorker(inbox, handle, poll_interval=0.01, on_failure=report).start()
+    try:
+        assert worker.wait_idle(5)
+        deadline = time.monotonic() + 5
+        while len(inbox.failures) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        worker.stop()
+    retried = {i: retry for i, _, retry in inbox.failures}
+    assert retried == {1: True, 2: False}
+    assert reported == [(2, "bad payload")] and inbox.done_ids == []
+
+
+def test_slow_work_keeps_its_claim_and_a_dead_workers_rows_are_taken_over(sqlite_engine):
+    store = Store(sqlite_engine)
+    store.inbox_put("EvLOST", team_id="T1", kind="lost", payload={})
+    [lost] = Inbox(store, lease_seconds=0.3).claim(10)  # that worker dies holding it
+    store.inbox_put("EvSLOW", team_id="T1", kind="slow", payload={})
+
+    handled: list[str] = []
+
+    def handle(it: InboxItem) -> None:
+        handled.append(it.event_id)
+        if it.kind == "slow":
+            time.sleep(1.5)  # three leases long
+
+    inbox = Inbox(store, lease_seconds=0.5)
+    worker = InboxWorker(inbox, handle, poll_interval=0.02, heartbeat=0.1).start()
+    rival = Inbox(store, lease_seconds=0.5)
+    stolen = []
+    try:
+        deadline = time.monotonic() + 10
+        while "EvSLOW" not in handled and time.monotonic() < deadline:
+            time.sleep(0.01)
+        while store.inbox_status("EvSLOW")["status"] != "done" and time.monotonic() < deadline:
+            stolen += rival.claim(10)
+            time.sleep(0.05)
+        assert worker.wait_idle(5)
+    finally:
+        worker.stop()
+    assert stolen == [] and store.inbox_status("EvSLOW")["attempts"] == 1  # never re-claimed
+    assert sorted(handled) == ["EvLOST", "EvSLOW"] and lost.event_id == "EvLOST"
+    assert store.inbox_status("EvLOST")["status"] == "done"
+    assert store.inbox_pending_count() == 0
