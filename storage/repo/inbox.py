@@ -111,18 +111,24 @@ class InboxRepo(StoreBase):
                 for r in rows
             ]
 
-    def inbox_extend(self, item_ids: list[int], worker_id: str, lease_seconds: float) -> int:
-        """Heartbeat: keep the rows this worker is still working on claimed by it."""
+    def inbox_extend(
+        self, item_ids: list[int], worker_id: str, lease_seconds: float = 300.0
+    ) -> list[int]:
+        """Heartbeat: renew the lease on rows `worker_id` still holds; returns those ids.
+
+        A row whose lease already ran out and was claimed by another worker is not taken back.
+        """
         if not item_ids:
-            return 0
+            return []
         ev = m.InboxEvent
         with self._tx() as s:
             result = s.execute(
                 update(ev)
-                .where(ev.id.in_(item_ids), ev.claimed_by == worker_id, ev.status == CLAIMED)
+                .where(ev.id.in_(item_ids), ev.status == CLAIMED, ev.claimed_by == worker_id)
                 .values(lease_until=self.now() + timedelta(seconds=lease_seconds))
+                .returning(ev.id)
             )
-            return result.rowcount
+            return sorted(result.scalars().all())
 
     def inbox_done(self, item_id: int) -> None:
         with self._tx() as s:

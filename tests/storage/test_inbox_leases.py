@@ -81,6 +81,21 @@ def test_crashed_worker_rows_come_back_after_the_lease(timed: Store, clock: Cloc
     assert timed.inbox_pending_count() == 0
 
 
+def test_heartbeat_keeps_a_slow_claim(timed: Store, clock: Clock) -> None:
+    put(timed, "Ev1")
+    put(timed, "Ev2")
+    [a, b] = timed.inbox_claim("slow", lease_seconds=60)
+    clock.advance(50)
+    assert timed.inbox_extend([a.id, b.id, 999], "slow", lease_seconds=60) == [a.id, b.id]
+    clock.advance(50)  # 100 s after the claim, 50 s after the heartbeat
+    assert timed.inbox_claim("rival") == []
+    clock.advance(11)
+    taken = timed.inbox_claim("rival")
+    assert [i.id for i in taken] == [a.id, b.id]
+    assert timed.inbox_extend([a.id], "slow", 60) == []  # lost to the rival: not taken back
+    assert timed.inbox_extend([], "slow", 60) == []
+
+
 def test_failed_rows_retry_with_backoff_then_give_up(timed: Store, clock: Clock) -> None:
     put(timed, "Ev1")
     put(timed, "Ev2")
