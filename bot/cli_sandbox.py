@@ -41,6 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("slack_bolt.App").setLevel(logging.ERROR)  # start-up notes, not problems
     from bot.config import ConfigError
 
     database = Path(args.database)
@@ -63,11 +64,9 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_browser:
         _open_browser(sandbox.url)
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
-        while not stop.wait(0.5):
-            pass
-    except KeyboardInterrupt:
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    while not stop.wait(0.5):
         pass
     print("alignbot sandbox: stopping…")
     sandbox.stop()

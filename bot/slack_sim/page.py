@@ -85,8 +85,13 @@ def page_routes(sim: SlackSim) -> list[Any]:
         return JSONResponse({"ok": True, **result.to_dict()})
 
     async def dismiss(request: Request) -> Response:
-        data = json.loads(await request.body() or b"{}")
-        sim.state.dismiss_ephemeral(sim.user_id(data.get("user", "")), data.get("ts", ""))
+        try:
+            data = json.loads(await request.body() or b"{}")
+            sim.state.dismiss_ephemeral(sim.user_id(str(data.get("user", ""))), data.get("ts", ""))
+        except (ValueError, AttributeError):
+            return _error(400, "invalid_json", "send {user, ts}")
+        except SimError as e:
+            return _error(400, e.error)
         return JSONResponse({"ok": True})
 
     async def deliveries(request: Request) -> Response:

@@ -34,7 +34,13 @@ BUTTONS = [
                 "action_id": "run_again",
                 "text": {"type": "plain_text", "text": "Run again"},
                 "value": "run-42",
-            }
+            },
+            {
+                "type": "button",
+                "action_id": "mark_done",
+                "text": {"type": "plain_text", "text": "Done"},
+                "value": "run-42",
+            },
         ],
     },
 ]
@@ -154,7 +160,8 @@ def test_oversize_blocks_are_refused_and_nothing_is_posted(client, sim):
     many = [{"type": "divider"}] * 51
     err = api_error(lambda: client.chat_postMessage(channel="C0GENERAL", text="x", blocks=many))
     assert err["error"] == "invalid_blocks"
-    assert api_error(lambda: client.chat_postMessage(channel="C0GENERAL"))["error"] == "no_text"
+    with pytest.warns(UserWarning):  # slack-sdk warns too: text is the accessible fallback
+        assert api_error(lambda: client.chat_postMessage(channel="C0GENERAL"))["error"] == "no_text"
     assert sim.messages("general") == []
 
 
@@ -252,6 +259,16 @@ def bolt(sim):
     def on_run_again(ack, body, respond):
         ack()
         respond(text=f"running {body['actions'][0]['value']}", response_type="in_channel")
+
+    @app.action("mark_done")
+    def on_done(ack, respond):
+        ack()
+        respond(text="marked done", replace_original=True)
+
+    @app.event("app_home_opened")
+    def on_home(event, client):
+        blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "*Your templates*"}}]
+        client.views_publish(user_id=event["user"], view={"type": "home", "blocks": blocks})
 
     @app.view("new_template")
     def on_submit(ack, view):
@@ -358,3 +375,56 @@ def test_page_api_acts_as_a_person(sim, bolt):
     assert missing.status_code == 400 and missing.json()["detail"] == "missing field: channel"
     state = httpx.get(sim.url + "/sim/api/state").json()
     assert state["messages"]["C0GENERAL"][0]["text"] == "via the page"
+
+
+def test_response_url_replaces_the_original_message(sim, bolt, client):
+    ts = client.chat_postMessage(channel="C0GENERAL", text="run", blocks=BUTTONS)["ts"]
+    sim.click_button("alice", "general", ts, "mark_done")
+    sim.wait_for(lambda: sim.messages("general")[0]["text"] == "marked done")
+    assert "blocks" not in sim.messages("general")[0]  # replaced wholesale, buttons gone
+
+
+def test_app_home_opened_lets_the_app_publish_a_home_tab(sim, bolt):
+    assert sim.home_view("carol") is None
+    assert sim.open_app_home("carol").status == 200
+    home = sim.wait_for(lambda: sim.home_view("carol"))
+    assert home["blocks"][0]["text"]["text"] == "*Your templates*"
+    assert sim.home_view("alice") is None  # per person
+
+
+def test_bot_messages_come_back_with_bot_id_only_when_asked(bolt, sim, client):
+    client.chat_postMessage(channel="C0GENERAL", text="quiet")
+    assert [d.label for d in sim.deliveries] == []  # the default: not delivered
+    sim.deliver_bot_messages = True
+    client.chat_postMessage(channel="C0GENERAL", text="echoed")
+    delivery = sim.wait_for(lambda: [d for d in sim.deliveries if d.label == "message"])[0]
+    assert delivery.status == 200
+    time.sleep(0.3)
+    assert bolt["messages"] == []  # Bolt ignores the app's own messages by their bot_id
+
+
+def test_submit_view_values_by_block_id_when_action_ids_repeat(sim, client):
+    def var(name):
+        return {
+            "type": "input",
+            "block_id": f"var:{name}",
+            "label": {"type": "plain_text", "text": name},
+            "element": {"type": "plain_text_input", "action_id": "var_input"},
+        }
+
+    modal = MODAL | {"callback_id": "run", "blocks": [var("a"), var("b")]}
+    view = client.views_open(trigger_id=sim.views.issue_trigger("U0BOB"), view=modal)["view"]
+    with pytest.raises(SimError, match="required_field_missing"):
+        sim.submit_view("bob", view["id"], {"var:a": "1"})
+    sim.submit_view("bob", view["id"], {"var:a": "1", "var:b": "2"})
+    values = sim.views.find(view["id"])["state"]["values"]
+    assert values["var:a"]["var_input"]["value"] == "1"
+    assert values["var:b"]["var_input"]["value"] == "2"
+
+
+def test_clear_keeps_people_and_channels(sim, client):
+    client.chat_postMessage(channel="C0GENERAL", text="x")
+    before = sim.state.version
+    sim.state.clear()
+    assert sim.messages("general") == [] and sim.state.version > before
+    assert sim.user_id("alice") == "U0ALICE" and client.conversations_info(channel="general")["ok"]

@@ -17,6 +17,8 @@ const view = {
   pane: "channel", // channel | home
   thread: null, // ts of the open thread
   modalKey: "", // id+hash of the modal on screen, so typing is not lost on redraw
+  highlight: null, // ts of a message to show (from a permalink)
+  activity: false, // the requests pane is open
   viewErrors: {},
 };
 
@@ -140,6 +142,26 @@ function render() {
   else renderChannel();
   renderThread();
   renderModal();
+  if (view.activity) renderActivity();
+  highlight();
+}
+
+// The requests the simulator sent to the app: what Slack would have sent, and the answers.
+async function renderActivity() {
+  const resp = await fetch("/sim/api/deliveries");
+  const data = await resp.json();
+  const list = $("#activity-list");
+  list.replaceChildren();
+  for (const d of data.deliveries.slice(-60).reverse()) {
+    const row = el("div", "activity-row" + (d.status === 200 ? "" : " failed"));
+    row.appendChild(el("span", "a-time", new Date(d.at * 1000).toLocaleTimeString()));
+    row.appendChild(el("span", "a-kind", d.kind));
+    row.appendChild(el("span", "a-label", d.label + (d.retry_num ? ` (retry ${d.retry_num})` : "")));
+    row.appendChild(el("span", "a-status", d.status ? String(d.status) : d.error || "no answer"));
+    row.appendChild(el("span", "a-ms", `${Math.round(d.elapsed_ms)} ms`));
+    list.appendChild(row);
+  }
+  if (!data.deliveries.length) list.appendChild(el("div", "empty", "Nothing sent to the app yet."));
 }
 
 function renderSidebar() {
@@ -447,9 +469,23 @@ function wireComposer(form, input, threadTs) {
 
 function fromHash() {
   // #C0GENERAL/<thread ts>/<message ts>, as permalinks redirect
-  const [channel, thread] = decodeURIComponent(location.hash.slice(1)).split("/");
-  if (channel) view.channel = channel;
+  const [channel, thread, ts] = decodeURIComponent(location.hash.slice(1)).split("/");
+  if (channel) {
+    view.pane = "channel";
+    view.channel = channel;
+  }
   if (thread) view.thread = thread;
+  view.highlight = ts || thread || null;
+}
+
+function highlight() {
+  if (!view.highlight) return;
+  const node = document.querySelector(`#thread-messages [data-ts="${CSS.escape(view.highlight)}"]`)
+    || document.querySelector(`#messages [data-ts="${CSS.escape(view.highlight)}"]`);
+  if (!node) return;
+  node.classList.add("highlight");
+  node.scrollIntoView({ block: "center" });
+  view.highlight = null;
 }
 
 function init() {
@@ -460,6 +496,13 @@ function init() {
     view.thread = null;
     renderThread();
   });
+  $("#activity-link").addEventListener("click", () => {
+    view.activity = !view.activity;
+    $("#activity-pane").hidden = !view.activity;
+    $("#activity-link").classList.toggle("active", view.activity);
+    if (view.activity) renderActivity();
+  });
+  $("#activity-close").addEventListener("click", () => $("#activity-link").click());
   $("#home-link").addEventListener("click", () => {
     view.pane = "home";
     view.thread = null;

@@ -59,8 +59,10 @@ function control(inner, ctx) {
   if (SAFE_URL.test(url)) {
     const a = el("a", "", label ? unescapeSlack(label) : url);
     a.href = url;
-    a.target = "_blank";
-    a.rel = "noopener noreferrer";
+    if (a.origin !== location.origin) {
+      a.target = "_blank"; // permalinks into the sandbox stay in this tab
+      a.rel = "noopener noreferrer";
+    }
     return a;
   }
   return document.createTextNode(unescapeSlack(label || target));
