@@ -43,6 +43,19 @@ def upgrade(target: str | Engine | None = None, revision: str = "head") -> None:
             engine.dispose()
 
 
+def downgrade(target: str | Engine | None, revision: str) -> None:
+    """Undo migrations down to `revision` ("base" removes every table)."""
+    engine, own = _with_engine(target)
+    try:
+        with engine.begin() as conn:
+            cfg = alembic_config(str(engine.url))
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, revision)
+    finally:
+        if own:
+            engine.dispose()
+
+
 def heads() -> tuple[str, ...]:
     return tuple(ScriptDirectory.from_config(alembic_config()).get_heads())
 

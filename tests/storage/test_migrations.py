@@ -9,7 +9,7 @@ from sqlalchemy import inspect, text
 
 from storage import SchemaOutOfDate, Store
 from storage.db import DEFAULT_URL, make_engine, resolve_url
-from storage.migrate import current, heads, upgrade
+from storage.migrate import current, downgrade, heads, upgrade
 from storage.models import Base
 
 
@@ -37,6 +37,18 @@ def test_check_schema_refuses_empty_and_old_databases(fresh_engine) -> None:
     upgrade(engine)
     assert current(engine) == heads()
     store.check_schema()  # up to date: no error
+
+
+def test_downgrade_to_base_and_up_again(fresh_engine) -> None:
+    engine = fresh_engine()
+    upgrade(engine)
+    downgrade(engine, "0001")
+    assert "inbox" not in inspect(engine).get_table_names()
+    assert "templates" in inspect(engine).get_table_names()
+    downgrade(engine, "base")
+    assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    upgrade(engine)
+    Store(engine).check_schema()
 
 
 def test_check_schema_refuses_a_newer_database(fresh_engine) -> None:
