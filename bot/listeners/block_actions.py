@@ -3,19 +3,23 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot import commands as c
 from bot.commands.actions import ACTION_IDS, parse_action
-from bot.listeners.common import actor_from_interaction, stored
+from bot.listeners.common import actor_from_interaction, fail_fast, stored
 from bot.listeners.deps import Deps
 from bot.listeners.flows import DECIDE, RUN
 from bot.services import USER_ERRORS, Actor, user_message
 from bot.views import modals
 from bot.views.notices import error_message
+
+log = logging.getLogger(__name__)
 
 
 def register(app: App, deps: Deps) -> None:
@@ -27,11 +31,14 @@ def _handler(deps: Deps):
     def on_action(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient):
         ack()  # block_actions acks carry nothing; what follows is quick or stored first
         actor = actor_from_interaction(body)
+        client = fail_fast(client)
         try:
             cmd = parse_action(action.get("action_id", ""), action.get("value"))
             handle(deps, actor, cmd, body, client)
         except (c.CommandError, *USER_ERRORS) as exc:
             _refuse(client, actor, body, user_message(exc))
+        except SlackApiError as exc:  # e.g. a modal whose trigger expired
+            _refuse(client, actor, body, f"Slack refused that ({exc.response.get('error')}).")
 
     return on_action
 
@@ -77,4 +84,7 @@ def _refuse(client: WebClient, actor: Actor, body: dict[str, Any], text: str) ->
     """Only the person who clicked sees why nothing happened."""
     if actor.channel_id:
         msg = error_message(text)
-        client.chat_postEphemeral(channel=actor.channel_id, user=actor.user_id, **msg)
+        try:
+            client.chat_postEphemeral(channel=actor.channel_id, user=actor.user_id, **msg)
+        except SlackApiError:
+            log.warning("could not tell %s: %s", actor.user_id, text)

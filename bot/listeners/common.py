@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from slack_sdk import WebClient
+
 from bot.listeners.deps import team_of
 from bot.services import Actor
+
+
+def fail_fast(client: WebClient) -> WebClient:
+    """Inside a request (before the ack) a Web API call must not wait out a Retry-After: the
+    per-request client Bolt made for this request gets no retry handlers."""
+    client.retry_handlers = []
+    return client
 
 
 def actor_from_command(body: dict[str, Any]) -> Actor:

@@ -70,6 +70,9 @@ def process_propose(deps: Deps, item: InboxItem) -> None:
     poster = deps.posters.for_team(actor.team_id)
     proposals = deps.services.proposals
     channel = proposals.template_channel(actor, name) or actor.channel_id
+    if not channel:
+        log.warning("no channel to post the proposal for %s in", name)
+        return
     pending = proposal_pending_message(name, actor.user_id if actor.user_id else None)
     posted = poster.post(channel, pending["text"], pending["blocks"])
     try:

@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import commands as c
 from bot.commands.slash import parse_command
-from bot.listeners.common import actor_from_command, stored
+from bot.listeners.common import actor_from_command, fail_fast, stored
 from bot.listeners.deps import Deps
 from bot.listeners.flows import PROPOSE, RUN
 from bot.services import USER_ERRORS, Actor, Services, user_message
@@ -44,7 +44,7 @@ def register(app: App, deps: Deps) -> None:
             ack(**error_message(str(exc)))
             return
         try:
-            reply = handle(deps, actor, cmd, body, client)
+            reply = handle(deps, actor, cmd, body, fail_fast(client))
         except USER_ERRORS as exc:
             ack(**error_message(user_message(exc)))
             return

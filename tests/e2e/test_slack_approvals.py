@@ -136,3 +136,26 @@ def test_model_output_cannot_mention_channel_or_people(sim, bot_server, sqlite_e
         shown = blocks_text(message_at(sim, run.message_ts))
         assert "<!channel>" not in shown and "<@U123>" not in shown
         assert "&lt;!channel&gt;" in shown and "&lt;@U123&gt;" in shown and "&amp;" in shown
+
+
+def test_two_approvals_needed_the_message_counts_them(sim, bot_server, sqlite_engine):
+    bot_server()
+    store = Store(sqlite_engine)
+    sim.slash_command("alice", CHANNEL, "/align", "new summary Summarize: {{text}}")
+    sim.slash_command("alice", CHANNEL, "/align", "settings summary approvals=2")
+    _with_feedback(sim, store)
+    proposal = _proposal(sim, store)
+    assert "0 of 2 approvals" in blocks_text(message_at(sim, proposal.message_ts))
+
+    sim.click_button("bob", CHANNEL, proposal.message_ts, "proposal_approve")
+    sim.wait_for(lambda: "1 of 2 approvals" in blocks_text(message_at(sim, proposal.message_ts)))
+    sim.click_button("bob", CHANNEL, proposal.message_ts, "proposal_approve")  # again
+    refusal = sim.wait_for(lambda: _refusals(sim, "bob"))
+    assert "already" in refusal[0].lower()
+    assert template(store, "summary").active_version.number == 1
+
+    sim.click_button("carol", CHANNEL, proposal.message_ts, "proposal_approve")
+    sim.wait_for(lambda: "*Approved*" in blocks_text(message_at(sim, proposal.message_ts)))
+    assert template(store, "summary").active_version.number == 2
+    approved = [m for m in sim.messages(CHANNEL) if "*Approved*" in blocks_text(m)]
+    assert [m["ts"] for m in approved] == [proposal.message_ts]  # one message, updated
