@@ -93,10 +93,12 @@ def test_not_allowed_and_superseded_approvals_are_refused_privately(sim, bot_ser
     assert template(store, "summary").active_version.text == second.text
 
 
-def test_two_approvals_racing_make_one_version(sim, bot_server, sqlite_engine):
-    bot_server()
-    helper = bot_server()  # a second instance on the same database: both workers drain the inbox
-    store = Store(sqlite_engine)
+def test_two_approvals_racing_make_one_version(sim, bot_server, db_engine):
+    bot_server(store=Store(db_engine))
+    helper = bot_server(
+        store=Store(db_engine)
+    )  # a second instance on the same database: both workers drain the inbox
+    store = Store(db_engine)
     sim.slash_command("alice", CHANNEL, "/align", "new summary Summarize: {{text}}")
     _with_feedback(sim, store)
     proposal = _proposal(sim, store)

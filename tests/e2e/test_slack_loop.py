@@ -16,9 +16,9 @@ from tests.e2e.helpers import (
 )
 
 
-def test_full_loop(sim, bot_server, sqlite_engine):
-    app = bot_server()
-    store = Store(sqlite_engine)
+def test_full_loop(sim, bot_server, db_engine):
+    app = bot_server(store=Store(db_engine))
+    store = Store(db_engine)
 
     r = sim.slash_command(
         "alice", CHANNEL, "/align", "new summary Summarize for the team: {{text}}"

@@ -19,9 +19,9 @@ def _new_and_run(sim, store, name="summary"):
     return finished_run(sim, store, name)
 
 
-def test_each_event_delivered_three_times_is_stored_once(sim, bot_server, sqlite_engine):
-    app = bot_server()
-    store = Store(sqlite_engine)
+def test_each_event_delivered_three_times_is_stored_once(sim, bot_server, db_engine):
+    app = bot_server(store=Store(db_engine))
+    store = Store(db_engine)
     run = _new_and_run(sim, store)
     thrice = DeliveryOptions(retries=2, retry_reason="http_timeout")
 
@@ -89,21 +89,23 @@ def test_rate_limited_post_succeeds_after_retry_after(sim, bot_server, sqlite_en
     assert run.status.value == "done" and message_at(sim, run.message_ts)
 
 
-def test_event_acknowledged_before_a_crash_is_processed_after_restart(
-    sim, bot_server, sqlite_engine
-):
-    first = bot_server()
-    store = Store(sqlite_engine)
+def test_event_acknowledged_before_a_crash_is_processed_after_restart(sim, bot_server, db_engine):
+    first = bot_server(store=Store(db_engine))
+    store = Store(db_engine)
     run = _new_and_run(sim, store)
     first.stop()
-    crashed = bot_server(start_worker=False)  # acks (stores) but dies before any processing
+    crashed = bot_server(
+        start_worker=False, store=Store(db_engine)
+    )  # acks (stores) but dies before any processing
     r = sim.add_reaction("bob", CHANNEL, run.message_ts, "thumbsdown")
     assert r.status == 200
     assert store.inbox_status(r.event_id)["status"] == "pending"
     crashed.stop(drain=False)
     assert store.count_pending(template(store, "summary").id) == 0
 
-    bot_server()  # the next start picks up what the crashed process acknowledged
+    bot_server(
+        store=Store(db_engine)
+    )  # the next start picks up what the crashed process acknowledged
     sim.wait_for(lambda: store.count_pending(template(store, "summary").id) == 1)
     sim.wait_for(lambda: store.inbox_status(r.event_id)["status"] == "done")
     sim.wait_for(lambda: len(sim.thread(CHANNEL, run.message_ts)) == 2)  # the question asked
