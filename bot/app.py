@@ -81,7 +81,7 @@ def create_app(
         target_model=config.target_model,
         timeout=config.model_timeout,
     )
-    services = build_services(store, models)
+    services = build_services(store, models, feedback_budget=config.feedback_budget)
     client = make_web_client(config.slack_bot_token, base_url)
     installation_store = None
     if config.oauth_enabled and not config.slack_bot_token:

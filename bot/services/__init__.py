@@ -26,7 +26,9 @@ class Services:
     home: HomeService
 
 
-def build_services(store: Any, models: Models | None = None) -> Services:
+def build_services(
+    store: Any, models: Models | None = None, *, feedback_budget: int = 50
+) -> Services:
     models = models or Models()
     templates = TemplateService(store, models.target_model)
     return Services(
@@ -35,7 +37,7 @@ def build_services(store: Any, models: Models | None = None) -> Services:
         templates=templates,
         runs=RunService(store, templates, models),
         feedback=FeedbackService(store),
-        proposals=ProposalService(store, templates, models),
+        proposals=ProposalService(store, templates, models, feedback_budget),
         home=HomeService(store, templates),
     )
 

@@ -23,10 +23,13 @@ Permalink = Callable[[str, str], str | None]  # (channel, ts) -> URL
 
 
 class ProposalService:
-    def __init__(self, store: Any, templates: TemplateService, models: Models) -> None:
+    def __init__(
+        self, store: Any, templates: TemplateService, models: Models, feedback_budget: int = 50
+    ) -> None:
         self.store = store
         self.templates = templates
         self.models = models
+        self.feedback_budget = feedback_budget  # items sent per proposal: most agreed, newest
 
     def template_channel(self, actor: Actor, name: str) -> str | None:
         return self.templates.get(actor, name).channel_id
@@ -35,7 +38,7 @@ class ProposalService:
         """One proposal from all pending feedback. ProposalFailed says why there is none."""
         info = self.templates.get(actor, name)
         base = Template(info.active_version.text)
-        feedback = self.store.pending_feedback(info.id)
+        feedback = self.store.pending_feedback(info.id, limit=self.feedback_budget)
         principles = self.store.active_principles(info.id)
         result = propose(
             base, feedback, principles, workflow=info.workflow.value, model=self.models.align()

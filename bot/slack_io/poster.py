@@ -34,6 +34,7 @@ class SlackPoster:
     def __init__(self, client: WebClient, pacer: ChannelPacer | None = None) -> None:
         self.client = client
         self.pacer = pacer or ChannelPacer()
+        self._permalinks: dict[tuple[str, str], str] = {}
 
     def post(
         self,
@@ -103,10 +104,17 @@ class SlackPoster:
                 raise
 
     def permalink(self, channel: str, ts: str) -> str | None:
-        try:
-            return self.client.chat_getPermalink(channel=channel, message_ts=ts).get("permalink")
-        except SlackApiError:
-            return None
+        """Links never change, and a proposal re-renders its links at every decision: cached."""
+        key = (channel, ts)
+        if key not in self._permalinks:
+            try:
+                resp = self.client.chat_getPermalink(channel=channel, message_ts=ts)
+            except SlackApiError:
+                return None
+            if len(self._permalinks) > 10_000:
+                self._permalinks.clear()
+            self._permalinks[key] = resp["permalink"]
+        return self._permalinks[key]
 
     def open_view(self, trigger_id: str, view: dict[str, Any]) -> None:
         self.client.views_open(trigger_id=trigger_id, view=view)
