@@ -23,7 +23,7 @@ from storage.records import InboxItem, Outcome, ProposalInfo
 
 log = logging.getLogger(__name__)
 
-RUN, PROPOSE, DECIDE, EDIT = "run", "propose", "decide", "edit_proposal"
+RUN, PROPOSE, DECIDE, EDIT, NOTICE = "run", "propose", "decide", "edit_proposal", "notice"
 REFUSED = {Outcome.NOT_ALLOWED, Outcome.SUPERSEDED, Outcome.CLOSED, Outcome.ALREADY_DECIDED}
 
 
@@ -32,6 +32,7 @@ def register(app: App, deps: Deps) -> None:
     deps.router.add(PROPOSE, partial(process_propose, deps), lane=_template_lane)
     deps.router.add(DECIDE, partial(process_decision, deps), lane=_proposal_lane)
     deps.router.add(EDIT, partial(process_edit, deps), lane=_proposal_lane)
+    deps.router.add(NOTICE, partial(process_notice, deps))
 
 
 def _template_lane(item: InboxItem) -> str:
@@ -145,6 +146,14 @@ def process_edit(deps: Deps, item: InboxItem) -> None:
     proposals.attach_message(new.id, posted.channel, posted.ts)
     refresh_proposal(deps, actor, new.id)
     refresh_proposal(deps, actor, old.id)
+
+
+def process_notice(deps: Deps, item: InboxItem) -> None:
+    """A short confirmation in the channel (for changes made from a modal)."""
+    actor = actor_from_payload(item.payload)
+    if actor.channel_id:
+        msg = notice_message(item.payload["text"], emoji=item.payload.get("emoji", ":memo:"))
+        deps.posters.for_team(actor.team_id).post(actor.channel_id, msg["text"], msg["blocks"])
 
 
 def _tell(deps: Deps, actor: Actor, item: InboxItem, text: str) -> None:

@@ -13,7 +13,7 @@ from bot import commands as c
 from bot.commands.modals import parse_view_submission
 from bot.listeners.common import stored
 from bot.listeners.deps import Deps, team_of
-from bot.listeners.flows import DECIDE, EDIT, RUN
+from bot.listeners.flows import DECIDE, EDIT, NOTICE, RUN
 from bot.services import USER_ERRORS, Actor, user_message
 from bot.views import ids
 from storage.errors import AlreadyExists
@@ -101,7 +101,10 @@ def handle(deps: Deps, actor: Actor, cmd: c.Command, view: dict[str, Any]) -> No
     services = deps.services
     key = f"view:{view.get('id')}"
     if isinstance(cmd, c.NewTemplate):
-        services.templates.new(actor, cmd)
+        detail = services.templates.new(actor, cmd)
+        where = Actor(actor.team_id, actor.user_id, detail.settings.channel_id)
+        variables = ", ".join(f"{{{{{v}}}}}" for v in detail.variables) or "none"
+        _notice(deps, where, key, f"New template `{detail.name}` v1 (variables: {variables}).")
     elif isinstance(cmd, c.Run):
         run = services.runs.start(actor, cmd)
         deps.inbox.put(
@@ -111,7 +114,10 @@ def handle(deps: Deps, actor: Actor, cmd: c.Command, view: dict[str, Any]) -> No
             team_id=actor.team_id,
         )
     elif isinstance(cmd, c.AddPrinciple):
-        services.templates.add_principle(actor, cmd)
+        row = services.templates.add_principle(actor, cmd)
+        channel = services.templates.get(actor, cmd.name).channel_id
+        where = Actor(actor.team_id, actor.user_id, channel)
+        _notice(deps, where, key, f"New principle for `{cmd.name}`: {row.text}")
     elif isinstance(cmd, c.Critique | c.SuggestRewrite):
         kind = FeedbackKind.CRITIQUE if isinstance(cmd, c.Critique) else FeedbackKind.REWRITE
         services.feedback.on_run(actor, cmd.run_id, kind, cmd.text, source_key=key)
@@ -140,5 +146,15 @@ def handle(deps: Deps, actor: Actor, cmd: c.Command, view: dict[str, Any]) -> No
                 template=cmd.template,
                 reply_channel=p.channel_id,
             ),
+            team_id=actor.team_id,
+        )
+
+
+def _notice(deps: Deps, actor: Actor, key: str, text: str) -> None:
+    if actor.channel_id:
+        deps.inbox.put(
+            key=f"{key}:notice",
+            kind=NOTICE,
+            payload=stored(actor, text=text),
             team_id=actor.team_id,
         )

@@ -26,6 +26,9 @@ def test_modals_run_again_and_read_only_subcommands(sim, bot_server, sqlite_engi
     r = sim.submit_view("alice", modal["id"], {"name": "summary", "template": "Sum: {{text}}"})
     assert r.status == 200 and not r.view_errors
     assert template(store, "summary").channel_id == CHANNEL
+    sim.wait_for(
+        lambda: any("New template `summary` v1" in m["text"] for m in sim.messages(CHANNEL))
+    )
 
     sim.slash_command("alice", CHANNEL, "/align", "run summary")
     run_modal = sim.wait_for(lambda: sim.open_views("alice"))[-1]
