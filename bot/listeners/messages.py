@@ -14,7 +14,7 @@ from bot.listeners.deps import Deps, team_of
 from bot.services import Actor
 from storage.records import InboxItem
 
-KIND = "thread_reply"
+KIND, DELETED = "thread_reply", "thread_reply_deleted"
 ACK_EMOJI = {
     "critique": "memo",
     "rewrite": "pencil2",
@@ -26,6 +26,7 @@ ACK_EMOJI = {
 def register(app: App, deps: Deps) -> None:
     app.event("message")(_storer(deps))
     deps.router.add(KIND, partial(process, deps), lane=lane)
+    deps.router.add(DELETED, partial(process_deleted, deps), lane=lane)
 
 
 def is_feedback_candidate(event: dict[str, Any], bot_user_id: str | None = None) -> bool:
@@ -38,10 +39,23 @@ def is_feedback_candidate(event: dict[str, Any], bot_user_id: str | None = None)
     return bool(thread_ts) and thread_ts != event.get("ts") and bool(event.get("text"))
 
 
+def deleted_reply(event: dict[str, Any]) -> dict[str, Any] | None:
+    """A person deleting their reply in a thread: the feedback it was is withdrawn."""
+    if event.get("subtype") != "message_deleted":
+        return None
+    previous = event.get("previous_message") or {}
+    thread_ts = previous.get("thread_ts")
+    if not thread_ts or thread_ts == previous.get("ts") or previous.get("bot_id"):
+        return None
+    return previous
+
+
 def _storer(deps: Deps):
     def store_message(ack: Ack, body: dict[str, Any]) -> None:
         event = body.get("event") or {}
-        if is_feedback_candidate(event, deps.bot_user_id):
+        if deleted_reply(event) is not None:
+            deps.inbox.put(key=body["event_id"], kind=DELETED, payload=body, team_id=team_of(body))
+        elif is_feedback_candidate(event, deps.bot_user_id):
             deps.inbox.put(
                 key=body["event_id"],
                 kind=KIND,
@@ -57,7 +71,8 @@ def _storer(deps: Deps):
 
 def lane(item: InboxItem) -> str:
     event = item.payload.get("event", {})
-    return f"thread:{event.get('channel')}:{event.get('thread_ts')}"
+    thread_ts = event.get("thread_ts") or (event.get("previous_message") or {}).get("thread_ts")
+    return f"thread:{event.get('channel')}:{thread_ts}"
 
 
 def process(deps: Deps, item: InboxItem) -> None:
@@ -69,3 +84,10 @@ def process(deps: Deps, item: InboxItem) -> None:
         deps.posters.for_team(actor.team_id).react(
             actor.channel_id, event["ts"], ACK_EMOJI.get(result.kind.value, "memo")
         )
+
+
+def process_deleted(deps: Deps, item: InboxItem) -> None:
+    event = item.payload["event"]
+    previous = deleted_reply(event) or {}
+    actor = Actor(team_of(item.payload) or "", previous.get("user", ""), event["channel"])
+    deps.services.feedback.withdraw_reply(actor, previous.get("ts", ""))

@@ -82,6 +82,10 @@ class FeedbackService:
         )
         return FeedbackResult(run=run, created=created, kind=kind)
 
+    def withdraw_reply(self, actor: Actor, reply_ts: str) -> bool:
+        """A deleted reply no longer counts (unless a proposal already used it)."""
+        return self.store.retract_feedback(f"reply:{actor.channel_id}:{reply_ts}")
+
     def on_run(
         self, actor: Actor, run_id: str, kind: FeedbackKind, text: str, source_key: str | None
     ) -> FeedbackResult:

@@ -3,6 +3,7 @@ and mentions."""
 
 from __future__ import annotations
 
+from bot.slack_sim import payloads
 from storage import Store
 from tests.e2e.helpers import (
     CHANNEL,
@@ -108,3 +109,33 @@ def test_app_home_and_mentions(sim, bot_server, sqlite_engine):
     mention = sim.post_message("bob", CHANNEL, "<@U0ALIGNBOT> what can you do?")
     reply = sim.wait_for(lambda: sim.thread(CHANNEL, mention.ts)[1:])
     assert "/align" in blocks_text(reply[0])
+
+
+def test_deleting_a_reply_withdraws_its_feedback(sim, bot_server, sqlite_engine):
+    bot_server()
+    store = Store(sqlite_engine)
+    sim.slash_command("alice", CHANNEL, "/align", "new summary Summarize: {{text}}")
+    sim.slash_command("alice", CHANNEL, "/align", 'run summary text="hello"')
+    run = finished_run(sim, store, "summary")
+    reply = sim.post_message("bob", CHANNEL, "Too long", thread_ts=run.message_ts)
+    info = template(store, "summary")
+    sim.wait_for(lambda: store.count_pending(info.id) == 1)
+    _delete_reply(sim, "U0BOB", reply.ts, run.message_ts, "Too long")
+    sim.wait_for(lambda: store.count_pending(info.id) == 0)
+
+
+def _delete_reply(sim, user: str, ts: str, thread_ts: str, text: str) -> None:
+    """A person deletes their reply: Slack sends message_deleted with the previous message."""
+    sim.state.delete_message(CHANNEL, ts)
+    event = {
+        "type": "message",
+        "subtype": "message_deleted",
+        "channel": CHANNEL,
+        "ts": f"{float(ts) + 0.5:.6f}",
+        "deleted_ts": ts,
+        "hidden": True,
+        "previous_message": {"type": "message", "user": user, "text": text, "ts": ts,
+                             "thread_ts": thread_ts},
+    }  # fmt: skip
+    event_id, body = payloads.event_envelope(sim.state, event)
+    sim.deliverer.send("event", "message", body, payloads.JSON, None, event_id)

@@ -105,3 +105,20 @@ def test_a_forged_event_is_refused(app, slack):
     slack.secret = "not-the-secret"
     assert slack.event(reply())[0] == 401
     assert claimed(app) == []
+
+
+def test_a_deleted_thread_reply_is_stored_as_a_withdrawal(app, slack):
+    deleted = {
+        "type": "message",
+        "subtype": "message_deleted",
+        "channel": CHANNEL,
+        "ts": "200.9",
+        "deleted_ts": "200.2",
+        "previous_message": {"user": "U0BOB", "text": "Too long", "ts": "200.2",
+                             "thread_ts": "200.1"},
+    }  # fmt: skip
+    assert slack.event(deleted)[0] == 200
+    top_level = {**deleted, "previous_message": {"user": "U0BOB", "text": "x", "ts": "200.5"}}
+    assert slack.event(top_level)[0] == 200
+    [item] = claimed(app)
+    assert item.kind == "thread_reply_deleted" and message_lane(item) == f"thread:{CHANNEL}:200.1"
