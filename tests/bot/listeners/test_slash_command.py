@@ -67,3 +67,31 @@ def test_bare_forms_open_their_modal(app, slack, sim):
 def test_a_modal_that_cannot_open_is_explained_privately(app, slack):
     status, body = slack.command("new", trigger="expired-trigger")
     assert status == 200 and "could not open the form" in _text(body)
+
+
+def test_every_subcommand_answers(app, slack):
+    slack.command("new summary Summarize: {{text}}")
+    info = app.store.get_template(TEAM, "summary")
+    app.store.add_version(info.id, "Summarize briefly: {{text}}", author="U0ALICE")
+    answers = {
+        "help run": "/align run",
+        "show summary v1": "Summarize: {{text}}",
+        "principle summary Always name dates": "Always name dates",
+        "principles summary": "Always name dates",
+        "mode summary direct": "direct",
+        "settings summary": "approvals",
+        "settings summary approvals=2 approvers=<@U0BOB|bob>,<@U0CAROL|carol>": "U0CAROL",
+        "history summary": "v2",
+        "diff summary v1 v2": "briefly",
+        "rollback summary v1": "v3 is now active",
+        "export summary": "Summarize briefly",
+    }
+    for text, expected in answers.items():
+        status, body = slack.command(text)
+        assert status == 200 and expected in _text(body), (text, _text(body)[:300])
+    info = app.store.get_template(TEAM, "summary")
+    assert info.workflow.value == "direct" and info.active_version.number == 3
+    assert info.settings.approvals_required == 2 and info.settings.approvers == (
+        "U0BOB",
+        "U0CAROL",
+    )
