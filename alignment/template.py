@@ -87,14 +87,17 @@ class Template:
             parsed = list(string.Formatter().parse(text))
         except ValueError as exc:
             raise TemplateError(f"not a valid {{name}} format string: {exc}") from exc
+        run = ""  # literal text since the last placeholder: `{{{{` arrives in several pieces
         for literal, name, spec, conversion in parsed:
-            if "{{" in literal:
+            run += literal
+            if "{{" in run:
                 raise TemplateError(
                     "the format string contains a literal '{{' that would read as a placeholder"
                 )
             parts.append(literal)
             if name is None:
                 continue
+            run = ""
             if spec or conversion:
                 raise TemplateError(
                     f"format spec or conversion on {{{name}}} is not supported: use plain {{name}}"

@@ -64,6 +64,9 @@ def test_import_from_format_string():
         ("Pay {amount:.2f}", "format spec or conversion"),
         ("Say {word!r}", "format spec or conversion"),
         ("Broken {name", "not a valid {name} format string"),
+        # `{{{{b}}}}` is the literal text `{{b}}`: it must not become a placeholder
+        ("Reply {{{{b}}}} for {x}", "literal '{{'"),
+        ("a{{{{b", "literal '{{'"),
     ],
 )
 def test_format_strings_that_cannot_be_imported(text, message):
