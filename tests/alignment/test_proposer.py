@@ -94,14 +94,19 @@ def test_calls_and_prompt_size_do_not_grow_with_feedback(n, workflow, offline):
 def test_budget_sends_most_agreed_then_most_recent_first(offline):
     old = datetime(2026, 1, 1, tzinfo=UTC)
     fb = [
-        Feedback("recent", FeedbackKind.CRITIQUE, "a", "x " * 200, created_at=old + timedelta(1)),
+        Feedback("older", FeedbackKind.CRITIQUE, "c", "z " * 200, created_at=old + timedelta(1)),
+        Feedback("recent", FeedbackKind.CRITIQUE, "a", "x " * 200, created_at=old + timedelta(2)),
+        # the oldest, listed last, but three others agreed: it goes first
         Feedback("agreed", FeedbackKind.CRITIQUE, "b", "y " * 200, agreement=3, created_at=old),
-        Feedback("oldest", FeedbackKind.CRITIQUE, "c", "z " * 200, created_at=old),
     ]
     result = propose(
         Template("T {{x}}"), fb, [], workflow="principles", model=offline, budget_tokens=240
     )
     assert result.used_feedback_ids == ["recent", "agreed"]
+    result = propose(
+        Template("T {{x}}"), fb, [], workflow="principles", model=offline, budget_tokens=120
+    )
+    assert result.used_feedback_ids == ["agreed"]
 
 
 def test_one_huge_item_is_shortened_rather_than_dropped(offline):
