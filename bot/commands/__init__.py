@@ -115,25 +115,36 @@ class Rollback:
 @dataclass(frozen=True)
 class Settings:
     """Every field None = unchanged; all None = show the settings.
-    `approvers=()` means any channel member; `auto_propose_after=0` means off."""
+    `approvers=()` means any channel member; `auto_propose_after=0` and
+    `remind_after_hours=0` mean off."""
 
     name: str
     approvers: tuple[str, ...] | None = None
     approvals_required: int | None = None
     auto_propose_after: int | None = None
     target_model: str | None = None
+    daily_digest: bool | None = None
+    proposal_ttl_hours: int | None = None
+    remind_after_hours: int | None = None
+
+    FIELDS = (
+        "approvers",
+        "approvals_required",
+        "auto_propose_after",
+        "target_model",
+        "daily_digest",
+        "proposal_ttl_hours",
+        "remind_after_hours",
+    )
+
+    @property
+    def changed(self) -> tuple[str, ...]:
+        """The settings this command changes, in a fixed order."""
+        return tuple(k for k in self.FIELDS if getattr(self, k) is not None)
 
     @property
     def has_changes(self) -> bool:
-        return any(
-            v is not None
-            for v in (
-                self.approvers,
-                self.approvals_required,
-                self.auto_propose_after,
-                self.target_model,
-            )
-        )
+        return bool(self.changed)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from typing import Any
 
 from bot.commands import (
     AddPrinciple,
@@ -40,7 +41,26 @@ SETTING_KEYS = {
     "auto_propose": "auto_propose_after",
     "target_model": "target_model",
     "model": "target_model",
+    "daily_digest": "daily_digest",
+    "digest": "daily_digest",
+    "proposal_ttl_hours": "proposal_ttl_hours",
+    "proposal_ttl": "proposal_ttl_hours",
+    "ttl_hours": "proposal_ttl_hours",
+    "remind_after_hours": "remind_after_hours",
+    "remind_after": "remind_after_hours",
 }
+SETTING_NAMES = (
+    "approvers",
+    "approvals",
+    "auto_propose_after",
+    "target_model",
+    "daily_digest",
+    "proposal_ttl_hours",
+    "remind_after_hours",
+)
+MAX_APPROVALS = 50
+MAX_TTL_HOURS = 24 * 90  # the storage layer's bounds (storage.settings)
+MAX_REMIND_HOURS = 24 * 30
 
 
 def parse_command(text: str) -> Command:
@@ -186,18 +206,11 @@ def _settings(rest: str) -> Command:
     if pairs is None:
         word = remainder.split(None, 1)[0]
         raise CommandError(
-            f"`{v.unescape_entities(word)}` is not `key=value`. Settings: "
-            + ", ".join(
-                f"`{k}`" for k in ("approvers", "approvals", "auto_propose_after", "target_model")
-            )
-            + ".",
+            f"`{v.unescape_entities(word)}` is not `key=value`. Settings: {_setting_list()}.",
             usage=BY_NAME["settings"].usage,
         )
     seen: set[str] = set()
-    approvers: tuple[str, ...] | None = None
-    approvals: int | None = None
-    auto_propose: int | None = None
-    target_model: str | None = None
+    fields: dict[str, Any] = {}
     for raw_key, value in pairs:
         key = SETTING_KEYS.get(raw_key.lower().replace("-", "_"))
         if key is None:
@@ -207,29 +220,42 @@ def _settings(rest: str) -> Command:
         seen.add(key)
         if not value.strip():
             raise CommandError(f"`{key}` has no value.")
-        if key == "approvers":
-            approvers = v.user_ids(value)
-        elif key == "approvals":
-            approvals = v.positive_int(value, key="approvals")
-        elif key == "auto_propose_after":
-            auto_propose = v.positive_int(value, key="auto_propose_after", allow_off=True)
-        else:
-            target_model = v.model_name(v.unescape_entities(value))
+        fields["approvals_required" if key == "approvals" else key] = _setting_value(key, value)
+    approvers, approvals = fields.get("approvers"), fields.get("approvals_required")
     if approvers and approvals is not None and approvals > len(approvers):
         raise CommandError(
             f"`approvals={approvals}` needs at least {approvals} approvers, "
             f"but `approvers` names {len(approvers)}."
         )
-    return Settings(name, approvers, approvals, auto_propose, target_model)
+    return Settings(name, **fields)
+
+
+def _setting_value(key: str, value: str) -> Any:
+    if key == "approvers":
+        return v.user_ids(value)
+    if key == "approvals":
+        return v.positive_int(value, key="approvals", high=MAX_APPROVALS)
+    if key == "auto_propose_after":
+        return v.positive_int(value, key="auto_propose_after", allow_off=True)
+    if key == "daily_digest":
+        return v.on_off(value, key="daily_digest")
+    if key == "proposal_ttl_hours":
+        return v.positive_int(value, key="proposal_ttl_hours", high=MAX_TTL_HOURS)
+    if key == "remind_after_hours":
+        return v.positive_int(
+            value, key="remind_after_hours", allow_off=True, high=MAX_REMIND_HOURS
+        )
+    return v.model_name(v.unescape_entities(value))
+
+
+def _setting_list() -> str:
+    return ", ".join(f"`{k}`" for k in SETTING_NAMES)
 
 
 def _unknown_setting(key: str) -> str:
     close = difflib.get_close_matches(key.lower(), list(SETTING_KEYS), n=1, cutoff=0.6)
     hint = f" Did you mean `{SETTING_KEYS[close[0]]}`?" if close else ""
-    return (
-        f"Unknown setting `{key}`.{hint} Settings: `approvers`, `approvals`, "
-        "`auto_propose_after`, `target_model`."
-    )
+    return f"Unknown setting `{v.unescape_entities(key)}`.{hint} Settings: {_setting_list()}."
 
 
 _PARSERS = {

@@ -77,8 +77,9 @@ SUBCOMMANDS: tuple[Usage, ...] = (
         "settings",
         "/align settings NAME [key=value …]",
         "Show or change settings: approvers=@a,@b|any, approvals=N, auto_propose_after=N|off, "
-        "target_model=provider/model.",
-        "/align settings recipe approvers=@ana,@bo approvals=2",
+        "target_model=provider/model, daily_digest=on|off, proposal_ttl_hours=N, "
+        "remind_after_hours=N|off.",
+        "/align settings recipe approvers=@ana,@bo approvals=2 daily_digest=on",
     ),
     Usage(
         "export",

@@ -42,17 +42,27 @@ def version(raw: str | None, *, subcommand: str) -> int:
     return number
 
 
-def positive_int(raw: str, *, key: str, allow_off: bool = False) -> int:
+def positive_int(raw: str, *, key: str, allow_off: bool = False, high: int = 1000) -> int:
     """A count >= 1; with `allow_off`, `off`/`none`/`0` give 0 (meaning: disabled)."""
     value = raw.strip().lower()
     if allow_off and value in {"off", "none", "no", "0", "never"}:
         return 0
     if not value.isdigit() or int(value) < 1:
         extra = " or `off`" if allow_off else ""
-        raise CommandError(f"`{key}` must be a whole number of at least 1{extra}, not `{raw}`.")
-    if int(value) > 1000:
-        raise CommandError(f"`{key}={raw}` is too large (at most 1000).")
+        shown = unescape_entities(raw)
+        raise CommandError(f"`{key}` must be a whole number of at least 1{extra}, not `{shown}`.")
+    if int(value) > high:
+        raise CommandError(f"`{key}={raw}` is too large (at most {high:,}).")
     return int(value)
+
+
+def on_off(raw: str, *, key: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"on", "yes", "true", "1"}:
+        return True
+    if value in {"off", "no", "false", "0", "none"}:
+        return False
+    raise CommandError(f"`{key}` must be `on` or `off`, not `{unescape_entities(raw)}`.")
 
 
 def user_ids(raw: str, *, key: str = "approvers") -> tuple[str, ...]:

@@ -139,11 +139,7 @@ def answer(services: Services, actor: Actor, cmd: c.Command) -> Message:
             )
         )
     if isinstance(cmd, c.Settings):
-        changed = [
-            k
-            for k in ("approvers", "approvals_required", "auto_propose_after", "target_model")
-            if getattr(cmd, k) is not None
-        ]
+        changed = cmd.changed
         view = t.settings(actor, cmd)
         message = settings_message(cmd.name, view, changed=changed)
         return _public(message) if changed else message

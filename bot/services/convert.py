@@ -23,6 +23,9 @@ def settings_view(info: TemplateInfo, default_model: str) -> vm.TemplateSettings
         approvals_required=s.approvals_required,
         auto_propose_after=s.auto_propose_after,
         channel_id=info.channel_id,
+        daily_digest=s.daily_digest,
+        proposal_ttl_hours=s.proposal_ttl_hours,
+        remind_after_hours=s.remind_after_hours,
     )
 
 

@@ -89,17 +89,20 @@ class TemplateService:
 
     def settings(self, actor: Actor, cmd: c.Settings) -> vm.TemplateSettingsView:
         info = self.get(actor, cmd.name)
-        if cmd.target_model is not None:
-            info = self.store.set_target_model(info.id, cmd.target_model)
         changes: dict[str, Any] = {}
         if cmd.approvers is not None:
             changes["approvers"] = list(cmd.approvers)
-        if cmd.approvals_required is not None:
-            changes["approvals_required"] = cmd.approvals_required
-        if cmd.auto_propose_after is not None:
-            changes["auto_propose_after"] = cmd.auto_propose_after or None
+        for key in ("approvals_required", "daily_digest", "proposal_ttl_hours"):
+            if getattr(cmd, key) is not None:
+                changes[key] = getattr(cmd, key)
+        for key in ("auto_propose_after", "remind_after_hours"):  # 0 = off, stored as None
+            if getattr(cmd, key) is not None:
+                changes[key] = getattr(cmd, key) or None
+        # The validated settings first: if they are refused, the model is not changed either.
         if changes:
             info = self.store.update_settings(info.id, **changes)
+        if cmd.target_model is not None:
+            info = self.store.set_target_model(info.id, cmd.target_model)
         return convert.settings_view(info, self.default_target_model)
 
     def history(self, actor: Actor, name: str) -> tuple[vm.VersionRow, ...]:

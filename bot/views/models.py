@@ -95,6 +95,9 @@ class TemplateSettingsView:
     approvals_required: int = 1
     auto_propose_after: int | None = None  # None = off
     channel_id: str | None = None
+    daily_digest: bool = False
+    proposal_ttl_hours: int = 72  # pending proposals older than this expire
+    remind_after_hours: int | None = 24  # None = no reminders
 
 
 @dataclass(frozen=True)

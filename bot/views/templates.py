@@ -43,12 +43,16 @@ def list_message(templates: Sequence[TemplateSummary]) -> Message:
 def settings_lines(s: TemplateSettingsView) -> str:
     approvers = ", ".join(mention(u) for u in s.approvers) if s.approvers else "any channel member"
     auto = f"after {s.auto_propose_after} feedback items" if s.auto_propose_after else "off"
+    remind = f"after {s.remind_after_hours} h" if s.remind_after_hours else "off"
     lines = [
         f"• *mode*: {escape(s.mode)}",
         f"• *target_model*: {inline_code(escape(s.target_model))}",
         f"• *approvers*: {approvers}",
         f"• *approvals*: {s.approvals_required}",
         f"• *auto_propose_after*: {auto}",
+        f"• *daily_digest*: {'on' if s.daily_digest else 'off'}",
+        f"• *proposal_ttl_hours*: {s.proposal_ttl_hours} (unapproved proposals expire)",
+        f"• *remind_after_hours*: {remind}",
     ]
     if s.channel_id:
         lines.append(f"• *channel*: {channel_link(s.channel_id)}")

@@ -115,6 +115,19 @@ def test_settings_approvers_forms(value, expected):
     assert parse_command(f"settings recipe approvers={value}").approvers == expected
 
 
+def test_settings_schedule_keys_and_their_aliases():
+    cmd = parse_command(
+        "settings recipe daily_digest=on proposal_ttl_hours=48 remind_after_hours=6"
+    )
+    assert cmd == Settings("recipe", daily_digest=True, proposal_ttl_hours=48, remind_after_hours=6)
+    assert cmd.changed == ("daily_digest", "proposal_ttl_hours", "remind_after_hours")
+    short = parse_command("settings recipe digest=off ttl_hours=2160 remind_after=off")
+    assert short == Settings(
+        "recipe", daily_digest=False, proposal_ttl_hours=2160, remind_after_hours=0
+    )
+    assert short.has_changes  # daily_digest=off is a change, not "unchanged"
+
+
 def test_settings_auto_propose_off_and_model_offline():
     cmd = parse_command("settings recipe auto_propose_after=off target_model=offline")
     assert cmd == Settings("recipe", auto_propose_after=0, target_model="offline")
@@ -160,6 +173,16 @@ def test_settings_auto_propose_off_and_model_offline():
         ("settings recipe target_model=claude/x", "`claude` is not a known model provider"),
         ("settings recipe approvers=<@U0ANA> approvals=2", "needs at least 2 approvers"),
         ("settings recipe approvals=1 approvals=2", "`approvals` is given twice."),
+        ("settings recipe approvals=51", "`approvals=51` is too large (at most 50)"),
+        ("settings recipe daily_digest=maybe", "`daily_digest` must be `on` or `off`, not `maybe`"),
+        ("settings recipe daily_digest=", "`daily_digest` has no value."),
+        ("settings recipe dayly_digest=on", "Did you mean `daily_digest`?"),
+        ("settings recipe proposal_ttl_hours=0", "`proposal_ttl_hours` must be a whole number"),
+        ("settings recipe proposal_ttl_hours=off", "not `off`"),
+        ("settings recipe proposal_ttl_hours=2161", "too large (at most 2,160)"),
+        ("settings recipe remind_after_hours=soon", "at least 1 or `off`, not `soon`"),
+        ("settings recipe remind_after_hours=721", "too large (at most 720)"),
+        ("settings recipe digest=on daily_digest=off", "`daily_digest` is given twice."),
     ],
 )
 def test_bad_input_gets_a_specific_message(text, message):

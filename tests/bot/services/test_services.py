@@ -150,6 +150,40 @@ def test_rejection_reason_becomes_pending_feedback_and_history_lists_versions(se
     assert "Summarize" in services.templates.export(ALICE, "summary")
 
 
+def test_schedule_settings_are_stored_for_the_scheduler(services, store):
+    _new(services)
+    view = services.templates.settings(
+        ALICE,
+        c.Settings("summary", daily_digest=True, proposal_ttl_hours=48, remind_after_hours=0),
+    )
+    assert (view.daily_digest, view.proposal_ttl_hours, view.remind_after_hours) == (
+        True,
+        48,
+        None,
+    )
+    stored = store.get_template(TEAM, "summary").settings
+    assert (stored.daily_digest, stored.proposal_ttl_hours, stored.remind_after_hours) == (
+        True,
+        48,
+        None,
+    )
+    services.templates.settings(ALICE, c.Settings("summary", remind_after_hours=6))
+    assert store.get_template(TEAM, "summary").settings.remind_after_hours == 6
+    assert services.templates.show(ALICE, c.Show("summary")).settings.daily_digest is True
+
+
+def test_a_refused_settings_change_changes_nothing(services, store):
+    _new(services)
+    services.templates.settings(ALICE, c.Settings("summary", approvers=("U0BOB",)))
+    with pytest.raises(Exception, match="approver"):
+        services.templates.settings(
+            ALICE, c.Settings("summary", approvals_required=2, target_model="gemini/other")
+        )
+    info = store.get_template(TEAM, "summary")
+    assert info.settings.approvals_required == 1
+    assert info.target_model in (None, "offline")
+
+
 def test_settings_mode_principles_rollback_and_diff(services, store):
     _new(services)
     settings = services.templates.settings(

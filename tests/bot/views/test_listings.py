@@ -95,6 +95,15 @@ def test_settings_message_and_defaults():
     text = all_text(msg)
     assert "Updated approvals of *recipe*" in text
     assert "any channel member" in text and "*auto_propose_after*: off" in text
+    assert "*daily_digest*: off" in text and "*proposal_ttl_hours*: 72" in text
+    assert "*remind_after_hours*: after 24 h" in text
+    changed = settings_message(
+        "recipe",
+        TemplateSettingsView(daily_digest=True, proposal_ttl_hours=12, remind_after_hours=None),
+    )
+    text = all_text(changed)
+    assert "*daily_digest*: on" in text and "*proposal_ttl_hours*: 12" in text
+    assert "*remind_after_hours*: off" in text
     assert sorted(mentions(settings_message("recipe", SETTINGS))) == [
         "<#C0GEN>",
         "<@U0ANA>",
