@@ -110,6 +110,28 @@ class FeedbackRepo(StoreBase):
             )
             return result.rowcount == 1
 
+    def edit_feedback(
+        self, source_key: str, text: str, *, kind: str | None = None
+    ) -> FeedbackInfo | None:
+        """New text (and kind) for the feedback with this key, e.g. an edited thread reply.
+
+        The same row is changed, so an edit never counts twice. None when the key is unknown.
+        Feedback a proposal already consumed keeps the text that proposal used; retracted
+        feedback stays retracted. Bad text raises InvalidInput and changes nothing.
+        """
+        with self._tx() as s:
+            row = s.scalars(
+                select(m.Feedback).where(m.Feedback.source_key == source_key).with_for_update()
+            ).one_or_none()
+            if row is None:
+                return None
+            fkind, _ = check_feedback(kind or row.kind, text, row.label)
+            if row.consumed_by_proposal_id is None and row.retracted_at is None:
+                row.kind = fkind.value
+                row.text = text or ""
+                s.flush()
+            return convert.feedback(row)
+
     def get_feedback(self, feedback_id: int) -> FeedbackInfo | None:
         with self._tx(write=False) as s:
             row = s.get(m.Feedback, feedback_id)
