@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from alignment import prompts
 from alignment.datablocks import data_block
-from alignment.models.base import LLMRequest, ModelClient, ModelOutputError
+from alignment.models.base import LLMRequest, ModelClient, ModelError, ModelOutputError
 from alignment.usage import CallStats
 
 
@@ -31,10 +31,12 @@ def _attempt(
 ) -> tuple[BaseModel | None, str | None, str]:
     try:
         response = model.generate(request)
-    except ModelOutputError as exc:
+    except ModelError as exc:
         if exc.stats is not None:
-            calls.append(exc.stats)
-        return None, str(exc), exc.text
+            calls.append(exc.stats)  # a failed call is counted too
+        if isinstance(exc, ModelOutputError):
+            return None, str(exc), exc.text
+        raise
     calls.append(response.stats)
     assert response.parsed is not None  # a schema was requested
     return response.parsed, check(response.parsed), response.text

@@ -15,7 +15,13 @@ from alignment.usage import CallStats
 
 
 class ModelError(Exception):
-    """A model call failed. The message is meant for people (it is shown in Slack)."""
+    """A model call failed. The message is meant for people (it is shown in Slack).
+
+    `stats` records what the failed call cost (latency, attempts, tokens when the provider
+    reported them), so that a failure is counted like a success; None when no call was made.
+    """
+
+    stats: CallStats | None = None
 
 
 class ModelTimeout(ModelError):
@@ -32,7 +38,7 @@ class ModelOutputError(ModelError):
     def __init__(self, message: str, text: str = "", stats: CallStats | None = None) -> None:
         super().__init__(message)
         self.text = text
-        self.stats = stats  # the call that produced the unusable answer, when it completed
+        self.stats = stats
 
 
 @dataclass(frozen=True)

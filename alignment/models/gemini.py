@@ -103,6 +103,19 @@ class GeminiModel:
             config.response_schema = request.schema
         return config
 
+    def _stats(
+        self, request: LLMRequest, started: float, input_tokens: int, output_tokens: int
+    ) -> CallStats:
+        return CallStats(
+            model=self.name,
+            purpose=request.purpose,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            latency_ms=(time.perf_counter() - started) * 1000,
+            prompt_chars=len(request.system) + len(request.prompt),
+            attempts=max(1, self._attempts.n),
+        )
+
     def generate(self, request: LLMRequest) -> LLMResponse:
         self._attempts.n = 0
         started = time.perf_counter()
@@ -112,29 +125,39 @@ class GeminiModel:
             )
         except genai_errors.APIError as exc:
             detail = exc.message or exc.status or "no details"
-            raise ModelError(
+            error: ModelError = ModelError(
                 f"{self.name} answered HTTP {exc.code} ({detail}) after "
                 f"{self._attempts.n} attempt(s)"
-            ) from exc
+            )
+            error.stats = self._stats(request, started, 0, 0)  # no answer, no tokens billed
+            raise error from exc
         except _TIMEOUTS as exc:
-            raise ModelTimeout(
+            error = ModelTimeout(
                 f"{self.name} did not answer within {self.timeout:g}s "
                 f"({self._attempts.n} attempt(s))"
-            ) from exc
+            )
+            error.stats = self._stats(request, started, 0, 0)
+            raise error from exc
         except _HTTP_ERRORS as exc:
-            raise ModelError(f"{self.name} could not be reached: {exc}") from exc
-        latency = (time.perf_counter() - started) * 1000
+            error = ModelError(f"{self.name} could not be reached: {exc}")
+            error.stats = self._stats(request, started, 0, 0)
+            raise error from exc
         usage = response.usage_metadata
-        text = self._text(response)
-        stats = CallStats(
-            model=self.name,
-            purpose=request.purpose,
-            input_tokens=(usage and usage.prompt_token_count)
-            or estimate_tokens(request.system + request.prompt),
-            output_tokens=(usage and usage.candidates_token_count) or estimate_tokens(text),
-            latency_ms=latency,
-            prompt_chars=len(request.system) + len(request.prompt),
-            attempts=max(1, self._attempts.n),
+        input_tokens = (usage and usage.prompt_token_count) or estimate_tokens(
+            request.system + request.prompt
+        )
+        try:
+            text = self._text(response)
+        except ModelError as exc:  # blocked or empty: the call still cost its prompt
+            exc.stats = self._stats(
+                request, started, input_tokens, (usage and usage.candidates_token_count) or 0
+            )
+            raise
+        stats = self._stats(
+            request,
+            started,
+            input_tokens,
+            (usage and usage.candidates_token_count) or estimate_tokens(text),
         )
         try:
             parsed = parse_output(self.name, request, text)

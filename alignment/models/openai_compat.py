@@ -45,6 +45,11 @@ def _error_detail(response: httpx.Response) -> str:
     return " ".join(str(message or response.reason_phrase).split())[:300]
 
 
+def _tagged(error: ModelError, attempts: int) -> ModelError:
+    error.attempts = attempts  # type: ignore[attr-defined]  # read back by generate()
+    return error
+
+
 class OpenAICompatModel:
     def __init__(self, model: str, *, timeout: float, max_retries: int, backoff: float) -> None:
         self.model = model
@@ -88,46 +93,78 @@ class OpenAICompatModel:
                 response = self._http.post(url, json=body)
             except httpx.TimeoutException as exc:
                 if attempt > self.max_retries:
-                    raise ModelTimeout(
-                        f"{self.name} did not answer within {self.timeout:g}s "
-                        f"({attempt} attempt(s))"
+                    raise _tagged(
+                        ModelTimeout(
+                            f"{self.name} did not answer within {self.timeout:g}s "
+                            f"({attempt} attempt(s))"
+                        ),
+                        attempt,
                     ) from exc
             except httpx.HTTPError as exc:
                 if attempt > self.max_retries:
-                    raise ModelError(
-                        f"{self.name} could not be reached at {self.base_url}: {exc}"
+                    raise _tagged(
+                        ModelError(f"{self.name} could not be reached at {self.base_url}: {exc}"),
+                        attempt,
                     ) from exc
             else:
                 if response.status_code < 400:
                     try:
                         return response.json(), attempt
                     except ValueError as exc:
-                        raise ModelOutputError(
-                            f"{self.name} sent a response that is not JSON", response.text[:500]
+                        raise _tagged(
+                            ModelOutputError(
+                                f"{self.name} sent a response that is not JSON",
+                                response.text[:500],
+                            ),
+                            attempt,
                         ) from exc
                 if response.status_code not in RETRY_CODES or attempt > self.max_retries:
-                    raise ModelError(
-                        f"{self.name} answered HTTP {response.status_code} "
-                        f"({_error_detail(response)}) after {attempt} attempt(s)"
+                    raise _tagged(
+                        ModelError(
+                            f"{self.name} answered HTTP {response.status_code} "
+                            f"({_error_detail(response)}) after {attempt} attempt(s)"
+                        ),
+                        attempt,
                     )
                 delay = max(delay, _retry_after(response) or 0.0)
             time.sleep(delay)
 
-    def generate(self, request: LLMRequest) -> LLMResponse:
-        started = time.perf_counter()
-        data, attempts = self._post(self._body(request))
-        latency = (time.perf_counter() - started) * 1000
-        text = self._text(data)
-        usage = data.get("usage") or {}
-        prompt_text = request.system + request.prompt
-        stats = CallStats(
+    def _stats(
+        self, request: LLMRequest, started: float, attempts: int, tokens_in: int, tokens_out: int
+    ) -> CallStats:
+        return CallStats(
             model=self.name,
             purpose=request.purpose,
-            input_tokens=usage.get("prompt_tokens") or estimate_tokens(prompt_text),
-            output_tokens=usage.get("completion_tokens") or estimate_tokens(text),
-            latency_ms=latency,
-            prompt_chars=len(prompt_text),
+            input_tokens=tokens_in,
+            output_tokens=tokens_out,
+            latency_ms=(time.perf_counter() - started) * 1000,
+            prompt_chars=len(request.system) + len(request.prompt),
             attempts=attempts,
+        )
+
+    def generate(self, request: LLMRequest) -> LLMResponse:
+        started = time.perf_counter()
+        prompt_text = request.system + request.prompt
+        try:
+            data, attempts = self._post(self._body(request))
+        except ModelError as exc:  # no usable answer: the call is still counted, no tokens
+            exc.stats = self._stats(request, started, getattr(exc, "attempts", 1), 0, 0)
+            raise
+        usage = (data.get("usage") if isinstance(data, dict) else None) or {}
+        tokens_in = usage.get("prompt_tokens") or estimate_tokens(prompt_text)
+        try:
+            text = self._text(data)
+        except ModelError as exc:  # blocked or empty: the call still cost its prompt
+            exc.stats = self._stats(
+                request, started, attempts, tokens_in, usage.get("completion_tokens") or 0
+            )
+            raise
+        stats = self._stats(
+            request,
+            started,
+            attempts,
+            tokens_in,
+            usage.get("completion_tokens") or estimate_tokens(text),
         )
         try:
             parsed = parse_output(self.name, request, text)

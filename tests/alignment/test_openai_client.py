@@ -122,3 +122,15 @@ def test_placeholder_repair_through_the_openai_client(howto, openai_server, open
     result = propose(howto.template, howto.feedback, [], workflow="direct", model=openai_model)
     assert result.template.variables == ("task",)
     assert "dropped {{task}}" in openai_server.requests[1].body["messages"][1]["content"]
+
+
+def test_every_failed_call_still_reports_latency_attempts_and_tokens(openai_server, openai_model):
+    openai_server.enqueue(openai_text(None, finish_reason="content_filter"), 503, 503, 503)
+    with pytest.raises(ModelBlocked) as info:
+        openai_model.generate(LLMRequest(system="", prompt="p", purpose="run"))
+    assert info.value.stats is not None and info.value.stats.input_tokens == 31
+    with pytest.raises(ModelError) as info:
+        openai_model.generate(LLMRequest(system="", prompt="p", purpose="run"))
+    stats = info.value.stats
+    assert stats is not None and stats.attempts == 3 and stats.latency_ms > 0
+    assert (stats.model, stats.purpose, stats.input_tokens) == ("openai/gemma3:4b", "run", 0)
