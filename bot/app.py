@@ -151,7 +151,13 @@ def _reporter(posters: PosterProvider):
         payload = item.payload
         event = payload.get("event") or {}
         channel = event.get("channel") or (event.get("item") or {}).get("channel")
-        thread = event.get("thread_ts") or event.get("ts") or (event.get("item") or {}).get("ts")
+        edited = event.get("message") or event.get("previous_message") or {}  # edits, deletions
+        thread = (
+            event.get("thread_ts")
+            or edited.get("thread_ts")
+            or event.get("ts")
+            or (event.get("item") or {}).get("ts")
+        )
         user = event.get("user") or payload.get("user_id")
         channel = channel or payload.get("channel_id")
         if not channel:

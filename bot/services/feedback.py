@@ -82,6 +82,29 @@ class FeedbackService:
         )
         return FeedbackResult(run=run, created=created, kind=kind)
 
+    def edit_reply(
+        self, actor: Actor, thread_ts: str, reply_ts: str, kind: FeedbackKind, text: str
+    ) -> FeedbackResult:
+        """An edited reply: the same feedback item gets the new text and kind (never a second
+        item). Edited down to nothing to learn from (a bare `rewrite:`), it no longer counts;
+        edited back, it counts again. A proposal that already used it keeps what it used."""
+        run = self.store.find_run_by_message(actor.channel_id, thread_ts)
+        if run is None:
+            return FeedbackResult(run=None)
+        key = f"reply:{actor.channel_id}:{reply_ts}"
+        if not text.strip():
+            if kind is not FeedbackKind.KUDOS:
+                return FeedbackResult(run=run, retracted=self.store.retract_feedback(key))
+            text = "kudos"
+        edited = self.store.edit_feedback(key, text, kind=kind.value)
+        if edited is not None and edited.retracted_at is None:
+            return FeedbackResult(run=run, kind=kind)
+        # Never stored (the original had nothing to learn from) or withdrawn by an earlier edit.
+        result = self.reply(actor, thread_ts, reply_ts, kind, text)
+        if edited is not None:
+            self.store.edit_feedback(key, text, kind=kind.value)
+        return result
+
     def withdraw_reply(self, actor: Actor, reply_ts: str) -> bool:
         """A deleted reply no longer counts (unless a proposal already used it)."""
         return self.store.retract_feedback(f"reply:{actor.channel_id}:{reply_ts}")

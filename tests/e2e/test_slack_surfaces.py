@@ -124,6 +124,45 @@ def test_deleting_a_reply_withdraws_its_feedback(sim, bot_server, sqlite_engine)
     sim.wait_for(lambda: store.count_pending(info.id) == 0)
 
 
+def test_editing_a_reply_changes_its_feedback_and_counts_it_once(sim, bot_server, sqlite_engine):
+    bot_server()
+    store = Store(sqlite_engine)
+    sim.slash_command("alice", CHANNEL, "/align", "new summary Summarize: {{text}}")
+    sim.slash_command("alice", CHANNEL, "/align", 'run summary text="hello"')
+    run = finished_run(sim, store, "summary")
+    reply = sim.post_message("bob", CHANNEL, "Too long", thread_ts=run.message_ts)
+    info = template(store, "summary")
+    sim.wait_for(lambda: store.count_pending(info.id) == 1)
+    for _ in range(2):  # the edit delivered twice, under two event ids
+        _edit_reply(sim, "U0BOB", reply.ts, run.message_ts, "Too long", "rewrite: `Hello.`")
+
+    def edited():
+        return [(f.kind.value, f.text) for f in store.pending_feedback(info.id)] == [
+            ("rewrite", "`Hello.`")
+        ]
+
+    sim.wait_for(edited)
+    sim.wait_for(lambda: "pencil2" in _reaction_names(sim.state.message(CHANNEL, reply.ts)))
+    assert store.count_pending(info.id) == 1
+
+
+def _reaction_names(message) -> list[str]:
+    return [r["name"] for r in message.get("reactions", [])]
+
+
+def _edit_reply(sim, user: str, ts: str, thread_ts: str, old: str, new: str) -> None:
+    """A person edits their reply: Slack sends message_changed with the new and old message."""
+    sim.state.update_message(CHANNEL, ts, {"text": new})
+    message = {"type": "message", "user": user, "text": new, "ts": ts, "thread_ts": thread_ts,
+               "edited": {"user": user, "ts": f"{float(ts) + 0.4:.6f}"}}  # fmt: skip
+    previous = {"type": "message", "user": user, "text": old, "ts": ts, "thread_ts": thread_ts}
+    event = {"type": "message", "subtype": "message_changed", "hidden": True, "channel": CHANNEL,
+             "ts": f"{float(ts) + 0.4:.6f}", "message": message,
+             "previous_message": previous}  # fmt: skip
+    event_id, body = payloads.event_envelope(sim.state, event)
+    sim.deliverer.send("event", "message", body, payloads.JSON, None, event_id)
+
+
 def _delete_reply(sim, user: str, ts: str, thread_ts: str, text: str) -> None:
     """A person deletes their reply: Slack sends message_deleted with the previous message."""
     sim.state.delete_message(CHANNEL, ts)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.listeners.messages import is_feedback_candidate
+from bot.listeners.messages import edited_reply, is_feedback_candidate
 from bot.listeners.messages import lane as message_lane
 from bot.listeners.reactions import lane as reaction_lane
 from bot.listeners.reactions import parse as parse_reaction
@@ -105,6 +105,35 @@ def test_a_forged_event_is_refused(app, slack):
     slack.secret = "not-the-secret"
     assert slack.event(reply())[0] == 401
     assert claimed(app) == []
+
+
+def edit(new_text="rewrite: Short", old_text="Too long", **message):
+    new = {"type": "message", "user": "U0BOB", "text": new_text, "ts": "200.2",
+           "thread_ts": "200.1", "edited": {"user": "U0BOB", "ts": "200.8"}, **message}  # fmt: skip
+    previous = {"type": "message", "user": "U0BOB", "text": old_text, "ts": "200.2",
+                "thread_ts": "200.1"}  # fmt: skip
+    return {"type": "message", "subtype": "message_changed", "hidden": True, "channel": CHANNEL,
+            "ts": "200.9", "message": new, "previous_message": previous}  # fmt: skip
+
+
+def test_which_edits_change_feedback():
+    assert edited_reply(edit())["text"] == "rewrite: Short"
+    assert edited_reply(edit())["channel"] == CHANNEL
+    assert edited_reply(edit(new_text="Too long")) is None  # only an unfurl was added
+    assert edited_reply(edit(thread_ts=None)) is None  # a top-level message
+    assert edited_reply(edit(bot_id="B1")) is None
+    assert edited_reply(edit(user="U0ALIGNBOT"), bot_user_id="U0ALIGNBOT") is None
+    assert edited_reply(reply()) is None
+
+
+def test_an_edited_thread_reply_is_stored_once_per_edit(app, slack):
+    assert slack.event(reply(), event_id="EvREPLY")[0] == 200
+    assert slack.event(edit(), event_id="EvEDIT")[0] == 200
+    assert slack.event(edit(), event_id="EvEDIT", retry=1)[0] == 200
+    assert slack.event(edit(new_text="Too long"), event_id="EvUNFURL")[0] == 200
+    items = claimed(app)
+    assert [i.kind for i in items] == ["thread_reply", "thread_reply_edited"]
+    assert message_lane(items[0]) == message_lane(items[1]) == f"thread:{CHANNEL}:200.1"
 
 
 def test_a_deleted_thread_reply_is_stored_as_a_withdrawal(app, slack):

@@ -106,6 +106,32 @@ def test_thread_replies_are_feedback_only_on_run_threads(services, store):
     assert kinds == ["critique", "kudos"]
 
 
+def test_an_edited_reply_changes_its_one_feedback_item(services, store):
+    _new(services)
+    run = _posted_run(services, store)
+    fb = services.feedback
+
+    def pending():
+        return [(f.kind.value, f.text) for f in store.pending_feedback(run.template_id)]
+
+    fb.reply(BOB, run.message_ts, "100.2", FeedbackKind.CRITIQUE, "Too long")
+    edited = fb.edit_reply(BOB, run.message_ts, "100.2", FeedbackKind.REWRITE, "Short output")
+    assert edited.kind is FeedbackKind.REWRITE and not edited.created
+    assert pending() == [("rewrite", "Short output")]
+    fb.edit_reply(BOB, run.message_ts, "100.2", FeedbackKind.REWRITE, "Short output")  # again
+    assert pending() == [("rewrite", "Short output")]
+    # Edited down to a bare `rewrite:` it no longer counts; edited back, it counts again, once.
+    assert fb.edit_reply(BOB, run.message_ts, "100.2", FeedbackKind.REWRITE, " ").retracted
+    assert pending() == []
+    fb.edit_reply(BOB, run.message_ts, "100.2", FeedbackKind.CRITIQUE, "Name the date")
+    assert pending() == [("critique", "Name the date")]
+    # A reply that was not feedback at first (a bare `rewrite:`) becomes feedback when edited.
+    assert not fb.reply(BOB, run.message_ts, "100.3", FeedbackKind.REWRITE, "").created
+    assert fb.edit_reply(BOB, run.message_ts, "100.3", FeedbackKind.REWRITE, "Better").created
+    assert len(pending()) == 2
+    assert fb.edit_reply(BOB, "555.5", "555.6", FeedbackKind.CRITIQUE, "x").run is None
+
+
 def test_proposal_from_feedback_then_approval_makes_version_two(services, store):
     _new(services)
     run = _posted_run(services, store)
