@@ -130,6 +130,17 @@ class InboxRepo(StoreBase):
             )
             return sorted(result.scalars().all())
 
+    def inbox_note(self, item_id: int, values: dict[str, Any]) -> dict[str, Any]:
+        """Merge `values` into the row's payload, so a retry after a crash knows what an earlier
+        attempt already did (e.g. the message it posted). Returns the new payload."""
+        with self._tx() as s:
+            row = s.get(m.InboxEvent, item_id, with_for_update=True)
+            if row is None:
+                raise NotFound(f"no inbox item {item_id}")
+            row.payload = {**(row.payload or {}), **values}
+            s.flush()
+            return dict(row.payload)
+
     def inbox_done(self, item_id: int) -> None:
         with self._tx() as s:
             done = s.execute(
