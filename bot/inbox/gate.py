@@ -64,6 +64,11 @@ class Inbox:
         """Rows still being worked on stay ours (slow model calls outlast a lease)."""
         self.store.inbox_extend(item_ids, self.worker_id, self.lease_seconds)
 
+    def note(self, item_id: int, **values: Any) -> None:
+        """Remember on the row what this attempt did (a posted message, a created record), so
+        the attempt after a crash reuses it instead of doing it again."""
+        self.store.inbox_note(item_id, values)
+
     def done(self, item_id: int) -> None:
         self.store.inbox_done(item_id)
 

@@ -8,6 +8,7 @@ that same message; failures are shown in the message and in its thread.
 from __future__ import annotations
 
 import logging
+import time
 from functools import partial
 
 from slack_bolt import App
@@ -16,6 +17,7 @@ from alignment import ProposalFailed
 from bot.listeners.common import actor_from_payload
 from bot.listeners.deps import Deps
 from bot.services import USER_ERRORS, Actor, user_message
+from bot.slack_io.poster import Posted
 from bot.views.notices import error_message, notice_message
 from bot.views.proposal import proposal_message, proposal_pending_message
 from bot.views.run import run_message
@@ -66,6 +68,8 @@ def process_run(deps: Deps, item: InboxItem) -> None:
 
 
 def process_propose(deps: Deps, item: InboxItem) -> None:
+    """Idempotent across crashes: the "Drafting…" message and the proposal an earlier attempt
+    made are remembered on the inbox row (`Inbox.note`) and reused, never made twice."""
     actor = actor_from_payload(item.payload)
     name = item.payload["name"]
     poster = deps.posters.for_team(actor.team_id)
@@ -74,8 +78,12 @@ def process_propose(deps: Deps, item: InboxItem) -> None:
     if not channel:
         log.warning("no channel to post the proposal for %s in", name)
         return
-    pending = proposal_pending_message(name, actor.user_id if actor.user_id else None)
-    posted = poster.post(channel, pending["text"], pending["blocks"])
+    posted = _pending_message(deps, item, poster, channel, name, actor)
+    made = item.payload.get("proposal_id")
+    if made is not None:  # created before a crash: finish showing it
+        proposals.attach_message(int(made), posted.channel, posted.ts)
+        refresh_proposal(deps, actor, made)
+        return
     try:
         proposal = proposals.create(actor, name, created_by=item.payload.get("created_by"))
     except ProposalFailed as exc:
@@ -86,9 +94,30 @@ def process_propose(deps: Deps, item: InboxItem) -> None:
         msg = error_message(f"No proposal for `{name}`: {user_message(exc)}")
         poster.update(posted.channel, posted.ts, msg["text"], msg["blocks"])
         return
+    deps.inbox.note(item.id, proposal_id=proposal.id)
     proposals.attach_message(proposal.id, posted.channel, posted.ts)
     refresh_proposal(deps, actor, proposal.id)
     _refresh_superseded(deps, actor, proposal)
+
+
+def _pending_message(
+    deps: Deps, item: InboxItem, poster, channel: str, name: str, actor: Actor
+) -> Posted:
+    """The request's one "Drafting…" message: the one an earlier attempt posted, else a new one.
+
+    The time is noted before posting, so even a crash between the post and noting its ts is
+    recovered by finding our message in the channel's history."""
+    noted = item.payload.get("message")
+    if noted:
+        return Posted(channel=noted["channel"], ts=noted["ts"])
+    pending = proposal_pending_message(name, actor.user_id if actor.user_id else None)
+    since = item.payload.get("posting_after")
+    found = poster.find_own(channel, since, pending["text"]) if since else None
+    if found is None:
+        deps.inbox.note(item.id, posting_after=f"{time.time() - 1:.6f}")
+        found = poster.post(channel, pending["text"], pending["blocks"])
+    deps.inbox.note(item.id, message={"channel": found.channel, "ts": found.ts})
+    return found
 
 
 def refresh_proposal(deps: Deps, actor: Actor, proposal_id: int | str) -> None:

@@ -103,6 +103,14 @@ class SlackPoster:
             if e.response.get("error") not in _BENIGN_REACTION_ERRORS:
                 raise
 
+    def find_own(self, channel: str, oldest: str, text: str) -> Posted | None:
+        """A message this app posted with `text` since `oldest` (a post whose reply was lost)."""
+        resp = self.client.conversations_history(channel=channel, oldest=oldest, limit=200)
+        for msg in resp.get("messages") or []:
+            if msg.get("bot_id") and msg.get("text") == text:
+                return Posted(channel=channel, ts=msg["ts"])
+        return None
+
     def permalink(self, channel: str, ts: str) -> str | None:
         """Links never change, and a proposal re-renders its links at every decision: cached."""
         key = (channel, ts)
