@@ -12,11 +12,13 @@ from sqlalchemy import Engine
 
 from storage.db import make_engine
 from storage.repo.base import utcnow
+from storage.repo.checks import check_arguments
 from storage.repo.inbox import InboxRepo
 from storage.repo.leases import LeasesRepo
 from storage.repo.transfer import TransferRepo
 
 
+@check_arguments
 class Store(TransferRepo, InboxRepo, LeasesRepo):
     """Templates, versions, runs, feedback, principles, proposals, the inbox and leases."""
 

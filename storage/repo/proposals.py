@@ -156,7 +156,15 @@ class ProposalsRepo(TemplatesRepo, RunsRepo, FeedbackRepo, PrinciplesRepo):
 
     def expire_stale(self, older_than: timedelta | datetime) -> list[ProposalInfo]:
         """Expire pending proposals created before `older_than` (an age, or a moment)."""
-        cutoff = older_than if isinstance(older_than, datetime) else self.now() - older_than
+        if isinstance(older_than, datetime):
+            cutoff = older_than
+        elif isinstance(older_than, timedelta) and older_than >= timedelta(0):
+            cutoff = self.now() - older_than
+        else:
+            raise InvalidInput(
+                f"expire_stale needs an age (a timedelta of 0 or more) or a moment, "
+                f"not {older_than!r}"
+            )
         with self._tx() as s:
             rows = s.scalars(
                 select(m.Proposal)

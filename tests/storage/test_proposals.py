@@ -169,7 +169,7 @@ def test_expire_fail_and_messages(store: Store, tmpl):
     assert timed.fail_proposal(q.id, "model quota").status is ProposalStatus.FAILED
     with pytest.raises(NotFound):
         timed.approve(12345, "U2")
-    with pytest.raises(InvalidInput, match="must be a number"):
+    with pytest.raises(InvalidInput, match=r"proposal id must be a whole number, not .abc."):
         timed.approve("abc", "U2")
 
 
