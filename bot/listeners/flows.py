@@ -18,6 +18,7 @@ from bot.listeners.common import actor_from_payload
 from bot.listeners.deps import Deps
 from bot.services import USER_ERRORS, Actor, user_message
 from bot.slack_io.poster import Posted
+from bot.views.export import export_file_comment, export_filename
 from bot.views.notices import error_message, notice_message
 from bot.views.proposal import proposal_message, proposal_pending_message
 from bot.views.run import run_message
@@ -26,6 +27,7 @@ from storage.records import InboxItem, Outcome, ProposalInfo
 log = logging.getLogger(__name__)
 
 RUN, PROPOSE, DECIDE, EDIT, NOTICE = "run", "propose", "decide", "edit_proposal", "notice"
+EXPORT = "export"
 REFUSED = {Outcome.NOT_ALLOWED, Outcome.SUPERSEDED, Outcome.CLOSED, Outcome.ALREADY_DECIDED}
 
 
@@ -35,6 +37,7 @@ def register(app: App, deps: Deps) -> None:
     deps.router.add(DECIDE, partial(process_decision, deps), lane=_proposal_lane)
     deps.router.add(EDIT, partial(process_edit, deps), lane=_proposal_lane)
     deps.router.add(NOTICE, partial(process_notice, deps))
+    deps.router.add(EXPORT, partial(process_export, deps))
 
 
 def _template_lane(item: InboxItem) -> str:
@@ -183,6 +186,23 @@ def process_notice(deps: Deps, item: InboxItem) -> None:
     if actor.channel_id:
         msg = notice_message(item.payload["text"], emoji=item.payload.get("emoji", ":memo:"))
         deps.posters.for_team(actor.team_id).post(actor.channel_id, msg["text"], msg["blocks"])
+
+
+def process_export(deps: Deps, item: InboxItem) -> None:
+    """An export too long for a message, uploaded whole as a JSON file where it was asked for."""
+    if item.payload.get("uploaded"):  # uploaded before a crash
+        return
+    actor = actor_from_payload(item.payload)
+    name = item.payload["name"]
+    content = deps.services.templates.export(actor, name)
+    file_id = deps.posters.for_team(actor.team_id).upload(
+        actor.channel_id or "",
+        export_filename(name),
+        content,
+        title=f"Export of {name}",
+        comment=export_file_comment(name, actor.user_id or None),
+    )
+    deps.inbox.note(item.id, uploaded=file_id or True)
 
 
 def _tell(deps: Deps, actor: Actor, item: InboxItem, text: str) -> None:

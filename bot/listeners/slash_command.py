@@ -17,10 +17,10 @@ from bot import commands as c
 from bot.commands.slash import parse_command
 from bot.listeners.common import actor_from_command, fail_fast, stored
 from bot.listeners.deps import Deps
-from bot.listeners.flows import PROPOSE, RUN
+from bot.listeners.flows import EXPORT, PROPOSE, RUN
 from bot.services import USER_ERRORS, Actor, Services, user_message
 from bot.views import modals
-from bot.views.export import export_message
+from bot.views.export import export_fits_inline, export_message, export_upload_notice
 from bot.views.help import help_message
 from bot.views.history import diff_message, history_message
 from bot.views.notices import error_message, notice_message
@@ -77,6 +77,17 @@ def handle(
             team_id=actor.team_id,
         )
         return notice_message(f"Working on a proposal for `{cmd.name}`…", emoji=":hourglass:")
+    if isinstance(cmd, c.Export):
+        content = services.templates.export(actor, cmd.name)
+        if export_fits_inline(content):
+            return export_message(cmd.name, content)
+        deps.inbox.put(  # a file upload is several Web API calls: after the ack
+            key=f"command:{body.get('trigger_id') or body.get('response_url')}",
+            kind=EXPORT,
+            payload=stored(actor, name=cmd.name),
+            team_id=actor.team_id,
+        )
+        return export_upload_notice(cmd.name)
     view = modal_for(services, actor, cmd)
     if view is not None:
         try:
@@ -143,8 +154,6 @@ def answer(services: Services, actor: Actor, cmd: c.Command) -> Message:
         view = t.settings(actor, cmd)
         message = settings_message(cmd.name, view, changed=changed)
         return _public(message) if changed else message
-    if isinstance(cmd, c.Export):
-        return export_message(cmd.name, t.export(actor, cmd.name))
     return error_message("That command is not available here.")
 
 

@@ -103,6 +103,20 @@ class SlackPoster:
             if e.response.get("error") not in _BENIGN_REACTION_ERRORS:
                 raise
 
+    def upload(self, channel: str, filename: str, content: str, *, title: str, comment: str) -> str:
+        """Share `content` whole as a file in the channel (slack-sdk's files_upload_v2: get an
+        upload URL, send the bytes, complete the upload). Returns the file id."""
+        self.pacer.wait(channel)
+        resp = self.client.files_upload_v2(
+            channel=channel,
+            filename=filename,
+            content=content,
+            title=title,
+            initial_comment=comment,
+        )
+        file = resp.get("file") or (resp.get("files") or [{}])[0]
+        return str(file.get("id", ""))
+
     def find_own(self, channel: str, oldest: str, text: str) -> Posted | None:
         """A message this app posted with `text` since `oldest` (a post whose reply was lost)."""
         resp = self.client.conversations_history(channel=channel, oldest=oldest, limit=200)

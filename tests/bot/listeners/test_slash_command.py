@@ -95,3 +95,19 @@ def test_every_subcommand_answers(app, slack):
         "U0BOB",
         "U0CAROL",
     )
+
+
+def test_an_export_too_long_for_a_message_is_queued_as_a_file_upload(app, slack):
+    long_text = "Summarize {{text}} like this: " + "a careful sentence. " * 800
+    slack.command(f"new big {long_text}")
+    status, body = slack.command("export big")
+    assert status == 200 and "uploaded to this channel as `big.json`" in _text(body)
+    assert "more than a message holds" not in _text(body)  # no truncated copy is offered
+    [item] = claimed(app)
+    assert (item.kind, item.payload["name"], item.payload["channel_id"]) == (
+        "export",
+        "big",
+        CHANNEL,
+    )
+    status, body = slack.command("export big")  # asked again: a second upload, a second row
+    assert len(claimed(app)) == 1
