@@ -2,13 +2,15 @@
 `InvalidInput` on both backends (PostgreSQL would otherwise raise a driver error, and SQLite
 would quietly answer "not found" for `"abc"`).
 
-Applied by name: a parameter called `template_id` is checked the same way in every method.
+Applied by name: a parameter called `template_id` (or `channel_id`, `payload`, …) is checked the
+same way in every method, before any transaction starts.
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -42,15 +44,72 @@ def _whole(value: Any, what: str, *, high: int) -> int:
     return number
 
 
-def _seconds(value: Any, what: str) -> float:
+def _seconds(value: Any, what: str, *, low_ok: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidInput(f"{what} must be a number of seconds, not {value!r}")
+        raise InvalidInput(f"{what} must be a number, not {value!r}")
+    if low_ok:
+        if not value >= 0:
+            raise InvalidInput(f"{what} must be 0 or more, not {value:g}")
+        return float(value)
     if not 0 < value <= MAX_SECONDS:
         raise InvalidInput(f"{what} must be more than 0 and at most a year, not {value:g}")
     return float(value)
 
 
+# Text parameters and their column widths (storage.models): PostgreSQL refuses longer values
+# with a driver error and SQLite would store them, so both get the same clear refusal first.
+_TEXTS = {
+    "team_id": 32,
+    "channel_id": 32,
+    "ts": 32,
+    "author": 64,
+    "user_id": 64,
+    "requested_by": 64,
+    "created_by": 64,
+    "event_id": 255,
+    "source_key": 255,
+    "kind": 64,
+    "model": 200,
+    "target_model": 200,
+    "holder": 128,
+    "worker_id": 128,
+}
+_JSON = ("inputs", "payload", "evaluation")
+_COUNTS = ("input_tokens", "output_tokens")
+
+
+def _text(value: Any, what: str, *, limit: int) -> str:
+    if not isinstance(value, str):
+        raise InvalidInput(f"{what} must be text, not {value!r}")
+    if len(value) > limit:
+        raise InvalidInput(f"{what} is {len(value):,} characters; the limit is {limit:,}")
+    return value
+
+
+def _json(value: Any, what: str) -> Any:
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(f"{what} must be plain JSON data: {exc}") from None
+    return value
+
+
+def _count(value: Any, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidInput(f"{what} must be a whole number of 0 or more, not {value!r}")
+    return value
+
+
 def _checker(name: str) -> Callable[[Any], Any] | None:
+    what = name.replace("_", " ")
+    if name in _TEXTS:
+        return lambda v: _text(v, what, limit=_TEXTS[name])
+    if name in _JSON:
+        return lambda v: _json(v, what)
+    if name in _COUNTS:
+        return lambda v: _count(v, what)
+    if name == "latency_ms":
+        return lambda v: _seconds(v, what, low_ok=True)
     if name in _IDS:
         return lambda v: _whole(v, f"{_IDS[name]} id", high=MAX_ID)
     if name == "number":
@@ -58,7 +117,7 @@ def _checker(name: str) -> Callable[[Any], Any] | None:
     if name == "limit":
         return lambda v: _whole(v, "limit", high=MAX_LIMIT)
     if name in ("lease_seconds", "ttl_seconds"):
-        return lambda v: _seconds(v, name.replace("_", " "))
+        return lambda v: _seconds(v, what)
     return None
 
 

@@ -8,9 +8,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from storage import models as m
+from storage.errors import InvalidInput
 from storage.records import DecisionOutcome, Outcome, ProposalStatus, VersionSource
 from storage.repo import convert
 from storage.repo.base import parse_id
+from storage.repo.feedback import MAX_FEEDBACK_CHARS
 from storage.repo.proposals import PENDING, ProposalsRepo
 from storage.repo.templates import StaleBase
 from storage.settings import TemplateSettings
@@ -92,6 +94,10 @@ class DecisionsRepo(ProposalsRepo):
     def reject(self, proposal_id: int | str, user_id: str, reason: str = "") -> DecisionOutcome:
         """Close the proposal; a non-empty reason becomes pending critique by `user_id`."""
         pid = parse_id(proposal_id, "proposal")
+        if len(reason or "") > MAX_FEEDBACK_CHARS:
+            raise InvalidInput(
+                f"the reason is {len(reason):,} characters; the limit is {MAX_FEEDBACK_CHARS:,}"
+            )
         with self._tx() as s:
             row = self._proposal_row(s, pid, lock=True)
             template = self._template_row(s, row.template_id)

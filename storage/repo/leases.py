@@ -7,12 +7,13 @@ from datetime import timedelta
 from sqlalchemy import delete, or_, update
 
 from storage import models as m
-from storage.repo.base import StoreBase
+from storage.repo.base import StoreBase, require_text
 
 
 class LeasesRepo(StoreBase):
     def try_acquire_lease(self, name: str, holder: str, ttl_seconds: float) -> bool:
         """True when `holder` now holds `name` (new, expired, or already its own: renewed)."""
+        require_text(name, "the lease name", limit=128)
         now = self.now()
         expires = now + timedelta(seconds=ttl_seconds)
         with self._tx() as s:

@@ -122,3 +122,58 @@ def test_bad_durations_are_refused(store, world, call, message):
         call(store)
     assert counts(store) == before
     assert store.inbox_pending_count() == 1
+
+
+LONG = "x" * 5000
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda s, w: s.create_template("T1", "t2", "a", channel_id=LONG, author="U"),
+            "channel id is 5,000 characters; the limit is 32",
+        ),
+        (
+            lambda s, w: s.create_template(LONG, "t2", "a", channel_id="C", author="U"),
+            "team id is 5,000 characters; the limit is 32",
+        ),
+        (
+            lambda s, w: s.add_version(w["t"], "b {{x}}", author=LONG),
+            "author is 5,000 characters; the limit is 64",
+        ),
+        (
+            lambda s, w: s.record_run(w["t"], w["v"], {"x": object()}, requested_by="U"),
+            "inputs must be plain JSON data",
+        ),
+        (
+            lambda s, w: s.add_feedback(w["t"], None, "U", "critique", "x", source_key=LONG),
+            "source key is 5,000 characters; the limit is 255",
+        ),
+        (lambda s, w: s.approve(w["p"], LONG), "user id is 5,000 characters; the limit is 64"),
+        (lambda s, w: s.approve(w["p"], None), "user id must be text, not None"),
+        (lambda s, w: s.reject(w["p"], "U3", "r" * 20_001), "the reason is 20,001 characters"),
+        (
+            lambda s, w: s.inbox_put(LONG, team_id="T", kind="k", payload={}),
+            "event id is 5,000 characters; the limit is 255",
+        ),
+        (
+            lambda s, w: s.inbox_put("E9", team_id="T", kind="k", payload={"a": {1, 2}}),
+            "payload must be plain JSON data",
+        ),
+        (lambda s, w: s.try_acquire_lease(LONG, "me", 5), "the lease name is 5,000 characters"),
+        (
+            lambda s, w: s.set_target_model(w["t"], LONG),
+            "model is 5,000 characters; the limit is 200",
+        ),
+    ],
+)
+def test_oversize_or_unstorable_values_are_refused_on_both_backends(store, world, call, message):
+    """PostgreSQL would raise 'value too long for type character varying'; SQLite would store
+    it. Both refuse it the same way, before anything is written."""
+    world["v"] = store.get_template_by_id(world["t"]).active_version.id
+    before = counts(store)
+    with pytest.raises(InvalidInput, match=message):
+        call(store, world)
+    assert counts(store) == before
+    assert store.get_proposal(world["p"]).status.value == "pending"
