@@ -151,3 +151,19 @@ def test_a_deleted_thread_reply_is_stored_as_a_withdrawal(app, slack):
     assert slack.event(top_level)[0] == 200
     [item] = claimed(app)
     assert item.kind == "thread_reply_deleted" and message_lane(item) == f"thread:{CHANNEL}:200.1"
+
+
+def test_an_event_the_inbox_cannot_store_is_not_acknowledged(app, slack, monkeypatch):
+    """Stored before the ack: when the database refuses the row, Slack gets no 200 and
+    delivers the event again, so nothing acknowledged is lost."""
+    from sqlalchemy.exc import OperationalError
+
+    def database_down(*args, **kwargs):
+        raise OperationalError("INSERT INTO inbox", {}, Exception("the database is down"))
+
+    monkeypatch.setattr(app.store, "inbox_put", database_down)
+    assert slack.event(reply(), event_id="EvLOST")[0] == 500
+    assert slack.event(reaction(), event_id="EvLOST2")[0] == 500
+    monkeypatch.undo()
+    assert slack.event(reply(), event_id="EvLOST", retry=1)[0] == 200  # Slack's redelivery
+    assert [i.kind for i in claimed(app)] == ["thread_reply"]
