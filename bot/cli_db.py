@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
+from alembic.util import CommandError
+from sqlalchemy.exc import ArgumentError, OperationalError
+
 from storage.db import resolve_url
 from storage.errors import SchemaOutOfDate
 from storage.migrate import check_schema, current, heads, upgrade
@@ -33,6 +36,22 @@ def _where(url: str | None) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Exit 0 done, 1 behind (check), 2 the database or revision cannot be used."""
+    try:
+        return _run(args)
+    except SchemaOutOfDate as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    except (ValueError, ArgumentError, CommandError) as exc:  # bad URL or unknown revision
+        print(f"alignbot db: {exc}", file=sys.stderr)
+        return 2
+    except OperationalError as exc:
+        first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        print(f"alignbot db: cannot open {_where(args.url)}: {first}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.db_command == "upgrade":
         upgrade(args.url, args.revision)
         print(f"{_where(args.url)}: at {', '.join(current(args.url)) or 'base'}")
@@ -41,10 +60,6 @@ def run(args: argparse.Namespace) -> int:
         at = ", ".join(current(args.url)) or "none (never migrated)"
         print(f"{_where(args.url)}: database at {at}; code at {', '.join(heads())}")
         return 0
-    try:
-        check_schema(args.url)
-    except SchemaOutOfDate as exc:
-        print(str(exc), file=sys.stderr)
-        return 1
+    check_schema(args.url)
     print(f"{_where(args.url)}: up to date")
     return 0

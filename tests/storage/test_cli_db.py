@@ -26,3 +26,20 @@ def test_db_uses_database_url(tmp_path, monkeypatch, capsys) -> None:
     assert main(["db", "upgrade"]) == 0
     assert (tmp_path / "env.db").exists()
     assert "env.db: at 0002" in capsys.readouterr().out
+
+
+def test_db_bad_url_or_revision_is_a_clear_error(tmp_path, capsys) -> None:
+    cases = [
+        (["--url", "mysql://u@h/db", "upgrade"], "unsupported database 'mysql'"),
+        (["--url", "not a url", "check"], "Could not parse SQLAlchemy URL"),
+        (["--url", f"sqlite:///{tmp_path / 'r.db'}", "upgrade", "nosuchrev"], "'nosuchrev'"),
+        (
+            ["--url", "postgresql+psycopg://postgres@127.0.0.1:9/x", "current"],
+            "cannot open postgresql+psycopg://postgres@127.0.0.1:9/x",
+        ),
+    ]
+    for args, message in cases:
+        assert main(["db", *args]) == 2, args
+        err = capsys.readouterr().err
+        assert err.startswith("alignbot db: ") and message in err
+        assert "Traceback" not in err
