@@ -19,6 +19,7 @@ from slack_bolt.oauth.oauth_settings import OAuthSettings
 from bot.config import Config
 from bot.inbox import Inbox, InboxWorker, Router
 from bot.listeners import Deps, register_all
+from bot.listeners.common import report_target
 from bot.server import build_asgi
 from bot.services import Models, Services, build_services
 from bot.slack_io import ChannelPacer, ClientProvider, PosterProvider, make_web_client
@@ -148,26 +149,15 @@ def _reporter(posters: PosterProvider):
     """Failures are told where the work was asked for: in the thread of the message."""
 
     def report(item: InboxItem, exc: BaseException) -> None:
-        payload = item.payload
-        event = payload.get("event") or {}
-        channel = event.get("channel") or (event.get("item") or {}).get("channel")
-        edited = event.get("message") or event.get("previous_message") or {}  # edits, deletions
-        thread = (
-            event.get("thread_ts")
-            or edited.get("thread_ts")
-            or event.get("ts")
-            or (event.get("item") or {}).get("ts")
-        )
-        user = event.get("user") or payload.get("user_id")
-        channel = channel or payload.get("channel_id")
-        if not channel:
+        where = report_target(item.payload)
+        if not where.channel_id:
             return
         text = f"Sorry, I could not process that ({item.kind}): {exc}"
         msg = error_message(text)
         poster = posters.for_team(item.team_id)
-        if thread:
-            poster.post(channel, msg["text"], msg["blocks"], thread_ts=thread)
-        elif user:
-            poster.ephemeral(channel, user, msg["text"], msg["blocks"])
+        if where.thread_ts:
+            poster.post(where.channel_id, msg["text"], msg["blocks"], thread_ts=where.thread_ts)
+        elif where.user_id:
+            poster.ephemeral(where.channel_id, where.user_id, msg["text"], msg["blocks"])
 
     return report

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk import WebClient
@@ -43,6 +44,31 @@ def actor_from_payload(payload: dict[str, Any]) -> Actor:
         team_id=payload.get("team_id") or "",
         user_id=payload.get("user_id") or "",
         channel_id=payload.get("channel_id"),
+    )
+
+
+@dataclass(frozen=True)
+class ReportTarget:
+    """Where a failure to process a stored row is told: in the thread, else to the person."""
+
+    channel_id: str | None
+    thread_ts: str | None
+    user_id: str | None
+
+
+def report_target(payload: dict[str, Any]) -> ReportTarget:
+    """For any inbox payload: a Slack event (message, edit, deletion, reaction, mention) or
+    the small dict our listeners store (`stored`)."""
+    event = payload.get("event") or {}
+    changed = event.get("message") or event.get("previous_message") or {}  # edits, deletions
+    item = event.get("item") or {}  # reactions
+    return ReportTarget(
+        channel_id=event.get("channel") or item.get("channel") or payload.get("channel_id"),
+        thread_ts=event.get("thread_ts")
+        or changed.get("thread_ts")
+        or event.get("ts")
+        or item.get("ts"),
+        user_id=event.get("user") or changed.get("user") or payload.get("user_id"),
     )
 
 

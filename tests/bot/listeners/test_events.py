@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.listeners.common import ReportTarget, report_target
 from bot.listeners.messages import edited_reply, is_feedback_candidate
 from bot.listeners.messages import lane as message_lane
 from bot.listeners.reactions import lane as reaction_lane
@@ -167,3 +168,16 @@ def test_an_event_the_inbox_cannot_store_is_not_acknowledged(app, slack, monkeyp
     monkeypatch.undo()
     assert slack.event(reply(), event_id="EvLOST", retry=1)[0] == 200  # Slack's redelivery
     assert [i.kind for i in claimed(app)] == ["thread_reply"]
+
+
+def test_failures_are_reported_where_the_work_was_asked_for():
+    body = {"event": reply()}
+    assert report_target(body) == ReportTarget(CHANNEL, "200.1", "U0BOB")
+    top = {"event": {**reaction(), "item": {"type": "message", "channel": "C2", "ts": "5.5"}}}
+    assert report_target(top) == ReportTarget("C2", "5.5", "U0BOB")
+    edited = {"event": {"type": "message", "subtype": "message_changed", "channel": CHANNEL,
+                        "ts": "9.9", "message": {"user": "U0BOB", "ts": "200.2",
+                                                 "thread_ts": "200.1"}}}  # fmt: skip
+    assert report_target(edited) == ReportTarget(CHANNEL, "200.1", "U0BOB")
+    ours = {"team_id": "T1", "user_id": "U0ALICE", "channel_id": CHANNEL, "run_id": 3}
+    assert report_target(ours) == ReportTarget(CHANNEL, None, "U0ALICE")
