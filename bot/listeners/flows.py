@@ -19,7 +19,7 @@ from bot.listeners.deps import Deps
 from bot.services import USER_ERRORS, Actor, user_message
 from bot.slack_io.poster import Posted
 from bot.views.export import export_file_comment, export_filename
-from bot.views.notices import error_message, notice_message
+from bot.views.notices import error_message, not_an_approver_message, notice_message
 from bot.views.proposal import proposal_message, proposal_pending_message
 from bot.views.run import run_message
 from storage.records import InboxItem, Outcome, ProposalInfo
@@ -157,6 +157,10 @@ def process_decision(deps: Deps, item: InboxItem) -> None:
     except USER_ERRORS as exc:
         _tell(deps, actor, item, user_message(exc))
         return
+    if outcome.outcome is Outcome.NOT_ALLOWED:
+        approvers = proposals.view(pid).approvers
+        _tell(deps, actor, item, message=not_an_approver_message(approvers))
+        return
     if outcome.outcome in REFUSED:
         _tell(deps, actor, item, outcome.message)
         return
@@ -205,12 +209,14 @@ def process_export(deps: Deps, item: InboxItem) -> None:
     deps.inbox.note(item.id, uploaded=file_id or True)
 
 
-def _tell(deps: Deps, actor: Actor, item: InboxItem, text: str) -> None:
+def _tell(
+    deps: Deps, actor: Actor, item: InboxItem, text: str = "", *, message: dict | None = None
+) -> None:
     """A refusal or error, shown only to the person who asked."""
     channel = item.payload.get("reply_channel") or actor.channel_id
     if not channel:
         return
-    msg = notice_message(text, emoji=":no_entry:")
+    msg = message or notice_message(text, emoji=":no_entry:")
     deps.posters.for_team(actor.team_id).ephemeral(
         channel, actor.user_id, msg["text"], msg["blocks"]
     )

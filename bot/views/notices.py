@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.views.blocks import Message, message, section
 from bot.views.text import SECTION_TEXT_LIMIT, escape, mention, truncate
 
@@ -17,6 +19,13 @@ def notice_message(text: str, emoji: str = ":white_check_mark:") -> Message:
     """A confirmation like "Principle added to recipe". `text` is raw; it is escaped."""
     body = truncate(escape(text), SECTION_TEXT_LIMIT - 40)
     return message(body, [section(f"{emoji} {body}")])
+
+
+def not_an_approver_message(approvers: Sequence[str]) -> Message:
+    """Told only to the person whose approval was refused; names who may approve."""
+    who = ", ".join(mention(u) for u in approvers) or "the template's approvers"
+    body = f"You are not one of the approvers of this template ({who}): nothing was counted."
+    return message(body, [section(f":no_entry: {body}")])
 
 
 def bad_label_question(user_id: str | None) -> Message:

@@ -75,7 +75,7 @@ def test_not_allowed_and_superseded_approvals_are_refused_privately(sim, bot_ser
 
     sim.click_button("carol", CHANNEL, first.message_ts, "proposal_approve")
     refusal = sim.wait_for(lambda: _refusals(sim, "carol"))
-    assert "U0CAROL" in refusal[0] or "not" in refusal[0].lower()
+    assert "not one of the approvers" in refusal[0] and "<@U0BOB>" in refusal[0]
     assert not _refusals(sim, "bob") and not _refusals(sim, "alice")
     assert template(store, "summary").active_version.number == 1
 
@@ -91,6 +91,9 @@ def test_not_allowed_and_superseded_approvals_are_refused_privately(sim, bot_ser
     sim.click_button("bob", CHANNEL, second.message_ts, "proposal_approve")
     sim.wait_for(lambda: template(store, "summary").active_version.number == 2)
     assert template(store, "summary").active_version.text == second.text
+    # The refusals were for those two people only: nothing about them in the channel or threads.
+    public = [m for top in sim.messages(CHANNEL) for m in sim.thread(CHANNEL, top["ts"])]
+    assert not [m for m in public if ":no_entry:" in blocks_text(m) or "refused" in m["text"]]
 
 
 def test_two_approvals_racing_make_one_version(sim, bot_server, db_engine):
@@ -123,7 +126,9 @@ def test_two_approvals_racing_make_one_version(sim, bot_server, db_engine):
 
 def test_model_output_cannot_mention_channel_or_people(sim, bot_server, sqlite_engine, monkeypatch):
     with FakeGeminiServer() as gemini:
-        gemini.respond_with(lambda request: gemini_text("Hey <!channel> and <@U123>: done & <b>"))
+        gemini.respond_with(
+            lambda request: gemini_text("Hey <!channel>, <!here> and <@U123>: done & <b>")
+        )
         monkeypatch.setenv("GEMINI_BASE_URL", gemini.url)
         monkeypatch.setenv("GEMINI_API_KEY", "test-key")
         bot_server()
@@ -132,12 +137,18 @@ def test_model_output_cannot_mention_channel_or_people(sim, bot_server, sqlite_e
         sim.slash_command(
             "alice", CHANNEL, "/align", "settings summary target_model=gemini/gemini-2.5-flash"
         )
-        sim.slash_command("alice", CHANNEL, "/align", 'run summary text="hello"')
+        sim.slash_command(
+            "alice", CHANNEL, "/align", 'run summary text="ping <!here> and <@U0BOB|bob>"'
+        )
         run = finished_run(sim, store, "summary")
-        assert run.output == "Hey <!channel> and <@U123>: done & <b>"
-        shown = blocks_text(message_at(sim, run.message_ts))
-        assert "<!channel>" not in shown and "<@U123>" not in shown
-        assert "&lt;!channel&gt;" in shown and "&lt;@U123&gt;" in shown and "&amp;" in shown
+        assert run.output == "Hey <!channel>, <!here> and <@U123>: done & <b>"
+        posted = message_at(sim, run.message_ts)
+        shown = blocks_text(posted) + posted.get("text", "")
+        for markup in ("<!channel>", "<!here>", "<@U123>", "<@U0BOB"):
+            assert markup not in shown, markup
+        assert "&lt;!channel&gt;" in shown and "&lt;!here&gt;" in shown
+        assert "&lt;@U123&gt;" in shown and "&amp;" in shown
+        assert "@here" in shown and "@bob" in shown  # the input, shown as typed, pinging no one
 
 
 def test_two_approvals_needed_the_message_counts_them(sim, bot_server, sqlite_engine):
