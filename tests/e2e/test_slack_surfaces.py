@@ -104,6 +104,7 @@ def test_app_home_and_mentions(sim, bot_server, sqlite_engine):
     home = sim.wait_for(lambda: sim.home_view("bob"))
     shown = blocks_text(home)
     assert "Templates (1)" in shown and "Pending proposals (1)" in shown
+    assert "*summary* v1 · principles mode" in shown  # the template and its active version
     assert "v1 → v2" in shown and "open the proposal" in shown
 
     mention = sim.post_message("bob", CHANNEL, "<@U0ALIGNBOT> what can you do?")

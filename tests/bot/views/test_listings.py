@@ -1,5 +1,6 @@
 from datetime import UTC, datetime
 
+from bot.commands.slash import _PARSERS as PARSERS
 from bot.commands.usage import SUBCOMMANDS
 from bot.views.export import export_fits_inline, export_message
 from bot.views.help import help_message
@@ -31,6 +32,23 @@ T0 = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
 
 
 def test_help_lists_every_subcommand_with_an_example():
+    design = {
+        "help",
+        "new",
+        "list",
+        "show",
+        "run",
+        "principles",
+        "principle",
+        "propose",
+        "mode",
+        "history",
+        "diff",
+        "rollback",
+        "settings",
+        "export",
+    }  # DESIGN §6; fmt: skip
+    assert {u.name for u in SUBCOMMANDS} == design == set(PARSERS)
     msg = help_message()
     check_message(msg)
     text = all_text(msg)
@@ -178,7 +196,7 @@ def test_app_home_lists_templates_and_pending_proposals():
     check_view(view)
     assert view["type"] == "home"
     text = all_text(view)
-    assert "*recipe* v3" in text
+    assert "*recipe* v3 · principles mode · <#C0GEN>" in text  # the template, active version
     assert "*recipe* v3 → v4 · 1 of 2 approvals · <#C0GEN>" in text
     assert "<https://t.slack.com/archives/C0GEN/p1|open the proposal>" in text
     empty = app_home(AppHomeView())
