@@ -174,6 +174,8 @@ def test_a_rewrite_that_keeps_inventing_placeholders_is_rejected(uses, gemini, g
         propose(uses.template, uses.feedback, [], workflow="direct", model=gemini_model)
     assert "dropped {{item}}" in info.value.reason
     assert "invented {{count}}, {{thing}}" in info.value.reason
+    assert len(gemini.requests) == 2  # the first answer and ONE repair, no more
+    assert [c.purpose for c in info.value.calls] == ["direct", "direct:repair"]
 
 
 def test_mutations_must_cite_real_feedback_and_principles(uses, gemini, gemini_model):
