@@ -173,12 +173,25 @@ class Sandbox:
             self._store = None
 
     def seed_example(self) -> None:
-        """Types the example `/align` commands as alice, in #general."""
+        """Types the example `/align` commands as alice, in #general, each after the last one's
+        work is done (the bot works after its ack)."""
         assert self.sim is not None
-        for text in SEED_COMMANDS:
-            result = self.sim.slash_command(SEED_USER, SEED_CHANNEL, "/align", text)
-            if result.status != 200:
-                log.warning("sandbox: seeding `/align %s` got HTTP %s", text, result.status)
+        new, run = SEED_COMMANDS
+        team = self.sim.state.team.id
+        name = new.split()[1]
+        self._seed(new)
+        try:
+            self.sim.wait_for(lambda: self._store.get_template(team, name), timeout=15)
+        except TimeoutError:
+            log.warning("sandbox: the example template was not created; not running it")
+            return
+        self._seed(run)
+
+    def _seed(self, text: str) -> None:
+        assert self.sim is not None
+        result = self.sim.slash_command(SEED_USER, SEED_CHANNEL, "/align", text)
+        if result.status != 200:
+            log.warning("sandbox: seeding `/align %s` got HTTP %s", text, result.status)
 
 
 def delete_database(path: Path) -> None:

@@ -126,8 +126,16 @@ def test_whole_loop_in_the_browser(sandbox, page):
     assert "five steps" in proposal.inner_text().lower() or "pan" in proposal.inner_text()
     proposal.locator("button[data-action-id='proposal_approve']").click()
     page.click("#confirm .confirm-ok")
-    page.locator("#messages .message", has_text=re.compile(r"v2\b.*\bactive")).last.wait_for()
+    # The proposal message updates in place: approved, v2 active, no more buttons.
+    approved = page.locator("#messages .message", has_text=re.compile(r"Approved\b.*\bv2\b")).last
+    approved.wait_for()
+    assert "Proposal for recipe" in approved.inner_text()
+    assert approved.locator("button[data-action-id='proposal_approve']").count() == 0
     shot(page, "3-approved")
+
+    # The principle links to the feedback it came from: the permalink opens that thread reply.
+    approved.locator("a", has_text="critique").first.click()
+    page.locator("#thread-messages .message.highlight", has_text="five steps").wait_for()
     versions = sandbox.store.list_versions(sandbox.store.get_template("T0SANDBOX", "recipe").id)
     assert [v.number for v in versions] == [1, 2]
 
@@ -138,6 +146,9 @@ def test_whole_loop_in_the_browser(sandbox, page):
     versions = sandbox.store.list_versions(info.id)
     assert [v.number for v in versions] == [1, 2, 3]
     assert versions[2].text == versions[0].text == template
+    # The channel follows the newest message (the thread pane opened beside it).
+    gap = page.locator("#messages").evaluate("l => l.scrollHeight - l.scrollTop - l.clientHeight")
+    assert gap < 2
     final = shot(page, "4-rolled-back")
     if os.environ.get("ALIGNBOT_UPDATE_SCREENSHOT") == "1":
         shutil.copy(final, ROOT / "docs" / "sandbox.png")
@@ -161,6 +172,11 @@ def test_app_home_and_reset(sandbox, page):
     page.click("#home-link")
     page.locator("#home-body", has_text="tldr").wait_for()
     page.locator("#channels .nav-item").first.click()
+
+    # Behind the scenes: the signed requests the app received, all accepted.
+    page.click("#activity-link")
+    page.locator("#activity-list .activity-row", has_text="app_home_opened").wait_for()
+    assert page.locator("#activity-list .activity-row.failed").count() == 0
 
     type_in(page, "#composer-input", "hello from a person")
     page.locator("#messages .message", has_text="hello from a person").wait_for()

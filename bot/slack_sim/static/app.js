@@ -137,11 +137,14 @@ function time(ts) {
 
 // -- rendering ---------------------------------------------------------------------------------
 function render() {
-  renderSidebar();
-  if (view.pane === "home") renderHome();
-  else renderChannel();
-  renderThread();
-  renderModal();
+  window.__sandboxRenders = (window.__sandboxRenders || 0) + 1; // for tests: redraws so far
+  keepScroll(() => {
+    renderSidebar();
+    if (view.pane === "home") renderHome();
+    else renderChannel();
+    renderThread();
+    renderModal();
+  });
   if (view.activity) renderActivity();
   highlight();
 }
@@ -154,7 +157,7 @@ async function renderActivity() {
   list.replaceChildren();
   for (const d of data.deliveries.slice(-60).reverse()) {
     const row = el("div", "activity-row" + (d.status === 200 ? "" : " failed"));
-    row.appendChild(el("span", "a-time", new Date(d.at * 1000).toLocaleTimeString()));
+    row.appendChild(el("span", "a-time", new Date(d.at * 1000).toLocaleTimeString([], { hour12: false })));
     row.appendChild(el("span", "a-kind", d.kind));
     row.appendChild(el("span", "a-label", d.label + (d.retry_num ? ` (retry ${d.retry_num})` : "")));
     row.appendChild(el("span", "a-status", d.status ? String(d.status) : d.error || "no answer"));
@@ -285,11 +288,17 @@ function messageNode(msg, { inThread = false } = {}) {
   return node;
 }
 
-function keepScroll(list, draw) {
-  const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
-  const top = list.scrollTop;
+// Lists that were scrolled to the end stay there after a redraw (new messages show), others
+// keep their place. Measured before and applied after *all* drawing: opening the thread pane
+// narrows the channel, which makes it taller.
+function keepScroll(draw) {
+  const lists = [...document.querySelectorAll(".messages")].map((list) => ({
+    list,
+    atBottom: list.scrollHeight - list.scrollTop - list.clientHeight < 40,
+    top: list.scrollTop,
+  }));
   draw();
-  list.scrollTop = atBottom ? list.scrollHeight : top;
+  for (const { list, atBottom, top } of lists) list.scrollTop = atBottom ? list.scrollHeight : top;
 }
 
 function renderChannel() {
@@ -298,13 +307,13 @@ function renderChannel() {
   $("#channel-title").textContent = "# " + channelName(view.channel);
   $("#composer-input").placeholder = `Message #${channelName(view.channel)} — or type /align help`;
   const list = $("#messages");
-  keepScroll(list, () => {
+  {
     list.replaceChildren();
     const items = [...messages().filter(isTop), ...myEphemerals().filter((m) => !m.thread_ts)];
     items.sort((a, b) => parseFloat(a.ts) - parseFloat(b.ts));
     if (!items.length) list.appendChild(el("div", "empty", "No messages yet. Try /align help"));
     for (const m of items) list.appendChild(messageNode(m));
-  });
+  }
 }
 
 function renderHome() {
@@ -323,7 +332,9 @@ function renderHome() {
 
 function openThread(ts) {
   view.thread = ts;
-  renderThread();
+  keepScroll(renderThread);
+  const list = $("#thread-messages");
+  list.scrollTop = list.scrollHeight;
   $("#thread-input").focus();
 }
 
@@ -336,7 +347,7 @@ function renderThread() {
   }
   pane.hidden = false;
   const list = $("#thread-messages");
-  keepScroll(list, () => {
+  {
     list.replaceChildren();
     list.appendChild(messageNode(parent, { inThread: true }));
     const n = parent.reply_count || 0;
@@ -346,7 +357,7 @@ function renderThread() {
     for (const m of [...replies, ...eph].sort((a, b) => parseFloat(a.ts) - parseFloat(b.ts))) {
       list.appendChild(messageNode(m, { inThread: true }));
     }
-  });
+  }
 }
 
 function renderModal() {
@@ -454,6 +465,17 @@ function toWire(text, command) {
   return out.replace(/(^|[\s(])(https?:\/\/[^\s<>]+)/g, (m, pre, url) => `${pre}<${url}>`);
 }
 
+const ALIGN_HINT = "/align help · new NAME TEMPLATE · list · show NAME · run NAME var=value · " +
+  "principles NAME · principle NAME TEXT · propose NAME · mode NAME principles|direct · " +
+  "history NAME · diff NAME vA vB · rollback NAME vN · settings NAME key=value · export NAME";
+
+function showCommandHint(text) {
+  const hint = $("#command-hint");
+  const show = /^\/[a-z]*$/i.test(text) || /^\/align(\s|$)/i.test(text);
+  hint.hidden = !show || text.includes("\n");
+  hint.textContent = ALIGN_HINT;
+}
+
 function wireComposer(form, input, threadTs) {
   form.addEventListener("submit", (e) => {
     e.preventDefault();
@@ -476,25 +498,35 @@ function fromHash() {
   }
   if (thread) view.thread = thread;
   view.highlight = ts || thread || null;
+  view.scrolledTo = null;
 }
 
+// Shows the message a permalink points at: marked (on every redraw), scrolled to once.
 function highlight() {
   if (!view.highlight) return;
-  const node = document.querySelector(`#thread-messages [data-ts="${CSS.escape(view.highlight)}"]`)
-    || document.querySelector(`#messages [data-ts="${CSS.escape(view.highlight)}"]`);
-  if (!node) return;
-  node.classList.add("highlight");
-  node.scrollIntoView({ block: "center" });
-  view.highlight = null;
+  const sel = `[data-ts="${CSS.escape(view.highlight)}"]`;
+  const nodes = document.querySelectorAll(`#thread-messages ${sel}, #messages ${sel}`);
+  nodes.forEach((n) => n.classList.add("highlight"));
+  if (nodes.length && !view.scrolledTo) {
+    view.scrolledTo = view.highlight;
+    const node = nodes[nodes.length - 1];
+    const list = node.closest(".messages");
+    list.scrollTop = node.offsetTop - list.offsetTop - list.clientHeight / 3;
+  }
 }
 
 function init() {
   fromHash();
   wireComposer($("#composer"), $("#composer-input"), () => null);
+  $("#composer-input").addEventListener("input", (e) => showCommandHint(e.target.value));
+  $("#composer").addEventListener("submit", () => showCommandHint(""));
+  $("#composer-input").addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && !e.shiftKey) showCommandHint("");
+  });
   wireComposer($("#thread-composer"), $("#thread-input"), () => view.thread);
   $("#thread-close").addEventListener("click", () => {
     view.thread = null;
-    renderThread();
+    keepScroll(renderThread);
   });
   $("#activity-link").addEventListener("click", () => {
     view.activity = !view.activity;
