@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from functools import partial
 
 from slack_bolt import App
@@ -59,7 +60,15 @@ def process_run(deps: Deps, item: InboxItem) -> None:
     else:
         channel = runs.channel_for(run, actor, item.payload.get("post_channel"))
         msg = run_message(runs.view(run_id))
-        posted = poster.post(channel, msg["text"], msg["blocks"])
+        store = deps.services.store
+        posted = _post_once(
+            deps,
+            item,
+            poster,
+            channel,
+            msg,
+            taken=lambda ts: bool(store.find_run_by_message(channel, ts)),
+        )
         channel, ts = posted.channel, posted.ts
         runs.attach_message(run_id, channel, ts)
     done = runs.execute(run_id)
@@ -114,13 +123,27 @@ def _pending_message(
     if noted:
         return Posted(channel=noted["channel"], ts=noted["ts"])
     pending = proposal_pending_message(name, actor.user_id if actor.user_id else None)
+    posted = _post_once(deps, item, poster, channel, pending)
+    deps.inbox.note(item.id, message={"channel": posted.channel, "ts": posted.ts})
+    return posted
+
+
+def _post_once(
+    deps: Deps,
+    item: InboxItem,
+    poster,
+    channel: str,
+    msg: dict,
+    taken: Callable[[str], bool] | None = None,
+) -> Posted:
+    """Post `msg`, unless an earlier attempt of this row already did and crashed before it could
+    record the message: the time noted before posting finds that message in the history."""
     since = item.payload.get("posting_after")
-    found = poster.find_own(channel, since, pending["text"]) if since else None
-    if found is None:
-        deps.inbox.note(item.id, posting_after=f"{time.time() - 1:.6f}")
-        found = poster.post(channel, pending["text"], pending["blocks"])
-    deps.inbox.note(item.id, message={"channel": found.channel, "ts": found.ts})
-    return found
+    found = poster.find_own(channel, since, msg["text"], taken) if since else None
+    if found is not None:
+        return found
+    deps.inbox.note(item.id, posting_after=f"{time.time() - 1:.6f}")
+    return poster.post(channel, msg["text"], msg["blocks"])
 
 
 def refresh_proposal(deps: Deps, actor: Actor, proposal_id: int | str) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,11 +117,14 @@ class SlackPoster:
         file = resp.get("file") or (resp.get("files") or [{}])[0]
         return str(file.get("id", ""))
 
-    def find_own(self, channel: str, oldest: str, text: str) -> Posted | None:
-        """A message this app posted with `text` since `oldest` (a post whose reply was lost)."""
+    def find_own(
+        self, channel: str, oldest: str, text: str, taken: Callable[[str], bool] | None = None
+    ) -> Posted | None:
+        """A message this app posted with `text` since `oldest` (a post whose reply was lost),
+        oldest first, skipping those `taken(ts)` says belong to something else."""
         resp = self.client.conversations_history(channel=channel, oldest=oldest, limit=200)
-        for msg in resp.get("messages") or []:
-            if msg.get("bot_id") and msg.get("text") == text:
+        for msg in sorted(resp.get("messages") or [], key=lambda m: float(m["ts"])):
+            if msg.get("bot_id") and msg.get("text") == text and not (taken and taken(msg["ts"])):
                 return Posted(channel=channel, ts=msg["ts"])
         return None
 

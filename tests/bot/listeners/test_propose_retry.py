@@ -1,4 +1,4 @@
-"""A proposal request that crashed half-way is finished by the retry without a second message
+"""A proposal or run that crashed half-way is finished by the retry without a second message
 or a second proposal: what the first attempt did is remembered on its inbox row."""
 
 from __future__ import annotations
@@ -103,3 +103,24 @@ def _crash_once(fn):
 
 def _forbidden(*args, **kwargs):
     raise AssertionError("a second proposal was made for the same request")
+
+
+def test_a_run_whose_message_was_not_recorded_posts_it_once(app, slack, sim, monkeypatch):
+    slack.command("new summary Summarize: {{text}}")
+    slack.command('run summary text="hello"')
+    runs = app.services.runs
+    monkeypatch.setattr(runs, "attach_message", _crash_once(runs.attach_message))
+    later = [datetime.now(UTC)]
+
+    def claim():
+        later[0] += timedelta(minutes=5)
+        return Store(app.store.engine, clock=lambda: later[0]).inbox_claim("worker", 10, 60)
+
+    [item] = claim()
+    with pytest.raises(Crash):
+        app.router(item)
+    [retry] = claim()
+    app.router(retry)
+    [posted] = _drafts(sim)
+    [run] = app.store.recent_runs(app.store.get_template(TEAM, "summary").id)
+    assert (run.message_ts, run.status.value) == (posted["ts"], "done")
