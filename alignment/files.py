@@ -36,13 +36,17 @@ def _read(path: str | Path) -> str:
         raise InputFileError(f"{path}: cannot be read ({exc.strerror})") from None
 
 
-def load_template(path: str | Path) -> Template:
-    """The file's text without its final newline (editors add one; it is not part of a prompt)."""
+def load_template(path: str | Path, *, format_string: bool = False) -> Template:
+    """The file's text without its final newline (editors add one; it is not part of a prompt).
+
+    `format_string`: the file uses Python `str.format` placeholders (`{name}`, as the
+    model-alignment library does); they are imported as `{{name}}`.
+    """
     text = _read(path).rstrip("\n")
     if not text.strip():
         raise InputFileError(f"{path}: the template file is empty")
     try:
-        return Template(text)
+        return Template.from_format_string(text) if format_string else Template(text)
     except TemplateError as exc:
         raise InputFileError(f"{path}: {exc}") from None
 

@@ -62,6 +62,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=6000,
         help="cap on the feedback sent to the model (default 6000)",
     )
+    parser.add_argument(
+        "--format-string",
+        action="store_true",
+        help="TEMPLATE_FILE uses {name} placeholders (Python str.format, as model-alignment "
+        "does); they are imported as {{name}}",
+    )
     parser.add_argument("--json", action="store_true", help="print the proposal as JSON")
     parser.add_argument(
         "--example",
@@ -97,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
     if args.budget_tokens < 100:
         return _fail("--budget-tokens must be at least 100", EXIT_BAD_INPUT)
     try:
-        template = load_template(template_path)
+        template = load_template(template_path, format_string=args.format_string)
         feedback = load_feedback(feedback_path)
         principles = load_principles(args.principles) if args.principles else []
     except InputFileError as exc:

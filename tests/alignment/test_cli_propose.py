@@ -135,3 +135,18 @@ def test_help_lists_the_options(capsys):
     out = capsys.readouterr().out
     for option in ("--principles", "--workflow", "--model", "--json", "--example"):
         assert option in out
+
+
+def test_a_format_string_template_is_imported(capsys, files):
+    files[0].write_text('Give {n} uses for {item}. Reply as {{"uses": []}}.\n')
+    files[1].write_text(
+        '{"id": "f1", "kind": "critique", "author": "a", "text": "None of them are creative"}\n'
+    )
+    code, out, err = run(capsys, str(files[0]), str(files[1]), "--format-string", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["variables"] == ["n", "item"]
+    assert data["template"].startswith('Give {{n}} uses for {{item}}. Reply as {"uses": []}.')
+    files[0].write_text("Pay {amount:.2f}\n")
+    code, _, err = run(capsys, str(files[0]), str(files[1]), "--format-string")
+    assert code == 2 and "format spec or conversion on {amount}" in err
