@@ -12,6 +12,8 @@ from storage.db import DEFAULT_URL, make_engine, resolve_url
 from storage.migrate import current, downgrade, heads, upgrade
 from storage.models import Base
 
+PENDING_IX = "ix_feedback_pending"
+
 
 def test_models_and_migrations_agree(fresh_engine) -> None:
     engine = fresh_engine()
@@ -22,6 +24,10 @@ def test_models_and_migrations_agree(fresh_engine) -> None:
     assert diff == [], f"models and migrations differ; make a migration: {diff}"
     tables = set(inspect(engine).get_table_names())
     assert {"apscheduler_jobs", "slack_installations", "slack_bots", "slack_oauth_states"} <= tables
+    # autogenerate does not compare partial-index conditions: check the one the fetch relies on
+    [pending] = [i for i in inspect(engine).get_indexes("feedback") if i["name"] == PENDING_IX]
+    where = str(pending["dialect_options"][f"{engine.dialect.name}_where"]).lower()
+    assert "retracted_at is null" in where and "consumed_by_proposal_id is null" in where
     assert {"inbox", "leases", "templates", "feedback", "alembic_version"} <= tables
 
 
