@@ -4,6 +4,7 @@ feedback, proposal, approval, rejection with a reason, rollback."""
 from __future__ import annotations
 
 import json
+import re
 
 from storage import Store
 from tests.e2e.helpers import (
@@ -67,6 +68,10 @@ def test_full_loop(sim, bot_server, db_engine):
         timeout=20,
     )
     sim.wait_for(lambda: "proposal_approve" in blocks_text(message_at(sim, proposal.message_ts)))
+    # Principle changes link to the feedback messages they came from (the replies' permalinks).
+    shown = blocks_text(message_at(sim, proposal.message_ts))
+    linked = re.findall(r"<(http[^|>]+)\|(?:critique|rewrite) #\d+>", shown)
+    assert linked and any(critique.ts.replace(".", "") in url for url in linked), shown
     sim.click_button("bob", CHANNEL, proposal.message_ts, "proposal_approve")
     sim.wait_for(lambda: template(store, "summary").active_version.number == 2)
     sim.wait_for(lambda: "*Approved*" in blocks_text(message_at(sim, proposal.message_ts)))
