@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 
 from storage import models as m
@@ -24,6 +25,7 @@ from storage.repo.transfer_import import (
     RUN_FIELDS,
     Importer,
 )
+from storage.repo.transfer_schema import validate_export
 
 FORMAT = "alignbot.template/1"
 
@@ -60,14 +62,16 @@ class TransferRepo(HistoryRepo):
         """Create a template from an export; InvalidInput on a malformed document."""
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise InvalidInput(f"not an alignbot template export (expected format {FORMAT!r})")
+        validate_export(data)
         try:
             with self._tx() as s:
                 template = Importer(self.now(), s, team_id, data, name, channel_id).run()
                 return self._template_info(s, template)
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, StatementError) as exc:
             if isinstance(exc, InvalidInput):
                 raise
-            raise InvalidInput(f"the export is malformed: {exc!r}") from None
+            # validate_export should have caught it; still nothing was written (rolled back)
+            raise InvalidInput(f"the export is malformed: {exc!r}"[:500]) from None
 
 
 class _Exporter:

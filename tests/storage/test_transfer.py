@@ -100,3 +100,42 @@ def test_malformed_import_changes_nothing(store: Store) -> None:
     with pytest.raises(InvalidInput, match="malformed"):
         store.import_template("T2", doc)
     assert store.list_templates("T2") == []
+
+
+def _set(path: str, value):
+    def edit(doc: dict) -> None:
+        *head, last = path.split(".")
+        target = doc
+        for key in head:
+            target = target[int(key)] if key.isdigit() else target[key]
+        target[int(last) if last.isdigit() else last] = value
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (_set("proposals.0.status", "zz"), "proposals.0.status: Input should be 'pending'"),
+        (_set("principles.0.status", None), "principles.0.status: Input should be 'active'"),
+        (_set("runs.0.inputs", [1]), "runs.0.inputs: Input should be a valid dictionary"),
+        (_set("feedback.0.author", "U" * 65), "feedback.0.author: String should have at most 64"),
+        (_set("feedback.0.kind", "praise"), "feedback.0.kind: Input should be 'kudos'"),
+        (_set("feedback.0.run", 99), "feedback.0.run: no run 99"),
+        (_set("proposals.0.feedback", ["7"]), "proposals.0.feedback: no feedback 7"),
+        (_set("principles.0.changes", "zz"), "principles.0.changes: Input should be a valid list"),
+        (_set("runs.0.calls.0.input_tokens", -1), "greater than or equal to 0"),
+        (_set("template.created_at", "yesterday"), "template.created_at: Input should be a valid"),
+    ],
+)
+def test_malformed_fields_are_named_and_nothing_is_imported(store: Store, edit, message) -> None:
+    t = build_history(store)
+    doc = json.loads(json.dumps(store.export_template(t.id)))
+    edit(doc)
+    before = [x.name for x in store.list_templates("T1")]
+    with pytest.raises(InvalidInput) as info:
+        store.import_template("T2", doc)
+    assert str(info.value).startswith("the export is malformed: ")
+    assert message in str(info.value)
+    assert store.list_templates("T2") == []
+    assert [x.name for x in store.list_templates("T1")] == before
