@@ -11,7 +11,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.commands.reactions import reaction_label
+from bot.commands.events import ReactionChange, reaction_change
 from bot.listeners.deps import Deps, team_of
 from bot.services import Actor
 from bot.views.notices import bad_label_question
@@ -29,9 +29,7 @@ def register(app: App, deps: Deps) -> None:
 
 def _storer(deps: Deps, kind: str):
     def store_reaction(ack: Ack, body: dict[str, Any]) -> None:
-        event = body.get("event") or {}
-        item = event.get("item") or {}
-        if item.get("type") == "message" and reaction_label(event.get("reaction", "")):
+        if reaction_change(body) is not None:
             deps.inbox.put(key=body["event_id"], kind=kind, payload=body, team_id=team_of(body))
         ack()
 
@@ -43,19 +41,22 @@ def lane(item: InboxItem) -> str:
     return f"thread:{target.get('channel')}:{target.get('ts')}"
 
 
-def parse(payload: dict[str, Any]) -> tuple[Actor, str, str, bool]:
-    """(actor in the message's channel, message ts, emoji, added?)."""
-    event = payload["event"]
-    target = event["item"]
-    actor = Actor(team_of(payload) or "", event["user"], target["channel"])
-    return actor, target["ts"], event["reaction"], event["type"] == ADDED
+def parse(payload: dict[str, Any]) -> ReactionChange:
+    change = reaction_change(payload)
+    if change is None:
+        raise ValueError("not a feedback reaction on a message")
+    return change
 
 
 def process(deps: Deps, item: InboxItem) -> None:
-    actor, ts, emoji, added = parse(item.payload)
-    result = deps.services.feedback.reaction(actor, ts, emoji, reaction_label(emoji), added=added)
+    change = parse(item.payload)
+    w = change.where
+    actor = Actor(w.team_id, w.user_id, w.channel_id)
+    result = deps.services.feedback.reaction(
+        actor, change.message_ts, change.emoji, change.label, added=change.added
+    )
     if result.ask_what_should_change:
         msg = bad_label_question(actor.user_id)
         deps.posters.for_team(actor.team_id).post(
-            actor.channel_id, msg["text"], msg["blocks"], thread_ts=ts
+            actor.channel_id, msg["text"], msg["blocks"], thread_ts=change.message_ts
         )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from alignment.feedback import FeedbackKind, Label
+from bot.commands.events import Where, is_person_reply, reply_deleted, thread_reply
 from bot.listeners.common import ReportTarget, report_target
-from bot.listeners.messages import edited_reply, is_feedback_candidate
 from bot.listeners.messages import lane as message_lane
 from bot.listeners.reactions import lane as reaction_lane
 from bot.listeners.reactions import parse as parse_reaction
@@ -47,7 +48,7 @@ def reaction(name="thumbsdown", kind="reaction_added", **item):
     ],
 )
 def test_which_messages_may_be_feedback(event, expected):
-    assert is_feedback_candidate(event, bot_user_id="U0ALIGNBOT") is expected
+    assert is_person_reply(event, bot_user_id="U0ALIGNBOT") is expected
 
 
 def test_a_thread_reply_is_stored_once_however_often_it_is_delivered(app, slack):
@@ -75,15 +76,15 @@ def test_feedback_reactions_are_stored_and_other_emoji_are_not(app, slack):
     assert slack.event(reaction("+1", kind="reaction_removed"))[0] == 200
     items = claimed(app)
     assert [i.kind for i in items] == ["reaction_added", "reaction_removed"]
-    actor, ts, emoji, added = parse_reaction(items[0].payload)
-    assert (actor.user_id, actor.channel_id, ts, emoji, added) == (
-        "U0BOB",
-        CHANNEL,
+    change = parse_reaction(items[0].payload)
+    assert change.where == Where("T0SANDBOX", "U0BOB", CHANNEL)
+    assert (change.message_ts, change.emoji, change.label, change.added) == (
         "200.1",
         "+1::skin-tone-3",
+        Label.GOOD,
         True,
     )
-    assert parse_reaction(items[1].payload)[3] is False
+    assert parse_reaction(items[1].payload).added is False
     assert reaction_lane(items[0]) == reaction_lane(items[1]) == f"thread:{CHANNEL}:200.1"
 
 
@@ -117,14 +118,26 @@ def edit(new_text="rewrite: Short", old_text="Too long", **message):
             "ts": "200.9", "message": new, "previous_message": previous}  # fmt: skip
 
 
-def test_which_edits_change_feedback():
-    assert edited_reply(edit())["text"] == "rewrite: Short"
-    assert edited_reply(edit())["channel"] == CHANNEL
-    assert edited_reply(edit(new_text="Too long")) is None  # only an unfurl was added
-    assert edited_reply(edit(thread_ts=None)) is None  # a top-level message
-    assert edited_reply(edit(bot_id="B1")) is None
-    assert edited_reply(edit(user="U0ALIGNBOT"), bot_user_id="U0ALIGNBOT") is None
-    assert edited_reply(reply()) is None
+def test_replies_and_edits_parse_into_typed_commands():
+    def parse(event, bot=None):
+        return thread_reply({"team_id": "T1", "event": event}, bot_user_id=bot)
+
+    new = parse(reply(text="principle: Name dates"))
+    assert (new.where, new.thread_ts, new.reply_ts) == (Where("T1", "U0BOB", CHANNEL), "200.1",
+                                                        "200.2")  # fmt: skip
+    assert (new.kind, new.text, new.edited) == (FeedbackKind.PRINCIPLE, "Name dates", False)
+    edited = parse(edit())
+    assert (edited.kind, edited.text, edited.edited) == (FeedbackKind.REWRITE, "Short", True)
+    assert (edited.where.user_id, edited.reply_ts, edited.thread_ts) == ("U0BOB", "200.2", "200.1")
+    assert parse(edit(new_text="Too long")) is None  # only an unfurl was added
+    assert parse(edit(thread_ts=None)) is None  # a top-level message
+    assert parse(edit(bot_id="B1")) is None
+    assert parse(edit(user="U0ALIGNBOT"), bot="U0ALIGNBOT") is None
+    assert parse(reply(subtype="message_deleted")) is None
+    gone = reply_deleted({"team_id": "T1", "event": {"type": "message", "subtype":
+        "message_deleted", "channel": CHANNEL, "ts": "9.9", "previous_message": {
+            "user": "U0BOB", "text": "x", "ts": "200.2", "thread_ts": "200.1"}}})  # fmt: skip
+    assert (gone.where.user_id, gone.reply_ts) == ("U0BOB", "200.2")
 
 
 def test_an_edited_thread_reply_is_stored_once_per_edit(app, slack):
