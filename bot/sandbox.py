@@ -19,7 +19,7 @@ from typing import Any
 
 from dotenv import dotenv_values
 
-from bot.slack_sim import SlackSim
+from bot.slack_sim import SlackSim, persist
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,7 @@ class Sandbox:
     _bot_server: Any = field(default=None, init=False, repr=False)
     _scheduler: Any = field(default=None, init=False, repr=False)
     _store: Any = field(default=None, init=False, repr=False)
+    _autosave: Any = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @property
@@ -92,19 +93,34 @@ class Sandbox:
         return self._bot
 
     # -- lifecycle ----------------------------------------------------------------------------
+    @property
+    def slack_file(self) -> Path:
+        """Where the simulated channel is kept between runs, next to the database."""
+        return slack_file(self.database)
+
     def start(self) -> Sandbox:
-        """Starts the page and simulator, then the bot; seeds on a fresh database."""
-        self.sim = SlackSim(host=self.host, port=self.port).start()
+        """Starts the page and simulator, then the bot; seeds on a fresh database, or shows the
+        channel as it was when the database is not new."""
+        self.sim = SlackSim(host=self.host, port=self.port)
+        if self.database.exists():
+            persist.load_file(self.sim.state, self.slack_file)
+        else:
+            self.slack_file.unlink(missing_ok=True)  # belongs to a database that is gone
+        self.sim.start()
         self.sim.on_reset = self.reset
         try:
             self._start_bot()
         except BaseException:
             self.sim.stop()
             raise
+        self._autosave = persist.Autosave(self.sim.state, self.slack_file).start()
         return self
 
     def stop(self) -> None:
         self._stop_bot()
+        if self._autosave is not None:
+            self._autosave.stop()  # a last save, after the bot's last message
+            self._autosave = None
         if self.sim is not None:
             self.sim.stop()
 
@@ -194,9 +210,15 @@ class Sandbox:
             log.warning("sandbox: seeding `/align %s` got HTTP %s", text, result.status)
 
 
+def slack_file(database: Path) -> Path:
+    return database.with_name(f"{database.stem}.slack.db")
+
+
 def delete_database(path: Path) -> None:
+    """Removes the sandbox's database and its saved channel."""
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
+    slack_file(path).unlink(missing_ok=True)
 
 
 def _process_env() -> dict[str, str]:

@@ -43,6 +43,29 @@ def _error(status: int, error: str, detail: str = "") -> JSONResponse:
     return JSONResponse({"ok": False, "error": error, "detail": detail}, status_code=status)
 
 
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def _refusal(sim: SlackSim, request: Request) -> Response | None:
+    """Other web sites must not drive the sandbox from a visitor's browser: the Host must be
+    this server (no DNS rebinding) and writes must be JSON (a cross-site form or text/plain
+    POST cannot set that without a CORS preflight, which is never granted)."""
+    host = request.url.hostname or ""
+    if host not in LOOPBACK | {sim.host}:
+        return _error(403, "forbidden_host", f"requests must be addressed to {sim.host}")
+    ctype = request.headers.get("content-type", "").split(";")[0].strip()
+    if request.method == "POST" and ctype != "application/json":
+        return _error(415, "json_required", "send Content-Type: application/json")
+    return None
+
+
+def _guarded(sim: SlackSim, endpoint):
+    async def wrapper(request: Request) -> Response:
+        return _refusal(sim, request) or await endpoint(request)
+
+    return wrapper
+
+
 def page_routes(sim: SlackSim) -> list[Any]:
     async def state(request: Request) -> Response:
         since = int(request.query_params.get("since", "-1") or -1)
@@ -123,16 +146,19 @@ def page_routes(sim: SlackSim) -> list[Any]:
         )
         return Response(svg, media_type="image/svg+xml")
 
+    def g(endpoint):
+        return _guarded(sim, endpoint)
+
     routes: list[Any] = [
         Route("/favicon.ico", favicon),
-        Route("/sim/api/state", state),
-        Route("/sim/api/info", info),
-        Route("/sim/api/deliveries", deliveries),
-        Route("/sim/api/dismiss_ephemeral", dismiss, methods=["POST"]),
-        Route("/sim/api/reset", reset, methods=["POST"]),
-        Route("/sim/api/{action}", action, methods=["POST"]),
+        Route("/sim/api/state", g(state)),
+        Route("/sim/api/info", g(info)),
+        Route("/sim/api/deliveries", g(deliveries)),
+        Route("/sim/api/dismiss_ephemeral", g(dismiss), methods=["POST"]),
+        Route("/sim/api/reset", g(reset), methods=["POST"]),
+        Route("/sim/api/{action}", g(action), methods=["POST"]),
         Route("/archives/{channel}/{p}", permalink),
-        Route("/", index),
+        Route("/", g(index)),
     ]
     if STATIC.exists():
         routes.append(Mount("/static", StaticFiles(directory=STATIC), name="static"))

@@ -8,7 +8,6 @@ its worker threads) and the harness (called from tests or the page) can run at t
 from __future__ import annotations
 
 import copy
-import itertools
 import threading
 import time
 from dataclasses import dataclass, field
@@ -92,6 +91,12 @@ class TsClock:
         self._last = 0
         self._lock = threading.Lock()
 
+    def advance_to(self, ts: str) -> None:
+        """Never issue a timestamp at or before `ts` (after loading saved messages)."""
+        with self._lock:
+            seconds, _, micros = ts.partition(".")
+            self._last = max(self._last, int(seconds) * 1_000_000 + int(micros or 0))
+
     def next(self) -> str:
         with self._lock:
             self._last = max(int(time.time() * 1_000_000), self._last + 1)
@@ -105,7 +110,7 @@ class SimState:
         self.lock = threading.RLock()
         self.team = team or Team()
         self.clock = TsClock()
-        self._ids = itertools.count(1)
+        self.next_id = 1
         self.users: dict[str, User] = {}
         self.channels: dict[str, Channel] = {}
         # channel id -> ts -> message dict (Slack's shape, incl. "reactions" and thread fields)
@@ -119,7 +124,9 @@ class SimState:
 
     # -- ids and change tracking ------------------------------------------------------------
     def new_id(self, prefix: str) -> str:
-        return f"{prefix}{next(self._ids):08d}"
+        with self.lock:
+            self.next_id += 1
+            return f"{prefix}{self.next_id - 1:08d}"
 
     def touch(self) -> None:
         self.version += 1

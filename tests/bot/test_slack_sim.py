@@ -428,3 +428,18 @@ def test_clear_keeps_people_and_channels(sim, client):
     sim.state.clear()
     assert sim.messages("general") == [] and sim.state.version > before
     assert sim.user_id("alice") == "U0ALICE" and client.conversations_info(channel="general")["ok"]
+
+
+def test_page_api_refuses_other_sites(sim):
+    """A web page elsewhere cannot drive the sandbox through the visitor's browser."""
+    body = '{"user": "alice", "channel": "general", "text": "from evil.example"}'
+    url = sim.url + "/sim/api/post_message"
+    plain = httpx.post(url, content=body, headers={"Content-Type": "text/plain"})
+    assert plain.status_code == 415
+    evil = {"Content-Type": "application/json", "Host": "evil.example"}
+    rebound = httpx.post(url, content=body, headers=evil)
+    assert rebound.status_code == 403
+    assert (
+        httpx.get(sim.url + "/sim/api/state", headers={"Host": "evil.example"}).status_code == 403
+    )
+    assert sim.messages("general") == []

@@ -551,7 +551,11 @@ function init() {
   $("#reset").addEventListener("click", async () => {
     if (!confirm("Start over? This deletes every template, run and message in the sandbox.")) return;
     $("#reset").disabled = true;
-    const resp = await fetch("/sim/api/reset", { method: "POST" });
+    const resp = await fetch("/sim/api/reset", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: "{}",
+    });
     const data = await resp.json().catch(() => ({}));
     $("#reset").disabled = false;
     toast(data.ok ? "The sandbox starts over." : `Reset failed: ${data.detail || data.error}`, data.ok ? "info" : "error");

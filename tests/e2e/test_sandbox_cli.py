@@ -1,0 +1,106 @@
+"""`alignbot sandbox` as a person runs it: a real process, a page on 127.0.0.1, Ctrl-C stops it,
+and the next start shows the channel as it was."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+MODEL_VARS = ("GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_GENAI_USE_VERTEXAI", "OPENAI_API_KEY")
+
+
+def start(tmp_path: Path, *args: str) -> tuple[subprocess.Popen, str]:
+    env = {k: v for k, v in os.environ.items() if k not in MODEL_VARS}
+    env |= {"PYTHONUNBUFFERED": "1", "ALIGNBOT_SCHEDULER": "true"}
+    cmd = [sys.executable, "-m", "bot.cli", "sandbox", "--port", "0", "--no-browser"]
+    proc = subprocess.Popen(
+        [*cmd, "--database", str(tmp_path / "sb.db"), *args],
+        cwd=tmp_path,  # no .env from the developer's checkout
+        env=env | {"PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if m := re.search(r"alignbot sandbox: (http://\S+)", line):
+            return proc, m.group(1)
+        if time.monotonic() > deadline:
+            break
+    proc.kill()
+    pytest.fail(f"the sandbox did not print its URL: {proc.stdout.read()}")
+
+
+def stop(proc: subprocess.Popen) -> tuple[int, str]:
+    proc.send_signal(signal.SIGINT)  # what Ctrl-C sends
+    out, _ = proc.communicate(timeout=20)
+    return proc.returncode, out
+
+
+def state(url: str) -> dict:
+    return httpx.get(f"{url}/sim/api/state", timeout=10).json()
+
+
+def bot_runs(url: str) -> list[dict]:
+    msgs = state(url)["messages"]["C0GENERAL"]
+    return [m for m in msgs if "run_again" in json.dumps(m.get("blocks", []))]
+
+
+def wait(predicate, timeout: float = 20.0):
+    deadline = time.monotonic() + timeout
+    while not (value := predicate()):
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+    return value
+
+
+def test_sandbox_starts_seeds_stops_and_resumes(tmp_path):
+    proc, url = start(tmp_path)
+    try:
+        assert url.startswith("http://127.0.0.1:")  # not reachable from other machines
+        page = httpx.get(url + "/", timeout=10)
+        assert page.status_code == 200 and "alignbot sandbox" in page.text
+        assert httpx.get(f"{url}/sim/api/info", timeout=10).json()["model"] == "offline"
+        seeded = wait(lambda: bot_runs(url))
+        assert "tldr" in seeded[0]["text"]
+    finally:
+        code, out = stop(proc)
+    assert code == 0, out
+    assert "stopping" in out
+
+    # Started again on the same database: the channel is back and its buttons still work.
+    proc, url = start(tmp_path)
+    try:
+        runs = bot_runs(url)
+        assert [r["ts"] for r in runs] == [r["ts"] for r in seeded]
+        click = {
+            "user": "bob",
+            "channel": "C0GENERAL",
+            "ts": runs[0]["ts"],
+            "action_id": "run_again",
+        }
+        resp = httpx.post(f"{url}/sim/api/click_button", json=click, timeout=10)
+        assert resp.json()["status"] == 200
+        wait(lambda: len(bot_runs(url)) == 2)
+    finally:
+        code, out = stop(proc)
+    assert code == 0, out
+
+    # --reset starts over: one seeded run again.
+    proc, url = start(tmp_path, "--reset")
+    try:
+        wait(lambda: bot_runs(url))
+        time.sleep(0.5)
+        assert len(bot_runs(url)) == 1
+    finally:
+        stop(proc)
