@@ -149,3 +149,22 @@ def test_feedback_that_cannot_be_stored_is_reported_in_the_thread(sim, bot_serve
     assert "could not process" in shown and "the limit is 20,000" in shown
     assert store.count_pending(template(store, "summary").id) == 0
     assert store.inbox_status(reply.event_id)["status"] == "failed"
+
+
+def test_removing_a_reaction_retracts_its_label_and_adding_it_again_counts_once(
+    sim, bot_server, sqlite_engine
+):
+    bot_server()
+    store = Store(sqlite_engine)
+    run = _new_and_run(sim, store)
+    info = template(store, "summary")
+    sim.add_reaction("bob", CHANNEL, run.message_ts, "thumbsup")
+    sim.wait_for(lambda: store.count_pending(info.id) == 1)
+    sim.remove_reaction("bob", CHANNEL, run.message_ts, "thumbsup")
+    sim.wait_for(lambda: store.count_pending(info.id) == 0)
+    sim.add_reaction("bob", CHANNEL, run.message_ts, "thumbsup")
+    sim.add_reaction("bob", CHANNEL, run.message_ts, "tada")  # not feedback
+    sim.wait_for(lambda: store.count_pending(info.id) == 1)
+    sim.wait_for(lambda: store.inbox_pending_count() == 0)
+    [label] = store.pending_feedback(info.id)
+    assert (label.kind.value, label.label.value, label.author) == ("label", "good", "U0BOB")
