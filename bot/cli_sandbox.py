@@ -60,6 +60,9 @@ def run(args: argparse.Namespace) -> int:
     info = sandbox.sim.info if sandbox.sim else {}
     print(f"alignbot sandbox: {sandbox.url}")
     print(f"  model: {info.get('model')}   database: {database}")
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"  warning: listening on {args.host}: anyone who can reach it can act as any "
+              "sandbox user", file=sys.stderr)  # fmt: skip
     print("  Ctrl-C stops it.")
     if not args.no_browser:
         _open_browser(sandbox.url)

@@ -51,7 +51,8 @@ def _refusal(sim: SlackSim, request: Request) -> Response | None:
     this server (no DNS rebinding) and writes must be JSON (a cross-site form or text/plain
     POST cannot set that without a CORS preflight, which is never granted)."""
     host = request.url.hostname or ""
-    if host not in LOOPBACK | {sim.host}:
+    exposed = sim.host in ("0.0.0.0", "::")  # the person chose to serve every interface
+    if not exposed and host not in LOOPBACK | {sim.host}:
         return _error(403, "forbidden_host", f"requests must be addressed to {sim.host}")
     ctype = request.headers.get("content-type", "").split(";")[0].strip()
     if request.method == "POST" and ctype != "application/json":
@@ -68,8 +69,11 @@ def _guarded(sim: SlackSim, endpoint):
 
 def page_routes(sim: SlackSim) -> list[Any]:
     async def state(request: Request) -> Response:
-        since = int(request.query_params.get("since", "-1") or -1)
-        wait = min(float(request.query_params.get("wait", "0") or 0), 25.0)
+        try:
+            since = int(request.query_params.get("since", "-1") or -1)
+            wait = min(float(request.query_params.get("wait", "0") or 0), 25.0)
+        except ValueError:
+            return _error(400, "invalid_arguments", "since is a version number, wait seconds")
         # Long poll: answer as soon as something changed after `since` (or after `wait` s).
         deadline = asyncio.get_running_loop().time() + wait
         while sim.state.version <= since and asyncio.get_running_loop().time() < deadline:

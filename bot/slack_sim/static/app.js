@@ -90,6 +90,13 @@ function ctx(message, surface) {
     channels,
     currentChannel: () => view.channel,
     confirm: confirmDialog,
+    openChannel: (id) => {
+      if (!channels().some((c) => c.id === id)) return;
+      view.pane = "channel";
+      view.channel = id;
+      view.thread = null;
+      render();
+    },
     onButton: (actionId, btn) => {
       btn.disabled = true;
       const done = () => setTimeout(() => (btn.disabled = false), 400);

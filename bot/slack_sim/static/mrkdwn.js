@@ -48,8 +48,11 @@ function control(inner, ctx) {
     return el("span", "mention", "@" + (label ? unescapeSlack(label) : name));
   }
   if (target.startsWith("#")) {
-    const name = label ? unescapeSlack(label) : ctx.channelName(target.slice(1));
-    return el("span", "mention", "#" + name);
+    const id = target.slice(1);
+    const name = label ? unescapeSlack(label) : ctx.channelName(id);
+    const span = el("span", "mention channel-link", "#" + name);
+    if (ctx.openChannel) span.addEventListener("click", () => ctx.openChannel(id));
+    return span;
   }
   if (target.startsWith("!")) {
     const word = target.slice(1).split("^")[0];
