@@ -19,11 +19,11 @@ from storage.records import (
     ProposalStatus,
 )
 from storage.repo import convert
-from storage.repo.base import parse_id, require_text
+from storage.repo.base import parse_id
 from storage.repo.feedback import FeedbackRepo
 from storage.repo.principles import PrinciplesRepo
 from storage.repo.runs import RunsRepo
-from storage.repo.templates import MAX_TEMPLATE_CHARS, TemplatesRepo, check_workflow
+from storage.repo.templates import TemplatesRepo, check_template_text, check_workflow
 
 PENDING = ProposalStatus.PENDING.value
 
@@ -52,7 +52,7 @@ class ProposalsRepo(TemplatesRepo, RunsRepo, FeedbackRepo, PrinciplesRepo):
         created_by: str,
     ) -> ProposalInfo:
         """Store a proposal; the template's older pending proposals become superseded."""
-        require_text(text, "the proposed template", limit=MAX_TEMPLATE_CHARS)
+        check_template_text(text, "the proposed template")
         mode = check_workflow(workflow)
         muts = [check_mutation(mu) for mu in mutations]
         fids = sorted({parse_id(f, "feedback") for f in feedback_ids})

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from alignment.template import Template, TemplateError
 from storage import models as m
 from storage.errors import AlreadyExists, InvalidInput, NotFound
 from storage.records import TemplateInfo, VersionInfo, VersionSource, Workflow
@@ -17,6 +18,16 @@ from storage.settings import TemplateSettings
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
 MAX_TEMPLATE_CHARS = 50_000
+
+
+def check_template_text(text: str, what: str = "the template text") -> str:
+    """Non-empty, within the size limit, and valid `{{name}}` syntax (alignment's Template)."""
+    require_text(text, what, limit=MAX_TEMPLATE_CHARS)
+    try:
+        Template(text)
+    except TemplateError as exc:
+        raise InvalidInput(f"{what} is not a valid template: {exc}") from None
+    return text
 
 
 def check_name(name: str) -> str:
@@ -52,7 +63,7 @@ class TemplatesRepo(StoreBase):
     ) -> TemplateInfo:
         """A new template with version 1 (source manual). Names are unique per team."""
         check_name(name)
-        require_text(text, "the template text", limit=MAX_TEMPLATE_CHARS)
+        check_template_text(text)
         mode = check_workflow(workflow)
         now = self.now()
         with self._tx() as s:
@@ -167,7 +178,7 @@ class TemplatesRepo(StoreBase):
         self, template_id: int, text: str, *, author: str, note: str = ""
     ) -> VersionInfo:
         """A manual edit: the new text becomes the next, active version."""
-        require_text(text, "the template text", limit=MAX_TEMPLATE_CHARS)
+        check_template_text(text)
         with self._tx() as s:
             row = self._append_version(s, template_id, text, author, VersionSource.MANUAL, note)
             return self._version_infos(s, [row])[0]

@@ -16,6 +16,7 @@ from alignment.feedback import FeedbackKind, Label
 from alignment.principles import MutationOp, PrincipleOrigin, PrincipleStatus
 from storage.errors import InvalidInput
 from storage.records import ProposalStatus, RunStatus, VersionSource, Workflow
+from storage.repo.templates import check_template_text
 
 
 def _s(width: int) -> Any:
@@ -218,6 +219,10 @@ def validate_export(data: Any) -> None:
         )
         more = f" (and {exc.error_count() - 3} more)" if exc.error_count() > 3 else ""
         raise InvalidInput(f"the export is malformed: {problems}{more}") from None
+    for n, v in enumerate(doc.versions):
+        check_template_text(v.text, f"versions.{n}.text")
+    for n, p in enumerate(doc.proposals):
+        check_template_text(p.text, f"proposals.{n}.text")
     numbers = sorted(v.number for v in doc.versions)
     if not numbers or numbers != list(range(1, len(numbers) + 1)):
         raise InvalidInput("the export's versions must be numbered 1, 2, … without gaps")

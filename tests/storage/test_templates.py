@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC
 
 import pytest
@@ -49,6 +50,27 @@ def test_empty_or_oversize_text_is_refused(store: Store) -> None:
     with pytest.raises(InvalidInput, match="limit is 50,000"):
         store.create_template("T1", "a", "x" * 50_001, channel_id=None, author="U1")
     assert store.list_templates("T1") == []
+
+
+def test_bad_template_syntax_is_refused_everywhere_a_version_is_written(store: Store) -> None:
+    bad = "Hello {{name"
+    message = "is not a valid template: unclosed '{{' at line 1, column 7"
+    with pytest.raises(InvalidInput, match=re.escape("the template text " + message)):
+        store.create_template("T1", "a", bad, channel_id=None, author="U1")
+    assert store.list_templates("T1") == []
+    t = store.create_template("T1", "a", "Hello {{name}}", channel_id=None, author="U1")
+    with pytest.raises(InvalidInput, match="invalid placeholder name '1st' at line 1, column 4"):
+        store.add_version(t.id, "Hi {{1st}}", author="U1")
+    with pytest.raises(InvalidInput, match=re.escape("the proposed template " + message)):
+        store.create_proposal(
+            t.id, t.active_version.id, bad, "", "direct", [], [], None, [], "U9"
+        )  # fmt: skip
+    doc = store.export_template(t.id)
+    doc["versions"][0]["text"] = bad
+    with pytest.raises(InvalidInput, match=re.escape("versions.0.text " + message)):
+        store.import_template("T2", doc)
+    assert [v.number for v in store.list_versions(t.id)] == [1]
+    assert store.list_proposals(t.id) == [] and store.list_templates("T2") == []
 
 
 def test_versions_are_numbered_and_rollback_copies(store: Store) -> None:
