@@ -166,6 +166,14 @@ def test_model_output_with_html_shows_as_text(sandbox, page):
     # Posted escaped by the bot, so no @channel mention reaches Slack.
     assert run.locator(".mention.special").count() == 0
 
+    # What a person types is sent as Slack's client sends it (&, <, > escaped) and shown as typed.
+    type_in(page, "#composer-input", "see <b>this</b> & @bob")
+    mine = page.locator("#messages .message", has_text="see <b>this</b> & @bob").last
+    mine.wait_for()
+    assert mine.locator("b").count() == 0
+    sent = [m["text"] for m in sandbox.sim.messages("general") if m.get("user") == "U0ALICE"]
+    assert sent[-1] == "see &lt;b&gt;this&lt;/b&gt; &amp; <@U0BOB>"
+
 
 def test_app_home_and_reset(sandbox, page):
     page.locator("#messages .message:has-text('tldr')").first.wait_for()
