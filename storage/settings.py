@@ -7,6 +7,7 @@ Stored as JSON on the template so new settings need no migration; validated here
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,6 +74,9 @@ def _optional_int(name: str, value: Any, *, low: int, high: int) -> int | None:
     return _int(name, value, low=low, high=high)
 
 
+_USER_ID = re.compile(r"[UW][A-Z0-9]{1,30}\Z")
+
+
 def _approvers(name: str, value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -87,8 +91,12 @@ def _approvers(name: str, value: Any) -> tuple[str, ...]:
     ids: list[str] = []
     for item in items:
         uid = item.strip().strip("<>").lstrip("@").split("|")[0]  # accepts <@U123|name> mentions
-        if not uid or not uid.replace("_", "").isalnum():
-            raise InvalidInput(f"{name}: {item!r} is not a user id")
+        if not _USER_ID.match(uid):
+            # e.g. "@bob" typed as plain text: it would never match anyone's approval
+            raise InvalidInput(
+                f"{name}: {item!r} is not a Slack user id (like U012AB3CD); mention the person "
+                "so that Slack sends their id"
+            )
         if uid not in ids:
             ids.append(uid)
     return tuple(ids)

@@ -110,6 +110,11 @@ def test_settings_are_validated(store: Store) -> None:
         store.update_settings(t.id, approvals_required="many")
     with pytest.raises(InvalidInput, match="only 3 approver"):
         store.update_settings(t.id, approvals_required=4)
+    # "@bob" typed as plain text (not a mention) would never match anyone's approval
+    with pytest.raises(InvalidInput, match="'@bob' is not a Slack user id"):
+        store.update_settings(t.id, approvers="<@U1> @bob")
+    with pytest.raises(InvalidInput, match="'not' is not a Slack user id"):
+        store.update_settings(t.id, approvers="not a user")
     assert store.get_template_by_id(t.id).settings == s  # nothing changed
     off = store.update_settings(t.id, auto_propose_after="off", approvers="anyone")
     assert off.settings.auto_propose_after is None and off.settings.approvers == ()
