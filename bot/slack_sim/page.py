@@ -18,6 +18,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bot.slack_sim.actions import ActionResult
+from bot.slack_sim.files import download_endpoint
 from bot.slack_sim.state import SimError
 
 if TYPE_CHECKING:
@@ -162,6 +163,7 @@ def page_routes(sim: SlackSim) -> list[Any]:
         Route("/sim/api/reset", g(reset), methods=["POST"]),
         Route("/sim/api/{action}", g(action), methods=["POST"]),
         Route("/archives/{channel}/{p}", permalink),
+        Route("/sim/files/{file_id}", g(download_endpoint(sim.state))),
         Route("/", g(index)),
     ]
     if STATIC.exists():

@@ -29,6 +29,8 @@ def dump(state: SimState) -> dict[str, Any]:
                     "ephemerals": state.ephemerals,
                     "views": state.views,
                     "home_views": state.home_views,
+                    "files": state.files,
+                    "file_data": state.file_data,
                 }
             )
         )
@@ -49,6 +51,8 @@ def load(state: SimState, data: dict[str, Any]) -> None:
         state.ephemerals = data.get("ephemerals", {})
         state.views = data.get("views", {})
         state.home_views = data.get("home_views", {})
+        state.files = data.get("files", {})
+        state.file_data = data.get("file_data", {})
         state.modal_stacks = {}
         for msgs in state.messages.values():
             for ts in msgs:

@@ -18,8 +18,9 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.routing import Route
 
+from bot.slack_sim import files
 from bot.slack_sim.actions import UserActions
-from bot.slack_sim.api_methods import ApiContext
+from bot.slack_sim.api_methods import METHODS, ApiContext
 from bot.slack_sim.delivery import Deliverer, Delivery
 from bot.slack_sim.faults import Fault, Faults
 from bot.slack_sim.responses import ResponseUrls
@@ -68,7 +69,7 @@ class SlackSim(UserActions):
         self.responses = ResponseUrls(self.state, lambda: self.url)
         self.ctx = ApiContext(self.state, self.views, lambda: self.url)
         self.ctx.on_bot_message = self._on_bot_message
-        self.web_api = WebApi(self.ctx, {bot_token}, self.faults)
+        self.web_api = WebApi(self.ctx, {bot_token}, self.faults, METHODS | files.METHODS)
         self.extra_routes: list[Route] = []
         self.on_reset: Callable[[], None] | None = None  # the page's "reset" (set by the sandbox)
         self.info: dict[str, Any] = {}  # shown on the page (model in use, …); the sandbox fills it
@@ -95,6 +96,7 @@ class SlackSim(UserActions):
         routes = [
             Route("/api/{method}", self.web_api.endpoint, methods=["GET", "POST"]),
             Route("/sim/response/{token}", self.responses.endpoint, methods=["POST"]),
+            Route("/sim/upload/{file_id}", files.upload_endpoint(self.state), methods=["POST"]),
             *page_routes(self),
             *self.extra_routes,
         ]

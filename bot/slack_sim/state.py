@@ -119,6 +119,8 @@ class SimState:
         self.views: dict[str, dict[str, Any]] = {}  # view id -> view
         self.modal_stacks: dict[str, list[str]] = {}  # user id -> open modal view ids
         self.home_views: dict[str, str] = {}  # user id -> published App Home view id
+        self.files: dict[str, dict[str, Any]] = {}  # file id -> metadata (bot/slack_sim/files.py)
+        self.file_data: dict[str, str] = {}  # file id -> content
         self.version = 0  # bumped on every change, so pollers can tell when to redraw
         self.add_user(self.team.bot_user_id, self.team.bot_name, "alignbot", is_bot=True)
 
@@ -366,6 +368,8 @@ class SimState:
             self.views.clear()
             self.modal_stacks.clear()
             self.home_views.clear()
+            self.files.clear()
+            self.file_data.clear()
             self.touch()
 
     # -- snapshot -----------------------------------------------------------------------------

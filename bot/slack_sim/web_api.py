@@ -25,8 +25,11 @@ log = logging.getLogger(__name__)
 
 
 class WebApi:
-    def __init__(self, ctx: ApiContext, tokens: set[str], faults: Faults) -> None:
+    def __init__(
+        self, ctx: ApiContext, tokens: set[str], faults: Faults, methods: dict | None = None
+    ) -> None:
         self.ctx = ctx
+        self.methods = methods if methods is not None else METHODS
         self.tokens = tokens
         self.faults = faults
         self.calls: list[dict[str, Any]] = []  # (method, args, ok/error) of every call, in order
@@ -40,7 +43,7 @@ class WebApi:
         except ValueError:
             return JSONResponse({"ok": False, "error": "invalid_json"})
         token = _bearer(request) or args.pop("token", None)
-        handler = METHODS.get(method)
+        handler = self.methods.get(method)
         if handler is None:
             return self._answer(method, args, {"ok": False, "error": "unknown_method"})
         fault = self.faults.take(method)

@@ -443,3 +443,18 @@ def test_page_api_refuses_other_sites(sim):
         httpx.get(sim.url + "/sim/api/state", headers={"Host": "evil.example"}).status_code == 403
     )
     assert sim.messages("general") == []
+
+
+def test_files_upload_v2_shares_a_file_served_back_as_text(sim, client):
+    content = '{"template": "<script>alert(1)</script>"}'
+    resp = client.files_upload_v2(
+        channel="C0GENERAL", filename="export.json", content=content, title="Export",
+        initial_comment="Here it is",
+    )  # fmt: skip
+    msg = sim.messages("general")[0]
+    assert msg["text"] == "Here it is" and msg["files"][0]["id"] == resp["file"]["id"]
+    served = httpx.get(msg["files"][0]["url_private"])
+    assert served.text == content
+    assert served.headers["content-type"].startswith("text/plain")
+    err = api_error(lambda: client.files_completeUploadExternal(files=[{"id": "FNOPE"}]))
+    assert err["error"] == "file_not_found"

@@ -282,6 +282,7 @@ function messageNode(msg, { inThread = false } = {}) {
   const body = el("div", "message-body");
   body.appendChild(renderMessageBody(msg, ctx(msg)));
   main.appendChild(body);
+  for (const f of msg.files || []) main.appendChild(fileCard(f));
   if (msg.subtype !== "ephemeral") main.appendChild(reactionBar(msg));
   if (!inThread && msg.subtype !== "ephemeral") {
     const n = msg.reply_count || 0;
@@ -298,6 +299,21 @@ function messageNode(msg, { inThread = false } = {}) {
 // Lists that were scrolled to the end stay there after a redraw (new messages show), others
 // keep their place. Measured before and applied after *all* drawing: opening the thread pane
 // narrows the channel, which makes it taller.
+function fileCard(f) {
+  const card = el("div", "file-card");
+  card.appendChild(el("span", "file-icon", "📄"));
+  const info = el("div", "file-info");
+  info.appendChild(el("div", "file-title", f.title || f.name));
+  info.appendChild(el("div", "file-meta", `${f.name} · ${(f.size / 1024).toFixed(1)} KB`));
+  card.appendChild(info);
+  const open = el("a", "bk-button small", "Open");
+  open.href = `/sim/files/${encodeURIComponent(f.id)}`;
+  open.target = "_blank";
+  open.rel = "noopener";
+  card.appendChild(open);
+  return card;
+}
+
 function keepScroll(draw) {
   const lists = [...document.querySelectorAll(".messages")].map((list) => ({
     list,
