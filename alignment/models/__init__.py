@@ -24,8 +24,33 @@ __all__ = [
     "ModelOutputError",
     "ModelTimeout",
     "OfflineModel",
+    "check_model_name",
     "get_model",
 ]
+
+
+PROVIDERS = ("gemini", "openai")
+
+
+def check_model_name(name: str) -> str:
+    """`name` stripped, if it names a model: 'offline', 'gemini/<model>' or 'openai/<model>'.
+
+    Checks the form only (no client, no credentials), so a setting can be refused when typed.
+    """
+    name = (name or "").strip() if isinstance(name, str) else ""
+    if name == "offline":
+        return name
+    provider, _, model = name.partition("/")
+    if not model.strip():
+        raise ModelError(
+            f"unknown model {name!r}: use 'offline', 'gemini/<model>' or 'openai/<model>'"
+        )
+    if provider not in PROVIDERS:
+        raise ModelError(
+            f"unknown model provider {provider!r} in {name!r}: use 'offline', 'gemini/<model>' "
+            "or 'openai/<model>'"
+        )
+    return name
 
 
 def get_model(
@@ -33,7 +58,7 @@ def get_model(
 ) -> ModelClient:
     """A client for `name`. `backoff` is the first retry delay in seconds (default 1, or
     `ALIGNBOT_LLM_BACKOFF`); delays double per retry and there are at most `max_retries`."""
-    name = (name or "").strip()
+    name = check_model_name(name)
     if backoff is None:
         backoff = float(os.environ.get("ALIGNBOT_LLM_BACKOFF", "1.0"))
     if timeout <= 0 or max_retries < 0 or backoff < 0:
@@ -41,19 +66,10 @@ def get_model(
     if name == "offline":
         return OfflineModel()
     provider, _, model = name.partition("/")
-    if not model:
-        raise ModelError(
-            f"unknown model {name!r}: use 'offline', 'gemini/<model>' or 'openai/<model>'"
-        )
     if provider == "gemini":
         from alignment.models.gemini import GeminiModel
 
         return GeminiModel(model, timeout=timeout, max_retries=max_retries, backoff=backoff)
-    if provider == "openai":
-        from alignment.models.openai_compat import OpenAICompatModel
+    from alignment.models.openai_compat import OpenAICompatModel
 
-        return OpenAICompatModel(model, timeout=timeout, max_retries=max_retries, backoff=backoff)
-    raise ModelError(
-        f"unknown model provider {provider!r} in {name!r}: use 'offline', 'gemini/<model>' "
-        "or 'openai/<model>'"
-    )
+    return OpenAICompatModel(model, timeout=timeout, max_retries=max_retries, backoff=backoff)

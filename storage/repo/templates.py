@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from alignment.models import ModelError, check_model_name
 from alignment.template import Template, TemplateError
 from storage import models as m
 from storage.errors import AlreadyExists, InvalidInput, NotFound
@@ -28,6 +29,16 @@ def check_template_text(text: str, what: str = "the template text") -> str:
     except TemplateError as exc:
         raise InvalidInput(f"{what} is not a valid template: {exc}") from None
     return text
+
+
+def check_target_model(model: str | None) -> str | None:
+    """None (use the default) or a model name of a known form ('offline', 'gemini/…', …)."""
+    if model is None or (isinstance(model, str) and not model.strip()):
+        return None
+    try:
+        return check_model_name(model)
+    except ModelError as exc:
+        raise InvalidInput(str(exc)) from None
 
 
 def check_name(name: str) -> str:
@@ -65,6 +76,7 @@ class TemplatesRepo(StoreBase):
         check_name(name)
         check_template_text(text)
         mode = check_workflow(workflow)
+        target_model = check_target_model(target_model)
         now = self.now()
         with self._tx() as s:
             values = dict(
@@ -139,7 +151,7 @@ class TemplatesRepo(StoreBase):
         return self._set_field(template_id, workflow=check_workflow(mode).value)
 
     def set_target_model(self, template_id: int, model: str | None) -> TemplateInfo:
-        return self._set_field(template_id, target_model=(model or "").strip() or None)
+        return self._set_field(template_id, target_model=check_target_model(model))
 
     def set_channel(self, template_id: int, channel_id: str | None) -> TemplateInfo:
         return self._set_field(template_id, channel_id=channel_id)

@@ -16,7 +16,7 @@ from alignment.feedback import FeedbackKind, Label
 from alignment.principles import MutationOp, PrincipleOrigin, PrincipleStatus
 from storage.errors import InvalidInput
 from storage.records import ProposalStatus, RunStatus, VersionSource, Workflow
-from storage.repo.templates import check_template_text
+from storage.repo.templates import check_target_model, check_template_text
 
 
 def _s(width: int) -> Any:
@@ -219,6 +219,7 @@ def validate_export(data: Any) -> None:
         )
         more = f" (and {exc.error_count() - 3} more)" if exc.error_count() > 3 else ""
         raise InvalidInput(f"the export is malformed: {problems}{more}") from None
+    check_target_model(doc.template.target_model)
     for n, v in enumerate(doc.versions):
         check_template_text(v.text, f"versions.{n}.text")
     for n, p in enumerate(doc.proposals):

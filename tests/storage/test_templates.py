@@ -127,5 +127,16 @@ def test_workflow_and_target_model(store: Store) -> None:
         store.set_workflow(t.id, "magic")
     assert store.get_template_by_id(t.id).workflow is Workflow.DIRECT
     assert store.set_target_model(t.id, "openai/gemma3").target_model == "openai/gemma3"
+    for bad, message in [
+        ("gpt4", "unknown model 'gpt4'"),
+        ("claude/opus", "unknown model provider 'claude'"),
+        ("gemini/", "unknown model 'gemini/'"),
+    ]:
+        with pytest.raises(InvalidInput, match=re.escape(message)):
+            store.set_target_model(t.id, bad)
+        with pytest.raises(InvalidInput, match=re.escape(message)):
+            store.create_template("T1", "m", "x", channel_id=None, author="U", target_model=bad)
+    assert store.get_template_by_id(t.id).target_model == "openai/gemma3"
+    assert store.get_template("T1", "m") is None
     with pytest.raises(NotFound):
         store.set_workflow(999, "direct")
