@@ -203,7 +203,12 @@ def propose(
     budget_tokens: int = 6000,
 ) -> ProposalResult:
     """Propose a new template. Raises ProposalFailed with a reason; never returns half a result."""
-    workflow = Workflow(workflow)
+    try:
+        workflow = Workflow(workflow)
+    except ValueError:
+        raise ValueError(f"workflow must be 'principles' or 'direct', not {workflow!r}") from None
+    if budget_tokens < 1:
+        raise ValueError(f"budget_tokens must be positive, not {budget_tokens}")
     active = [p for p in principles if p.status is PrincipleStatus.ACTIVE]
     sent = select(feedback, budget_tokens)
     calls: list[CallStats] = []

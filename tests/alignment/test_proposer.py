@@ -168,3 +168,11 @@ def test_naive_and_aware_timestamps_mix(offline):
     ]  # fmt: skip
     result = propose(Template("T {{x}}"), fb, [], workflow="direct", model=offline)
     assert result.used_feedback_ids == ["naive", "aware"]
+
+
+def test_bad_workflow_or_budget_is_a_clear_error(grocery, offline):
+    with pytest.raises(ValueError, match="workflow must be 'principles' or 'direct', not 'magic'"):
+        propose(grocery.template, grocery.feedback, [], workflow="magic", model=offline)
+    with pytest.raises(ValueError, match="budget_tokens must be positive, not 0"):
+        propose(grocery.template, grocery.feedback, [], workflow="direct", model=offline,
+                budget_tokens=0)  # fmt: skip
