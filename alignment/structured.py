@@ -61,7 +61,8 @@ def call_structured(
         prompt=prompts.render(
             "repair",
             original_prompt=request.prompt,
-            problem=problem,
+            # the problem may quote the model's own output (e.g. an unknown id): data, too
+            problem=data_block("problem", problem),
             previous=data_block("previous_answer", previous[:4000]),
         ),
         schema=request.schema,
