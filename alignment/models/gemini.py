@@ -13,6 +13,7 @@ import time
 
 import httpx
 from google import genai
+from google.auth.exceptions import GoogleAuthError
 from google.genai import errors as genai_errors
 from google.genai import types
 
@@ -140,6 +141,14 @@ class GeminiModel:
             raise error from exc
         except _HTTP_ERRORS as exc:
             error = ModelError(f"{self.name} could not be reached: {exc}")
+            error.stats = self._stats(request, started, 0, 0)
+            raise error from exc
+        except GoogleAuthError as exc:  # Vertex AI without usable Application Default Credentials
+            error = ModelError(
+                f"{self.name}: Vertex AI credentials are missing or unusable "
+                f"({type(exc).__name__}). Run `gcloud auth application-default login`, "
+                "set GOOGLE_APPLICATION_CREDENTIALS, or use GEMINI_API_KEY instead"
+            )
             error.stats = self._stats(request, started, 0, 0)
             raise error from exc
         usage = response.usage_metadata

@@ -296,3 +296,19 @@ def test_a_repair_quotes_the_models_bad_answer_only_as_data(uses, gemini, gemini
         start = outside.index('<data name="')
         outside = outside[:start] + outside[outside.index("</data>", start) + len("</data>") :]
     assert "PWNED" not in outside and "The problem:" in outside
+
+
+def test_vertex_ai_without_credentials_is_a_model_error(gemini, monkeypatch, tmp_path):
+    """No Application Default Credentials: a clear ModelError, not google.auth's exception."""
+    monkeypatch.delenv("GEMINI_API_KEY", raising=False)
+    monkeypatch.setenv("GOOGLE_GENAI_USE_VERTEXAI", "true")
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "proj")
+    monkeypatch.setenv("GOOGLE_CLOUD_LOCATION", "us-central1")
+    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
+    monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path))  # no gcloud login found
+    monkeypatch.setenv("NO_GCE_CHECK", "True")  # never probe the GCE metadata server
+    model = get_model("gemini/gemini-2.5-flash", timeout=1, max_retries=0)
+    with pytest.raises(ModelError, match="Vertex AI credentials are missing") as info:
+        model.generate(LLMRequest(system="", prompt="p", purpose="run"))
+    assert info.value.stats is not None and info.value.stats.purpose == "run"
+    assert gemini.requests == []
