@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.slack_sim import payloads
 from bot.slack_sim.delivery import Deliverer, Delivery, DeliveryOptions
+from bot.slack_sim.inputs import find_action, state_values
 from bot.slack_sim.payloads import FORM
 from bot.slack_sim.responses import ResponseTarget, ResponseUrls
 from bot.slack_sim.state import SimError, SimState
@@ -221,7 +222,7 @@ class UserActions:
         """Clicks the button `action_id` on a message (or on the user's ephemeral message)."""
         uid, ch = self.user_id(user), self.state.channel(channel)
         msg, ephemeral = self._find_message(uid, ch.id, ts)
-        action = _find_action(msg.get("blocks", []), action_id)
+        action = find_action(msg.get("blocks", []), action_id)
         trigger = self.views.issue_trigger(uid)
         target = ResponseTarget(
             uid, ch.id, message_ts=ts, ephemeral=ephemeral, thread_ts=msg.get("thread_ts")
@@ -244,7 +245,7 @@ class UserActions:
         """Clicks a button in a modal or on the App Home tab."""
         uid = self.user_id(user)
         view = dict(self.views.find(view_id))
-        action = _find_action(view.get("blocks", []), action_id)
+        action = find_action(view.get("blocks", []), action_id)
         trigger = self.views.issue_trigger(uid)
         body = payloads.block_actions(
             self.state, user=uid, action=action, trigger_id=trigger, response_url=None, view=view
@@ -266,8 +267,7 @@ class UserActions:
         view = self.views.find(view_id)
         if view.get("type") != "modal" or view_id not in self.state.modal_stacks.get(uid, []):
             raise SimError("view_not_open", detail=f"view {view_id} is not open for {user}")
-        state_values = _state_values(view, values)
-        view = self.views.set_values(view_id, state_values)
+        view = self.views.set_values(view_id, state_values(view, values))
         trigger = self.views.issue_trigger(uid)
         body = payloads.view_submission(self.state, user=uid, view=view, trigger_id=trigger)
         deliveries = self.deliverer.send(
@@ -315,88 +315,6 @@ class UserActions:
             event["view"] = dict(self.views.find(home_id))
         deliveries = self._event(event, options)
         return ActionResult(deliveries, event_id=deliveries[0].event_id)
-
-
-def _elements(blocks: list[dict[str, Any]]):
-    for block in blocks:
-        if block.get("type") == "actions":
-            for el in block.get("elements", []):
-                yield block, el
-        elif block.get("type") == "section" and isinstance(block.get("accessory"), dict):
-            yield block, block["accessory"]
-
-
-def _find_action(blocks: list[dict[str, Any]], action_id: str) -> dict[str, Any]:
-    for block, el in _elements(blocks):
-        if el.get("action_id") == action_id:
-            action = {
-                "action_id": action_id,
-                "block_id": block.get("block_id", ""),
-                "type": el.get("type", "button"),
-                "action_ts": f"{time.time():.6f}",
-            }
-            if el.get("text"):
-                action["text"] = el["text"]
-            if "value" in el:
-                action["value"] = el["value"]
-            if el.get("style"):
-                action["style"] = el["style"]
-            return action
-    found = [el.get("action_id") for _, el in _elements(blocks)]
-    raise SimError("action_not_found", detail=f"no element {action_id!r}; there are {found}")
-
-
-def _state_values(view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
-    """Slack's `view.state.values`: block_id -> action_id -> typed value."""
-    out: dict[str, Any] = {}
-    missing = []
-    for block in view.get("blocks", []):
-        if block.get("type") != "input":
-            continue
-        el = block.get("element", {})
-        bid, aid = block.get("block_id", ""), el.get("action_id", "")
-        raw = values.get(bid, values.get(aid))  # block ids first: they are unique in a view
-        if raw is None:
-            raw = _initial(el)
-        if raw in (None, "", []):
-            if not block.get("optional"):
-                missing.append(aid or bid)
-            raw = None
-        out.setdefault(bid, {})[aid] = _typed(el, raw)
-    if missing:
-        raise SimError("required_field_missing", detail=f"required: {', '.join(missing)}")
-    return out
-
-
-def _initial(el: dict[str, Any]) -> Any:
-    """What the client shows pre-filled, submitted if the person leaves it untouched."""
-    for key in ("initial_value", "initial_conversation", "initial_user", "initial_channel"):
-        if el.get(key):
-            return el[key]
-    if el.get("initial_option"):
-        return el["initial_option"].get("value")
-    if el.get("initial_options"):
-        return [o.get("value") for o in el["initial_options"]]
-    return None
-
-
-def _typed(el: dict[str, Any], raw: Any) -> dict[str, Any]:
-    kind = el.get("type", "plain_text_input")
-    options = {o.get("value"): o for o in el.get("options", [])}
-    if kind in ("static_select", "radio_buttons"):
-        return {"type": kind, "selected_option": options.get(raw) if raw is not None else None}
-    if kind == "checkboxes":
-        chosen = raw if isinstance(raw, list) else ([] if raw is None else [raw])
-        return {"type": kind, "selected_options": [options[v] for v in chosen if v in options]}
-    if kind == "users_select":
-        return {"type": kind, "selected_user": raw}
-    if kind == "conversations_select":
-        return {"type": kind, "selected_conversation": raw}
-    if kind == "channels_select":
-        return {"type": kind, "selected_channel": raw}
-    if kind == "number_input":
-        return {"type": kind, "value": None if raw is None else str(raw)}
-    return {"type": kind, "value": None if raw is None else str(raw)}
 
 
 def as_json(result: ActionResult) -> str:
