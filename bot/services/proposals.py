@@ -10,11 +10,14 @@ from typing import Any
 from alignment import FeedbackKind, ModelError, ProposalFailed, Template, propose
 from alignment.evaluation import SampleRun, evaluate, pick_samples
 from alignment.judge import JudgeError, LabelledOutput, build_judge
+from alignment.usage import CallStats
 from bot.services.context import Actor, ServiceError
+from bot.services.metering import MeteredModel
 from bot.services.models import Models
 from bot.services.templates import TemplateService
 from bot.views import models as vm
 from bot.views.text import unified_diff
+from storage.errors import InvalidInput
 from storage.records import DecisionOutcome, ProposalInfo
 
 log = logging.getLogger(__name__)
@@ -35,30 +38,61 @@ class ProposalService:
         return self.templates.get(actor, name).channel_id
 
     def create(self, actor: Actor, name: str, *, created_by: str | None = None) -> ProposalInfo:
-        """One proposal from all pending feedback. ProposalFailed says why there is none."""
+        """One proposal from all pending feedback. ProposalFailed says why there is none.
+
+        Every model call is recorded (DESIGN §3), also when the attempt fails: a failure that
+        cost calls is stored as a `failed` proposal carrying them and the reason."""
         info = self.templates.get(actor, name)
+        by = created_by or actor.user_id
         base = Template(info.active_version.text)
         feedback = self.store.pending_feedback(info.id, limit=self.feedback_budget)
         principles = self.store.active_principles(info.id)
-        result = propose(
-            base, feedback, principles, workflow=info.workflow.value, model=self.models.align()
-        )
-        evaluation, calls = self._evaluate(info, base, result.template, feedback)
-        return self.store.create_proposal(
-            info.id,
-            info.active_version.id,
-            result.template.text,
-            result.rationale,
-            info.workflow.value,
-            list(result.mutations),
-            list(result.used_feedback_ids),
-            evaluation,
-            list(result.calls) + calls,
-            created_by or actor.user_id,
-        )
+        calls: list[CallStats] = []
+        try:
+            result = propose(
+                base,
+                feedback,
+                principles,
+                workflow=info.workflow.value,
+                model=MeteredModel(self.models.align(), calls),
+            )
+        except ProposalFailed as exc:
+            self._record_failure(info, exc.reason, calls, by)
+            raise
+        evaluation = self._evaluate(info, base, result.template, feedback, calls)
+        try:
+            return self.store.create_proposal(
+                info.id,
+                info.active_version.id,
+                result.template.text,
+                result.rationale,
+                info.workflow.value,
+                list(result.mutations),
+                list(result.used_feedback_ids),
+                evaluation,
+                calls,
+                by,
+            )
+        except InvalidInput as exc:  # e.g. a new version became active meanwhile
+            self._record_failure(info, str(exc), calls, by)
+            raise
 
-    def _evaluate(self, info, base: Template, new: Template, feedback) -> tuple[dict, list]:
-        """Before/after on recent inputs, scored by a judge from the team's labels if any."""
+    def _record_failure(self, info, reason: str, calls: list[CallStats], by: str) -> None:
+        if not calls:  # nothing was spent (e.g. nothing to propose): nothing to keep
+            return
+        try:
+            self.store.record_failed_proposal(
+                info.id, info.active_version.id, info.workflow.value, reason, calls, by
+            )
+        except Exception:  # the team must still hear why there is no proposal
+            log.exception("could not record the failed proposal for %s", info.name)
+
+    def _evaluate(
+        self, info, base: Template, new: Template, feedback, calls: list[CallStats]
+    ) -> dict:
+        """Before/after on recent inputs, scored by a judge from the team's labels if any.
+
+        The calls made (the judge's and a failed evaluation's included) are added to `calls`."""
         samples = pick_samples(
             [
                 SampleRun(r.inputs, r.output or "", r.critiqued, r.created_at)
@@ -67,7 +101,7 @@ class ProposalService:
             ]
         )
         if not samples:
-            return {"rows": []}, []
+            return {"rows": []}
         _, target = self.models.target(info.target_model)
         labelled = [
             LabelledOutput(f.inputs, f.output, f.label)
@@ -76,15 +110,15 @@ class ProposalService:
         ]
         judge = None
         try:
-            judge = build_judge(labelled, self.models.align()) if labelled else None
+            if labelled:
+                judge = build_judge(labelled, MeteredModel(self.models.align(), calls))
         except (JudgeError, ModelError) as exc:
             log.info("no judge for %s: %s", info.name, exc)
         try:
-            result = evaluate(base, new, samples, target, judge)
-        except ModelError as exc:
-            return {"rows": [], "error": f"evaluation failed: {exc}"}, []
-        rows = [dataclasses.asdict(r) for r in result.rows]
-        return {"rows": rows}, list(result.calls)
+            result = evaluate(base, new, samples, MeteredModel(target, calls), judge)
+        except (JudgeError, ModelError) as exc:
+            return {"rows": [], "error": f"evaluation failed: {exc}"}
+        return {"rows": [dataclasses.asdict(r) for r in result.rows]}
 
     def create_edited(self, actor: Actor, proposal_id: str, text: str) -> ProposalInfo:
         """A person's edit of a proposal becomes a new proposal that supersedes it."""

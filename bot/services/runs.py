@@ -69,7 +69,8 @@ class RunService:
             name, model = self.models.target(info.target_model)
             result = run_template(Template(version.text), run.inputs, model)
         except ModelError as exc:
-            done = self.store.fail_run(run.id, f"the target model failed: {exc}")
+            spent = [exc.stats] if exc.stats is not None else []  # a timeout costs time too
+            done = self.store.fail_run(run.id, f"the target model failed: {exc}", calls=spent)
             return convert.run_view(done, info.name)
         stats = result.stats
         done = self.store.complete_run(

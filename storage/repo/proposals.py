@@ -105,6 +105,45 @@ class ProposalsRepo(TemplatesRepo, RunsRepo, FeedbackRepo, PrinciplesRepo):
             s.flush()
             return self._proposal_infos(s, [row])[0]
 
+    def record_failed_proposal(
+        self,
+        template_id: int,
+        base_version_id: int,
+        workflow: str,
+        reason: str,
+        calls: list[CallStats],
+        created_by: str,
+    ) -> ProposalInfo:
+        """An attempt that produced no proposal but cost model calls: stored as a `failed`
+        proposal (text = its base, unchanged) so the calls and the reason are on record. It
+        supersedes nothing; pending proposals stay pending."""
+        mode = check_workflow(workflow)
+        now = self.now()
+        with self._tx() as s:
+            self._template_row(s, template_id)
+            base = s.get(m.Version, base_version_id)
+            if base is None or base.template_id != template_id:
+                raise NotFound(f"template {template_id} has no version with id {base_version_id}")
+            row = m.Proposal(
+                template_id=template_id,
+                base_version_id=base.id,
+                text=base.text,
+                rationale="",
+                workflow=mode.value,
+                mutations=[],
+                evaluation=None,
+                status=ProposalStatus.FAILED.value,
+                status_reason=reason,
+                created_by=created_by,
+                created_at=now,
+                decided_at=now,
+            )
+            s.add(row)
+            s.flush()
+            self._add_calls(s, list(calls), proposal_id=row.id)
+            s.flush()
+            return self._proposal_infos(s, [row])[0]
+
     def set_proposal_message(self, proposal_id: int, channel_id: str, ts: str) -> ProposalInfo:
         with self._tx() as s:
             row = self._proposal_row(s, proposal_id)

@@ -82,10 +82,16 @@ class RunsRepo(StoreBase):
         )
         return info
 
-    def fail_run(self, run_id: int, error: str) -> RunInfo:
-        return self._update_run(
-            run_id, status=RunStatus.FAILED.value, error=error, completed_at=self.now()
-        )
+    def fail_run(self, run_id: int, error: str, *, calls: list[CallStats] | None = None) -> RunInfo:
+        """The run failed; `calls` are what the failed attempt still cost (a timeout's latency)."""
+        with self._tx() as s:
+            row = s.get(m.Run, run_id, with_for_update=True)
+            if row is None:
+                raise NotFound(f"no run with id {run_id}")
+            row.status, row.error, row.completed_at = RunStatus.FAILED.value, error, self.now()
+            self._add_calls(s, list(calls or []), run_id=run_id)
+            s.flush()
+            return self._run_infos(s, [row])[0]
 
     def set_run_message(self, run_id: int, channel_id: str, ts: str) -> RunInfo:
         try:
