@@ -69,8 +69,11 @@ class Inbox:
         the attempt after a crash reuses it instead of doing it again."""
         self.store.inbox_note(item_id, values)
 
-    def done(self, item_id: int) -> None:
-        self.store.inbox_done(item_id)
+    def done(self, item_id: int) -> bool:
+        """False when this worker no longer holds the row (its lease ran out and another worker
+        claimed it): that worker's outcome stands."""
+        return self.store.inbox_done(item_id, worker_id=self.worker_id)
 
-    def failed(self, item_id: int, error: str, retry: bool = False) -> None:
-        self.store.inbox_failed(item_id, error, retry)
+    def failed(self, item_id: int, error: str, retry: bool = False) -> bool:
+        """Recorded only while this worker holds the row; False otherwise (see `done`)."""
+        return self.store.inbox_failed(item_id, error, retry, worker_id=self.worker_id)

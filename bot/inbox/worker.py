@@ -25,8 +25,8 @@ log = logging.getLogger(__name__)
 class InboxPort(Protocol):
     def claim(self, limit: int) -> list[InboxItem]: ...
     def extend(self, item_ids: list[int]) -> None: ...
-    def done(self, item_id: int) -> None: ...
-    def failed(self, item_id: int, error: str, retry: bool = False) -> None: ...
+    def done(self, item_id: int) -> bool: ...  # False: another worker holds the row now
+    def failed(self, item_id: int, error: str, retry: bool = False) -> bool: ...
 
 
 Handler = Callable[[InboxItem], None]
@@ -173,7 +173,8 @@ class InboxWorker:
             self._record_failure(item, exc)
             return
         try:
-            self.inbox.done(item.id)
+            if not self.inbox.done(item.id):
+                log.warning("inbox item %s was taken over by another worker", item.id)
         except Exception:
             log.exception("marking inbox item %s done failed", item.id)
 
@@ -181,9 +182,13 @@ class InboxWorker:
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         retry = self.transient(exc)
         try:
-            self.inbox.failed(item.id, detail[:2000], retry)
+            held = self.inbox.failed(item.id, detail[:2000], retry)
         except Exception:
+            held = True  # unknown: report it rather than lose it
             log.exception("recording the failure of inbox item %s failed", item.id)
+        if not held:  # another worker took the row over after our lease ran out: theirs now
+            log.warning("inbox item %s failed here but another worker holds it now", item.id)
+            return
         if self.on_failure is not None and not retry:
             try:
                 self.on_failure(item, exc)

@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import Session
 
 from storage import models as m
 from storage.errors import InvalidInput, NotFound
@@ -141,28 +142,42 @@ class InboxRepo(StoreBase):
             s.flush()
             return dict(row.payload)
 
-    def inbox_done(self, item_id: int) -> None:
+    def inbox_done(self, item_id: int, *, worker_id: str) -> bool:
+        """Mark the row done if `worker_id` still holds its claim; False (nothing changed) when
+        its lease ran out and another worker claimed it, or it is no longer claimed."""
         with self._tx() as s:
-            done = s.execute(
-                update(m.InboxEvent)
-                .where(m.InboxEvent.id == item_id)
-                .values(status=DONE, done_at=self.now(), lease_until=None)
-            )
-            if done.rowcount != 1:
-                raise NotFound(f"no inbox item {item_id}")
-
-    def inbox_failed(self, item_id: int, error: str, retry: bool) -> None:
-        """Record the error; retry later (backing off) unless out of attempts or `retry` is off."""
-        with self._tx() as s:
-            row = s.get(m.InboxEvent, item_id, with_for_update=True)
+            row = self._held_row(s, item_id, worker_id)
             if row is None:
-                raise NotFound(f"no inbox item {item_id}")
+                return False
+            row.status, row.done_at, row.lease_until = DONE, self.now(), None
+            return True
+
+    def inbox_failed(self, item_id: int, error: str, retry: bool, *, worker_id: str) -> bool:
+        """Record the error; retry later (backing off) unless out of attempts or `retry` is off.
+
+        Only while `worker_id` holds the claim: False (nothing changed) otherwise."""
+        with self._tx() as s:
+            row = self._held_row(s, item_id, worker_id)
+            if row is None:
+                return False
             row.last_error, row.lease_until = error[:4000], None
             if retry and row.attempts < self.inbox_max_attempts:
                 delay = self.inbox_retry_seconds * 2 ** max(row.attempts - 1, 0)
                 row.status, row.available_at = PENDING, self.now() + timedelta(seconds=delay)
             else:
                 row.status = FAILED
+            return True
+
+    @staticmethod
+    def _held_row(s: Session, item_id: int, worker_id: str) -> m.InboxEvent | None:
+        """The row, locked, if `worker_id` holds its claim (a lapsed lease nobody took counts:
+        the work was done); NotFound if there is no such row."""
+        row = s.get(m.InboxEvent, item_id, with_for_update=True)
+        if row is None:
+            raise NotFound(f"no inbox item {item_id}")
+        if row.status != CLAIMED or row.claimed_by != worker_id:
+            return None
+        return row
 
     def inbox_pending_count(self) -> int:
         """Rows not yet done or given up on (pending, claimed, or waiting to retry)."""

@@ -52,7 +52,7 @@ CALLS = {
     "fail_proposal": ("proposal id", lambda s, w, v: s.fail_proposal(v, "r")),
     "history": ("template id", lambda s, w, v: s.history(v)),
     "export_template": ("template id", lambda s, w, v: s.export_template(v)),
-    "inbox_done": ("inbox item id", lambda s, w, v: s.inbox_done(v)),
+    "inbox_done": ("inbox item id", lambda s, w, v: s.inbox_done(v, worker_id="w")),
     "inbox_claim": ("limit", lambda s, w, v: s.inbox_claim("w", limit=v)),
 }
 

@@ -136,7 +136,7 @@ def test_four_workers_drain_2000_rows_exactly_once(store: Store) -> None:
             for item in items:
                 with lock:
                     processed.append((name, item.payload["n"]))
-                store.inbox_done(item.id)
+                assert store.inbox_done(item.id, worker_id=name)
 
     race(4, worker)
     numbers = [n for _, n in processed]

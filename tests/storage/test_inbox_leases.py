@@ -61,12 +61,14 @@ def test_claim_done_and_oldest_first(timed: Store) -> None:
     second = timed.inbox_claim("w2", limit=10)
     assert [i.event_id for i in second] == ["Ev3", "Ev4"]  # claimed rows are not handed out twice
     assert timed.inbox_claim("w3") == []
-    for item in first + second:
-        timed.inbox_done(item.id)
+    for item in first:
+        assert timed.inbox_done(item.id, worker_id="w1") is True
+    for item in second:
+        assert timed.inbox_done(item.id, worker_id="w2") is True
     assert timed.inbox_pending_count() == 0
     assert timed.inbox_status("Ev0")["status"] == "done"
     with pytest.raises(NotFound):
-        timed.inbox_done(999)
+        timed.inbox_done(999, worker_id="w1")
 
 
 def test_crashed_worker_rows_come_back_after_the_lease(timed: Store, clock: Clock) -> None:
@@ -77,7 +79,7 @@ def test_crashed_worker_rows_come_back_after_the_lease(timed: Store, clock: Cloc
     clock.advance(2)
     [again] = timed.inbox_claim("w2")
     assert (again.id, again.attempts) == (item.id, 2)
-    timed.inbox_done(again.id)
+    assert timed.inbox_done(again.id, worker_id="w2") is True
     assert timed.inbox_pending_count() == 0
 
 
@@ -100,10 +102,10 @@ def test_failed_rows_retry_with_backoff_then_give_up(timed: Store, clock: Clock)
     put(timed, "Ev1")
     put(timed, "Ev2")
     [a, b] = timed.inbox_claim("w")
-    timed.inbox_failed(b.id, "bad payload", retry=False)
+    assert timed.inbox_failed(b.id, "bad payload", retry=False, worker_id="w") is True
     assert timed.inbox_status("Ev2") == {"status": "failed", "attempts": 1, "error": "bad payload"}
     for attempt in range(1, timed.inbox_max_attempts + 1):
-        timed.inbox_failed(a.id, f"slack 500 #{attempt}", retry=True)
+        assert timed.inbox_failed(a.id, f"slack 500 #{attempt}", retry=True, worker_id="w")
         if attempt == timed.inbox_max_attempts:
             break
         assert timed.inbox_claim("w") == []  # backing off
@@ -116,6 +118,30 @@ def test_failed_rows_retry_with_backoff_then_give_up(timed: Store, clock: Clock)
         "error": "slack 500 #5",
     }
     assert timed.inbox_pending_count() == 0
+
+
+def test_only_the_worker_holding_a_row_can_finish_it(timed: Store, clock: Clock) -> None:
+    put(timed, "Ev1")
+    put(timed, "Ev2")
+    [a, b] = timed.inbox_claim("slow", lease_seconds=60)
+    clock.advance(61)  # the slow worker's lease ran out; a rival takes both rows over
+    assert [i.id for i in timed.inbox_claim("rival")] == [a.id, b.id]
+    assert timed.inbox_done(a.id, worker_id="slow") is False
+    assert timed.inbox_failed(b.id, "boom", retry=False, worker_id="slow") is False
+    assert timed.inbox_status("Ev1") == {"status": "claimed", "attempts": 2, "error": None}
+    assert timed.inbox_status("Ev2") == {"status": "claimed", "attempts": 2, "error": None}
+    assert timed.inbox_done(a.id, worker_id="rival") is True
+    assert timed.inbox_failed(b.id, "slack 500", retry=True, worker_id="rival") is True
+    assert timed.inbox_status("Ev1")["status"] == "done"
+    assert timed.inbox_status("Ev2") == {"status": "pending", "attempts": 2, "error": "slack 500"}
+    assert timed.inbox_done(a.id, worker_id="rival") is False  # done already: not twice
+    assert timed.inbox_done(b.id, worker_id="rival") is False  # waiting to retry: unclaimed
+    put(timed, "Ev3")
+    [c] = timed.inbox_claim("late", lease_seconds=60)
+    clock.advance(120)  # lapsed, but nobody took it: the work its holder did still counts
+    assert timed.inbox_done(c.id, worker_id="late") is True
+    with pytest.raises(NotFound):
+        timed.inbox_failed(999, "x", retry=False, worker_id="late")
 
 
 def test_leases_give_a_job_to_one_holder(timed: Store, clock: Clock) -> None:

@@ -24,11 +24,13 @@ class MemoryInbox:
     def extend(self, item_ids: list[int]) -> None:
         pass
 
-    def done(self, item_id: int) -> None:
+    def done(self, item_id: int) -> bool:
         self.done_ids.append(item_id)
+        return True
 
-    def failed(self, item_id: int, error: str, retry: bool = False) -> None:
+    def failed(self, item_id: int, error: str, retry: bool = False) -> bool:
         self.failures.append((item_id, error, retry))
+        return True
 
 
 def item(i: int, lane: str) -> InboxItem:
@@ -115,3 +117,39 @@ def test_slow_work_keeps_its_claim_and_a_dead_workers_rows_are_taken_over(sqlite
     assert sorted(handled) == ["EvLOST", "EvSLOW"] and lost.event_id == "EvLOST"
     assert store.inbox_status("EvLOST")["status"] == "done"
     assert store.inbox_pending_count() == 0
+
+
+def test_a_worker_whose_lease_ran_out_leaves_the_row_to_the_worker_that_took_it(sqlite_engine):
+    """Its failure is neither recorded nor reported: the rival's attempt decides the outcome."""
+    store = Store(sqlite_engine)
+    store.inbox_put("EvSLOW", team_id="T1", kind="slow", payload={})
+    rival = Inbox(store, lease_seconds=60)
+    taken: list[InboxItem] = []
+    reported: list[int] = []
+
+    def handle(it: InboxItem) -> None:
+        deadline = time.monotonic() + 5
+        while not taken and time.monotonic() < deadline:  # stalls past its lease meanwhile
+            taken.extend(rival.claim(10))
+            time.sleep(0.05)
+        raise ValueError("gave up late")
+
+    slow = Inbox(store, lease_seconds=0.2)
+    worker = InboxWorker(
+        slow,
+        handle,
+        poll_interval=0.02,
+        heartbeat=60,
+        on_failure=lambda it, e: reported.append(it.id),
+    ).start()
+    try:
+        deadline = time.monotonic() + 5
+        while not taken and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert worker.wait_idle(5)
+    finally:
+        worker.stop()
+    assert [t.event_id for t in taken] == ["EvSLOW"] and reported == []
+    assert store.inbox_status("EvSLOW") == {"status": "claimed", "attempts": 2, "error": None}
+    assert rival.done(taken[0].id) is True
+    assert store.inbox_status("EvSLOW")["status"] == "done"
