@@ -191,6 +191,11 @@ function highlight() {
 
 function init() {
   Object.assign(hooks, { render, confirm: confirmDialog, openThread });
+  $("#tour").hidden = localStorage.getItem("sim.tourDone") === "1";
+  $("#tour-close").addEventListener("click", () => {
+    localStorage.setItem("sim.tourDone", "1");
+    $("#tour").hidden = true;
+  });
   fromHash();
   wireComposer($("#composer"), $("#composer-input"), () => null);
   $("#composer-input").addEventListener("input", (e) => showCommandHint(e.target.value));
