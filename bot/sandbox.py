@@ -148,10 +148,10 @@ class Sandbox:
         from storage.migrate import upgrade
 
         assert self.sim is not None
+        base = self.env if self.env is not None else _process_env()
+        config = load_config(sandbox_env(base, self.sim, self.database_url))  # before any file
         fresh = not self.database.exists()
         upgrade(self.database_url)
-        base = self.env if self.env is not None else _process_env()
-        config = load_config(sandbox_env(base, self.sim, self.database_url))
         self._store = Store.from_url(self.database_url)
         self._bot = create_app(config, self._store).start()
         sock = bind("127.0.0.1", 0)
