@@ -317,5 +317,9 @@ class UserActions:
         return ActionResult(deliveries, event_id=deliveries[0].event_id)
 
 
+# The old private name, still imported by tests/e2e/test_slack_approvals.py: use find_action.
+_find_action = find_action
+
+
 def as_json(result: ActionResult) -> str:
     return json.dumps(result.to_dict())
