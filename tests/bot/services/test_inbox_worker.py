@@ -131,14 +131,14 @@ def test_a_worker_whose_lease_ran_out_leaves_the_row_to_the_worker_that_took_it(
         deadline = time.monotonic() + 5
         while not taken and time.monotonic() < deadline:  # stalls past its lease meanwhile
             taken.extend(rival.claim(10))
-            time.sleep(0.05)
+            time.sleep(0.02)
         raise ValueError("gave up late")
 
     slow = Inbox(store, lease_seconds=0.2)
     worker = InboxWorker(
         slow,
         handle,
-        poll_interval=0.02,
+        poll_interval=30,  # it does not come back for the row itself while it stalls
         heartbeat=60,
         on_failure=lambda it, e: reported.append(it.id),
     ).start()
@@ -150,6 +150,7 @@ def test_a_worker_whose_lease_ran_out_leaves_the_row_to_the_worker_that_took_it(
     finally:
         worker.stop()
     assert [t.event_id for t in taken] == ["EvSLOW"] and reported == []
-    assert store.inbox_status("EvSLOW") == {"status": "claimed", "attempts": 2, "error": None}
+    status = store.inbox_status("EvSLOW")  # not marked failed by the worker that lost it
+    assert (status["status"], status["error"]) == ("claimed", None)
     assert rival.done(taken[0].id) is True
     assert store.inbox_status("EvSLOW")["status"] == "done"
