@@ -93,11 +93,36 @@ class Judge:
         return [by_index[i] for i in range(len(items))]
 
 
+def _require_both_labels(labelled: Sequence[LabelledOutput]) -> None:
+    """A judge that has seen one kind of label only scores everything alike: refuse to build it."""
+    good = sum(1 for e in labelled if e.label is Label.GOOD)
+    bad = len(labelled) - good
+    if not good or not bad:
+        raise JudgeError(
+            "the judge needs at least one 👍 and one 👎 run to compare against "
+            f"(it has {bad} 👎, {good} 👍)"
+        )
+
+
+def _pick_examples(labelled: Sequence[LabelledOutput]) -> list[LabelledOutput]:
+    """The newest MAX_EXAMPLES, keeping the newest of each label so both are always shown."""
+    if len(labelled) <= MAX_EXAMPLES:
+        return list(labelled)
+    keep = set(range(len(labelled) - MAX_EXAMPLES, len(labelled)))
+    for label in Label:
+        if not any(labelled[i].label is label for i in keep):
+            newest = max(i for i, e in enumerate(labelled) if e.label is label)
+            keep.discard(min(i for i in keep if labelled[i].label is not label))
+            keep.add(newest)
+    return [labelled[i] for i in sorted(keep)]
+
+
 def build_judge(labelled: Sequence[LabelledOutput], model: ModelClient) -> Judge:
-    """One call for the rule books, one blind scoring call to find their mistakes."""
-    if not labelled:
-        raise JudgeError("a judge needs at least one labelled output (react 👍 or 👎 to a run)")
-    examples = list(labelled)[-MAX_EXAMPLES:]
+    """One call for the rule books, one blind scoring call to find their mistakes.
+
+    Needs both a good and a bad labelled run: with one kind only every output would score alike."""
+    _require_both_labels(labelled)
+    examples = _pick_examples(labelled)
     labels = sorted({e.label.value for e in examples})
     shown = [
         {**_item(i, e.inputs, e.output), "label": e.label.value} for i, e in enumerate(examples)

@@ -18,6 +18,7 @@ from alignment import (
     pick_samples,
 )
 from alignment.datablocks import read_blocks
+from alignment.judge import MAX_EXAMPLES
 from tests.fakes.gemini_server import gemini_json
 
 GOOD = "Produce: onions, carrots, mushrooms. Meat: chicken thighs. Dairy: butter."
@@ -95,8 +96,40 @@ def test_a_missing_rule_book_is_repaired(gemini, gemini_model):
 
 
 def test_a_judge_needs_labelled_runs(offline):
-    with pytest.raises(JudgeError, match="at least one labelled output"):
+    with pytest.raises(JudgeError, match=r"at least one 👍 and one 👎 run .*\(it has 0 👎, 0 👍\)"):
         build_judge([], offline)
+
+
+def test_a_judge_with_one_kind_of_label_is_refused_and_makes_no_call(gemini, gemini_model):
+    bad = [LabelledOutput({"dish": d}, BAD, Label.BAD) for d in ("stew", "ragout")]
+    with pytest.raises(JudgeError) as refused:
+        build_judge(bad, gemini_model)
+    assert str(refused.value) == (
+        "the judge needs at least one 👍 and one 👎 run to compare against (it has 2 👎, 0 👍)"
+    )
+    with pytest.raises(JudgeError, match=r"\(it has 0 👎, 1 👍\)"):
+        build_judge(LABELLED[:1], gemini_model)
+    assert gemini.requests == []  # refused before any model call
+
+
+def test_one_good_and_one_bad_label_build_a_judge_that_tells_them_apart(offline):
+    judge = build_judge([LABELLED[1], LABELLED[0]], offline)
+    assert set(judge.rule_books) == {"good", "bad"}
+    good, bad = judge.score_many([({}, GOOD), ({}, BAD)])
+    assert good > bad
+
+
+def test_many_bad_labels_still_show_the_newest_good_one(gemini, gemini_model):
+    many = [LABELLED[0]] + [
+        LabelledOutput({"dish": f"dish {i}"}, BAD, Label.BAD) for i in range(MAX_EXAMPLES + 5)
+    ]
+    gemini.enqueue(rules(good=["food"], bad=["alcohol"]), scores(*[0] * MAX_EXAMPLES))
+    judge = build_judge(many, gemini_model)
+    shown = read_blocks(prompt_of(gemini.requests[0]))["examples"]
+    assert len(shown) == MAX_EXAMPLES
+    assert [e["label"] for e in shown].count("good") == 1
+    assert shown[-1]["inputs"] == {"dish": f"dish {MAX_EXAMPLES + 4}"}  # the newest bad one
+    assert judge.accuracy == pytest.approx(1 - 1 / MAX_EXAMPLES)  # the good one scored 0
 
 
 def test_pick_samples_prefers_critiqued_then_recent_distinct_inputs():
