@@ -97,11 +97,12 @@ def test_slow_work_keeps_its_claim_and_a_dead_workers_rows_are_taken_over(sqlite
     def handle(it: InboxItem) -> None:
         handled.append(it.event_id)
         if it.kind == "slow":
-            time.sleep(1.5)  # three leases long
+            time.sleep(2.5)  # two and a half leases long
 
-    inbox = Inbox(store, lease_seconds=0.5)
+    # The lease is ten heartbeats long, so a busy machine delaying one beat does not lose the row.
+    inbox = Inbox(store, lease_seconds=1.0)
     worker = InboxWorker(inbox, handle, poll_interval=0.02, heartbeat=0.1).start()
-    rival = Inbox(store, lease_seconds=0.5)
+    rival = Inbox(store, lease_seconds=1.0)
     stolen = []
     try:
         deadline = time.monotonic() + 10
