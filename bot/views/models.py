@@ -71,6 +71,7 @@ class ProposalView:
     rationale: str = ""
     principle_changes: tuple[PrincipleChangeView, ...] = ()
     evaluation: tuple[EvaluationRow, ...] | None = None
+    judge_note: str | None = None  # why the evaluation has no judge scores (e.g. too few labels)
     approvals: int = 0
     approvals_required: int = 1
     approvers: tuple[str, ...] = ()  # user ids allowed to approve; empty = any channel member

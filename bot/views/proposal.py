@@ -53,7 +53,7 @@ def proposal_message(p: ProposalView) -> Message:
         head.append(section("*Why*\n" + truncate(escape(p.rationale.strip()), 2900)))
 
     tail = _closing(p)
-    evidence = _evaluation(p.evaluation) if p.evaluation is not None else []
+    evidence = _evaluation(p.evaluation, p.judge_note) if p.evaluation is not None else []
     changes = _changes(p.principle_changes)
     room = MESSAGE_BLOCK_LIMIT - len(head) - len(tail) - len(evidence) - len(changes) - 2
     diff = _diff(p.diff, min(DIFF_BLOCKS, max(1, room)))
@@ -85,17 +85,25 @@ def _changes(changes: Sequence[PrincipleChangeView]) -> list[Block]:
     return sections("\n".join(lines), CHANGE_BLOCKS)
 
 
-def _evaluation(rows: Sequence[EvaluationRow]) -> list[Block]:
+def _evaluation(rows: Sequence[EvaluationRow], judge_note: str | None = None) -> list[Block]:
     if not rows:
         return [section("_No recent inputs to compare on yet._")]
-    blocks: list[Block] = [section(_score_summary(rows))]
+    if judge_note:  # say why there is no score rather than show meaningless ones
+        blocks: list[Block] = [
+            section("*Before / after* on recent inputs"),
+            context(":scales: *Judge: not scored* — " + truncate(escape(judge_note), 1500)),
+        ]
+    else:
+        blocks = [section(_score_summary(rows))]
     for i, row in enumerate(rows[:EVAL_ROWS], start=1):
         blocks.append(
             fields_section(
                 f"*Sample {i}* · {_inputs_line(row.inputs)}",
                 [
-                    f"*Before*{_score(row.score_before)}\n{truncate(escape(row.before), 1800)}",
-                    f"*After*{_score(row.score_after)}\n{truncate(escape(row.after), 1800)}",
+                    f"*Before*{_score(row.score_before, judge_note)}\n"
+                    f"{truncate(escape(row.before), 1800)}",
+                    f"*After*{_score(row.score_after, judge_note)}\n"
+                    f"{truncate(escape(row.after), 1800)}",
                 ],
             )
         )
@@ -123,8 +131,8 @@ def _score_summary(rows: Sequence[EvaluationRow]) -> str:
     )
 
 
-def _score(score: float | None) -> str:
-    return "" if score is None else f" · score {score:.2f}"
+def _score(score: float | None, judge_note: str | None = None) -> str:
+    return "" if score is None or judge_note else f" · score {score:.2f}"
 
 
 def _inputs_line(inputs: Mapping[str, str]) -> str:

@@ -119,6 +119,38 @@ def test_no_judge_yet_and_no_samples():
     assert "No change to the template text" in all_text(unchanged)
 
 
+NOTE = "the judge needs at least one 👍 and one 👎 run to compare against (it has 2 👎, 0 👍)"
+
+
+def test_a_judge_note_says_why_there_is_no_score_and_keeps_the_outputs():
+    rows = (
+        EvaluationRow({"ingredients": "leeks"}, "Leek risotto with wine", "Leek risotto"),
+        EvaluationRow({"ingredients": "eggs"}, "Eggnog <b>", "Omelette"),
+    )
+    msg = proposal_message(proposal(evaluation=rows, judge_note=NOTE + " <@U0EVE>"))
+    check_message(msg)
+    assert "<@U0EVE>" not in mentions(msg)  # the note is escaped like any other text
+    notes = [
+        e["text"]
+        for b in msg["blocks"]
+        if b["type"] == "context"
+        for e in b["elements"]
+        if "not scored" in e["text"]
+    ]
+    assert notes == [f":scales: *Judge: not scored* — {NOTE} &lt;@U0EVE&gt;"]
+    text = all_text(msg)
+    assert "Leek risotto with wine" in text and "Omelette" in text and "Eggnog &lt;b&gt;" in text
+    assert "judge score" not in text and "score 0." not in text
+    assert "no judge scores yet" not in text  # the specific reason replaces the generic hint
+
+
+def test_a_judge_note_hides_scores_even_if_rows_carry_some():
+    msg = proposal_message(proposal(judge_note=NOTE))
+    text = all_text(msg)
+    assert "Judge: not scored" in text and "Leek risotto with wine" in text
+    assert "judge score" not in text and "score 0.30" not in text
+
+
 def test_any_member_may_approve_by_default():
     msg = proposal_message(
         proposal(approvers=(), approved_by=(), approvals=0, approvals_required=1)
