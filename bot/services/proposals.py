@@ -108,17 +108,21 @@ class ProposalService:
             for f in feedback
             if f.kind is FeedbackKind.LABEL and f.output and f.label
         ]
-        judge = None
+        judge, judge_note = None, None
         try:
-            if labelled:
-                judge = build_judge(labelled, MeteredModel(self.models.align(), calls))
-        except (JudgeError, ModelError) as exc:
-            log.info("no judge for %s: %s", info.name, exc)
+            judge = build_judge(labelled, MeteredModel(self.models.align(), calls))
+        except JudgeError as exc:  # e.g. only 👎 so far: say so instead of scoring alike
+            judge_note = str(exc)
+        except ModelError as exc:
+            judge_note = f"the judge could not be built: {exc}"
+        if judge_note:
+            log.info("no judge for %s: %s", info.name, judge_note)
         try:
             result = evaluate(base, new, samples, MeteredModel(target, calls), judge)
         except (JudgeError, ModelError) as exc:
             return {"rows": [], "error": f"evaluation failed: {exc}"}
-        return {"rows": [dataclasses.asdict(r) for r in result.rows]}
+        rows = [dataclasses.asdict(r) for r in result.rows]
+        return {"rows": rows, "judge_note": judge_note} if judge_note else {"rows": rows}
 
     def create_edited(self, actor: Actor, proposal_id: str, text: str) -> ProposalInfo:
         """A person's edit of a proposal becomes a new proposal that supersedes it."""
@@ -199,6 +203,7 @@ class ProposalService:
                 for mu in p.mutations
             ),
             evaluation=_rows(p.evaluation),
+            judge_note=(p.evaluation or {}).get("judge_note"),
             approvals=len(p.approvals),
             approvals_required=info.settings.approvals_required,
             approvers=tuple(info.settings.approvers),
