@@ -90,6 +90,12 @@ def test_nothing_to_propose_spends_nothing_and_records_nothing(services, store, 
 def test_a_failed_judge_and_evaluation_still_count_on_the_proposal(services, store, gemini):
     info, _ = _template_with_a_critiqued_run(services, store, gemini)
     services.feedback.reaction(ALICE, "100.1", "thumbsdown", Label.BAD, added=True)
+    gemini.enqueue(gemini_text("The budget was cut.", prompt_tokens=30, output_tokens=5))
+    liked = services.runs.start(ALICE, c.Run("summary", {"text": "The budget was cut"}))
+    assert services.runs.execute(liked.id).status == "done"
+    services.runs.attach_message(liked.id, CHANNEL, "100.3")
+    # the judge needs both a 👍 and a 👎 before it is built (and can fail)
+    services.feedback.reaction(ALICE, "100.3", "+1", Label.GOOD, added=True)
     [critique] = [f for f in store.pending_feedback(info.id) if f.kind is FeedbackKind.CRITIQUE]
     mutation = {
         "op": "add",
@@ -112,4 +118,4 @@ def test_a_failed_judge_and_evaluation_still_count_on_the_proposal(services, sto
     assert [k.purpose for k in calls] == ["distill", "rewrite", "judge-rules", "run"]
     assert [(k.input_tokens, k.output_tokens) for k in calls[:2]] == [(400, 40), (200, 20)]
     assert calls[-1].latency_ms >= TIMEOUT * 1000 * 0.9
-    assert len(calls) == len(gemini.requests) - 1  # every request but the first run's
+    assert len(calls) == len(gemini.requests) - 2  # every request but the two runs'
