@@ -124,6 +124,11 @@ def test_whole_loop_in_the_browser(sandbox, page):
     type_in(page, "#composer-input", "/align propose recipe")
     proposal = last_message_with(page, "button[data-action-id='proposal_approve']")
     assert "five steps" in proposal.inner_text().lower() or "pan" in proposal.inner_text()
+    # Only a 👎 so far: the message says why there is no judge score rather than showing one.
+    said = proposal.inner_text()
+    assert "Judge: not scored — the judge needs at least one 👍 and one 👎 run" in said
+    assert "(it has 1 👎, 0 👍)" in said and "judge score" not in said
+    assert "leeks, eggs" in said  # the before/after outputs are still shown
     proposal.locator("button[data-action-id='proposal_approve']").click()
     page.click("#confirm .confirm-ok")
     # The proposal message updates in place: approved, v2 active, no more buttons.
