@@ -87,6 +87,12 @@ class StoreBase:
         return row
 
 
+def version_numbers(s: Session, version_ids: set[int]) -> dict[int, int]:
+    """Version id -> number for a batch of rows, in one query (the listings show numbers)."""
+    stmt = select(m.Version.id, m.Version.number).where(m.Version.id.in_(version_ids))
+    return dict(s.execute(stmt).all())
+
+
 def parse_id(value: int | str, what: str) -> int:
     """Ids travel as text through Slack buttons and the engine; accept both, reject junk."""
     if isinstance(value, bool):

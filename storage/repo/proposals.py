@@ -19,7 +19,7 @@ from storage.records import (
     ProposalStatus,
 )
 from storage.repo import convert
-from storage.repo.base import parse_id
+from storage.repo.base import parse_id, version_numbers
 from storage.repo.feedback import FeedbackRepo
 from storage.repo.principles import PrinciplesRepo
 from storage.repo.runs import RunsRepo
@@ -242,13 +242,7 @@ class ProposalsRepo(TemplatesRepo, RunsRepo, FeedbackRepo, PrinciplesRepo):
         if not rows:
             return []
         ids = [r.id for r in rows]
-        numbers = dict(
-            s.execute(
-                select(m.Version.id, m.Version.number).where(
-                    m.Version.id.in_({r.base_version_id for r in rows})
-                )
-            ).all()
-        )
+        numbers = version_numbers(s, {r.base_version_id for r in rows})
         fids: dict[int, list[int]] = defaultdict(list)
         for pid, fid in s.execute(
             select(m.ProposalFeedback.proposal_id, m.ProposalFeedback.feedback_id).where(

@@ -13,7 +13,7 @@ from storage import models as m
 from storage.errors import AlreadyExists, InvalidInput, NotFound
 from storage.records import RunInfo, RunStatus
 from storage.repo import convert
-from storage.repo.base import StoreBase
+from storage.repo.base import StoreBase, version_numbers
 
 MAX_INPUT_CHARS = 100_000
 CRITICAL_KINDS = ("critique", "rewrite")
@@ -181,13 +181,7 @@ class RunsRepo(StoreBase):
         if not rows:
             return []
         ids = [r.id for r in rows]
-        numbers = dict(
-            s.execute(
-                select(m.Version.id, m.Version.number).where(
-                    m.Version.id.in_({r.version_id for r in rows})
-                )
-            ).all()
-        )
+        numbers = version_numbers(s, {r.version_id for r in rows})
         fb = m.Feedback
         critical = set(
             s.scalars(
