@@ -204,6 +204,7 @@ class ProposalService:
             ),
             evaluation=_rows(p.evaluation),
             judge_note=(p.evaluation or {}).get("judge_note"),
+            evaluation_note=(p.evaluation or {}).get("error"),
             approvals=len(p.approvals),
             approvals_required=info.settings.approvals_required,
             approvers=tuple(info.settings.approvers),

@@ -72,6 +72,7 @@ class ProposalView:
     principle_changes: tuple[PrincipleChangeView, ...] = ()
     evaluation: tuple[EvaluationRow, ...] | None = None
     judge_note: str | None = None  # why the evaluation has no judge scores (e.g. too few labels)
+    evaluation_note: str | None = None  # why there is no before/after at all (it failed)
     approvals: int = 0
     approvals_required: int = 1
     approvers: tuple[str, ...] = ()  # user ids allowed to approve; empty = any channel member

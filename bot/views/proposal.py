@@ -53,7 +53,13 @@ def proposal_message(p: ProposalView) -> Message:
         head.append(section("*Why*\n" + truncate(escape(p.rationale.strip()), 2900)))
 
     tail = _closing(p)
-    evidence = _evaluation(p.evaluation, p.judge_note) if p.evaluation is not None else []
+    if p.evaluation is not None:
+        evidence = _evaluation(p.evaluation, p.judge_note)
+    elif p.evaluation_note:  # the team should know the comparison failed, not wonder where it is
+        note = truncate(escape(p.evaluation_note), 1500)
+        evidence = [context(":warning: *Before / after not shown* — " + note)]
+    else:
+        evidence = []
     changes = _changes(p.principle_changes)
     room = MESSAGE_BLOCK_LIMIT - len(head) - len(tail) - len(evidence) - len(changes) - 2
     diff = _diff(p.diff, min(DIFF_BLOCKS, max(1, room)))

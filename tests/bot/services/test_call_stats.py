@@ -10,6 +10,8 @@ import pytest
 from alignment import FeedbackKind, Label, ProposalFailed
 from bot import commands as c
 from bot.services import Actor, Models, build_services
+from bot.views.proposal import proposal_message
+from tests.bot.views.limits import all_text
 from tests.fakes.gemini_server import HANG, FakeGeminiServer, Raw, gemini_json, gemini_text
 
 TEAM, CHANNEL = "T1", "C1"
@@ -119,3 +121,6 @@ def test_a_failed_judge_and_evaluation_still_count_on_the_proposal(services, sto
     assert [(k.input_tokens, k.output_tokens) for k in calls[:2]] == [(400, 40), (200, 20)]
     assert calls[-1].latency_ms >= TIMEOUT * 1000 * 0.9
     assert len(calls) == len(gemini.requests) - 2  # every request but the two runs'
+    # the team sees why the proposal has no before/after instead of nothing at all
+    text = all_text(proposal_message(services.proposals.view(proposal.id)))
+    assert "Before / after not shown* — evaluation failed:" in text

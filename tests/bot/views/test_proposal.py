@@ -235,3 +235,15 @@ def test_any_proposal_renders_within_limits_and_mentions_no_one(old, new, words,
     )
     check_message(msg)
     assert mentions(msg) == []
+
+
+def test_a_failed_evaluation_is_said_not_silently_dropped():
+    msg = proposal_message(
+        proposal(evaluation=None, evaluation_note="evaluation failed: the model timed out <!here>")
+    )
+    check_message(msg)
+    text = all_text(msg)
+    assert "Before / after not shown" in text and "the model timed out" in text
+    assert "<!here>" not in text and "&lt;!here&gt;" in text
+    quiet = proposal_message(proposal(evaluation=None))
+    assert "Before / after" not in all_text(quiet)
