@@ -6,11 +6,14 @@ import json
 import threading
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from bot.slack_sim.signing import signed_headers
+
+if TYPE_CHECKING:
+    from bot.slack_sim.socket_mode import SocketModeServer
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,8 @@ class Delivery:
     event_id: str | None = None
     at: float = field(default_factory=time.time)
     headers: dict[str, str] = field(default_factory=dict)
+    transport: str = "http"  # "socket" when sent over a Socket Mode connection
+    envelope_id: str | None = None  # Socket Mode only
 
     def json(self) -> Any:
         """The answer's body parsed as JSON (None when empty or not JSON)."""
@@ -58,6 +63,7 @@ class Deliverer:
         self.log: list[Delivery] = []
         self._lock = threading.Lock()
         self._client = httpx.Client(timeout=timeout)
+        self.socket: SocketModeServer | None = None  # while a client is connected, used instead
 
     def send(
         self,
@@ -71,6 +77,15 @@ class Deliverer:
         opts = options or DeliveryOptions()
         results = []
         for attempt in range(opts.retries + 1):
+            if self.socket is not None and self.socket.connected:  # no signature in Socket Mode
+                delivery = self.socket.deliver(
+                    kind, label, body, content_type, retry_num=attempt or None,
+                    retry_reason=opts.retry_reason, event_id=event_id,
+                )  # fmt: skip
+                with self._lock:
+                    self.log.append(delivery)
+                results.append(delivery)
+                continue
             headers = {"Content-Type": content_type, "User-Agent": "Slackbot 1.0 (sim)"}
             headers |= signed_headers(
                 self.signing_secret,

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from bot.slack_sim import files
 from bot.slack_sim.actions import UserActions
@@ -25,6 +25,7 @@ from bot.slack_sim.delivery import Deliverer, Delivery
 from bot.slack_sim.faults import Fault, Faults
 from bot.slack_sim.responses import ResponseUrls
 from bot.slack_sim.serving import BackgroundServer
+from bot.slack_sim.socket_mode import SocketModeServer
 from bot.slack_sim.state import SimState, Team
 from bot.slack_sim.views import Views
 from bot.slack_sim.web_api import WebApi
@@ -45,6 +46,7 @@ class SlackSim(UserActions):
         host: str = "127.0.0.1",
         port: int = 0,
         bot_token: str = "xoxb-sim-0000-alignbot",
+        app_token: str = "xapp-1-A0ALIGNBOT-0000-sim",
         signing_secret: str = "sim-signing-secret",
         app_url: str | None = None,
         deliver_bot_messages: bool = False,
@@ -56,6 +58,7 @@ class SlackSim(UserActions):
     ) -> None:
         self.host, self.port = host, port
         self.bot_token, self.signing_secret = bot_token, signing_secret
+        self.app_token = app_token
         self.deliver_bot_messages = deliver_bot_messages
         self.state = SimState(team)
         for uid, name, real in DEFAULT_USERS if users is None else users:
@@ -66,10 +69,13 @@ class SlackSim(UserActions):
         self.faults = Faults()
         self.deliverer = Deliverer(signing_secret, delivery_timeout)
         self.deliverer.app_url = app_url
+        self.socket = SocketModeServer(self.state.team.app_id, lambda: self.url, delivery_timeout)
+        self.deliverer.socket = self.socket
         self.responses = ResponseUrls(self.state, lambda: self.url)
         self.ctx = ApiContext(self.state, self.views, lambda: self.url)
         self.ctx.on_bot_message = self._on_bot_message
-        self.web_api = WebApi(self.ctx, {bot_token}, self.faults, METHODS | files.METHODS)
+        methods = METHODS | files.METHODS | {"apps.connections.open": self.socket.connections_open}
+        self.web_api = WebApi(self.ctx, {bot_token}, self.faults, methods, {app_token})
         self.extra_routes: list[Route] = []
         self.on_reset: Callable[[], None] | None = None  # the page's "reset" (set by the sandbox)
         self.info: dict[str, Any] = {}  # shown on the page (model in use, …); the sandbox fills it
@@ -97,6 +103,7 @@ class SlackSim(UserActions):
             Route("/api/{method}", self.web_api.endpoint, methods=["GET", "POST"]),
             Route("/sim/response/{token}", self.responses.endpoint, methods=["POST"]),
             Route("/sim/upload/{file_id}", files.upload_endpoint(self.state), methods=["POST"]),
+            WebSocketRoute("/link/", self.socket.endpoint),  # Socket Mode
             *page_routes(self),
             *self.extra_routes,
         ]
@@ -183,7 +190,7 @@ class SlackSim(UserActions):
 
     # -- bot messages coming back as events ---------------------------------------------------
     def _on_bot_message(self, channel: str, msg: dict[str, Any]) -> None:
-        if self.deliver_bot_messages and self.deliverer.app_url:
+        if self.deliver_bot_messages and (self.deliverer.app_url or self.socket.connected):
             threading.Thread(
                 target=self.bot_message_event, args=(channel, msg), daemon=True
             ).start()

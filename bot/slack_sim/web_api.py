@@ -26,9 +26,17 @@ log = logging.getLogger(__name__)
 
 class WebApi:
     def __init__(
-        self, ctx: ApiContext, tokens: set[str], faults: Faults, methods: dict | None = None
+        self,
+        ctx: ApiContext,
+        tokens: set[str],
+        faults: Faults,
+        methods: dict | None = None,
+        app_tokens: set[str] | None = None,
+        app_methods: frozenset[str] = frozenset({"apps.connections.open"}),
     ) -> None:
         self.ctx = ctx
+        self.app_tokens = app_tokens or set()  # app-level `xapp-` tokens: only for app_methods
+        self.app_methods = app_methods
         self.methods = methods if methods is not None else METHODS
         self.tokens = tokens
         self.faults = faults
@@ -51,8 +59,10 @@ class WebApi:
             return self._fault(method, args, fault)
         if not token:
             return self._answer(method, args, {"ok": False, "error": "not_authed"})
-        if token not in self.tokens:
+        if token not in self.tokens and token not in self.app_tokens:
             return self._answer(method, args, {"ok": False, "error": "invalid_auth"})
+        if (token in self.app_tokens) != (method in self.app_methods):
+            return self._answer(method, args, {"ok": False, "error": "not_allowed_token_type"})
         try:
             result = await run_in_threadpool(handler, self.ctx, args)
             body = {"ok": True, **result}
