@@ -49,10 +49,12 @@ def run(args: argparse.Namespace) -> int:
     scheduler = start_scheduler(jobs_for(bot), store.engine) if config.scheduler_enabled else None
     try:
         if config.socket_mode:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
-
             logging.getLogger(__name__).info("alignbot: Socket Mode")
-            SocketModeHandler(bot.bolt, config.slack_app_token).start()
+            handler = socket_mode_handler(bot, config.slack_app_token)
+            try:
+                handler.start()  # connects, then blocks until interrupted
+            finally:
+                handler.close()
         else:
             host = args.host or config.host
             port = args.port or config.port
@@ -65,3 +67,12 @@ def run(args: argparse.Namespace) -> int:
         bot.stop()
         store.close()
     return 0
+
+
+def socket_mode_handler(bot, app_token: str):
+    """Socket Mode: Slack sends events, commands and interactions over a WebSocket the app opens
+    (URL from `apps.connections.open` on SLACK_API_URL); no HTTP server. `.connect()` returns once
+    connected, `.start()` also blocks; `.close()` stops it. Tests drive it the same way."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    return SocketModeHandler(bot.bolt, app_token)

@@ -122,3 +122,39 @@ def test_without_a_socket_client_deliveries_go_over_http(sim, received):
     r = sim.post_message("alice", "general", "nobody listens")
     assert r.deliveries[0].transport == "http"
     assert "no app URL" in r.deliveries[0].error
+
+
+def test_a_view_submission_ack_can_refuse_the_form(sim):
+    def on_request(client: SocketModeClient, req: SocketModeRequest) -> None:
+        errors = {"response_action": "errors", "errors": {"name": "That name is taken"}}
+        payload = errors if req.payload.get("type") == "view_submission" else None
+        client.send_socket_mode_response(SocketModeResponse(req.envelope_id, payload=payload))
+
+    client = _client(sim, on_request)
+    client.connect()
+    try:
+        sim.socket.wait_connected()
+        web = WebClient(token=sim.bot_token, base_url=sim.api_url)
+        view = web.views_open(
+            trigger_id=sim.views.issue_trigger("U0ALICE"),
+            view={
+                "type": "modal",
+                "callback_id": "new_template",
+                "title": {"type": "plain_text", "text": "New template"},
+                "submit": {"type": "plain_text", "text": "Create"},
+                "blocks": [
+                    {
+                        "type": "input",
+                        "block_id": "name",
+                        "label": {"type": "plain_text", "text": "Name"},
+                        "element": {"type": "plain_text_input", "action_id": "name_input"},
+                    }
+                ],
+            },
+        )["view"]
+        r = sim.submit_view("alice", view["id"], {"name_input": "summary"})
+        assert r.deliveries[0].transport == "socket"
+        assert r.view_errors == {"name": "That name is taken"}
+        assert [v["id"] for v in sim.open_views("alice")] == [view["id"]]  # still open
+    finally:
+        client.close()
