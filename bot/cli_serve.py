@@ -7,8 +7,14 @@ import argparse
 import logging
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, load_config
+
+if TYPE_CHECKING:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.app import AlignBot
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -69,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def socket_mode_handler(bot, app_token: str):
+def socket_mode_handler(bot: AlignBot, app_token: str) -> SocketModeHandler:
     """Socket Mode: Slack sends events, commands and interactions over a WebSocket the app opens
     (URL from `apps.connections.open` on SLACK_API_URL); no HTTP server. `.connect()` returns once
     connected, `.start()` also blocks; `.close()` stops it. Tests drive it the same way."""
