@@ -46,8 +46,13 @@ def test_a_long_export_arrives_whole_as_a_json_file_in_the_channel(sim, bot_serv
     [file] = message["files"]
     assert (file["name"], file["title"]) == ("digest.json", "Export of digest")
     assert "<@U0ALICE>" in message["text"]
-    uploads = [c["method"] for c in sim.api_calls if c["method"].startswith("files.")]
-    assert uploads == ["files.getUploadURLExternal", "files.completeUploadExternal"]
+
+    # The simulator logs a call as it answers it, just after the state change: wait for the log.
+    def uploads():
+        return [c["method"] for c in sim.api_calls if c["method"].startswith("files.")]
+
+    sim.wait_for(lambda: len(uploads()) >= 2)
+    assert uploads() == ["files.getUploadURLExternal", "files.completeUploadExternal"]
 
     served = httpx.get(file["url_private"], timeout=10)
     assert served.status_code == 200 and file["size"] == len(served.content)

@@ -55,10 +55,13 @@ def test_commands_runs_and_reactions_go_over_the_socket(sim, socket_bot, sqlite_
     run = finished_run(sim, store, "summary")
     message = next(m for m in sim.messages(CHANNEL) if m["ts"] == run.message_ts)
     assert "offline model" in blocks_text(message)
-    updates = [
-        c for c in sim.api_calls if c["method"] == "chat.update" and c["ok"]
-        and c["args"].get("ts") == run.message_ts
-    ]  # fmt: skip
+    # The simulator logs a call as it answers it, just after the state change: wait for the log.
+    updates = sim.wait_for(
+        lambda: [
+            c for c in sim.api_calls if c["method"] == "chat.update" and c["ok"]
+            and c["args"].get("ts") == run.message_ts
+        ]
+    )  # fmt: skip
     assert updates, "the run message was posted but never updated"
 
     twice = DeliveryOptions(retries=1, retry_reason="timeout")
