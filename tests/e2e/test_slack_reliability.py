@@ -132,8 +132,9 @@ def test_hanging_model_does_not_delay_the_ack_and_the_run_reports_the_timeout(
         assert gemini.requests, "the run reached the (hanging) Gemini server"
         shown = blocks_text(message_at(sim, run.message_ts)).lower()
         assert "did not answer within 1s" in shown
-        thread = sim.thread(CHANNEL, run.message_ts)
-        assert len(thread) == 2 and "failed" in blocks_text(thread[1]).lower()
+        # The failure note follows the message update in the thread: wait for it.
+        thread = sim.wait_for(lambda: sim.thread(CHANNEL, run.message_ts)[1:])
+        assert len(thread) == 1 and "failed" in blocks_text(thread[0]).lower()
 
 
 def test_feedback_that_cannot_be_stored_is_reported_in_the_thread(sim, bot_server, sqlite_engine):
