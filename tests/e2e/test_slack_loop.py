@@ -111,4 +111,5 @@ def test_full_loop(sim, bot_server, db_engine):
     info = template(store, "summary")
     assert info.active_version.number == 3
     assert info.active_version.text == store.get_version(info.id, 1).text
-    assert app.bot.store.inbox_pending_count() == 0
+    # The rejection's row is marked done only after its message update (seen above): wait for it.
+    assert sim.wait_for(lambda: app.bot.store.inbox_pending_count() == 0)
