@@ -27,9 +27,19 @@ def _template_with_feedback(app, n: int, **settings):
 
 
 def _posted_proposal(app, sim):
-    return sim.wait_for(
-        lambda: (ps := app.store.list_proposals(1)) and ps[-1].message_ts and ps[-1], timeout=10
-    )
+    """The proposal once the worker has finished with it: its message is attached first and
+    updated to show the proposal just after, so wait for that update and for the worker."""
+
+    def shown():
+        ps = app.store.list_proposals(1)
+        if not ps or not ps[-1].message_ts:
+            return None
+        message = next(m for m in sim.messages(CHANNEL) if m["ts"] == ps[-1].message_ts)
+        return "proposal_approve" in str(message.get("blocks")) and ps[-1]
+
+    proposal = sim.wait_for(shown, timeout=10)
+    assert app.worker.wait_idle(10)
+    return proposal
 
 
 def test_auto_propose_once_at_the_threshold_and_only_by_the_lease_holder(app, sim, clock):
