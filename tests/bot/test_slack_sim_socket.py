@@ -107,7 +107,7 @@ def test_an_unacked_envelope_times_out_like_slack(sim):
     try:
         sim.socket.wait_connected()
         r = sim.slash_command("alice", "general", "/align", "help")
-        assert seen.is_set()
+        assert seen.wait(10)  # the client got it (its listener runs in the client's own thread)
         assert r.status == 0 and r.deliveries[0].error == "timeout"
         texts = [e["text"] for e in sim.ephemerals("alice")]
         assert texts == ['/align failed with the error "operation_timeout"']
