@@ -25,7 +25,7 @@ def _template_with_a_long_history(sim, store: Store) -> int:
 
 
 def test_a_long_export_arrives_whole_as_a_json_file_in_the_channel(sim, bot_server, sqlite_engine):
-    bot_server()
+    app = bot_server()
     store = Store(sqlite_engine)
     template_id = _template_with_a_long_history(sim, store)
     expected = store.export_template(template_id)
@@ -41,18 +41,17 @@ def test_a_long_export_arrives_whole_as_a_json_file_in_the_channel(sim, bot_serv
     )
     assert "too long to show here whole" in notice[0]
 
-    shared = sim.wait_for(lambda: [m for m in sim.messages(CHANNEL) if m.get("files")])
-    [message] = shared
+    sim.wait_for(lambda: [m for m in sim.messages(CHANNEL) if m.get("files")])
+    # The upload's row is marked done after its last call: once nothing is left, all the calls
+    # the app made are in the simulator's log and no second upload can follow.
+    sim.wait_for(lambda: store.inbox_pending_count() == 0)
+    assert app.bot.worker.wait_idle()
+    [message] = [m for m in sim.messages(CHANNEL) if m.get("files")]
     [file] = message["files"]
     assert (file["name"], file["title"]) == ("digest.json", "Export of digest")
     assert "<@U0ALICE>" in message["text"]
-
-    # The simulator logs a call as it answers it, just after the state change: wait for the log.
-    def uploads():
-        return [c["method"] for c in sim.api_calls if c["method"].startswith("files.")]
-
-    sim.wait_for(lambda: len(uploads()) >= 2)
-    assert uploads() == ["files.getUploadURLExternal", "files.completeUploadExternal"]
+    uploads = [c["method"] for c in sim.api_calls if c["method"].startswith("files.")]
+    assert uploads == ["files.getUploadURLExternal", "files.completeUploadExternal"]
 
     served = httpx.get(file["url_private"], timeout=10)
     assert served.status_code == 200 and file["size"] == len(served.content)
