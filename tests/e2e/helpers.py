@@ -50,6 +50,15 @@ def finished_run(sim: SlackSim, store: Store, name: str, timeout: float = 15.0):
     return sim.wait_for(ready, timeout=timeout)
 
 
+def new_and_run(
+    sim: SlackSim, store: Store, name: str = "summary", text: str = "The launch moved to May"
+):
+    """Create `name` as alice, run it once, and wait until the run message shows the result."""
+    sim.slash_command("alice", CHANNEL, "/align", f"new {name} Summarize: {{{{text}}}}")
+    sim.slash_command("alice", CHANNEL, "/align", f'run {name} text="{text}"')
+    return finished_run(sim, store, name)
+
+
 def latest_proposal(store: Store, name: str):
     info = template(store, name)
     proposals = store.list_proposals(info.id) if info else []

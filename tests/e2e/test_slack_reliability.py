@@ -9,20 +9,21 @@ import pytest
 
 from bot.slack_sim import DeliveryOptions
 from storage import Store
-from tests.e2e.helpers import CHANNEL, blocks_text, finished_run, message_at, template
+from tests.e2e.helpers import (
+    CHANNEL,
+    blocks_text,
+    finished_run,
+    message_at,
+    new_and_run,
+    template,
+)
 from tests.fakes.gemini_server import HANG, FakeGeminiServer
-
-
-def _new_and_run(sim, store, name="summary"):
-    sim.slash_command("alice", CHANNEL, "/align", f"new {name} Summarize: {{{{text}}}}")
-    sim.slash_command("alice", CHANNEL, "/align", f'run {name} text="The launch moved to May"')
-    return finished_run(sim, store, name)
 
 
 def test_each_event_delivered_three_times_is_stored_once(sim, bot_server, db_engine):
     app = bot_server(store=Store(db_engine))
     store = Store(db_engine)
-    run = _new_and_run(sim, store)
+    run = new_and_run(sim, store)
     thrice = DeliveryOptions(retries=2, retry_reason="http_timeout")
 
     good = sim.add_reaction("bob", CHANNEL, run.message_ts, "thumbsup", options=thrice)
@@ -92,7 +93,7 @@ def test_rate_limited_post_succeeds_after_retry_after(sim, bot_server, sqlite_en
 def test_event_acknowledged_before_a_crash_is_processed_after_restart(sim, bot_server, db_engine):
     first = bot_server(store=Store(db_engine))
     store = Store(db_engine)
-    run = _new_and_run(sim, store)
+    run = new_and_run(sim, store)
     first.stop()
     crashed = bot_server(
         start_worker=False, store=Store(db_engine)
@@ -140,7 +141,7 @@ def test_hanging_model_does_not_delay_the_ack_and_the_run_reports_the_timeout(
 def test_feedback_that_cannot_be_stored_is_reported_in_the_thread(sim, bot_server, sqlite_engine):
     bot_server()
     store = Store(sqlite_engine)
-    run = _new_and_run(sim, store)
+    run = new_and_run(sim, store)
     too_long = "This is far too long. " * 1000  # 22,000 characters: over the feedback limit
     reply = sim.post_message("bob", CHANNEL, too_long, thread_ts=run.message_ts)
     assert reply.status == 200
@@ -157,7 +158,7 @@ def test_removing_a_reaction_retracts_its_label_and_adding_it_again_counts_once(
 ):
     bot_server()
     store = Store(sqlite_engine)
-    run = _new_and_run(sim, store)
+    run = new_and_run(sim, store)
     info = template(store, "summary")
     sim.add_reaction("bob", CHANNEL, run.message_ts, "thumbsup")
     sim.wait_for(lambda: store.count_pending(info.id) == 1)

@@ -11,6 +11,7 @@ from tests.e2e.helpers import (
     finished_run,
     latest_proposal,
     message_at,
+    new_and_run,
     template,
 )
 
@@ -63,9 +64,7 @@ def test_modals_run_again_and_read_only_subcommands(sim, bot_server, sqlite_engi
 def test_edit_proposal_supersedes_it_with_the_persons_text(sim, bot_server, sqlite_engine):
     bot_server()
     store = Store(sqlite_engine)
-    sim.slash_command("alice", CHANNEL, "/align", "new summary Summarize: {{text}}")
-    sim.slash_command("alice", CHANNEL, "/align", 'run summary text="The launch moved"')
-    run = finished_run(sim, store, "summary")
+    run = new_and_run(sim, store, text="The launch moved")
     sim.post_message("bob", CHANNEL, "Name the new date", thread_ts=run.message_ts)
     sim.wait_for(lambda: store.count_pending(template(store, "summary").id) == 1)
     sim.slash_command("alice", CHANNEL, "/align", "propose summary")
@@ -115,9 +114,7 @@ def test_app_home_and_mentions(sim, bot_server, sqlite_engine):
 def test_deleting_a_reply_withdraws_its_feedback(sim, bot_server, sqlite_engine):
     bot_server()
     store = Store(sqlite_engine)
-    sim.slash_command("alice", CHANNEL, "/align", "new summary Summarize: {{text}}")
-    sim.slash_command("alice", CHANNEL, "/align", 'run summary text="hello"')
-    run = finished_run(sim, store, "summary")
+    run = new_and_run(sim, store, text="hello")
     reply = sim.post_message("bob", CHANNEL, "Too long", thread_ts=run.message_ts)
     info = template(store, "summary")
     sim.wait_for(lambda: store.count_pending(info.id) == 1)
@@ -128,9 +125,7 @@ def test_deleting_a_reply_withdraws_its_feedback(sim, bot_server, sqlite_engine)
 def test_editing_a_reply_changes_its_feedback_and_counts_it_once(sim, bot_server, sqlite_engine):
     bot_server()
     store = Store(sqlite_engine)
-    sim.slash_command("alice", CHANNEL, "/align", "new summary Summarize: {{text}}")
-    sim.slash_command("alice", CHANNEL, "/align", 'run summary text="hello"')
-    run = finished_run(sim, store, "summary")
+    run = new_and_run(sim, store, text="hello")
     reply = sim.post_message("bob", CHANNEL, "Too long", thread_ts=run.message_ts)
     info = template(store, "summary")
     sim.wait_for(lambda: store.count_pending(info.id) == 1)
