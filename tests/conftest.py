@@ -26,6 +26,7 @@ from storage import Store
 from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.models import Base
+from tests.resources import unavailable
 
 PG_URL_ENV = "ALIGNBOT_TEST_POSTGRES_URL"
 REQUIRE_ENV = "ALIGNBOT_REQUIRE_POSTGRES"
@@ -41,9 +42,7 @@ def postgres_url() -> str:
 
 
 def _unavailable(why: str) -> None:
-    if os.environ.get(REQUIRE_ENV) == "1":
-        pytest.fail(f"PostgreSQL is required ({REQUIRE_ENV}=1) but {why}", pytrace=False)
-    pytest.skip(f"PostgreSQL tests need a server: {why}")
+    unavailable("PostgreSQL", REQUIRE_ENV, why)
 
 
 class PgSchema:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.sandbox import Sandbox
+from tests.resources import unavailable
 
 pytestmark = pytest.mark.browser
 
@@ -34,9 +35,9 @@ TIMEOUT = 20_000  # ms: the bot works after its ack; the page long-polls for cha
 def _require_browser() -> None:
     if Path(CHROMIUM).exists():
         return
-    if os.environ.get("ALIGNBOT_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"Chromium is required (ALIGNBOT_REQUIRE_BROWSER=1) but {CHROMIUM} is missing")
-    pytest.skip("Chromium is not installed (apt-get install chromium)")
+    unavailable(
+        "Chromium", "ALIGNBOT_REQUIRE_BROWSER", f"{CHROMIUM} is missing", "apt-get install chromium"
+    )
 
 
 @pytest.fixture
