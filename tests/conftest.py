@@ -26,6 +26,7 @@ from storage import Store
 from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.models import Base
+from tests.fakes.gemini_server import FakeGeminiServer
 from tests.resources import unavailable
 
 PG_URL_ENV = "ALIGNBOT_TEST_POSTGRES_URL"
@@ -179,3 +180,14 @@ def fresh_engine(backend: str, tmp_path: Path) -> Iterator[Callable[[], Engine]]
         engine.dispose()
         if schema is not None:
             schema.drop()
+
+
+@pytest.fixture
+def gemini(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGeminiServer]:
+    """A local Gemini `generateContent` server, with google-genai's environment pointed at it."""
+    with FakeGeminiServer() as server:
+        monkeypatch.setenv("GEMINI_BASE_URL", server.url)
+        monkeypatch.setenv("GEMINI_API_KEY", "test-key")
+        monkeypatch.delenv("GOOGLE_API_KEY", raising=False)
+        monkeypatch.delenv("GOOGLE_GENAI_USE_VERTEXAI", raising=False)
+        yield server

@@ -61,16 +61,6 @@ def offline() -> ModelClient:
 
 
 @pytest.fixture
-def gemini(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGeminiServer]:
-    with FakeGeminiServer() as server:
-        monkeypatch.setenv("GEMINI_BASE_URL", server.url)
-        monkeypatch.setenv("GEMINI_API_KEY", "test-key")
-        monkeypatch.delenv("GOOGLE_API_KEY", raising=False)
-        monkeypatch.delenv("GOOGLE_GENAI_USE_VERTEXAI", raising=False)
-        yield server
-
-
-@pytest.fixture
 def gemini_model(gemini: FakeGeminiServer) -> ModelClient:
     return get_model("gemini/gemini-2.5-flash", timeout=TIMEOUT, max_retries=2, backoff=BACKOFF)
 

@@ -16,7 +16,7 @@ from tests.e2e.helpers import (
     message_at,
     template,
 )
-from tests.fakes.gemini_server import FakeGeminiServer, gemini_text
+from tests.fakes.gemini_server import gemini_text
 
 
 def _proposal(sim, store, name="summary", after=None):
@@ -124,31 +124,28 @@ def test_two_approvals_racing_make_one_version(sim, bot_server, db_engine):
     assert store.get_proposal(proposal.id).status.value == "approved"
 
 
-def test_model_output_cannot_mention_channel_or_people(sim, bot_server, sqlite_engine, monkeypatch):
-    with FakeGeminiServer() as gemini:
-        gemini.respond_with(
-            lambda request: gemini_text("Hey <!channel>, <!here> and <@U123>: done & <b>")
-        )
-        monkeypatch.setenv("GEMINI_BASE_URL", gemini.url)
-        monkeypatch.setenv("GEMINI_API_KEY", "test-key")
-        bot_server()
-        store = Store(sqlite_engine)
-        sim.slash_command("alice", CHANNEL, "/align", "new summary Summarize: {{text}}")
-        sim.slash_command(
-            "alice", CHANNEL, "/align", "settings summary target_model=gemini/gemini-2.5-flash"
-        )
-        sim.slash_command(
-            "alice", CHANNEL, "/align", 'run summary text="ping <!here> and <@U0BOB|bob>"'
-        )
-        run = finished_run(sim, store, "summary")
-        assert run.output == "Hey <!channel>, <!here> and <@U123>: done & <b>"
-        posted = message_at(sim, run.message_ts)
-        shown = blocks_text(posted) + posted.get("text", "")
-        for markup in ("<!channel>", "<!here>", "<@U123>", "<@U0BOB"):
-            assert markup not in shown, markup
-        assert "&lt;!channel&gt;" in shown and "&lt;!here&gt;" in shown
-        assert "&lt;@U123&gt;" in shown and "&amp;" in shown
-        assert "@here" in shown and "@bob" in shown  # the input, shown as typed, pinging no one
+def test_model_output_cannot_mention_channel_or_people(sim, bot_server, sqlite_engine, gemini):
+    gemini.respond_with(
+        lambda request: gemini_text("Hey <!channel>, <!here> and <@U123>: done & <b>")
+    )
+    bot_server()
+    store = Store(sqlite_engine)
+    sim.slash_command("alice", CHANNEL, "/align", "new summary Summarize: {{text}}")
+    sim.slash_command(
+        "alice", CHANNEL, "/align", "settings summary target_model=gemini/gemini-2.5-flash"
+    )
+    sim.slash_command(
+        "alice", CHANNEL, "/align", 'run summary text="ping <!here> and <@U0BOB|bob>"'
+    )
+    run = finished_run(sim, store, "summary")
+    assert run.output == "Hey <!channel>, <!here> and <@U123>: done & <b>"
+    posted = message_at(sim, run.message_ts)
+    shown = blocks_text(posted) + posted.get("text", "")
+    for markup in ("<!channel>", "<!here>", "<@U123>", "<@U0BOB"):
+        assert markup not in shown, markup
+    assert "&lt;!channel&gt;" in shown and "&lt;!here&gt;" in shown
+    assert "&lt;@U123&gt;" in shown and "&amp;" in shown
+    assert "@here" in shown and "@bob" in shown  # the input, shown as typed, pinging no one
 
 
 def test_two_approvals_needed_the_message_counts_them(sim, bot_server, sqlite_engine):

@@ -17,7 +17,7 @@ from tests.e2e.helpers import (
     new_and_run,
     template,
 )
-from tests.fakes.gemini_server import HANG, FakeGeminiServer
+from tests.fakes.gemini_server import HANG
 
 
 def test_each_event_delivered_three_times_is_stored_once(sim, bot_server, db_engine):
@@ -113,29 +113,26 @@ def test_event_acknowledged_before_a_crash_is_processed_after_restart(sim, bot_s
 
 
 def test_hanging_model_does_not_delay_the_ack_and_the_run_reports_the_timeout(
-    sim, bot_server, sqlite_engine, monkeypatch
+    sim, bot_server, sqlite_engine, monkeypatch, gemini
 ):
-    with FakeGeminiServer() as gemini:
-        gemini.respond_with(lambda request: HANG)
-        monkeypatch.setenv("GEMINI_BASE_URL", gemini.url)
-        monkeypatch.setenv("GEMINI_API_KEY", "test-key")
-        monkeypatch.setenv("ALIGNBOT_LLM_BACKOFF", "0.05")
-        bot_server(ALIGNBOT_MODEL_TIMEOUT="1")
-        store = Store(sqlite_engine)
-        sim.slash_command("alice", CHANNEL, "/align", "new summary Summarize: {{text}}")
-        sim.slash_command(
-            "alice", CHANNEL, "/align", "settings summary target_model=gemini/gemini-2.5-flash"
-        )
-        r = sim.slash_command("alice", CHANNEL, "/align", 'run summary text="hello"')
-        assert r.status == 200 and r.elapsed_ms < 1000
-        run = finished_run(sim, store, "summary", timeout=30)
-        assert run.status.value == "failed"
-        assert gemini.requests, "the run reached the (hanging) Gemini server"
-        shown = blocks_text(message_at(sim, run.message_ts)).lower()
-        assert "did not answer within 1s" in shown
-        # The failure note follows the message update in the thread: wait for it.
-        thread = sim.wait_for(lambda: sim.thread(CHANNEL, run.message_ts)[1:])
-        assert len(thread) == 1 and "failed" in blocks_text(thread[0]).lower()
+    gemini.respond_with(lambda request: HANG)
+    monkeypatch.setenv("ALIGNBOT_LLM_BACKOFF", "0.05")
+    bot_server(ALIGNBOT_MODEL_TIMEOUT="1")
+    store = Store(sqlite_engine)
+    sim.slash_command("alice", CHANNEL, "/align", "new summary Summarize: {{text}}")
+    sim.slash_command(
+        "alice", CHANNEL, "/align", "settings summary target_model=gemini/gemini-2.5-flash"
+    )
+    r = sim.slash_command("alice", CHANNEL, "/align", 'run summary text="hello"')
+    assert r.status == 200 and r.elapsed_ms < 1000
+    run = finished_run(sim, store, "summary", timeout=30)
+    assert run.status.value == "failed"
+    assert gemini.requests, "the run reached the (hanging) Gemini server"
+    shown = blocks_text(message_at(sim, run.message_ts)).lower()
+    assert "did not answer within 1s" in shown
+    # The failure note follows the message update in the thread: wait for it.
+    thread = sim.wait_for(lambda: sim.thread(CHANNEL, run.message_ts)[1:])
+    assert len(thread) == 1 and "failed" in blocks_text(thread[0]).lower()
 
 
 def test_feedback_that_cannot_be_stored_is_reported_in_the_thread(sim, bot_server, sqlite_engine):

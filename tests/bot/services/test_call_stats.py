@@ -3,8 +3,6 @@ fails: the real google-genai client against a local Gemini server on 127.0.0.1."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from alignment import FeedbackKind, Label, ProposalFailed
@@ -12,22 +10,12 @@ from bot import commands as c
 from bot.services import Actor, Models, build_services
 from bot.views.proposal import proposal_message
 from tests.bot.views.limits import all_text
-from tests.fakes.gemini_server import HANG, FakeGeminiServer, Raw, gemini_json, gemini_text
+from tests.fakes.gemini_server import HANG, Raw, gemini_json, gemini_text
 
 TEAM, CHANNEL = "T1", "C1"
 ALICE, BOB = Actor(TEAM, "U0ALICE", CHANNEL), Actor(TEAM, "U0BOB", CHANNEL)
 GEMINI = "gemini/gemini-2.5-flash"
 TIMEOUT = 0.4  # seconds: a HANG answer is a timeout after this
-
-
-@pytest.fixture
-def gemini(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGeminiServer]:
-    with FakeGeminiServer() as server:
-        monkeypatch.setenv("GEMINI_BASE_URL", server.url)
-        monkeypatch.setenv("GEMINI_API_KEY", "test-key")
-        monkeypatch.delenv("GOOGLE_API_KEY", raising=False)
-        monkeypatch.delenv("GOOGLE_GENAI_USE_VERTEXAI", raising=False)
-        yield server
 
 
 @pytest.fixture
