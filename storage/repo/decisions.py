@@ -27,7 +27,7 @@ class DecisionsRepo(ProposalsRepo):
         exactly one version and a stale proposal produces none.
         """
         pid = parse_id(proposal_id, "proposal")
-        decided_at = self.now()
+        now = self.now()  # one time for the decision, the proposal and the feedback it consumes
         with self._tx() as s:
             row = self._proposal_row(s, pid, lock=True)
             template = self._template_row(s, row.template_id)
@@ -60,8 +60,7 @@ class DecisionsRepo(ProposalsRepo):
             except StaleBase:  # a version was added after our check: report the current one
                 s.refresh(template)
                 return self._supersede(s, row, template.active_version_number, settings)
-            self._decide(s, row, user_id, "approve", "", at=decided_at)
-            now = self.now()
+            self._decide(s, row, user_id, "approve", "", at=now)
             row.status, row.result_version_id = ProposalStatus.APPROVED.value, version.id
             row.decided_at = now
             muts = [convert.mutation_from_json(d) for d in row.mutations or []]
