@@ -27,14 +27,14 @@ from slack_bolt import App
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from bot import commands as c
 from bot.app import create_app
 from bot.config import load_config
+from bot.sandbox.slack_sim import SlackSim
+from bot.sandbox.slack_sim.signing import signed_headers
 from bot.server import BackgroundServer, bind, build_asgi
 from bot.services import Actor
-from bot.slack_io import make_web_client
-from bot.slack_sim import SlackSim
-from bot.slack_sim.signing import signed_headers
+from bot.slack import commands as c
+from bot.slack.webapi import make_web_client
 from storage import Store
 from storage.db import make_engine
 from storage.migrate import upgrade

@@ -16,14 +16,15 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 
+from bot.background import processors
+from bot.background.inbox import Inbox, InboxWorker, Router
 from bot.config import Config
-from bot.inbox import Inbox, InboxWorker, Router
-from bot.listeners import Deps, register_all
-from bot.listeners.common import report_target
 from bot.server import build_asgi
 from bot.services import Models, Services, build_services
-from bot.slack_io import ChannelPacer, ClientProvider, PosterProvider, make_web_client
-from bot.views.notices import error_message
+from bot.slack.listeners import Deps, register_all
+from bot.slack.listeners.common import report_target
+from bot.slack.views.notices import error_message
+from bot.slack.webapi import ChannelPacer, ClientProvider, PosterProvider, make_web_client
 from storage.records import InboxItem
 
 log = logging.getLogger(__name__)
@@ -120,6 +121,7 @@ def create_app(
     if config.slack_bot_token and token_verification:
         bot_user_id = client.auth_test().get("user_id")
     deps = Deps(services, inbox, router, posters, bot_user_id=bot_user_id)
+    processors.register(bolt, deps)
     register_all(bolt, deps)
     worker = InboxWorker(
         inbox,

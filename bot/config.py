@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 
 from dotenv import dotenv_values
 
-from bot.commands.values import model_name_problem
+from bot.slack.commands.values import model_name_problem
 
 # The bot scopes of manifest.yml (tests/bot/test_manifest.py keeps the two equal).
 DEFAULT_SCOPES: tuple[str, ...] = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from alignment.principles import Principle
-from bot.views import models as vm
+from bot.slack.views import models as vm
 from storage.records import ProposalInfo, RunInfo, TemplateInfo, VersionInfo
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from bot.services import convert
 from bot.services.context import Actor
 from bot.services.templates import TemplateService
-from bot.views import models as vm
+from bot.slack.views import models as vm
 
 Permalink = Callable[[str, str], str | None]
 

@@ -15,8 +15,8 @@ from bot.services.context import Actor, ServiceError
 from bot.services.metering import MeteredModel
 from bot.services.models import Models
 from bot.services.templates import TemplateService
-from bot.views import models as vm
-from bot.views.text import unified_diff
+from bot.slack.views import models as vm
+from bot.slack.views.text import unified_diff
 from storage.errors import InvalidInput
 from storage.records import DecisionOutcome, ProposalInfo
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from alignment import ModelError, Template, inputs_from_text, run_template
-from bot import commands as c
 from bot.services import convert
 from bot.services.context import Actor, ServiceError
 from bot.services.models import Models
 from bot.services.templates import TemplateService
-from bot.views import models as vm
+from bot.slack import commands as c
+from bot.slack.views import models as vm
 from storage.records import RunInfo
 
 

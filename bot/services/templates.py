@@ -6,11 +6,11 @@ import json
 from typing import Any
 
 from alignment.template import Template
-from bot import commands as c
 from bot.services import convert
 from bot.services.context import Actor, ServiceError
-from bot.views import models as vm
-from bot.views.text import unified_diff
+from bot.slack import commands as c
+from bot.slack.views import models as vm
+from bot.slack.views.text import unified_diff
 from storage.records import TemplateInfo
 
 

@@ -15,8 +15,8 @@ import pytest
 
 from bot.app import AlignBot, create_app
 from bot.config import load_config
+from bot.sandbox.slack_sim import SlackSim
 from bot.server import BackgroundServer, bind
-from bot.slack_sim import SlackSim
 from storage import Store
 
 CHANNEL = "C0GENERAL"

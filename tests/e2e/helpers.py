@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.slack_sim import SlackSim
+from bot.sandbox.slack_sim import SlackSim
 from storage import Store
 
 TEAM = "T0SANDBOX"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.sandbox import Sandbox
+from bot.sandbox.runner import Sandbox
 from tests.resources import unavailable
 
 pytestmark = pytest.mark.browser

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import threading
 
-from bot.slack_sim import payloads
-from bot.slack_sim.actions import _find_action
-from bot.slack_sim.payloads import FORM
+from bot.sandbox.slack_sim import payloads
+from bot.sandbox.slack_sim.actions import _find_action
+from bot.sandbox.slack_sim.payloads import FORM
 from storage import Store
 from tests.e2e.helpers import (
     CHANNEL,

@@ -7,7 +7,7 @@ import json
 
 import httpx
 
-from bot.slack_sim import DeliveryOptions
+from bot.sandbox.slack_sim import DeliveryOptions
 from storage import Store
 from tests.e2e.helpers import CHANNEL, blocks_text, template
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from bot.slack_sim import DeliveryOptions
+from bot.sandbox.slack_sim import DeliveryOptions
 from storage import Store
 from tests.e2e.helpers import (
     CHANNEL,

@@ -13,9 +13,9 @@ import httpx
 import pytest
 
 from bot.app import AlignBot, create_app
-from bot.cli_serve import socket_mode_handler
+from bot.cli.serve import socket_mode_handler
 from bot.config import load_config
-from bot.slack_sim import DeliveryOptions, SlackSim
+from bot.sandbox.slack_sim import DeliveryOptions, SlackSim
 from storage import Store
 from storage.db import make_engine
 from storage.migrate import upgrade

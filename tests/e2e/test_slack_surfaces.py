@@ -3,7 +3,7 @@ and mentions."""
 
 from __future__ import annotations
 
-from bot.slack_sim import payloads
+from bot.sandbox.slack_sim import payloads
 from storage import Store
 from tests.e2e.helpers import (
     CHANNEL,

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from alignment import FeedbackKind, Label, ProposalFailed
-from bot import commands as c
 from bot.services import Actor, Models, build_services
-from bot.views.proposal import proposal_message
-from tests.bot.views.limits import all_text
+from bot.slack import commands as c
+from bot.slack.views.proposal import proposal_message
+from tests.bot.slack.views.limits import all_text
 from tests.fakes.gemini_server import HANG, Raw, gemini_json, gemini_text
 
 TEAM, CHANNEL = "T1", "C1"

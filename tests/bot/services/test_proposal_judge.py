@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from alignment import FeedbackKind, Label
-from bot import commands as c
 from bot.services import Actor, Models, build_services
-from bot.views.proposal import proposal_message
-from tests.bot.views.limits import all_text
+from bot.slack import commands as c
+from bot.slack.views.proposal import proposal_message
+from tests.bot.slack.views.limits import all_text
 
 TEAM, CHANNEL = "T1", "C1"
 ALICE, BOB = Actor(TEAM, "U0ALICE", CHANNEL), Actor(TEAM, "U0BOB", CHANNEL)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from alignment import FeedbackKind, Label, MissingVariableError, ModelTimeout, TemplateError
-from bot import commands as c
 from bot.services import Actor, Models, ServiceError, build_services
+from bot.slack import commands as c
 from storage import AlreadyExists
 
 TEAM, CHANNEL = "T1", "C1"

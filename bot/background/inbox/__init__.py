@@ -1,0 +1,12 @@
+"""The event inbox: every event is stored before it is acknowledged and processed after.
+
+`Inbox.put` is what listeners call inside the request (before the ack); `InboxWorker` drains the
+stored rows in the background, including rows a crashed process left behind; `Router` sends each
+row to the processor registered for its kind.
+"""
+
+from bot.background.inbox.gate import Inbox
+from bot.background.inbox.router import Router, UnknownKind
+from bot.background.inbox.worker import InboxWorker
+
+__all__ = ["Inbox", "InboxWorker", "Router", "UnknownKind"]

@@ -1,0 +1,84 @@
+"""`alignbot serve`: run the Slack app. Socket Mode when SLACK_APP_TOKEN is set; otherwise HTTP
+(uvicorn) with POST /slack/events, GET /healthz and, with OAuth, /slack/install."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from typing import TYPE_CHECKING
+
+from bot.config import ConfigError, load_config
+
+if TYPE_CHECKING:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.app import AlignBot
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "serve",
+        help="run the Slack app",
+        description=__doc__,
+    )
+    parser.add_argument("--port", type=int, help="HTTP port (default: PORT or 3000)")
+    parser.add_argument("--host", help="interface to listen on (default: ALIGNBOT_HOST or 0.0.0.0)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        print(f"alignbot serve: {exc}", file=sys.stderr)
+        return 2
+    # Model clients read their credentials from the environment; a .env file counts too.
+    for key, value in config.model_env.items():
+        os.environ.setdefault(key, value)
+    logging.basicConfig(
+        level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    from bot.app import create_app
+    from bot.background.scheduler import jobs_for, start_scheduler
+    from bot.server import serve
+    from storage import SchemaOutOfDate, Store
+
+    store = Store.from_url(config.database_url)
+    try:
+        store.check_schema()
+    except SchemaOutOfDate as exc:
+        print(f"alignbot serve: {exc}", file=sys.stderr)
+        return 2
+    bot = create_app(config, store).start()  # the worker first takes rows left by a crash
+    scheduler = start_scheduler(jobs_for(bot), store.engine) if config.scheduler_enabled else None
+    try:
+        if config.socket_mode:
+            logging.getLogger(__name__).info("alignbot: Socket Mode")
+            handler = socket_mode_handler(bot, config.slack_app_token)
+            try:
+                handler.start()  # connects, then blocks until interrupted
+            finally:
+                handler.close()
+        else:
+            host = args.host or config.host
+            port = args.port or config.port
+            serve(bot.asgi(), host, port, log_level=config.log_level.lower())
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+        bot.stop()
+        store.close()
+    return 0
+
+
+def socket_mode_handler(bot: AlignBot, app_token: str) -> SocketModeHandler:
+    """Socket Mode: Slack sends events, commands and interactions over a WebSocket the app opens
+    (URL from `apps.connections.open` on SLACK_API_URL); no HTTP server. `.connect()` returns once
+    connected, `.start()` also blocks; `.close()` stops it. Tests drive it the same way."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    return SocketModeHandler(bot.bolt, app_token)

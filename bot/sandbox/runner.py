@@ -1,0 +1,230 @@
+"""The local sandbox: the Slack simulator and its page, the bot in HTTP mode against it, SQLite
+and the scheduler, all in one process on 127.0.0.1.
+
+The bot is the real app (`bot.app.create_app`) served by uvicorn; the page's actions reach it as
+signed HTTP requests from the simulator, and it answers through the simulator's Web API, exactly
+as with Slack. The first start seeds an example template and a run by typing `/align` commands
+as a person would, so the example goes through the same paths as everything else.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dotenv import dotenv_values
+
+from bot.sandbox.slack_sim import SlackSim, persist
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DB = "alignbot-sandbox.db"
+DEFAULT_GEMINI_MODEL = "gemini/gemini-2.5-flash"
+SEED_USER = "alice"
+SEED_CHANNEL = "C0GENERAL"
+SEED_COMMANDS = (
+    "new tldr Summarize the following for a busy teammate in two sentences: {{text}}",
+    'run tldr text="The Q3 offsite moves from Lisbon to Porto because the Lisbon venue '
+    "double-booked us. Dates stay the same (Oct 14-16). Flights booked to Lisbon can be "
+    'changed for free until Friday; after that, talk to Dana."',
+)
+# Slack settings of the real deployment must not leak into the sandbox.
+DROPPED_ENV = ("SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_BOT_TOKEN")
+DROPPED_ENV += ("SLACK_SIGNING_SECRET", "SLACK_API_URL", "SLACK_REDIRECT_URI", "DATABASE_URL")
+
+
+def sandbox_env(base: Mapping[str, str], sim: SlackSim, database_url: str) -> dict[str, str]:
+    """The bot's environment: the person's model settings and keys, the simulator's Slack.
+
+    With a Gemini key and no model chosen, the sandbox uses Gemini; otherwise `offline`."""
+    env = {k: v for k, v in base.items() if k not in DROPPED_ENV}
+    has_gemini = any(env.get(k) for k in ("GEMINI_API_KEY", "GOOGLE_API_KEY"))
+    vertex = env.get("GOOGLE_GENAI_USE_VERTEXAI", "").lower() in ("1", "true", "yes")
+    if has_gemini or (vertex and env.get("GOOGLE_CLOUD_PROJECT")):
+        env.setdefault("ALIGNBOT_ALIGN_MODEL", DEFAULT_GEMINI_MODEL)
+        env.setdefault("ALIGNBOT_TARGET_MODEL", DEFAULT_GEMINI_MODEL)
+    env.setdefault("ALIGNBOT_POST_INTERVAL", "0.05")  # one person's browser, not Slack's limits
+    env |= {
+        "SLACK_BOT_TOKEN": sim.bot_token,
+        "SLACK_SIGNING_SECRET": sim.signing_secret,
+        "SLACK_API_URL": sim.api_url,
+        "DATABASE_URL": database_url,
+    }
+    return env
+
+
+@dataclass
+class Sandbox:
+    host: str = "127.0.0.1"
+    port: int = 0
+    database: Path = field(default_factory=lambda: Path(DEFAULT_DB))
+    env: Mapping[str, str] | None = None  # default: .env, then the process environment
+    seed: bool = True
+    scheduler: bool = True
+
+    sim: SlackSim | None = field(default=None, init=False)
+    _bot: Any = field(default=None, init=False, repr=False)
+    _bot_server: Any = field(default=None, init=False, repr=False)
+    _scheduler: Any = field(default=None, init=False, repr=False)
+    _store: Any = field(default=None, init=False, repr=False)
+    _autosave: Any = field(default=None, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    @property
+    def url(self) -> str:
+        assert self.sim is not None, "start() first"
+        return self.sim.url
+
+    @property
+    def database_url(self) -> str:
+        return f"sqlite:///{self.database}"
+
+    @property
+    def store(self) -> Any:
+        return self._store
+
+    @property
+    def bot(self) -> Any:
+        return self._bot
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    @property
+    def slack_file(self) -> Path:
+        """Where the simulated channel is kept between runs, next to the database."""
+        return slack_file(self.database)
+
+    def start(self) -> Sandbox:
+        """Starts the page and simulator, then the bot; seeds on a fresh database, or shows the
+        channel as it was when the database is not new."""
+        self.sim = SlackSim(host=self.host, port=self.port)
+        if self.database.exists():
+            persist.load_file(self.sim.state, self.slack_file)
+        else:
+            self.slack_file.unlink(missing_ok=True)  # belongs to a database that is gone
+        self.sim.start()
+        self.sim.on_reset = self.reset
+        try:
+            self._start_bot()
+        except BaseException:
+            self.sim.stop()
+            raise
+        self._autosave = persist.Autosave(self.sim.state, self.slack_file).start()
+        return self
+
+    def stop(self) -> None:
+        self._stop_bot()
+        if self._autosave is not None:
+            self._autosave.stop()  # a last save, after the bot's last message
+            self._autosave = None
+        if self.sim is not None:
+            self.sim.stop()
+
+    def reset(self) -> None:
+        """Starts over: a new database, an empty channel, the example seeded again."""
+        with self._lock:
+            self._stop_bot()
+            delete_database(self.database)
+            assert self.sim is not None
+            self.sim.state.clear()
+            self._start_bot()
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- the bot --------------------------------------------------------------------------------
+    def _start_bot(self) -> None:
+        from bot.app import create_app
+        from bot.config import load_config
+        from bot.server import BackgroundServer, bind
+        from storage import Store
+        from storage.migrate import upgrade
+
+        assert self.sim is not None
+        base = self.env if self.env is not None else _process_env()
+        config = load_config(sandbox_env(base, self.sim, self.database_url))  # before any file
+        fresh = not self.database.exists()
+        upgrade(self.database_url)
+        self._store = Store.from_url(self.database_url)
+        self._bot = create_app(config, self._store).start()
+        sock = bind("127.0.0.1", 0)
+        self._bot_server = BackgroundServer(self._bot.asgi(), sock).start()
+        self.sim.set_app_url(f"{self._bot_server.url}/slack/events")
+        if self.scheduler and config.scheduler_enabled:
+            from bot.background.scheduler import jobs_for, start_scheduler
+
+            self._scheduler = start_scheduler(jobs_for(self._bot), self._store.engine)
+        self.sim.info = {
+            "model": _model_label(config.target_model, config.align_model),
+            "target_model": config.target_model,
+            "align_model": config.align_model,
+            "model_note": "offline: a deterministic stand-in that needs no keys"
+            if config.align_model == "offline"
+            else "a real model: outputs come from the provider",
+            "database": str(self.database),
+            "app_url": self._bot_server.url,
+        }
+        if fresh and self.seed:
+            self.seed_example()
+
+    def _stop_bot(self) -> None:
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+            self._scheduler = None
+        if self._bot_server is not None:
+            self._bot_server.stop()
+            self._bot_server = None
+        if self._bot is not None:
+            self._bot.stop(wait=True)
+            self._bot = None
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def seed_example(self) -> None:
+        """Types the example `/align` commands as alice, in #general, each after the last one's
+        work is done (the bot works after its ack)."""
+        assert self.sim is not None
+        new, run = SEED_COMMANDS
+        team = self.sim.state.team.id
+        name = new.split()[1]
+        self._seed(new)
+        try:
+            self.sim.wait_for(lambda: self._store.get_template(team, name), timeout=15)
+        except TimeoutError:
+            log.warning("sandbox: the example template was not created; not running it")
+            return
+        self._seed(run)
+
+    def _seed(self, text: str) -> None:
+        assert self.sim is not None
+        result = self.sim.slash_command(SEED_USER, SEED_CHANNEL, "/align", text)
+        if result.status != 200:
+            log.warning("sandbox: seeding `/align %s` got HTTP %s", text, result.status)
+
+
+def slack_file(database: Path) -> Path:
+    return database.with_name(f"{database.stem}.slack.db")
+
+
+def delete_database(path: Path) -> None:
+    """Removes the sandbox's database and its saved channel."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    slack_file(path).unlink(missing_ok=True)
+
+
+def _process_env() -> dict[str, str]:
+    file_values = {k: v for k, v in dotenv_values(Path.cwd() / ".env").items() if v is not None}
+    return {**file_values, **os.environ}
+
+
+def _model_label(target: str, align: str) -> str:
+    return target if target == align else f"{target} (runs) · {align} (alignment)"

@@ -1,0 +1,308 @@
+"""Typed commands: what a user asked for, parsed from `/align` text, a modal or a button.
+
+Listeners turn a Slack payload into one of these (see `parse_command`, `parse_view_submission`,
+`parse_action`) and hand it to a service; nothing past the listener sees Slack's payload shapes.
+Template names are validated here; existence of templates, runs and proposals is the service's job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+Mode = Literal["principles", "direct"]
+
+
+class CommandError(ValueError):
+    """Bad `/align` input. `str(err)` is a message fit to show the user as is."""
+
+    def __init__(self, message: str, *, usage: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.usage = usage  # the usage line of the subcommand, when known
+
+    def __str__(self) -> str:
+        return self.message if not self.usage else f"{self.message}\nUsage: `{self.usage}`"
+
+
+class ViewSubmissionError(ValueError):
+    """Bad modal input: `errors` maps block_id -> message, as `ack(response_action="errors")`
+    wants it."""
+
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = dict(errors)
+
+
+# --- /align subcommands -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Help:
+    topic: str | None = None  # a subcommand name, e.g. `/align help run`
+
+
+@dataclass(frozen=True)
+class NewTemplate:
+    name: str
+    template: str
+    channel_id: str | None = None  # from the modal; the slash form uses the invoking channel
+
+
+@dataclass(frozen=True)
+class ListTemplates:
+    pass
+
+
+@dataclass(frozen=True)
+class Show:
+    name: str
+    version: int | None = None  # None = the active version
+
+
+@dataclass(frozen=True)
+class Run:
+    """`inputs` from var=value pairs; `text` when the rest was free text (for a one-variable
+    template, or for the service to reject with the list of variables)."""
+
+    name: str
+    inputs: Mapping[str, str] = field(default_factory=dict)
+    text: str | None = None
+    channel_id: str | None = None  # from the run modal; the slash form uses the invoking channel
+
+
+@dataclass(frozen=True)
+class Principles:
+    name: str
+
+
+@dataclass(frozen=True)
+class AddPrinciple:
+    name: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Propose:
+    name: str
+
+
+@dataclass(frozen=True)
+class SetMode:
+    name: str
+    mode: Mode
+
+
+@dataclass(frozen=True)
+class History:
+    name: str
+
+
+@dataclass(frozen=True)
+class Diff:
+    name: str
+    from_version: int
+    to_version: int
+
+
+@dataclass(frozen=True)
+class Rollback:
+    name: str
+    version: int
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every field None = unchanged; all None = show the settings.
+    `approvers=()` means any channel member; `auto_propose_after=0` and
+    `remind_after_hours=0` mean off."""
+
+    name: str
+    approvers: tuple[str, ...] | None = None
+    approvals_required: int | None = None
+    auto_propose_after: int | None = None
+    target_model: str | None = None
+    daily_digest: bool | None = None
+    proposal_ttl_hours: int | None = None
+    remind_after_hours: int | None = None
+
+    FIELDS = (
+        "approvers",
+        "approvals_required",
+        "auto_propose_after",
+        "target_model",
+        "daily_digest",
+        "proposal_ttl_hours",
+        "remind_after_hours",
+    )
+
+    @property
+    def changed(self) -> tuple[str, ...]:
+        """The settings this command changes, in a fixed order."""
+        return tuple(k for k in self.FIELDS if getattr(self, k) is not None)
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.changed)
+
+
+@dataclass(frozen=True)
+class Export:
+    name: str
+
+
+# --- bare forms: the app opens a modal ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpenNewTemplateModal:
+    name: str | None = None  # `/align new NAME` without text: the form opens with the name filled
+
+
+@dataclass(frozen=True)
+class OpenRunModal:
+    name: str
+
+
+@dataclass(frozen=True)
+class OpenPrincipleModal:
+    name: str
+
+
+# --- buttons (block_actions) --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpenCritiqueModal:
+    run_id: str
+
+
+@dataclass(frozen=True)
+class OpenRewriteModal:
+    run_id: str
+
+
+@dataclass(frozen=True)
+class RunAgain:
+    run_id: str
+
+
+@dataclass(frozen=True)
+class ApproveProposal:
+    proposal_id: str
+
+
+@dataclass(frozen=True)
+class OpenRejectModal:
+    proposal_id: str
+
+
+@dataclass(frozen=True)
+class OpenProposalEditModal:
+    proposal_id: str
+
+
+# --- modal submissions that are not one of the above -------------------------------------------
+
+
+@dataclass(frozen=True)
+class Critique:
+    run_id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class SuggestRewrite:
+    run_id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class RejectProposal:
+    proposal_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class EditProposal:
+    """A person's edit of a proposed template: becomes the proposal text (or a new proposal)."""
+
+    proposal_id: str
+    template: str
+
+
+Command = (
+    Help
+    | NewTemplate
+    | ListTemplates
+    | Show
+    | Run
+    | Principles
+    | AddPrinciple
+    | Propose
+    | SetMode
+    | History
+    | Diff
+    | Rollback
+    | Settings
+    | Export
+    | OpenNewTemplateModal
+    | OpenRunModal
+    | OpenPrincipleModal
+    | OpenCritiqueModal
+    | OpenRewriteModal
+    | RunAgain
+    | ApproveProposal
+    | OpenRejectModal
+    | OpenProposalEditModal
+    | Critique
+    | SuggestRewrite
+    | RejectProposal
+    | EditProposal
+)
+
+# The parsers live in submodules (they import the classes above); re-exported for convenience.
+from bot.slack.commands.actions import parse_action  # noqa: E402
+from bot.slack.commands.modals import parse_view_submission  # noqa: E402
+from bot.slack.commands.reactions import reaction_label  # noqa: E402
+from bot.slack.commands.slash import parse_command  # noqa: E402
+from bot.slack.commands.thread_reply import classify_reply  # noqa: E402
+
+__all__ = [
+    "AddPrinciple",
+    "ApproveProposal",
+    "Command",
+    "CommandError",
+    "Critique",
+    "Diff",
+    "EditProposal",
+    "Export",
+    "Help",
+    "History",
+    "ListTemplates",
+    "NewTemplate",
+    "OpenCritiqueModal",
+    "OpenNewTemplateModal",
+    "OpenPrincipleModal",
+    "OpenProposalEditModal",
+    "OpenRejectModal",
+    "OpenRewriteModal",
+    "OpenRunModal",
+    "Principles",
+    "Propose",
+    "RejectProposal",
+    "Rollback",
+    "Run",
+    "RunAgain",
+    "SetMode",
+    "Settings",
+    "Show",
+    "SuggestRewrite",
+    "ViewSubmissionError",
+    "classify_reply",
+    "parse_action",
+    "parse_command",
+    "parse_view_submission",
+    "reaction_label",
+]

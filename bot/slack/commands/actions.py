@@ -1,0 +1,34 @@
+"""Button clicks (`block_actions`) -> typed commands. The value is a run id or a proposal id."""
+
+from __future__ import annotations
+
+from bot.slack.commands import (
+    ApproveProposal,
+    Command,
+    CommandError,
+    OpenCritiqueModal,
+    OpenProposalEditModal,
+    OpenRejectModal,
+    OpenRewriteModal,
+    RunAgain,
+)
+from bot.slack.views import ids
+
+_ACTIONS: dict[str, type] = {
+    ids.RUN_CRITIQUE: OpenCritiqueModal,
+    ids.RUN_REWRITE: OpenRewriteModal,
+    ids.RUN_AGAIN: RunAgain,
+    ids.PROPOSAL_APPROVE: ApproveProposal,
+    ids.PROPOSAL_REJECT: OpenRejectModal,
+    ids.PROPOSAL_EDIT: OpenProposalEditModal,
+}
+ACTION_IDS = tuple(_ACTIONS)
+
+
+def parse_action(action_id: str, value: str | None) -> Command:
+    cls = _ACTIONS.get(action_id)
+    if cls is None:
+        raise CommandError(f"This button (`{action_id[:40]}`) is not one alignbot knows.")
+    if not value or not value.strip():
+        raise CommandError("This button lost track of what it was about; please try again.")
+    return cls(value.strip())

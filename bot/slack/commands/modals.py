@@ -1,0 +1,153 @@
+"""Modal submissions (`view_submission`) -> the same typed commands as the slash forms.
+
+Errors come back as `ViewSubmissionError.errors`, keyed by the input's block_id, which is what
+`ack(response_action="errors", errors=...)` shows next to each field.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from bot.slack.commands import (
+    AddPrinciple,
+    Command,
+    CommandError,
+    Critique,
+    EditProposal,
+    NewTemplate,
+    RejectProposal,
+    Run,
+    SuggestRewrite,
+    ViewSubmissionError,
+)
+from bot.slack.commands import values as v
+from bot.slack.views import ids
+
+MAX_FIELD = 3000  # plain_text_input's own maximum
+
+
+def parse_view_submission(
+    callback_id: str, private_metadata: str | None, state_values: Mapping[str, Any]
+) -> Command:
+    """`state_values` is `view["state"]["values"]`: {block_id: {action_id: {type, value, …}}}."""
+    meta = _metadata(private_metadata)
+    fields = _Fields(state_values)
+    if callback_id == ids.NEW_TEMPLATE_MODAL:
+        name = fields.name(ids.NAME_BLOCK)
+        template = fields.text(ids.TEMPLATE_BLOCK, "the template text")
+        channel = fields.conversation(ids.CHANNEL_BLOCK) or meta.get("channel")
+        fields.raise_errors()
+        return NewTemplate(name=name, template=template, channel_id=channel)
+    if callback_id == ids.RUN_MODAL:
+        name = _required_meta(meta, "template")
+        variables = {
+            block_id[len(ids.VAR_BLOCK_PREFIX) :]: block_id
+            for block_id in state_values
+            if block_id.startswith(ids.VAR_BLOCK_PREFIX)
+        }
+        inputs = {var: fields.text(block, f"`{var}`") for var, block in variables.items()}
+        text = fields.text(ids.TEXT_BLOCK, "the input") if ids.TEXT_BLOCK in state_values else None
+        fields.raise_errors()
+        return Run(name, inputs=inputs, text=text, channel_id=meta.get("channel"))
+    if callback_id == ids.PRINCIPLE_MODAL:
+        name = _required_meta(meta, "template")
+        text = fields.text(ids.TEXT_BLOCK, "the principle")
+        fields.raise_errors()
+        return AddPrinciple(name, text)
+    if callback_id in (ids.CRITIQUE_MODAL, ids.REWRITE_MODAL):
+        run_id = _required_meta(meta, "run")
+        what = "what should change" if callback_id == ids.CRITIQUE_MODAL else "the better output"
+        text = fields.text(ids.TEXT_BLOCK, what)
+        fields.raise_errors()
+        cls = Critique if callback_id == ids.CRITIQUE_MODAL else SuggestRewrite
+        return cls(run_id, text)
+    if callback_id == ids.REJECT_MODAL:
+        proposal_id = _required_meta(meta, "proposal")
+        reason = fields.text(ids.REASON_BLOCK, "a reason")
+        fields.raise_errors()
+        return RejectProposal(proposal_id, reason)
+    if callback_id == ids.PROPOSAL_EDIT_MODAL:
+        proposal_id = _required_meta(meta, "proposal")
+        template = fields.text(ids.TEMPLATE_BLOCK, "the template text")
+        fields.raise_errors()
+        return EditProposal(proposal_id, template)
+    raise CommandError(f"This form (`{callback_id[:40]}`) is not one alignbot knows.")
+
+
+def metadata(**values: str) -> str:
+    """What the modal views put in private_metadata: a bare id for one value, else JSON."""
+    if len(values) == 1:
+        return next(iter(values.values()))
+    return json.dumps(values, separators=(",", ":"), sort_keys=True)
+
+
+def _metadata(raw: str | None) -> dict[str, str]:
+    if not raw:
+        return {}
+    if raw.startswith(("{", "[")):
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError as err:
+            raise CommandError("This form's data is damaged; please open it again.") from err
+        if not isinstance(data, dict):
+            raise CommandError("This form's data is damaged; please open it again.")
+        return {str(k): str(val) for k, val in data.items() if val is not None}
+    return {"_": raw}
+
+
+def _required_meta(meta: Mapping[str, str], key: str) -> str:
+    value = meta.get(key) or meta.get("_")
+    if not value:
+        raise CommandError("This form lost track of what it was about; please open it again.")
+    return value
+
+
+class _Fields:
+    """Reads inputs and collects one error per block, so every problem shows at once."""
+
+    def __init__(self, state_values: Mapping[str, Any]) -> None:
+        self.state = state_values
+        self.errors: dict[str, str] = {}
+
+    def _element(self, block_id: str) -> Mapping[str, Any] | None:
+        block = self.state.get(block_id)
+        if not isinstance(block, Mapping) or not block:
+            return None
+        element = next(iter(block.values()))
+        return element if isinstance(element, Mapping) else None
+
+    def text(self, block_id: str, what: str) -> str:
+        element = self._element(block_id)
+        value = element.get("value") if element else None
+        if not isinstance(value, str) or not value.strip():
+            self.errors[block_id] = f"Please write {what}."
+            return ""
+        if len(value) > MAX_FIELD:
+            self.errors[block_id] = f"That is {len(value):,} characters; at most {MAX_FIELD:,}."
+            return ""
+        return value.strip()
+
+    def name(self, block_id: str) -> str:
+        element = self._element(block_id)
+        value = element.get("value") if element else None
+        try:
+            return v.template_name(value if isinstance(value, str) else None, subcommand="new")
+        except CommandError as err:
+            self.errors[block_id] = "Please give the template a name." if not value else err.message
+            return ""
+
+    def conversation(self, block_id: str) -> str | None:
+        element = self._element(block_id)
+        if not element:
+            return None
+        for key in ("selected_conversation", "selected_channel"):
+            value = element.get(key)
+            if isinstance(value, str) and value:
+                return value
+        return None
+
+    def raise_errors(self) -> None:
+        if self.errors:
+            raise ViewSubmissionError(self.errors)

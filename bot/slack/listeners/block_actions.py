@@ -1,0 +1,90 @@
+"""Buttons on run and proposal messages. Modals open inside the request (trigger ids expire in
+3 s); approvals and "Run again" are stored in the inbox and done after the ack."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.background.processors import DECIDE, RUN
+from bot.services import USER_ERRORS, Actor, user_message
+from bot.slack import commands as c
+from bot.slack.commands.actions import ACTION_IDS, parse_action
+from bot.slack.listeners.common import actor_from_interaction, fail_fast, stored
+from bot.slack.listeners.deps import Deps
+from bot.slack.views import modals
+from bot.slack.views.notices import error_message
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, deps: Deps) -> None:
+    for action_id in ACTION_IDS:
+        app.action(action_id)(_handler(deps))
+
+
+def _handler(deps: Deps):
+    def on_action(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient):
+        ack()  # block_actions acks carry nothing; what follows is quick or stored first
+        actor = actor_from_interaction(body)
+        client = fail_fast(client)
+        try:
+            cmd = parse_action(action.get("action_id", ""), action.get("value"))
+            handle(deps, actor, cmd, body, client)
+        except (c.CommandError, *USER_ERRORS) as exc:
+            _refuse(client, actor, body, user_message(exc))
+        except SlackApiError as exc:  # e.g. a modal whose trigger expired
+            _refuse(client, actor, body, f"Slack refused that ({exc.response.get('error')}).")
+
+    return on_action
+
+
+def handle(deps: Deps, actor: Actor, cmd: c.Command, body: dict[str, Any], client: WebClient):
+    services = deps.services
+    trigger = body.get("trigger_id")
+    if isinstance(cmd, c.OpenCritiqueModal | c.OpenRewriteModal):
+        view = services.runs.view(cmd.run_id)
+        make = (
+            modals.critique_modal if isinstance(cmd, c.OpenCritiqueModal) else modals.rewrite_modal
+        )
+        client.views_open(trigger_id=trigger, view=make(view.run_id, view.output))
+    elif isinstance(cmd, c.RunAgain):
+        run = services.runs.again(actor, cmd.run_id)
+        deps.inbox.put(
+            key=f"run:{run.id}",
+            kind=RUN,
+            payload=stored(actor, run_id=run.id),
+            team_id=actor.team_id,
+        )
+    elif isinstance(cmd, c.ApproveProposal):
+        deps.inbox.put(
+            key=f"action:{trigger or body.get('container', {}).get('message_ts')}:{actor.user_id}",
+            kind=DECIDE,
+            payload=stored(actor, proposal_id=cmd.proposal_id, decision="approve"),
+            team_id=actor.team_id,
+        )
+    elif isinstance(cmd, c.OpenRejectModal):
+        p = services.proposals.view(cmd.proposal_id)
+        client.views_open(
+            trigger_id=trigger, view=modals.reject_modal(p.proposal_id, p.template_name)
+        )
+    elif isinstance(cmd, c.OpenProposalEditModal):
+        info = services.proposals.get(cmd.proposal_id)
+        name = services.store.get_template_by_id(info.template_id).name
+        client.views_open(
+            trigger_id=trigger, view=modals.proposal_edit_modal(str(info.id), name, info.text)
+        )
+
+
+def _refuse(client: WebClient, actor: Actor, body: dict[str, Any], text: str) -> None:
+    """Only the person who clicked sees why nothing happened."""
+    if actor.channel_id:
+        msg = error_message(text)
+        try:
+            client.chat_postEphemeral(channel=actor.channel_id, user=actor.user_id, **msg)
+        except SlackApiError:
+            log.warning("could not tell %s: %s", actor.user_id, text)

@@ -1,0 +1,160 @@
+"""Modal submissions: validated in the request (errors show next to the field), then either done
+at once (a new template, a principle, a critique) or stored in the inbox (runs, decisions)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from alignment import FeedbackKind, TemplateError
+from bot.background.processors import DECIDE, EDIT, NOTICE, RUN
+from bot.services import USER_ERRORS, Actor, user_message
+from bot.slack import commands as c
+from bot.slack.commands.modals import parse_view_submission
+from bot.slack.listeners.common import stored
+from bot.slack.listeners.deps import Deps, team_of
+from bot.slack.views import ids
+from storage.errors import AlreadyExists
+
+CALLBACKS = (
+    ids.NEW_TEMPLATE_MODAL,
+    ids.RUN_MODAL,
+    ids.PRINCIPLE_MODAL,
+    ids.CRITIQUE_MODAL,
+    ids.REWRITE_MODAL,
+    ids.REJECT_MODAL,
+    ids.PROPOSAL_EDIT_MODAL,
+)
+# Which input an error belongs next to, per modal.
+ERROR_BLOCK = {
+    ids.NEW_TEMPLATE_MODAL: ids.TEMPLATE_BLOCK,
+    ids.RUN_MODAL: ids.TEXT_BLOCK,
+    ids.PRINCIPLE_MODAL: ids.TEXT_BLOCK,
+    ids.CRITIQUE_MODAL: ids.TEXT_BLOCK,
+    ids.REWRITE_MODAL: ids.TEXT_BLOCK,
+    ids.REJECT_MODAL: ids.REASON_BLOCK,
+    ids.PROPOSAL_EDIT_MODAL: ids.TEMPLATE_BLOCK,
+}
+
+
+def register(app: App, deps: Deps) -> None:
+    for callback_id in CALLBACKS:
+        app.view(callback_id)(_handler(deps))
+
+
+def actor_of(body: dict[str, Any], view: dict[str, Any]) -> Actor:
+    meta = _meta(view.get("private_metadata"))
+    return Actor(
+        team_id=team_of(body) or "",
+        user_id=(body.get("user") or {}).get("id") or "",
+        channel_id=meta.get("channel"),
+    )
+
+
+def _meta(raw: str | None) -> dict[str, str]:
+    if raw and raw.startswith("{"):
+        try:
+            data = json.loads(raw)
+            return {str(k): str(v) for k, v in data.items() if v is not None}
+        except (json.JSONDecodeError, AttributeError):
+            return {}
+    return {}
+
+
+def _handler(deps: Deps):
+    def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        callback = view.get("callback_id", "")
+        actor = actor_of(body, view)
+        try:
+            cmd = parse_view_submission(
+                callback, view.get("private_metadata"), view.get("state", {}).get("values", {})
+            )
+            handle(deps, actor, cmd, view)
+        except c.ViewSubmissionError as exc:
+            ack(response_action="errors", errors=exc.errors)
+            return
+        except AlreadyExists as exc:
+            ack(response_action="errors", errors={ids.NAME_BLOCK: user_message(exc)})
+            return
+        except (c.CommandError, TemplateError, *USER_ERRORS) as exc:
+            block = _first_input(view) or ERROR_BLOCK.get(callback, ids.TEXT_BLOCK)
+            ack(response_action="errors", errors={block: user_message(exc)})
+            return
+        ack()
+
+    return on_submit
+
+
+def _first_input(view: dict[str, Any]) -> str | None:
+    """Errors must name an input block of this view, or Slack rejects the whole answer."""
+    inputs = [b.get("block_id") for b in view.get("blocks", []) if b.get("type") == "input"]
+    callback = view.get("callback_id", "")
+    preferred = ERROR_BLOCK.get(callback)
+    if preferred in inputs:
+        return preferred
+    return inputs[0] if inputs else None
+
+
+def handle(deps: Deps, actor: Actor, cmd: c.Command, view: dict[str, Any]) -> None:
+    services = deps.services
+    key = f"view:{view.get('id')}"
+    if isinstance(cmd, c.NewTemplate):
+        detail = services.templates.new(actor, cmd)
+        where = Actor(actor.team_id, actor.user_id, detail.settings.channel_id)
+        variables = ", ".join(f"{{{{{v}}}}}" for v in detail.variables) or "none"
+        _notice(deps, where, key, f"New template `{detail.name}` v1 (variables: {variables}).")
+    elif isinstance(cmd, c.Run):
+        run = services.runs.start(actor, cmd)
+        deps.inbox.put(
+            key=f"run:{run.id}",
+            kind=RUN,
+            payload=stored(actor, run_id=run.id, post_channel=cmd.channel_id or actor.channel_id),
+            team_id=actor.team_id,
+        )
+    elif isinstance(cmd, c.AddPrinciple):
+        row = services.templates.add_principle(actor, cmd)
+        channel = services.templates.get(actor, cmd.name).channel_id
+        where = Actor(actor.team_id, actor.user_id, channel)
+        _notice(deps, where, key, f"New principle for `{cmd.name}`: {row.text}")
+    elif isinstance(cmd, c.Critique | c.SuggestRewrite):
+        kind = FeedbackKind.CRITIQUE if isinstance(cmd, c.Critique) else FeedbackKind.REWRITE
+        services.feedback.on_run(actor, cmd.run_id, kind, cmd.text, source_key=key)
+    elif isinstance(cmd, c.RejectProposal):
+        p = services.proposals.get(cmd.proposal_id)
+        deps.inbox.put(
+            key=key,
+            kind=DECIDE,
+            payload=stored(
+                actor,
+                proposal_id=cmd.proposal_id,
+                decision="reject",
+                reason=cmd.reason,
+                reply_channel=p.channel_id,
+            ),
+            team_id=actor.team_id,
+        )
+    elif isinstance(cmd, c.EditProposal):
+        p = services.proposals.get(cmd.proposal_id)
+        deps.inbox.put(
+            key=key,
+            kind=EDIT,
+            payload=stored(
+                actor,
+                proposal_id=cmd.proposal_id,
+                template=cmd.template,
+                reply_channel=p.channel_id,
+            ),
+            team_id=actor.team_id,
+        )
+
+
+def _notice(deps: Deps, actor: Actor, key: str, text: str) -> None:
+    if actor.channel_id:
+        deps.inbox.put(
+            key=f"{key}:notice",
+            kind=NOTICE,
+            payload=stored(actor, text=text),
+            team_id=actor.team_id,
+        )

@@ -1,0 +1,46 @@
+"""`/align history` and `/align diff`: the stored versions of a template and what changed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.slack.views.blocks import Message, message, section, sections
+from bot.slack.views.models import VersionRow
+from bot.slack.views.text import MESSAGE_BLOCK_LIMIT, code_block, escape, mention, truncate
+
+_SOURCES = {"manual": "written", "proposal": "approved proposal", "rollback": "rollback"}
+
+
+def version_line(row: VersionRow) -> str:
+    parts = [f"*v{row.version}*" + (" :large_green_circle: active" if row.active else "")]
+    source = _SOURCES.get(row.source, escape(row.source))
+    if row.source == "rollback" and row.rolled_back_to:
+        source += f" to v{row.rolled_back_to}"
+    parts.append(source + (f" by {mention(row.author)}" if row.author else ""))
+    parts.append(row.created_at.strftime("%Y-%m-%d %H:%M UTC"))
+    line = " · ".join(parts)
+    if row.note.strip():
+        line += "\n      " + truncate(escape(" ".join(row.note.split())), 300)
+    return line
+
+
+def history_message(template_name: str, versions: Sequence[VersionRow]) -> Message:
+    name = escape(template_name)
+    rows = sorted(versions, key=lambda r: r.version, reverse=True)
+    body = "\n".join(version_line(r) for r in rows) or "_No versions._"
+    blocks = [
+        section(f"*History of {name}* ({len(rows)} versions, newest first)"),
+        *sections(body, MESSAGE_BLOCK_LIMIT - 1),
+    ]
+    return message(f"History of {name}", blocks)
+
+
+def diff_message(template_name: str, from_version: int, to_version: int, diff: str) -> Message:
+    """`diff` is a unified diff (see `bot.slack.views.text.unified_diff`); empty means identical."""
+    name = escape(template_name)
+    title = f"*{name}*: v{from_version} → v{to_version}"
+    if not diff.strip():
+        text = f"{title}\n_The two versions have the same text._"
+        return message(f"{name} v{from_version} and v{to_version} are identical", [section(text)])
+    blocks = sections(f"{title}\n{code_block(escape(diff))}", MESSAGE_BLOCK_LIMIT)
+    return message(f"Diff of {name} v{from_version} → v{to_version}", blocks)

@@ -1,0 +1,202 @@
+"""Modals: the forms behind bare `/align new|run|principle`, the run buttons and the proposal
+buttons. Each returns a view dict for `views_open(trigger_id=…, view=…)`; its callback_id and
+private_metadata are what `bot.slack.commands.parse_view_submission` reads back."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    Block,
+    ConversationFilter,
+    ConversationSelectElement,
+    InputBlock,
+    PlainTextInputElement,
+    PlainTextObject,
+)
+from slack_sdk.models.views import View
+
+from bot.slack.views import ids
+from bot.slack.views.blocks import context, section
+from bot.slack.views.text import escape, truncate
+
+INPUT_LIMIT = 3000  # plain_text_input's maximum length
+MAX_VARIABLES = 90  # a modal holds 100 blocks
+
+
+def _modal(
+    callback_id: str,
+    title: str,
+    blocks: Sequence[Block],
+    private_metadata: str,
+    submit: str | None = "Submit",
+) -> dict[str, Any]:
+    return View(
+        type="modal",
+        callback_id=callback_id,
+        title=PlainTextObject(text=truncate(title, 24)),
+        submit=PlainTextObject(text=submit) if submit else None,
+        close=PlainTextObject(text="Cancel"),
+        blocks=list(blocks),
+        private_metadata=private_metadata,
+    ).to_dict()
+
+
+def _text_input(
+    block_id: str,
+    action_id: str,
+    label: str,
+    *,
+    multiline: bool = True,
+    initial: str | None = None,
+    placeholder: str | None = None,
+    hint: str | None = None,
+    max_length: int = INPUT_LIMIT,
+    optional: bool = False,
+) -> InputBlock:
+    return InputBlock(
+        block_id=block_id,
+        label=PlainTextObject(text=truncate(label, 2000)),
+        element=PlainTextInputElement(
+            action_id=action_id,
+            multiline=multiline,
+            initial_value=initial if initial and len(initial) <= max_length else None,
+            placeholder=PlainTextObject(text=truncate(placeholder, 150)) if placeholder else None,
+            max_length=max_length,
+        ),
+        hint=PlainTextObject(text=truncate(hint, 2000)) if hint else None,
+        optional=optional,
+    )
+
+
+def _json(**values: str | None) -> str:
+    return json.dumps({k: v for k, v in values.items() if v}, separators=(",", ":"))
+
+
+def new_template_modal(channel_id: str | None = None, name: str | None = None) -> dict[str, Any]:
+    blocks: list[Block] = [
+        _text_input(
+            ids.NAME_BLOCK,
+            ids.NAME_INPUT,
+            "Name",
+            multiline=False,
+            initial=name,
+            placeholder="recipe-ideas",
+            hint="1–64 lowercase letters, digits, - or _",
+            max_length=64,
+        ),
+        _text_input(
+            ids.TEMPLATE_BLOCK,
+            ids.TEMPLATE_INPUT,
+            "Template",
+            placeholder="Suggest a dinner recipe using {{ingredients}}.",
+            hint="Write {{name}} where a variable goes; single braces are kept as text.",
+        ),
+        InputBlock(
+            block_id=ids.CHANNEL_BLOCK,
+            label=PlainTextObject(text="Channel where it runs and gets feedback"),
+            element=ConversationSelectElement(
+                action_id=ids.CHANNEL_INPUT,
+                initial_conversation=channel_id,
+                default_to_current_conversation=channel_id is None,
+                filter=ConversationFilter(include=["public", "private"], exclude_bot_users=True),
+            ),
+        ),
+    ]
+    return _modal(
+        ids.NEW_TEMPLATE_MODAL, "New template", blocks, _json(channel=channel_id), "Create"
+    )
+
+
+def run_modal(
+    template_name: str, version: int, variables: Sequence[str], channel_id: str | None = None
+) -> dict[str, Any]:
+    blocks: list[Block] = [section(f"*{escape(template_name)}* v{version}")]
+    for var in variables[:MAX_VARIABLES]:
+        blocks.append(_text_input(ids.var_block_id(var), ids.VAR_INPUT, var))
+    if not variables:
+        blocks.append(context("This template has no variables: submit to run it."))
+    if len(variables) > MAX_VARIABLES:
+        blocks.append(context("Too many variables for a form: use `/align run NAME var=value …`"))
+    meta = _json(template=template_name, channel=channel_id)
+    return _modal(ids.RUN_MODAL, f"Run {template_name}", blocks, meta, "Run")
+
+
+def principle_modal(template_name: str) -> dict[str, Any]:
+    blocks = [
+        section(f"A principle for *{escape(template_name)}*: it applies to every future proposal."),
+        _text_input(
+            ids.TEXT_BLOCK,
+            ids.TEXT_INPUT,
+            "Principle",
+            placeholder="Keep recipes under 30 minutes of active cooking.",
+        ),
+    ]
+    return _modal(
+        ids.PRINCIPLE_MODAL, "Add a principle", blocks, _json(template=template_name), "Add"
+    )
+
+
+def _excerpt(output: str | None) -> list[Block]:
+    if not output:
+        return []
+    return [context("Output: " + truncate(escape(" ".join(output.split())), 280))]
+
+
+def critique_modal(run_id: str, output: str | None = None) -> dict[str, Any]:
+    blocks = [
+        *_excerpt(output),
+        _text_input(
+            ids.TEXT_BLOCK,
+            ids.TEXT_INPUT,
+            "What should change?",
+            placeholder="Too long, and it ignored the budget.",
+        ),
+    ]
+    return _modal(ids.CRITIQUE_MODAL, "Critique", blocks, run_id, "Send")
+
+
+def rewrite_modal(run_id: str, output: str | None = None) -> dict[str, Any]:
+    prefill = output if output and len(output) <= INPUT_LIMIT else None
+    hint = "Edit the output into what it should have been."
+    if output and prefill is None:
+        hint = "The output is too long to prefill; write the better version."
+    blocks = [
+        _text_input(ids.TEXT_BLOCK, ids.TEXT_INPUT, "A better output", initial=prefill, hint=hint)
+    ]
+    return _modal(ids.REWRITE_MODAL, "Suggest a rewrite", blocks, run_id, "Send")
+
+
+def reject_modal(proposal_id: str, template_name: str) -> dict[str, Any]:
+    blocks = [
+        section(
+            f"Why reject this proposal for *{escape(template_name)}*? The reason becomes feedback "
+            "for the next proposal."
+        ),
+        _text_input(
+            ids.REASON_BLOCK,
+            ids.REASON_INPUT,
+            "Reason",
+            placeholder="It dropped the part about portion sizes.",
+        ),
+    ]
+    return _modal(ids.REJECT_MODAL, "Reject proposal", blocks, proposal_id, "Reject")
+
+
+def proposal_edit_modal(proposal_id: str, template_name: str, template_text: str) -> dict[str, Any]:
+    name = escape(template_name)
+    if len(template_text) > INPUT_LIMIT:
+        blocks = [
+            section(
+                f"The proposed template for *{name}* is {len(template_text):,} characters; a Slack "
+                f"form holds at most {INPUT_LIMIT:,}. Edit it with `/align new` or the CLI instead."
+            )
+        ]
+        return _modal(ids.PROPOSAL_EDIT_MODAL, "Edit proposal", blocks, proposal_id, submit=None)
+    blocks = [
+        section(f"Edit the proposed template for *{name}*."),
+        _text_input(ids.TEMPLATE_BLOCK, ids.TEMPLATE_INPUT, "Template", initial=template_text),
+    ]
+    return _modal(ids.PROPOSAL_EDIT_MODAL, "Edit proposal", blocks, proposal_id, "Save")

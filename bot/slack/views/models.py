@@ -1,0 +1,178 @@
+"""What the views render: small frozen records the services fill from storage and the engine.
+
+Views never see SQLAlchemy rows or Slack payloads; a service builds these and hands them over.
+Texts here are raw (unescaped): the views escape everything they post.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+RunStatus = Literal["pending", "done", "failed"]
+ProposalStatus = Literal["pending", "approved", "rejected", "superseded", "expired", "failed"]
+VersionSource = Literal["manual", "proposal", "rollback"]
+WorkflowMode = Literal["principles", "direct"]
+MutationOpName = Literal["add", "edit", "retire"]
+
+
+@dataclass(frozen=True)
+class RunView:
+    """One run of a template. `output` is None while pending; `error` is set when failed."""
+
+    run_id: str
+    template_name: str
+    version: int
+    inputs: Mapping[str, str] = field(default_factory=dict)
+    output: str | None = None
+    status: RunStatus = "done"
+    error: str | None = None
+    model: str = ""
+    requested_by: str | None = None  # Slack user id of whoever started the run
+    latency_ms: int | None = None
+
+
+@dataclass(frozen=True)
+class FeedbackLink:
+    """A feedback item a principle change came from: a short label and its message permalink."""
+
+    label: str
+    permalink: str | None = None
+
+
+@dataclass(frozen=True)
+class PrincipleChangeView:
+    op: MutationOpName
+    text: str
+    feedback: tuple[FeedbackLink, ...] = ()
+    previous_text: str | None = None  # for edit/retire: the principle as it was
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class EvaluationRow:
+    """One sample input run on the base template (before) and the proposed one (after)."""
+
+    inputs: Mapping[str, str]
+    before: str
+    after: str
+    score_before: float | None = None  # judge score in [0, 1]; None when there is no judge yet
+    score_after: float | None = None
+
+
+@dataclass(frozen=True)
+class ProposalView:
+    proposal_id: str
+    template_name: str
+    base_version: int
+    diff: str  # unified diff of the template text (see bot.slack.views.text.unified_diff)
+    rationale: str = ""
+    principle_changes: tuple[PrincipleChangeView, ...] = ()
+    evaluation: tuple[EvaluationRow, ...] | None = None
+    judge_note: str | None = None  # why the evaluation has no judge scores (e.g. too few labels)
+    evaluation_note: str | None = None  # why there is no before/after at all (it failed)
+    approvals: int = 0
+    approvals_required: int = 1
+    approvers: tuple[str, ...] = ()  # user ids allowed to approve; empty = any channel member
+    approved_by: tuple[str, ...] = ()  # user ids who approved so far
+    status: ProposalStatus = "pending"
+    new_version: int | None = None  # set once approved
+    decided_by: str | None = None  # who rejected / whose approval completed it
+    reason: str | None = None  # rejection reason, or why it failed / was superseded
+    mode: WorkflowMode = "principles"
+    created_by: str | None = None  # user id, or None when the scheduler proposed it
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "pending"
+
+
+@dataclass(frozen=True)
+class TemplateSettingsView:
+    mode: WorkflowMode = "principles"
+    target_model: str = "offline"
+    approvers: tuple[str, ...] = ()  # empty = any channel member
+    approvals_required: int = 1
+    auto_propose_after: int | None = None  # None = off
+    channel_id: str | None = None
+    daily_digest: bool = False
+    proposal_ttl_hours: int = 72  # pending proposals older than this expire
+    remind_after_hours: int | None = 24  # None = no reminders
+
+
+@dataclass(frozen=True)
+class PrincipleRow:
+    id: str
+    text: str
+    status: Literal["active", "retired"] = "active"
+    origin: Literal["distilled", "manual"] = "distilled"
+    feedback_count: int = 0
+
+
+@dataclass(frozen=True)
+class TemplateSummary:
+    """A line of `/align list` and App Home."""
+
+    name: str
+    active_version: int
+    mode: WorkflowMode = "principles"
+    channel_id: str | None = None
+    pending_feedback: int = 0
+    pending_proposal_id: str | None = None
+    target_model: str = "offline"
+
+
+@dataclass(frozen=True)
+class TemplateDetail:
+    """What `/align show NAME [vN]` displays."""
+
+    name: str
+    version: int
+    text: str
+    variables: tuple[str, ...]
+    settings: TemplateSettingsView
+    principles: tuple[PrincipleRow, ...] = ()
+    active_version: int | None = None  # when showing an older version, the active one
+    author: str | None = None
+    source: VersionSource = "manual"
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    """One version in `/align history`."""
+
+    version: int
+    source: VersionSource
+    created_at: datetime
+    author: str | None = None  # user id
+    active: bool = False
+    proposal_id: str | None = None  # for source=proposal
+    rolled_back_to: int | None = None  # for source=rollback: the version whose text was restored
+    note: str = ""  # e.g. the proposal's rationale, first line
+
+
+HistoryEntry = VersionRow
+
+
+@dataclass(frozen=True)
+class ProposalSummary:
+    """A pending proposal on App Home."""
+
+    proposal_id: str
+    template_name: str
+    base_version: int
+    approvals: int = 0
+    approvals_required: int = 1
+    channel_id: str | None = None
+    permalink: str | None = None
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class AppHomeView:
+    templates: tuple[TemplateSummary, ...] = ()
+    pending_proposals: tuple[ProposalSummary, ...] = ()
+    user_id: str | None = None

@@ -1,0 +1,221 @@
+"""The proposal message: what would change and why, evidence, and the approval buttons.
+
+It is re-rendered after every decision; once the proposal is closed the buttons are gone and the
+outcome (and the new version) is shown in their place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from slack_sdk.models.blocks import Block
+
+from bot.slack.views import ids
+from bot.slack.views.blocks import (
+    Message,
+    actions,
+    button,
+    confirm,
+    context,
+    divider,
+    fields_section,
+    message,
+    section,
+    sections,
+)
+from bot.slack.views.models import EvaluationRow, PrincipleChangeView, ProposalView
+from bot.slack.views.text import (
+    MESSAGE_BLOCK_LIMIT,
+    code_block,
+    escape,
+    link,
+    mention,
+    truncate,
+)
+
+DIFF_BLOCKS = 12
+CHANGE_BLOCKS = 6
+EVAL_ROWS = 5
+_OPS = {"add": ":heavy_plus_sign: Add", "edit": ":pencil2: Edit", "retire": ":wastebasket: Retire"}
+
+
+def proposal_message(p: ProposalView) -> Message:
+    name = escape(p.template_name)
+    target = f"v{p.new_version}" if p.new_version else f"v{p.base_version + 1}"
+    who = f" by {mention(p.created_by)}" if p.created_by else " (automatic)"
+    head: list[Block] = [
+        section(
+            f":memo: *Proposal for {name}* · v{p.base_version} → {target}{who} · "
+            f"{escape(p.mode)} workflow"
+        )
+    ]
+    if p.rationale.strip():
+        head.append(section("*Why*\n" + truncate(escape(p.rationale.strip()), 2900)))
+
+    tail = _closing(p)
+    if p.evaluation is not None:
+        evidence = _evaluation(p.evaluation, p.judge_note)
+    elif p.evaluation_note:  # the team should know the comparison failed, not wonder where it is
+        note = truncate(escape(p.evaluation_note), 1500)
+        evidence = [context(":warning: *Before / after not shown* — " + note)]
+    else:
+        evidence = []
+    changes = _changes(p.principle_changes)
+    room = MESSAGE_BLOCK_LIMIT - len(head) - len(tail) - len(evidence) - len(changes) - 2
+    diff = _diff(p.diff, min(DIFF_BLOCKS, max(1, room)))
+
+    blocks = [*head, divider(), *diff, *changes, *evidence, divider(), *tail]
+    fallback = f"Proposal for {name}: v{p.base_version} → {target} ({_status_words(p)})"
+    return message(fallback, blocks)
+
+
+def _diff(diff: str, max_blocks: int) -> list[Block]:
+    if not diff.strip():
+        return [section("*Template*\n_No change to the template text._")]
+    return sections("*Template changes*\n" + code_block(escape(diff)), max_blocks)
+
+
+def _changes(changes: Sequence[PrincipleChangeView]) -> list[Block]:
+    if not changes:
+        return []
+    lines = ["*Principle changes*"]
+    for change in changes:
+        line = f"{_OPS.get(change.op, escape(change.op))}: {escape(change.text)}"
+        if change.previous_text and change.op == "edit":
+            line += f"\n      _was:_ {escape(change.previous_text)}"
+        if change.feedback:
+            sources = ", ".join(link(f.permalink, f.label) for f in change.feedback[:10])
+            more = len(change.feedback) - 10
+            line += f"\n      _from:_ {sources}" + (f" and {more} more" if more > 0 else "")
+        lines.append("• " + truncate(line, 1500))
+    return sections("\n".join(lines), CHANGE_BLOCKS)
+
+
+def _evaluation(rows: Sequence[EvaluationRow], judge_note: str | None = None) -> list[Block]:
+    if not rows:
+        return [section("_No recent inputs to compare on yet._")]
+    if judge_note:  # say why there is no score rather than show meaningless ones
+        blocks: list[Block] = [
+            section("*Before / after* on recent inputs"),
+            context(":scales: *Judge: not scored* — " + truncate(escape(judge_note), 1500)),
+        ]
+    else:
+        blocks = [section(_score_summary(rows))]
+    for i, row in enumerate(rows[:EVAL_ROWS], start=1):
+        blocks.append(
+            fields_section(
+                f"*Sample {i}* · {_inputs_line(row.inputs)}",
+                [
+                    f"*Before*{_score(row.score_before, judge_note)}\n"
+                    f"{truncate(escape(row.before), 1800)}",
+                    f"*After*{_score(row.score_after, judge_note)}\n"
+                    f"{truncate(escape(row.after), 1800)}",
+                ],
+            )
+        )
+    if len(rows) > EVAL_ROWS:
+        blocks.append(context(f"and {len(rows) - EVAL_ROWS} more samples not shown"))
+    return blocks
+
+
+def _score_summary(rows: Sequence[EvaluationRow]) -> str:
+    pairs = [
+        (r.score_before, r.score_after)
+        for r in rows
+        if r.score_before is not None and r.score_after is not None
+    ]
+    if not pairs:
+        return (
+            "*Before / after* on recent inputs · _no judge scores yet: label runs with "
+            ":+1: or :-1: to train the judge_"
+        )
+    before = sum(b for b, _ in pairs) / len(pairs)
+    after = sum(a for _, a in pairs) / len(pairs)
+    return (
+        f"*Before / after* on recent inputs · judge score {before:.2f} → *{after:.2f}* "
+        f"(mean of {len(pairs)}; the judge advises, people decide)"
+    )
+
+
+def _score(score: float | None, judge_note: str | None = None) -> str:
+    return "" if score is None or judge_note else f" · score {score:.2f}"
+
+
+def _inputs_line(inputs: Mapping[str, str]) -> str:
+    if not inputs:
+        return "_no inputs_"
+    parts = [f"{escape(k)}={truncate(escape(' '.join(v.split())), 120)}" for k, v in inputs.items()]
+    return truncate(", ".join(parts), 400)
+
+
+def _approvals(p: ProposalView) -> str:
+    count = f"{p.approvals} of {p.approvals_required} approval" + (
+        "" if p.approvals_required == 1 else "s"
+    )
+    who = ", ".join(mention(u) for u in p.approvers) if p.approvers else "any channel member"
+    text = f"*{count}* · may approve: {who}"
+    if p.approved_by:
+        text += " · approved by " + ", ".join(mention(u) for u in p.approved_by)
+    return text
+
+
+def _closing(p: ProposalView) -> list[Block]:
+    status = [context(_approvals(p))]
+    if p.status == "pending":
+        target = f"v{p.base_version + 1}"
+        return [
+            *status,
+            actions(
+                button(
+                    "Approve",
+                    ids.PROPOSAL_APPROVE,
+                    p.proposal_id,
+                    style="primary",
+                    confirm=confirm(
+                        "Approve this proposal?",
+                        f"With enough approvals it becomes {target} of {escape(p.template_name)}.",
+                        "Approve",
+                    ),
+                ),
+                button("Reject", ids.PROPOSAL_REJECT, p.proposal_id, style="danger"),
+                button("Edit", ids.PROPOSAL_EDIT, p.proposal_id),
+                block_id=f"proposal:{p.proposal_id}"[:255],
+            ),
+        ]
+    return [*status, section(_outcome(p))]
+
+
+def _outcome(p: ProposalView) -> str:
+    reason = f": {truncate(escape(p.reason), 2000)}" if p.reason else ""
+    if p.status == "approved":
+        by = f" by {mention(p.decided_by)}" if p.decided_by else ""
+        version = f"v{p.new_version}" if p.new_version else "the new version"
+        return (
+            f":white_check_mark: *Approved*{by}. {version} of {escape(p.template_name)} is active."
+        )
+    if p.status == "rejected":
+        by = f" by {mention(p.decided_by)}" if p.decided_by else ""
+        return f":x: *Rejected*{by}{reason}"
+    if p.status == "superseded":
+        return f":fast_forward: *Superseded* by a newer proposal{reason or '.'}"
+    if p.status == "expired":
+        return f":hourglass: *Expired* without enough approvals{reason or '.'}"
+    return f":warning: *Failed*{reason or '.'}"
+
+
+def _status_words(p: ProposalView) -> str:
+    if p.status == "pending":
+        return f"{p.approvals} of {p.approvals_required} approvals"
+    if p.status == "approved" and p.new_version:
+        return f"approved, v{p.new_version} active"
+    return p.status
+
+
+def proposal_pending_message(template_name: str, requested_by: str | None = None) -> Message:
+    """Posted at once on `/align propose`; replaced by `proposal_message` when the draft is done."""
+    name = escape(template_name)
+    who = f" for {mention(requested_by)}" if requested_by else ""
+    return message(
+        f"Drafting a proposal for {name}…",
+        [section(f":memo: Drafting a proposal for *{name}*{who}… :hourglass_flowing_sand:")],
+    )

@@ -1,0 +1,14 @@
+"""Talking to Slack's Web API: retrying clients, paced posting, acknowledgement reactions."""
+
+from bot.slack.webapi.client import ClientProvider, make_web_client
+from bot.slack.webapi.pacer import ChannelPacer
+from bot.slack.webapi.poster import Posted, PosterProvider, SlackPoster
+
+__all__ = [
+    "ChannelPacer",
+    "ClientProvider",
+    "Posted",
+    "PosterProvider",
+    "SlackPoster",
+    "make_web_client",
+]

@@ -1,0 +1,159 @@
+"""The inbox worker: order within a lane, parallel lanes, failures recorded and reported, claims
+kept alive while slow work runs, rows of a dead worker taken over."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime
+
+from bot.background.inbox import Inbox, InboxWorker
+from storage import InboxItem, Store
+
+
+class MemoryInbox:
+    def __init__(self, items: list[InboxItem]) -> None:
+        self.items = list(items)
+        self.done_ids: list[int] = []
+        self.failures: list[tuple[int, str, bool]] = []
+
+    def claim(self, limit: int) -> list[InboxItem]:
+        taken, self.items = self.items[:limit], self.items[limit:]
+        return taken
+
+    def extend(self, item_ids: list[int]) -> None:
+        pass
+
+    def done(self, item_id: int) -> bool:
+        self.done_ids.append(item_id)
+        return True
+
+    def failed(self, item_id: int, error: str, retry: bool = False) -> bool:
+        self.failures.append((item_id, error, retry))
+        return True
+
+
+def item(i: int, lane: str) -> InboxItem:
+    return InboxItem(i, f"Ev{i}", "T1", "k", {"lane": lane}, None, None, 1, datetime.now(UTC))
+
+
+def test_a_lane_runs_in_order_while_lanes_run_in_parallel():
+    started: list[int] = []
+    release = threading.Event()
+
+    def handle(it: InboxItem) -> None:
+        started.append(it.id)
+        if it.id == 1:
+            release.wait(5)  # lane "a" is stuck on its first row…
+
+    inbox = MemoryInbox([item(1, "a"), item(2, "a"), item(3, "b"), item(4, "b")])
+    worker = InboxWorker(
+        inbox, handle, threads=2, poll_interval=0.01, lane_of=lambda it: it.payload["lane"]
+    ).start()
+    try:
+        deadline = time.monotonic() + 5
+        while sorted(inbox.done_ids) != [3, 4] and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert sorted(inbox.done_ids) == [3, 4] and 2 not in started  # …"b" went on
+        release.set()
+        assert worker.wait_idle(5)
+        assert started.index(1) < started.index(2) and inbox.done_ids[-1] == 2
+    finally:
+        worker.stop()
+
+
+def test_failures_are_recorded_and_reported_unless_they_will_be_retried():
+    reported: list[tuple[int, str]] = []
+
+    def handle(it: InboxItem) -> None:
+        raise (ConnectionError("network down") if it.id == 1 else ValueError("bad payload"))
+
+    inbox = MemoryInbox([item(1, "a"), item(2, "b")])
+
+    def report(it: InboxItem, exc: BaseException) -> None:
+        reported.append((it.id, str(exc)))
+
+    worker = InboxWorker(inbox, handle, poll_interval=0.01, on_failure=report).start()
+    try:
+        assert worker.wait_idle(5)
+        deadline = time.monotonic() + 5
+        while len(inbox.failures) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        worker.stop()
+    retried = {i: retry for i, _, retry in inbox.failures}
+    assert retried == {1: True, 2: False}
+    assert reported == [(2, "bad payload")] and inbox.done_ids == []
+
+
+def test_slow_work_keeps_its_claim_and_a_dead_workers_rows_are_taken_over(sqlite_engine):
+    store = Store(sqlite_engine)
+    store.inbox_put("EvLOST", team_id="T1", kind="lost", payload={})
+    [lost] = Inbox(store, lease_seconds=0.3).claim(10)  # that worker dies holding it
+    store.inbox_put("EvSLOW", team_id="T1", kind="slow", payload={})
+
+    handled: list[str] = []
+
+    def handle(it: InboxItem) -> None:
+        handled.append(it.event_id)
+        if it.kind == "slow":
+            time.sleep(2.5)  # two and a half leases long
+
+    # The lease is ten heartbeats long, so a busy machine delaying one beat does not lose the row.
+    inbox = Inbox(store, lease_seconds=1.0)
+    worker = InboxWorker(inbox, handle, poll_interval=0.02, heartbeat=0.1).start()
+    rival = Inbox(store, lease_seconds=1.0)
+    stolen = []
+    try:
+        deadline = time.monotonic() + 10
+        # The rival starts asking once our worker holds both rows: until then EvLOST (free when
+        # its dead claimant's lease runs out) rightly goes to whichever worker asks first.
+        while {"EvLOST", "EvSLOW"} - set(handled) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        while store.inbox_status("EvSLOW")["status"] != "done" and time.monotonic() < deadline:
+            stolen += rival.claim(10)
+            time.sleep(0.05)
+        assert worker.wait_idle(5)
+    finally:
+        worker.stop()
+    assert stolen == [] and store.inbox_status("EvSLOW")["attempts"] == 1  # never re-claimed
+    assert sorted(handled) == ["EvLOST", "EvSLOW"] and lost.event_id == "EvLOST"
+    assert store.inbox_status("EvLOST")["status"] == "done"
+    assert store.inbox_pending_count() == 0
+
+
+def test_a_worker_whose_lease_ran_out_leaves_the_row_to_the_worker_that_took_it(sqlite_engine):
+    """Its failure is neither recorded nor reported: the rival's attempt decides the outcome."""
+    store = Store(sqlite_engine)
+    store.inbox_put("EvSLOW", team_id="T1", kind="slow", payload={})
+    rival = Inbox(store, lease_seconds=60)
+    taken: list[InboxItem] = []
+    reported: list[int] = []
+
+    def handle(it: InboxItem) -> None:
+        deadline = time.monotonic() + 5
+        while not taken and time.monotonic() < deadline:  # stalls past its lease meanwhile
+            taken.extend(rival.claim(10))
+            time.sleep(0.02)
+        raise ValueError("gave up late")
+
+    slow = Inbox(store, lease_seconds=0.2)
+    worker = InboxWorker(
+        slow,
+        handle,
+        poll_interval=30,  # it does not come back for the row itself while it stalls
+        heartbeat=60,
+        on_failure=lambda it, e: reported.append(it.id),
+    ).start()
+    try:
+        deadline = time.monotonic() + 5
+        while not taken and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert worker.wait_idle(5)
+    finally:
+        worker.stop()
+    assert [t.event_id for t in taken] == ["EvSLOW"] and reported == []
+    status = store.inbox_status("EvSLOW")  # not marked failed by the worker that lost it
+    assert (status["status"], status["error"]) == ("claimed", None)
+    assert rival.done(taken[0].id) is True
+    assert store.inbox_status("EvSLOW")["status"] == "done"

@@ -1,0 +1,93 @@
+import pytest
+
+from bot.slack.commands import (
+    CommandError,
+    NewTemplate,
+    Run,
+    ViewSubmissionError,
+    parse_view_submission,
+)
+
+
+def value(v):
+    return {"input": {"type": "plain_text_input", "value": v}}
+
+
+def test_new_template_reports_every_bad_field_by_block_id():
+    with pytest.raises(ViewSubmissionError) as err:
+        parse_view_submission(
+            "new_template_modal",
+            '{"channel":"C1"}',
+            {"name": value("Bad Name"), "template": value("  ")},
+        )
+    assert set(err.value.errors) == {"name", "template"}
+    assert "not a valid template name" in err.value.errors["name"]
+    assert err.value.errors["template"] == "Please write the template text."
+
+
+def test_new_template_missing_name():
+    with pytest.raises(ViewSubmissionError) as err:
+        parse_view_submission(
+            "new_template_modal", None, {"name": value(None), "template": value("x")}
+        )
+    assert err.value.errors == {"name": "Please give the template a name."}
+
+
+def test_new_template_channel_from_select_or_metadata():
+    state = {
+        "name": value("recipe"),
+        "template": value("Cook {{x}}"),
+        "channel": {"c": {"type": "conversations_select", "selected_conversation": None}},
+    }
+    assert parse_view_submission("new_template_modal", '{"channel":"C1"}', state) == NewTemplate(
+        "recipe", "Cook {{x}}", "C1"
+    )
+
+
+def test_run_reports_each_empty_variable():
+    state = {"var:a": value("1"), "var:b": value(""), "var:c": value(None)}
+    with pytest.raises(ViewSubmissionError) as err:
+        parse_view_submission("run_modal", '{"template":"t","channel":"C1"}', state)
+    assert err.value.errors == {"var:b": "Please write `b`.", "var:c": "Please write `c`."}
+
+
+def test_run_keeps_inner_whitespace_of_values():
+    state = {"var:a": value("line 1\n\nline 2\n")}
+    assert parse_view_submission("run_modal", '{"template":"t"}', state) == Run(
+        "t", {"a": "line 1\n\nline 2"}
+    )
+
+
+def test_oversize_field_is_an_error_on_that_field():
+    with pytest.raises(ViewSubmissionError) as err:
+        parse_view_submission("critique_modal", "42", {"text": value("x" * 3001)})
+    assert err.value.errors == {"text": "That is 3,001 characters; at most 3,000."}
+
+
+def test_reject_needs_a_reason():
+    with pytest.raises(ViewSubmissionError) as err:
+        parse_view_submission("reject_modal", "7", {"reason": value(" ")})
+    assert err.value.errors == {"reason": "Please write a reason."}
+
+
+@pytest.mark.parametrize(
+    ("callback_id", "metadata", "message"),
+    [
+        ("mystery_modal", "1", "not one alignbot knows"),
+        ("critique_modal", "", "lost track"),
+        ("run_modal", "{not json", "damaged"),
+        ("run_modal", "[1]", "damaged"),
+        ("run_modal", '{"channel":"C1"}', "lost track"),
+    ],
+)
+def test_malformed_submissions(callback_id, metadata, message):
+    with pytest.raises(CommandError, match=message):
+        parse_view_submission(callback_id, metadata, {"text": value("x")})
+
+
+def test_garbage_state_shapes_are_field_errors_not_crashes():
+    state = {"text": {"input": "not a dict"}}
+    with pytest.raises(ViewSubmissionError):
+        parse_view_submission("principle_modal", '{"template":"t"}', state)
+    with pytest.raises(ViewSubmissionError):
+        parse_view_submission("principle_modal", '{"template":"t"}', {"text": {}})

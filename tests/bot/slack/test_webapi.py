@@ -1,0 +1,77 @@
+"""Posting: paced per channel, long messages continued in the thread, benign reaction errors
+ignored, rate limits and server errors retried by slack-sdk's handlers."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from slack_sdk.errors import SlackApiError
+
+from bot.slack.webapi import ChannelPacer, SlackPoster, make_web_client
+
+CHANNEL = "C0GENERAL"
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.slept: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def test_posts_to_one_channel_are_spaced_and_other_channels_do_not_wait():
+    t = FakeTime()
+    pacer = ChannelPacer(1.0, clock=t.clock, sleep=t.sleep)
+    assert [pacer.wait("C1") for _ in range(3)] == [0, 1.0, 1.0]
+    assert pacer.wait("C2") == 0
+    t.now += 5
+    assert pacer.wait("C1") == 0
+
+
+@pytest.fixture
+def poster(sim):
+    return SlackPoster(make_web_client(sim.bot_token, sim.api_url), ChannelPacer(0))
+
+
+def test_more_than_fifty_blocks_continue_in_the_thread(poster, sim):
+    blocks = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"part {i}"}} for i in range(120)
+    ]
+    posted = poster.post(CHANNEL, "long", blocks)
+    thread = sim.thread(CHANNEL, posted.ts)
+    assert [len(m["blocks"]) for m in thread] == [50, 50, 20]
+
+
+def test_reacting_twice_or_unreacting_nothing_is_not_an_error(poster, sim):
+    posted = poster.post(CHANNEL, "hello")
+    poster.react(CHANNEL, posted.ts, "memo")
+    poster.react(CHANNEL, posted.ts, "memo")
+    poster.unreact(CHANNEL, posted.ts, "tada")
+    [msg] = [m for m in sim.messages(CHANNEL) if m["ts"] == posted.ts]
+    assert [(r["name"], r["count"]) for r in msg["reactions"]] == [("memo", 1)]
+    with pytest.raises(SlackApiError):
+        poster.react("CNOSUCH", posted.ts, "memo")
+
+
+def test_rate_limits_and_server_errors_are_retried(poster, sim):
+    sim.fail_next("chat.postMessage", status=429, retry_after=1, times=1)
+    sim.fail_next("chat.update", status=503, times=2)
+    started = time.monotonic()
+    posted = poster.post(CHANNEL, "after the wait")
+    assert time.monotonic() - started >= 1.0
+    poster.update(CHANNEL, posted.ts, "updated")
+    statuses = [(c["method"], c["status"]) for c in sim.api_calls if c["method"] != "auth.test"]
+    assert statuses == [
+        ("chat.postMessage", 429),
+        ("chat.postMessage", 200),
+        ("chat.update", 503),
+        ("chat.update", 503),
+        ("chat.update", 200),
+    ]
