@@ -42,21 +42,25 @@ def aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def select(feedback: Sequence[Feedback], budget_tokens: int) -> list[tuple[Feedback, dict]]:
-    """Most agreed-on, then most recent first, while the serialized entries fit the budget."""
+def select(
+    feedback: Sequence[Feedback], budget_tokens: int, *, per_item_tokens: int = 0
+) -> list[tuple[Feedback, dict]]:
+    """Most agreed-on, then most recent first, while the serialized entries fit the budget.
+
+    `per_item_tokens` is what each item adds besides itself (e.g. its entry in the answer)."""
     ranked = sorted(feedback, key=lambda f: (f.agreement, aware(f.created_at)), reverse=True)
     chosen: list[tuple[Feedback, dict]] = []
     used = 0
     for item in ranked:
         data = entry(item)
-        cost = estimate_tokens(json.dumps(data, ensure_ascii=False))
+        cost = estimate_tokens(json.dumps(data, ensure_ascii=False)) + per_item_tokens
         if used + cost > budget_tokens:
             if chosen:
                 continue
             # The single best item alone is over budget: send it shortened rather than nothing.
             data = entry(item, text_limit=max(200, budget_tokens * 4 - 400))
             data.pop("output", None)
-            cost = estimate_tokens(json.dumps(data, ensure_ascii=False))
+            cost = estimate_tokens(json.dumps(data, ensure_ascii=False)) + per_item_tokens
         chosen.append((item, data))
         used += cost
     order = {id(item): n for n, item in enumerate(feedback)}

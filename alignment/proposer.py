@@ -1,32 +1,54 @@
 """Turn pending feedback (and principles) into one proposed template, in a bounded number of calls.
 
-Principles workflow: one distill call (feedback -> principle mutations) and one rewrite call
-(active principles -> template). Direct workflow: one rewrite call from the feedback. Each call may
-get one repair. Nothing is applied here: the result describes the change; storage applies it.
+Principles workflow: one distill call (feedback -> one principle per feedback item) and one
+rewrite call (active principles -> template). Direct workflow: one rewrite call from the feedback.
+A proposal has one repair call for all its calls, so it makes at most three. Each request's JSON
+schema is built from what was sent (alignment/bounds.py) and its prompt fits the model's context
+window. Where a small model's answer still fails the engine's checks, the step falls back to what
+the offline model does, deterministically and saying so: a principle the model could not phrase
+is the feedback's own words as an instruction, and a rewrite that lost a placeholder or the
+template's task (alignment/task_kept.py) becomes the current template with a Guidelines section
+listing the active principles (direct workflow: the feedback's instructions), so that what the
+team asked for always reaches the template. Nothing is applied here: the result describes the
+change; storage applies it.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
-from alignment import prompts
+from alignment import bounds, prompts, task_kept
 from alignment.datablocks import data_block
-from alignment.feedback import Feedback
+from alignment.feedback import Feedback, FeedbackKind
 from alignment.feedback_batch import select
-from alignment.models.base import LLMRequest, ModelClient, ModelError
+from alignment.models.base import (
+    JsonSchema,
+    LLMRequest,
+    ModelClient,
+    ModelError,
+    context_window_of,
+    estimate_tokens_high,
+)
+from alignment.models.offline_text import guidelines_of, principle_for, with_guidelines
 from alignment.principles import (
     MutationOp,
     Principle,
     PrincipleMutation,
     PrincipleStatus,
 )
-from alignment.schemas import DistillOutput, RewriteOutput
-from alignment.structured import StructuredFailure, call_structured
+from alignment.schemas import DistillOutput, PrincipleOut, RewriteOutput
+from alignment.structured import Repairs, StructuredFailure, call_structured
 from alignment.template import Template, TemplateError
 from alignment.usage import CallStats
+
+PRINCIPLE_CHARS = 160  # one short imperative sentence
+RATIONALE_CHARS = 300
+MARGIN_TOKENS = 64  # chat-template tokens and rounding, on top of the estimates
+DEFAULT_SEED = 0
 
 
 class Workflow(StrEnum):
@@ -53,6 +75,8 @@ class ProposalResult:
     calls: list[CallStats]
     diff: str
     workflow: Workflow = Workflow.PRINCIPLES
+    fallback: str | None = None  # why the template was built without the model, if it was
+    repairs: int = 0  # repair calls spent (at most one per proposal)
 
 
 def unified_diff(old: str, new: str) -> str:
@@ -64,7 +88,7 @@ def unified_diff(old: str, new: str) -> str:
     )
 
 
-def _principles_data(principles: Sequence[Principle]) -> list[dict]:
+def _principles_data(principles: Sequence[Principle]) -> list[dict[str, str]]:
     return [{"id": p.id, "text": p.text} for p in principles]
 
 
@@ -72,55 +96,234 @@ def _placeholders(template: Template) -> str:
     return ", ".join("{{" + v + "}}" for v in template.variables) or "(none)"
 
 
-def _check_mutations(active: Sequence[Principle], sent_ids: set[str]):
-    known = {p.id for p in active}
-
-    def check(parsed: DistillOutput) -> str | None:
-        problems: list[str] = []
-        touched: set[str] = set()
-        for n, m in enumerate(parsed.mutations, 1):
-            where = f"change {n} ({m.op})"
-            bad_ids = [i for i in m.feedback_ids if i not in sent_ids]
-            if not m.feedback_ids:
-                problems.append(f"{where} cites no feedback id")
-            elif bad_ids:
-                problems.append(f"{where} cites unknown feedback id(s) {', '.join(bad_ids)}")
-            if m.op != "add":
-                if m.principle_id not in known:
-                    problems.append(f"{where} refers to unknown principle id {m.principle_id!r}")
-                elif m.principle_id in touched:
-                    problems.append(f"{where} changes principle {m.principle_id} a second time")
-                touched.add(m.principle_id)
-            if m.op != "retire" and not m.text.strip():
-                problems.append(f"{where} has no principle text")
-        return "; ".join(problems) or None
-
-    return check
+def _one_line(text: str) -> str:
+    """A principle as one guideline line: no line breaks, no placeholder syntax."""
+    return " ".join(text.split()).replace("{{", "{ {").replace("}}", "} }")
 
 
-def _check_rewrite(old: Template):
-    def check(parsed: RewriteOutput) -> str | None:
-        if not parsed.template.strip():
-            return "the new template is empty"
-        try:
-            new = Template(parsed.template)
-        except TemplateError as exc:
-            return f"the new template has a syntax error: {exc}"
-        dropped = [v for v in old.variables if v not in new.variables]
-        invented = [v for v in new.variables if v not in old.variables]
-        if not dropped and not invented:
+# --- schemas, built per request -------------------------------------------------------------------
+
+
+def _entry_schema(active: Sequence[Principle]) -> JsonSchema:
+    if not active:
+        return bounds.obj(
+            {"op": bounds.enum(["add", "none"]), "text": bounds.string(PRINCIPLE_CHARS)}
+        )
+    return bounds.obj(
+        {
+            "op": bounds.enum(["add", "edit", "retire", "none"]),
+            "principle_id": bounds.ids_enum(["", *(p.id for p in active)]),
+            "text": bounds.string(PRINCIPLE_CHARS),
+        }
+    )
+
+
+def distill_schema(keyed: Sequence[Feedback], active: Sequence[Principle]) -> JsonSchema:
+    """One entry per feedback id sent (its key), principle ids an enum of the active ones."""
+    entry = _entry_schema(active)
+    return bounds.obj({"principles": bounds.obj({item.id: entry for item in keyed})})
+
+
+def rewrite_schema(template_chars: int) -> JsonSchema:
+    return bounds.obj(
+        {
+            "template": bounds.string(template_chars),
+            "rationale": bounds.string(RATIONALE_CHARS),
+        }
+    )
+
+
+def template_room(template: Template) -> int:
+    """How long a rewrite may be: twice the template plus room for new instructions."""
+    return min(16000, 2 * len(template.text) + 600)
+
+
+# --- one proposal's calls -------------------------------------------------------------------------
+
+
+@dataclass
+class _Calls:
+    """What every call of one proposal shares: the model, its context window, the seed, the one
+    repair, and the record of what was spent."""
+
+    model: ModelClient
+    window: int | None
+    seed: int | None
+    calls: list[CallStats]
+    repairs: Repairs
+
+    def room(self, text: str) -> int | None:
+        """Tokens left for the answer after `text`, or None when the window is unknown."""
+        if self.window is None:
             return None
-        parts = []
-        if dropped:
-            parts.append("dropped " + ", ".join("{{" + v + "}}" for v in dropped))
-        if invented:
-            parts.append("invented " + ", ".join("{{" + v + "}}" for v in invented))
-        return (
-            f"the new template {' and '.join(parts)}; it must use exactly these placeholders: "
-            f"{_placeholders(old)}"
+        return self.window - estimate_tokens_high(text) - MARGIN_TOKENS
+
+    def too_long(self, what: str, text: str, answer_tokens: int) -> ProposalFailed:
+        return ProposalFailed(
+            f"{what} (about {estimate_tokens_high(text) + answer_tokens} tokens with the answer) "
+            f"does not fit {self.model.name}'s context window of {self.window} tokens; use a "
+            "model with a larger context or a shorter template",
+            self.calls,
         )
 
-    return check
+    def ask(
+        self,
+        name: str,
+        prompt: str,
+        parse: type[Any],
+        schema: JsonSchema,
+        check: Callable[[Any], str | None],
+    ) -> Any:
+        system = prompts.text(f"{name}_system")
+        max_tokens = bounds.max_tokens_for(schema)
+        room = self.room(system + prompt)
+        if room is not None and room < max_tokens:
+            raise self.too_long(f"the {name} prompt", system + prompt, max_tokens)
+        request = LLMRequest(
+            system=system,
+            prompt=prompt,
+            schema=parse,
+            temperature=0.2,
+            purpose=name,
+            json_schema=schema,
+            max_tokens=max_tokens,
+            seed=self.seed,
+        )
+        return call_structured(self.model, request, check, self.calls, self.repairs)
+
+
+# --- distill: one principle per feedback item -----------------------------------------------------
+
+
+def _distill_prompt(template: Template, active: Sequence[Principle], entries: list[Any]) -> str:
+    return prompts.render(
+        "distill",
+        template=data_block("template", template.text),
+        principles=data_block("principles", _principles_data(active)),
+        feedback=data_block("feedback", entries),
+        ids=", ".join(str(e["id"]) for e in entries if e.get("kind") != FeedbackKind.LABEL.value)
+        or "(none)",
+    )
+
+
+def _principle_problem(text: str, item: Feedback) -> str | None:
+    if not text:
+        return "it is empty"
+    if "{{" in text or "}}" in text:
+        return "it contains placeholder syntax"
+    if len(text.split()) < 2:
+        return "it is not a sentence"
+    asked = task_kept.content_words(item.text)
+    concrete = item.kind in (FeedbackKind.CRITIQUE, FeedbackKind.PRINCIPLE)
+    if concrete and asked and not asked & task_kept.content_words(text):
+        return "it keeps none of the feedback's own words"
+    return None
+
+
+def _own_words(item: Feedback, why: str) -> tuple[str, str]:
+    text = _one_line(principle_for(item.kind.value, item.text, item.output))
+    return text, (
+        f"the alignment model's principle was unusable ({why}); this is the feedback's own "
+        "words as an instruction"
+    )
+
+
+class _Mutations:
+    """Collects mutations, merging those that land on the same principle."""
+
+    def __init__(self, active: Sequence[Principle]) -> None:
+        self.by_id = {p.id: p for p in active}
+        self.by_text = {p.text.casefold(): p.id for p in active}
+        self.items: dict[tuple[str, str], PrincipleMutation] = {}
+        self.own_words = 0
+
+    def add(self, op: MutationOp, item_id: str, text: str, pid: str, reason: str) -> None:
+        if op is MutationOp.ADD and text.casefold() in self.by_text:
+            op, pid = MutationOp.EDIT, self.by_text[text.casefold()]  # already a principle
+        key = (op.value, pid if op is not MutationOp.ADD else text.casefold())
+        if key in self.items:
+            old = self.items[key]
+            ids = tuple(dict.fromkeys((*old.feedback_ids, item_id)))
+            self.items[key] = PrincipleMutation(old.op, ids, old.text, old.principle_id, old.reason)
+            return
+        self.items[key] = PrincipleMutation(
+            op=op,
+            feedback_ids=(item_id,),
+            text=text if op is not MutationOp.RETIRE else None,
+            principle_id=None if op is MutationOp.ADD else pid,
+            reason=reason,
+        )
+
+    def result(self) -> list[PrincipleMutation]:
+        out: list[PrincipleMutation] = []
+        added = 0
+        for m in self.items.values():
+            if m.op is MutationOp.ADD:
+                added += 1
+                m = PrincipleMutation(
+                    m.op, m.feedback_ids, m.text, None, m.reason, {"provisional_id": f"new-{added}"}
+                )
+            out.append(m)
+        return out
+
+
+def _mutations_from(
+    parsed: DistillOutput | None,
+    keyed: Sequence[Feedback],
+    active: Sequence[Principle],
+    failure: str | None,
+    model_name: str,
+) -> _Mutations:
+    collected = _Mutations(active)
+    for item in keyed:
+        entry: PrincipleOut | None = parsed.principles.get(item.id) if parsed else None
+        if entry is None:
+            text, reason = _own_words(item, failure or "it gave no principle for this feedback")
+        elif entry.op == "none":
+            continue
+        elif entry.op == "retire":
+            if entry.principle_id in collected.by_id:
+                collected.add(
+                    MutationOp.RETIRE, item.id, "", entry.principle_id, f"retired by {item.id}"
+                )
+            continue
+        else:
+            text = _one_line(entry.text)
+            problem = _principle_problem(text, item)
+            if problem is None:
+                reason = f"from the {item.kind.value} {item.id}, phrased by the {model_name} model"
+            else:
+                text, reason = _own_words(item, problem)
+        if not text:
+            continue
+        if reason.startswith("the alignment model's principle was unusable"):
+            collected.own_words += 1
+        editing = entry is not None and entry.op == "edit" and entry.principle_id in collected.by_id
+        if editing and entry is not None:
+            collected.add(MutationOp.EDIT, item.id, text, entry.principle_id, reason)
+        else:
+            collected.add(MutationOp.ADD, item.id, text, "", reason)
+    return collected
+
+
+def _distill(
+    template: Template,
+    active: Sequence[Principle],
+    sent: Sequence[tuple[Feedback, dict[str, Any]]],
+    run: _Calls,
+) -> _Mutations:
+    keyed = [item for item, _ in sent if item.kind is not FeedbackKind.LABEL]
+    if not keyed:  # labels only weigh other feedback: nothing to turn into a principle
+        return _Mutations(active)
+    prompt = _distill_prompt(template, active, [data for _, data in sent])
+    try:
+        parsed: DistillOutput = run.ask(
+            "distill", prompt, DistillOutput, distill_schema(keyed, active), lambda _: None
+        )
+    except StructuredFailure as exc:
+        failure = f"its answer was unusable: {exc.reason}"
+        return _mutations_from(None, keyed, active, failure, run.model.name)
+    return _mutations_from(parsed, keyed, active, None, run.model.name)
 
 
 def apply_mutations(
@@ -141,56 +344,81 @@ def apply_mutations(
     return list(result.values())
 
 
-def _distill(template, active, sent, model, calls) -> list[PrincipleMutation]:
-    request = LLMRequest(
-        system=prompts.text("distill_system"),
-        prompt=prompts.render(
-            "distill",
-            template=data_block("template", template.text),
-            principles=data_block("principles", _principles_data(active)),
-            feedback=data_block("feedback", [data for _, data in sent]),
-        ),
-        schema=DistillOutput,
-        temperature=0.2,
-        purpose="distill",
-    )
-    sent_ids = {item.id for item, _ in sent}
-    parsed = call_structured(model, request, _check_mutations(active, sent_ids), calls)
-    mutations = []
-    added = 0
-    for m in parsed.mutations:
-        op = MutationOp(m.op)
-        extra = {}
-        if op is MutationOp.ADD:
-            added += 1
-            extra = {"provisional_id": f"new-{added}"}
-        mutations.append(
-            PrincipleMutation(
-                op=op,
-                feedback_ids=tuple(dict.fromkeys(m.feedback_ids)),
-                text=m.text.strip() or None,
-                principle_id=None if op is MutationOp.ADD else m.principle_id,
-                reason=m.reason,
-                extra=extra,
+# --- rewrite: one call, checked, else the Guidelines section --------------------------------------
+
+
+def _check_rewrite(
+    old: Template, asked: Sequence[str], must_change: bool
+) -> Callable[[RewriteOutput], str | None]:
+    def check(parsed: RewriteOutput) -> str | None:
+        if not parsed.template.strip():
+            return "the new template is empty"
+        try:
+            new = Template(parsed.template)
+        except TemplateError as exc:
+            return f"the new template has a syntax error: {exc}"
+        dropped = [v for v in old.variables if v not in new.variables]
+        invented = [v for v in new.variables if v not in old.variables]
+        if dropped or invented:
+            parts = []
+            if dropped:
+                parts.append("dropped " + ", ".join("{{" + v + "}}" for v in dropped))
+            if invented:
+                parts.append("invented " + ", ".join("{{" + v + "}}" for v in invented))
+            return (
+                f"the new template {' and '.join(parts)}; it must use exactly these "
+                f"placeholders: {_placeholders(old)}"
             )
-        )
-    return mutations
+        lost = task_kept.problem(old.text, new.text, asked)
+        if lost:
+            return lost
+        if must_change and new.text.strip() == old.text.strip():
+            return "the new template is the current one unchanged; work the requests into it"
+        return None
+
+    return check
 
 
-def _rewrite(template, prompt_name, data_name, data, model, calls) -> RewriteOutput:
-    request = LLMRequest(
-        system=prompts.text(f"{prompt_name}_system"),
-        prompt=prompts.render(
-            prompt_name,
-            template=data_block("template", template.text),
-            placeholders=_placeholders(template),
-            **{data_name: data_block(data_name, data)},
-        ),
-        schema=RewriteOutput,
-        temperature=0.2,
-        purpose=prompt_name,
+def _rewrite(
+    template: Template,
+    name: str,
+    data: dict[str, Any],
+    asked: Sequence[str],
+    must_change: bool,
+    run: _Calls,
+) -> RewriteOutput:
+    prompt = prompts.render(
+        name,
+        template=data_block("template", template.text),
+        placeholders=_placeholders(template),
+        **{key: data_block(key, value) for key, value in data.items()},
     )
-    return call_structured(model, request, _check_rewrite(template), calls)
+    chars = template_room(template)
+    room = run.room(prompts.text(f"{name}_system") + prompt)
+    if room is not None:  # fit the answer into what the context leaves
+        fits = int((room - bounds.max_tokens_for(rewrite_schema(1))) * bounds.CHARS_PER_TOKEN / 1.1)
+        chars = min(chars, fits)
+        if chars < len(template.text) + 40:
+            need = bounds.max_tokens_for(rewrite_schema(len(template.text)))
+            raise run.too_long(f"the {name} prompt", prompt, need)
+    check = _check_rewrite(template, asked, must_change)
+    result: RewriteOutput = run.ask(name, prompt, RewriteOutput, rewrite_schema(chars), check)
+    return result
+
+
+def _fallback_text(template: Template, lines: Sequence[str]) -> str:
+    return with_guidelines(template.text, [_one_line(line) for line in lines if line.strip()])
+
+
+def _direct_lines(template: Template, sent: Sequence[tuple[Feedback, dict[str, Any]]]) -> list[str]:
+    items = guidelines_of(template.text)
+    seen = {item.casefold() for item in items}
+    for item, _ in sent:
+        text = _one_line(principle_for(item.kind.value, item.text, item.output))
+        if text and text.casefold() not in seen:
+            items.append(text)
+            seen.add(text.casefold())
+    return items
 
 
 def propose(
@@ -201,8 +429,13 @@ def propose(
     workflow: Workflow | str,
     model: ModelClient,
     budget_tokens: int = 6000,
+    seed: int | None = DEFAULT_SEED,
+    context_tokens: int | None = None,
 ) -> ProposalResult:
-    """Propose a new template. Raises ProposalFailed with a reason; never returns half a result."""
+    """Propose a new template. Raises ProposalFailed with a reason; never returns half a result.
+
+    `budget_tokens` caps the feedback sent; the model's context window (`context_tokens`, else
+    what its client reports) caps it further. `seed` is sent with every call (None: none)."""
     try:
         workflow = Workflow(workflow)
     except ValueError:
@@ -210,55 +443,134 @@ def propose(
     if budget_tokens < 1:
         raise ValueError(f"budget_tokens must be positive, not {budget_tokens}")
     active = [p for p in principles if p.status is PrincipleStatus.ACTIVE]
-    sent = select(feedback, budget_tokens)
-    calls: list[CallStats] = []
+    run = _Calls(model, context_tokens or context_window_of(model), seed, [], Repairs(1))
     mutations: list[PrincipleMutation] = []
     after = list(active)
+    fallback: str | None = None
+    notes: list[str] = []
     try:
         if workflow is Workflow.DIRECT:
+            sent = _select(feedback, budget_tokens, run, template, active, workflow)
             if not sent:
                 raise ProposalFailed(
                     "nothing to propose: no pending feedback (the direct workflow rewrites the "
                     "template from feedback)"
                 )
-            rewrite = _rewrite(template, "direct", "feedback", [d for _, d in sent], model, calls)
+            asked = [item.text for item, _ in sent]
+            try:
+                rewrite = _rewrite(
+                    template, "direct", {"feedback": [d for _, d in sent]}, asked, True, run
+                )
+                new_text, rationale = rewrite.template, rewrite.rationale.strip()
+            except StructuredFailure as exc:
+                fallback = f"the alignment model's rewrite was unusable: {exc.reason}"
+                new_text = _fallback_text(template, _direct_lines(template, sent))
+                rationale = (
+                    f"{fallback}. Instead, the feedback's own words were added to the template's "
+                    "Guidelines section as instructions."
+                )
         else:
+            sent = _select(feedback, budget_tokens, run, template, active, workflow)
             if not sent and not active:
                 raise ProposalFailed("nothing to propose: no pending feedback and no principles")
             if sent:
-                mutations = _distill(template, active, sent, model, calls)
+                collected = _distill(template, active, sent, run)
+                mutations = collected.result()
                 after = apply_mutations(active, mutations)
+                if collected.own_words:
+                    notes.append(
+                        f"{collected.own_words} principle(s) are the feedback's own words: the "
+                        "alignment model's were unusable."
+                    )
             if not after:
                 raise ProposalFailed(
                     f"nothing to propose: the {len(sent)} feedback item(s) produced no principle "
                     "and no principle is active",
-                    calls,
+                    run.calls,
                 )
-            rewrite = _rewrite(
-                template, "rewrite", "principles", _principles_data(after), model, calls
-            )
-    except StructuredFailure as exc:
-        reason = f"the alignment model's answer was unusable: {exc.reason}"
-        raise ProposalFailed(reason, calls) from None
+            asked = [p.text for p in after] + [item.text for item, _ in sent]
+            try:
+                rewrite = _rewrite(
+                    template,
+                    "rewrite",
+                    {"principles": _principles_data(after)},
+                    asked,
+                    bool(mutations),
+                    run,
+                )
+                new_text, rationale = rewrite.template, rewrite.rationale.strip()
+            except StructuredFailure as exc:
+                fallback = f"the alignment model's rewrite was unusable: {exc.reason}"
+                new_text = _fallback_text(template, [p.text for p in after])
+                rationale = (
+                    f"{fallback}. Instead, the template's Guidelines section now lists the "
+                    f"{len(after)} active principle(s) word for word."
+                )
     except ModelError as exc:
-        raise ProposalFailed(f"the alignment model failed: {exc}", calls) from exc
-    new = Template(rewrite.template)
+        raise ProposalFailed(f"the alignment model failed: {exc}", run.calls) from exc
+    new = Template(new_text)
     if new.text.strip() == template.text.strip():
         raise ProposalFailed(
             "the rewrite made no change: the template already follows the feedback and "
             "principles, as far as the alignment model can tell",
-            calls,
+            run.calls,
         )
     return ProposalResult(
         template=new,
-        rationale=rewrite.rationale.strip(),
+        rationale=" ".join([rationale[: RATIONALE_CHARS * 2], *notes]).strip(),
         mutations=mutations,
         principles_after=after,
         used_feedback_ids=[item.id for item, _ in sent],
-        calls=calls,
+        calls=run.calls,
         diff=unified_diff(template.text, new.text),
         workflow=workflow,
+        fallback=fallback,
+        repairs=run.repairs.used,
     )
 
 
-__all__ = ["ProposalFailed", "ProposalResult", "Workflow", "apply_mutations", "propose"]
+def _select(
+    feedback: Sequence[Feedback],
+    budget_tokens: int,
+    run: _Calls,
+    template: Template,
+    active: Sequence[Principle],
+    workflow: Workflow,
+) -> list[tuple[Feedback, dict[str, Any]]]:
+    """The feedback to send: within `budget_tokens` and what the context window leaves."""
+    if workflow is Workflow.DIRECT:
+        name = "direct"
+        base = prompts.render(
+            "direct",
+            template=data_block("template", template.text),
+            placeholders=_placeholders(template),
+            feedback=data_block("feedback", []),
+        )
+        answer = bounds.max_tokens_for(rewrite_schema(template_room(template)))
+        per_item = 0
+    else:
+        name = "distill"
+        base = _distill_prompt(template, active, [])
+        answer = bounds.max_tokens_for(distill_schema([], active))
+        entry = _entry_schema(active)
+        per_item = bounds.max_tokens_for(entry) - 20  # its key and entry in the answer
+    room = run.room(prompts.text(f"{name}_system") + base)
+    if room is None:  # no window to fit: the budget alone bounds what is sent
+        return select(feedback, budget_tokens)
+    if room is not None:
+        if room - answer < 1:
+            raise run.too_long(f"the {name} prompt", base, answer)
+        # select() counts 4 characters a token, the room 3: scale so the chosen items fit
+        budget_tokens = min(budget_tokens, (room - answer) * 3 // 4)
+    return select(feedback, budget_tokens, per_item_tokens=per_item)
+
+
+__all__ = [
+    "ProposalFailed",
+    "ProposalResult",
+    "Workflow",
+    "apply_mutations",
+    "distill_schema",
+    "propose",
+    "rewrite_schema",
+]

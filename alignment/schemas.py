@@ -1,6 +1,7 @@
-"""The JSON shapes the engine asks models for (sent as each provider's structured-output schema).
+"""The JSON shapes the engine parses models' answers into.
 
-Kept flat and free of optional fields so every provider's schema dialect accepts them.
+What each provider is sent is tighter and built per request (alignment/bounds.py: ids as enums,
+bounded lengths); these classes only parse, and the engine's checks decide what is usable.
 """
 
 from __future__ import annotations
@@ -10,16 +11,19 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 
-class MutationOut(BaseModel):
-    op: Literal["add", "edit", "retire"]
-    principle_id: str = Field(description="the id of the principle to edit or retire; '' for add")
-    text: str = Field(description="the principle's full new text; '' for retire")
-    feedback_ids: list[str] = Field(description="ids of the feedback items this change comes from")
-    reason: str = Field(description="one sentence: why this change")
+class PrincipleOut(BaseModel):
+    """The principle one feedback item asks for (`none`: it asks for nothing new)."""
+
+    op: Literal["add", "edit", "retire", "none"] = "add"
+    principle_id: str = Field(default="", description="the principle to edit or retire")
+    text: str = Field(default="", description="one short imperative sentence")
 
 
 class DistillOutput(BaseModel):
-    mutations: list[MutationOut]
+    """One entry per feedback id sent (a small model follows this more reliably than a free
+    list of mutations that must cite ids)."""
+
+    principles: dict[str, PrincipleOut]
 
 
 class RewriteOutput(BaseModel):

@@ -1,13 +1,16 @@
 """One structured model call with at most one repair: the engine's only way to ask for JSON.
 
 A malformed answer, or one that fails the caller's check (e.g. a dropped placeholder), gets one
-second call naming the problem; a second failure is final. The library this replaces retried
-forever and parsed free text by tags.
+second call naming the problem, if the caller's `Repairs` allow one (a proposal has one repair
+for all its calls, so its call count stays flat); a second failure is final. The library this
+replaces retried forever and parsed free text by tags.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from pydantic import BaseModel
 
@@ -16,6 +19,9 @@ from alignment.datablocks import data_block
 from alignment.models.base import LLMRequest, ModelClient, ModelError, ModelOutputError
 from alignment.usage import CallStats
 
+T = TypeVar("T", bound=BaseModel)
+PREVIOUS_CHARS = 1500  # of the unusable answer, quoted back in the repair (it costs context)
+
 
 class StructuredFailure(Exception):
     def __init__(self, reason: str) -> None:
@@ -23,12 +29,27 @@ class StructuredFailure(Exception):
         self.reason = reason
 
 
+@dataclass
+class Repairs:
+    """How many repair calls are left to spend (shared by the calls of one use case)."""
+
+    left: int = 1
+    used: int = 0
+
+    def take(self) -> bool:
+        if self.left <= 0:
+            return False
+        self.left -= 1
+        self.used += 1
+        return True
+
+
 def _attempt(
     model: ModelClient,
     request: LLMRequest,
-    check: Callable[[BaseModel], str | None],
+    check: Callable[[T], str | None],
     calls: list[CallStats],
-) -> tuple[BaseModel | None, str | None, str]:
+) -> tuple[T | None, str | None, str]:
     try:
         response = model.generate(request)
     except ModelError as exc:
@@ -38,35 +59,39 @@ def _attempt(
             return None, str(exc), exc.text
         raise
     calls.append(response.stats)
-    assert response.parsed is not None  # a schema was requested
-    return response.parsed, check(response.parsed), response.text
+    parsed = response.parsed
+    assert parsed is not None  # a schema was requested
+    return parsed, check(parsed), response.text  # type: ignore[arg-type]  # schema is T
 
 
 def call_structured(
     model: ModelClient,
     request: LLMRequest,
-    check: Callable[[BaseModel], str | None],
+    check: Callable[[T], str | None],
     calls: list[CallStats],
-) -> BaseModel:
+    repairs: Repairs | None = None,
+) -> T:
     """Return the parsed answer that passes `check`, appending every call's stats to `calls`.
 
     `check` returns None when the answer is usable, else a sentence naming the problem.
-    Raises StructuredFailure after the repair also fails; ModelError passes through.
+    Raises StructuredFailure when the answer (after the repair, if one was left) is unusable;
+    ModelError passes through.
     """
+    repairs = repairs if repairs is not None else Repairs()
     parsed, problem, previous = _attempt(model, request, check, calls)
     if problem is None:
-        return parsed  # type: ignore[return-value]
-    repair = LLMRequest(
-        system=request.system,
+        return parsed  # type: ignore[return-value]  # no problem: parsed
+    if not repairs.take():
+        raise StructuredFailure(f"{problem} (no repair attempt left)")
+    repair = replace(
+        request,
         prompt=prompts.render(
             "repair",
             original_prompt=request.prompt,
             # the problem may quote the model's own output (e.g. an unknown id): data, too
             problem=data_block("problem", problem),
-            previous=data_block("previous_answer", previous[:4000]),
+            previous=data_block("previous_answer", previous[:PREVIOUS_CHARS]),
         ),
-        schema=request.schema,
-        temperature=request.temperature,
         purpose=f"{request.purpose}:repair",
     )
     parsed, second, _ = _attempt(model, repair, check, calls)

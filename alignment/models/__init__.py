@@ -9,9 +9,13 @@ from alignment.models.base import (
     LLMResponse,
     ModelBlocked,
     ModelClient,
+    ModelContextOverflow,
     ModelError,
     ModelOutputError,
+    ModelRejected,
+    ModelSchemaRejected,
     ModelTimeout,
+    context_window_of,
 )
 from alignment.models.offline import OfflineModel
 
@@ -20,11 +24,15 @@ __all__ = [
     "LLMResponse",
     "ModelBlocked",
     "ModelClient",
+    "ModelContextOverflow",
     "ModelError",
     "ModelOutputError",
+    "ModelRejected",
+    "ModelSchemaRejected",
     "ModelTimeout",
     "OfflineModel",
     "check_model_name",
+    "context_window_of",
     "get_model",
 ]
 
@@ -54,13 +62,22 @@ def check_model_name(name: str) -> str:
 
 
 def get_model(
-    name: str, *, timeout: float = 60, max_retries: int = 3, backoff: float | None = None
+    name: str,
+    *,
+    timeout: float = 60,
+    max_retries: int = 3,
+    backoff: float | None = None,
+    context_tokens: int | None = None,
 ) -> ModelClient:
     """A client for `name`. `backoff` is the first retry delay in seconds (default 1, or
-    `ALIGNBOT_LLM_BACKOFF`); delays double per retry and there are at most `max_retries`."""
+    `ALIGNBOT_LLM_BACKOFF`); delays double per retry and there are at most `max_retries`.
+    `context_tokens` (default `ALIGNBOT_CONTEXT_TOKENS`) is the model's context window for an
+    OpenAI-compatible server that does not report its own."""
     name = check_model_name(name)
     if backoff is None:
         backoff = float(os.environ.get("ALIGNBOT_LLM_BACKOFF", "1.0"))
+    if context_tokens is None and os.environ.get("ALIGNBOT_CONTEXT_TOKENS"):
+        context_tokens = int(os.environ["ALIGNBOT_CONTEXT_TOKENS"])
     if timeout <= 0 or max_retries < 0 or backoff < 0:
         raise ModelError("model timeout must be positive and retries/backoff not negative")
     if name == "offline":
@@ -72,4 +89,10 @@ def get_model(
         return GeminiModel(model, timeout=timeout, max_retries=max_retries, backoff=backoff)
     from alignment.models.openai_compat import OpenAICompatModel
 
-    return OpenAICompatModel(model, timeout=timeout, max_retries=max_retries, backoff=backoff)
+    return OpenAICompatModel(
+        model,
+        timeout=timeout,
+        max_retries=max_retries,
+        backoff=backoff,
+        context_tokens=context_tokens,
+    )

@@ -7,7 +7,7 @@ answer is the same `ModelOutputError` whichever provider produced it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ValidationError
 
@@ -32,6 +32,19 @@ class ModelBlocked(ModelError):
     """The provider refused to answer (safety filter, content policy, refusal)."""
 
 
+class ModelRejected(ModelError):
+    """The server refused the request itself (a schema or grammar it cannot apply, a 4xx, a
+    prompt longer than its context): the same request would fail again, so it is not retried."""
+
+
+class ModelSchemaRejected(ModelRejected):
+    """The server cannot apply the requested JSON schema (or the grammar made from it)."""
+
+
+class ModelContextOverflow(ModelRejected):
+    """The prompt plus the answer do not fit the model's context window."""
+
+
 class ModelOutputError(ModelError):
     """The model answered, but not with what was asked (empty, not JSON, wrong shape)."""
 
@@ -41,13 +54,29 @@ class ModelOutputError(ModelError):
         self.stats = stats
 
 
+JsonSchema = dict[str, Any]
+
+
 @dataclass(frozen=True)
 class LLMRequest:
+    """One call. `schema` parses the answer; `json_schema` is what the provider is sent to
+    constrain it (built per request with enums and bounds, see alignment/bounds.py; when None,
+    `schema`'s own JSON schema). `max_tokens` caps the answer; `seed` makes it repeatable where
+    the server takes one."""
+
     system: str
     prompt: str
     schema: type[BaseModel] | None = None
     temperature: float = 0.2
     purpose: str = ""
+    json_schema: JsonSchema | None = None
+    max_tokens: int | None = None
+    seed: int | None = None
+
+    def wire_schema(self) -> JsonSchema | None:
+        if self.json_schema is not None:
+            return self.json_schema
+        return self.schema.model_json_schema() if self.schema is not None else None
 
 
 @dataclass(frozen=True)
@@ -62,6 +91,20 @@ class ModelClient(Protocol):
     name: str
 
     def generate(self, request: LLMRequest) -> LLMResponse: ...
+
+
+@runtime_checkable
+class KnowsContextWindow(Protocol):
+    """A client that can say how many tokens its model holds (prompt and answer together)."""
+
+    def context_window(self) -> int | None: ...
+
+
+def context_window_of(model: object) -> int | None:
+    """The model's context window in tokens, when its client knows it; else None."""
+    if isinstance(model, KnowsContextWindow):
+        return model.context_window()
+    return None
 
 
 def parse_output(model: str, request: LLMRequest, text: str) -> BaseModel | None:
@@ -96,3 +139,9 @@ def _strip_fence(text: str) -> str:
 def estimate_tokens(text: str) -> int:
     """A rough count (4 characters a token) for when a provider reports none."""
     return (len(text) + 3) // 4
+
+
+def estimate_tokens_high(text: str) -> int:
+    """A count on the high side (3 characters a token: JSON and small models' vocabularies), for
+    fitting a prompt into a context window, where guessing low overflows it."""
+    return (len(text) + 2) // 3

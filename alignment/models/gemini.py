@@ -8,8 +8,10 @@ the engine's errors and records what each call cost.
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
+from typing import Any
 
 import httpx
 from google import genai
@@ -17,12 +19,17 @@ from google.auth.exceptions import GoogleAuthError
 from google.genai import errors as genai_errors
 from google.genai import types
 
+from alignment.bounds import has_bounds, simplified
 from alignment.models.base import (
+    JsonSchema,
     LLMRequest,
     LLMResponse,
     ModelBlocked,
+    ModelContextOverflow,
     ModelError,
     ModelOutputError,
+    ModelRejected,
+    ModelSchemaRejected,
     ModelTimeout,
     estimate_tokens,
     parse_output,
@@ -43,6 +50,45 @@ _BLOCKING_FINISH = {
     "SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "LANGUAGE",
     "IMAGE_SAFETY", "IMAGE_PROHIBITED_CONTENT",
 }  # fmt: skip
+
+
+_SCHEMA_WORDS = re.compile(r"schema|response_schema|responseSchema|enum|property", re.I)
+_CONTEXT_WORDS = re.compile(r"token count|exceeds the maximum number of tokens|too long", re.I)
+# JSON Schema keywords and the Schema fields (Gemini's OpenAPI subset) they become; the rest
+# (additionalProperties, pattern) are left out: the engine checks what they would have.
+_GEMINI_FIELDS = {
+    "description": "description",
+    "enum": "enum",
+    "maxItems": "max_items",
+    "minItems": "min_items",
+    "maxLength": "max_length",
+    "minLength": "min_length",
+    "minimum": "minimum",
+    "maximum": "maximum",
+    "required": "required",
+}
+
+
+def gemini_schema(schema: JsonSchema) -> types.Schema:
+    """A JSON schema built by alignment/bounds.py as Gemini's `response_schema`: types, enums,
+    bounds, required properties in order (`property_ordering`, which Gemini follows)."""
+    fields: dict[str, Any] = {}
+    kind = schema.get("type")
+    if isinstance(kind, str):
+        fields["type"] = types.Type(kind.upper())
+    for key, name in _GEMINI_FIELDS.items():
+        if key in schema:
+            value = schema[key]
+            fields[name] = [str(v) for v in value] if key == "enum" else value
+    if kind == "integer" and "enum" in schema:  # Gemini's enums are strings only
+        fields.pop("enum")
+        fields["minimum"], fields["maximum"] = min(schema["enum"]), max(schema["enum"])
+    if isinstance(schema.get("items"), dict):
+        fields["items"] = gemini_schema(schema["items"])
+    if isinstance(schema.get("properties"), dict):
+        fields["properties"] = {k: gemini_schema(v) for k, v in schema["properties"].items()}
+        fields["property_ordering"] = list(schema["properties"])
+    return types.Schema(**fields)
 
 
 def _truthy(value: str | None) -> bool:
@@ -95,14 +141,51 @@ class GeminiModel:
     def _count_attempt(self, _request: object) -> None:
         self._attempts.n = getattr(self._attempts, "n", 0) + 1
 
-    def _config(self, request: LLMRequest) -> types.GenerateContentConfig:
+    def _config(
+        self, request: LLMRequest, schema: JsonSchema | None
+    ) -> types.GenerateContentConfig:
         config = types.GenerateContentConfig(
-            system_instruction=request.system or None, temperature=request.temperature
+            system_instruction=request.system or None,
+            temperature=request.temperature,
+            max_output_tokens=request.max_tokens,
+            seed=request.seed,
         )
-        if request.schema is not None:
+        if schema is not None:
             config.response_mime_type = "application/json"
-            config.response_schema = request.schema
+            config.response_schema = gemini_schema(schema)
         return config
+
+    def _call(self, request: LLMRequest, schema: JsonSchema | None) -> Any:
+        try:
+            return self._client.models.generate_content(
+                model=self.model, contents=request.prompt, config=self._config(request, schema)
+            )
+        except genai_errors.APIError as exc:
+            detail = exc.message or exc.status or "no details"
+            said = (
+                f"{self.name} answered HTTP {exc.code} ({detail}) after "
+                f"{self._attempts.n} attempt(s)"
+            )
+            code = exc.code or 0
+            if code == 400 and _CONTEXT_WORDS.search(detail):
+                raise ModelContextOverflow(
+                    f"{said}: the prompt does not fit the model's context window"
+                ) from exc
+            if 400 <= code < 500 and code not in RETRY_CODES:
+                if _SCHEMA_WORDS.search(detail):
+                    raise ModelSchemaRejected(said) from exc
+                raise ModelRejected(said) from exc
+            raise ModelError(said) from exc
+
+    def _generate(self, request: LLMRequest) -> Any:
+        """Call; a rejected bounded schema is tried once without its bounds."""
+        schema = request.wire_schema()
+        try:
+            return self._call(request, schema)
+        except ModelSchemaRejected:
+            if schema is None or not has_bounds(schema):
+                raise
+        return self._call(request, simplified(schema))
 
     def _stats(
         self, request: LLMRequest, started: float, input_tokens: int, output_tokens: int
@@ -120,18 +203,12 @@ class GeminiModel:
     def generate(self, request: LLMRequest) -> LLMResponse:
         self._attempts.n = 0
         started = time.perf_counter()
+        error: ModelError
         try:
-            response = self._client.models.generate_content(
-                model=self.model, contents=request.prompt, config=self._config(request)
-            )
-        except genai_errors.APIError as exc:
-            detail = exc.message or exc.status or "no details"
-            error: ModelError = ModelError(
-                f"{self.name} answered HTTP {exc.code} ({detail}) after "
-                f"{self._attempts.n} attempt(s)"
-            )
-            error.stats = self._stats(request, started, 0, 0)  # no answer, no tokens billed
-            raise error from exc
+            response = self._generate(request)
+        except ModelError as exc:
+            exc.stats = self._stats(request, started, 0, 0)  # no answer, no tokens billed
+            raise
         except _TIMEOUTS as exc:
             error = ModelTimeout(
                 f"{self.name} did not answer within {self.timeout:g}s "
@@ -192,6 +269,10 @@ class GeminiModel:
             raise ModelBlocked(f"{self.name} stopped its answer for {finish.lower()} reasons")
         parts = candidate.content.parts if candidate.content and candidate.content.parts else []
         text = "".join(p.text for p in parts if p.text and not p.thought)
+        if finish == "MAX_TOKENS":
+            raise ModelOutputError(
+                f"{self.name} stopped at its token limit before finishing the answer", text
+            )
         if not text.strip():
             more = f" (finish reason {finish})" if finish else ""
             raise ModelOutputError(f"{self.name} returned an empty answer{more}")

@@ -30,27 +30,23 @@ def _gist(prompt: str) -> str:
     return flat if len(flat) <= 300 else f"{flat[:170]} … {flat[-120:]}"
 
 
-def _distill(data: dict) -> dict:
+def _distill(data: dict, keys: list[str] | None = None) -> dict:
+    """One principle per feedback id asked for (the schema's keys), in the feedback's words."""
     current = {p["text"].casefold(): p["id"] for p in data.get("principles", [])}
-    mutations: dict[str, dict] = {}
-    for item in data.get("feedback", []):
+    items = {str(item["id"]): item for item in data.get("feedback", [])}
+    if keys is None:
+        keys = [k for k, item in items.items() if item.get("kind") != "label"]
+    answer: dict[str, dict] = {}
+    for key in keys:
+        item = items.get(key, {})
         text = principle_for(item.get("kind", ""), item.get("text") or "", item.get("output"))
-        if not text:
-            continue
-        key = text.casefold()
-        if key in mutations:
-            mutations[key]["feedback_ids"].append(item["id"])
-            continue
-        existing = current.get(key)
-        mutations[key] = {
-            "op": "edit" if existing else "add",
+        existing = current.get(text.casefold()) if text else None
+        answer[key] = {
+            "op": "none" if not text else "edit" if existing else "add",
             "principle_id": existing or "",
             "text": text,
-            "feedback_ids": [item["id"]],
-            "reason": f"{MARK}: the {item.get('kind')} feedback's own words, as an instruction"
-            + (" (already a principle; adds this feedback to its sources)" if existing else ""),
         }
-    return {"mutations": list(mutations.values())}
+    return {"principles": answer}
 
 
 def _rewrite(data: dict) -> dict:
@@ -127,6 +123,13 @@ _TASKS = {
 }
 
 
+def _keys(request: LLMRequest) -> list[str] | None:
+    """The feedback ids a distill request's schema asks one principle for."""
+    schema = request.json_schema or {}
+    inner = schema.get("properties", {}).get("principles", {}).get("properties")
+    return list(inner) if isinstance(inner, dict) else None
+
+
 class OfflineModel:
     name = "offline"
 
@@ -141,7 +144,9 @@ class OfflineModel:
                     f"the {MARK} cannot answer a structured request for purpose "
                     f"{request.purpose!r}; use a real model for it"
                 )
-            text = json.dumps(task(read_blocks(request.prompt)), ensure_ascii=False)
+            data = read_blocks(request.prompt)
+            answer = _distill(data, _keys(request)) if task is _distill else task(data)
+            text = json.dumps(answer, ensure_ascii=False)
         parsed = parse_output(self.name, request, text)
         stats = CallStats(
             model=self.name,

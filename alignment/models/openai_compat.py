@@ -2,22 +2,32 @@
 
 httpx has no retry policy for HTTP statuses, so this module has a small bounded one: at most
 `max_retries` retries on 408/429/5xx, connection errors and timeouts, delays doubling from
-`backoff` (a server's Retry-After is honoured up to 30 s).
+`backoff` (a server's Retry-After is honoured up to 30 s). What will not go away is not retried:
+a 4xx (a rejected schema, an unknown model, a prompt over the context size) or a 500 that names a
+grammar, schema or format the server cannot apply (llama.cpp answers so). A rejected bounded
+schema is tried once more without its bounds; then the failure is final.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import time
+from typing import Any
 
 import httpx
 
+from alignment.bounds import has_bounds, simplified
 from alignment.models.base import (
+    JsonSchema,
     LLMRequest,
     LLMResponse,
     ModelBlocked,
+    ModelContextOverflow,
     ModelError,
     ModelOutputError,
+    ModelRejected,
+    ModelSchemaRejected,
     ModelTimeout,
     estimate_tokens,
     parse_output,
@@ -26,6 +36,11 @@ from alignment.usage import CallStats
 
 RETRY_CODES = {408, 429, 500, 502, 503, 504}
 DEFAULT_BASE_URL = "http://127.0.0.1:11434/v1"  # Ollama's OpenAI-compatible endpoint
+# A 500 whose message names one of these is the request's fault, not the server's load.
+_PERMANENT_500 = re.compile(
+    r"grammar|json[ _-]?schema|response_format|peg-native|expected .*format|parse .*schema", re.I
+)
+_CONTEXT = re.compile(r"context|too (long|many tokens)|maximum .*tokens|exceed", re.I)
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -50,40 +65,143 @@ def _tagged(error: ModelError, attempts: int) -> ModelError:
     return error
 
 
+def _error_type(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    error = body.get("error") if isinstance(body, dict) else None
+    return str(error.get("type") or "") if isinstance(error, dict) else ""
+
+
+def _rejection(name: str, response: httpx.Response, attempt: int) -> ModelError | None:
+    """The final error for a response that retrying cannot fix; None if it may be transient."""
+    code, detail = response.status_code, _error_detail(response)
+    said = f"{name} answered HTTP {code} ({detail}) after {attempt} attempt(s)"
+    if code == 400 and (
+        _error_type(response) == "exceed_context_size_error" or _CONTEXT.search(detail)
+    ):
+        return ModelContextOverflow(f"{said}: the prompt does not fit the model's context window")
+    schema_problem = _PERMANENT_500.search(detail) is not None
+    if 400 <= code < 500 and code not in RETRY_CODES:
+        return ModelSchemaRejected(said) if schema_problem else ModelRejected(said)
+    if code == 500 and schema_problem:
+        return ModelSchemaRejected(f"{said}: the server cannot apply the requested JSON schema")
+    return None
+
+
+def _context_from_models(data: Any, model: str) -> int | None:
+    """n_ctx (llama.cpp) or max_model_len (vLLM) of `model` in a /v1/models listing."""
+    entries = data.get("data") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        return None
+    chosen = [e for e in entries if isinstance(e, dict) and e.get("id") == model]
+    if not chosen and len(entries) == 1 and isinstance(entries[0], dict):
+        chosen = [entries[0]]  # llama.cpp serves one model under its file name, whatever asked
+    for entry in chosen:
+        meta = entry.get("meta") if isinstance(entry.get("meta"), dict) else {}
+        for value in (meta.get("n_ctx"), entry.get("max_model_len"), entry.get("context_length")):
+            if isinstance(value, int) and value > 0:
+                return value
+    return None
+
+
+def _context_from_props(data: Any) -> int | None:
+    """n_ctx in llama.cpp's /props (per slot, under default_generation_settings)."""
+    if not isinstance(data, dict):
+        return None
+    settings = data.get("default_generation_settings")
+    for value in (settings.get("n_ctx") if isinstance(settings, dict) else None, data.get("n_ctx")):
+        if isinstance(value, int) and value > 0:
+            return value
+    return None
+
+
 class OpenAICompatModel:
-    def __init__(self, model: str, *, timeout: float, max_retries: int, backoff: float) -> None:
+    def __init__(
+        self,
+        model: str,
+        *,
+        timeout: float,
+        max_retries: int,
+        backoff: float,
+        context_tokens: int | None = None,
+    ) -> None:
         self.model = model
         self.name = f"openai/{model}"
         self.timeout = timeout
         self.max_retries = max_retries
         self.backoff = backoff
+        self.context_tokens = context_tokens  # the setting, used when the server does not say
+        self._context: int | None = None
+        self._context_asked = False
         self.base_url = (os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
         headers = {}
         if key := os.environ.get("OPENAI_API_KEY"):
             headers["Authorization"] = f"Bearer {key}"
         self._http = httpx.Client(timeout=timeout, headers=headers)
 
-    def _body(self, request: LLMRequest) -> dict:
+    def context_window(self) -> int | None:
+        """The context size the server reports (llama.cpp: /v1/models or /props; vLLM:
+        /v1/models), else the configured one; asked once per client."""
+        if not self._context_asked:
+            self._context_asked = True
+            self._context = self._ask_context()
+        return self._context or self.context_tokens
+
+    def _ask_context(self) -> int | None:
+        root = self.base_url.removesuffix("/v1")
+        for url, read in (
+            (f"{self.base_url}/models", lambda d: _context_from_models(d, self.model)),
+            (f"{root}/props", _context_from_props),
+        ):
+            try:
+                response = self._http.get(url, timeout=min(self.timeout, 5.0))
+                found = read(response.json()) if response.status_code == 200 else None
+            except (httpx.HTTPError, ValueError):
+                found = None
+            if found:
+                return found
+        return None
+
+    def _body(self, request: LLMRequest, schema: JsonSchema | None) -> dict[str, Any]:
         messages = []
         if request.system:
             messages.append({"role": "system", "content": request.system})
         messages.append({"role": "user", "content": request.prompt})
-        body: dict = {
+        body: dict[str, Any] = {
             "model": self.model,
             "messages": messages,
             "temperature": request.temperature,
         }
-        if request.schema is not None:
+        if request.max_tokens is not None:
+            body["max_tokens"] = request.max_tokens
+        if request.seed is not None:
+            body["seed"] = request.seed
+        if schema is not None:
+            name = request.schema.__name__ if request.schema is not None else "answer"
             body["response_format"] = {
                 "type": "json_schema",
-                "json_schema": {
-                    "name": request.schema.__name__,
-                    "schema": request.schema.model_json_schema(),
-                },
+                "json_schema": {"name": name, "schema": schema},
             }
         return body
 
-    def _post(self, body: dict) -> tuple[dict, int]:
+    def _send(self, request: LLMRequest) -> tuple[dict[str, Any], int]:
+        """Post the request; a rejected bounded schema is tried once without its bounds."""
+        schema = request.wire_schema()
+        try:
+            return self._post(self._body(request, schema))
+        except ModelSchemaRejected as exc:
+            if schema is None or not has_bounds(schema):
+                raise
+            first = getattr(exc, "attempts", 1)
+        try:
+            data, attempts = self._post(self._body(request, simplified(schema)))
+        except ModelError as exc:
+            raise _tagged(exc, first + getattr(exc, "attempts", 1)) from None
+        return data, first + attempts
+
+    def _post(self, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
         url = f"{self.base_url}/chat/completions"
         attempt = 0
         while True:
@@ -118,6 +236,9 @@ class OpenAICompatModel:
                             ),
                             attempt,
                         ) from exc
+                rejected = _rejection(self.name, response, attempt)
+                if rejected is not None:
+                    raise _tagged(rejected, attempt)
                 if response.status_code not in RETRY_CODES or attempt > self.max_retries:
                     raise _tagged(
                         ModelError(
@@ -146,7 +267,7 @@ class OpenAICompatModel:
         started = time.perf_counter()
         prompt_text = request.system + request.prompt
         try:
-            data, attempts = self._post(self._body(request))
+            data, attempts = self._send(request)
         except ModelError as exc:  # no usable answer: the call is still counted, no tokens
             exc.stats = self._stats(request, started, getattr(exc, "attempts", 1), 0, 0)
             raise
@@ -173,7 +294,7 @@ class OpenAICompatModel:
             raise
         return LLMResponse(text=text, parsed=parsed, stats=stats)
 
-    def _text(self, data: dict) -> str:
+    def _text(self, data: dict[str, Any]) -> str:
         choices = data.get("choices") if isinstance(data, dict) else None
         if not choices:
             raise ModelOutputError(f"{self.name} returned no choices")
@@ -184,6 +305,10 @@ class OpenAICompatModel:
         if message.get("refusal"):
             raise ModelBlocked(f"{self.name} refused: {' '.join(str(message['refusal']).split())}")
         text = message.get("content") or ""
+        if choice.get("finish_reason") == "length":
+            raise ModelOutputError(
+                f"{self.name} stopped at its token limit before finishing the answer", text
+            )
         if not text.strip():
             raise ModelOutputError(f"{self.name} returned an empty answer")
         return text

@@ -60,7 +60,7 @@ def test_files_to_json(capsys, files):
             "principle_id": "new-1",
             "text": "Make every one of them creative.",
             "feedback_ids": ["f1"],
-            "reason": "offline model: the critique feedback's own words, as an instruction",
+            "reason": "from the critique f1, phrased by the offline model",
         }
     ]
     assert data["used_feedback_ids"] == ["f1", "f2"]

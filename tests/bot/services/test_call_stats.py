@@ -10,7 +10,7 @@ from bot.services import Actor, Models, build_services
 from bot.slack import commands as c
 from bot.slack.views.proposal import proposal_message
 from tests.bot.slack.views.limits import all_text
-from tests.fakes.gemini_server import HANG, Raw, gemini_json, gemini_text
+from tests.fakes.gemini_server import HANG, Raw, gemini_json, gemini_safety_stop, gemini_text
 
 TEAM, CHANNEL = "T1", "C1"
 ALICE, BOB = Actor(TEAM, "U0ALICE", CHANNEL), Actor(TEAM, "U0BOB", CHANNEL)
@@ -54,17 +54,19 @@ def test_a_failed_proposal_keeps_its_calls_and_reason_and_supersedes_nothing(
     gemini.enqueue(
         gemini_text("no JSON here", prompt_tokens=300, output_tokens=11),
         gemini_text("still no JSON", prompt_tokens=320, output_tokens=13),
+        gemini_safety_stop(),  # the rewrite (from the feedback's own words) is refused
     )
-    with pytest.raises(ProposalFailed, match="unusable") as failed:
+    with pytest.raises(ProposalFailed, match="safety reasons") as failed:
         services.proposals.create(ALICE, "summary")
-    assert len(gemini.requests) - sent_before == 2  # the distill call and its one repair
+    # the distill call, its one repair, and the rewrite
+    assert len(gemini.requests) - sent_before == 3
 
     [proposal] = store.list_proposals(info.id)
     assert proposal.status.value == "failed" and proposal.status_reason == failed.value.reason
     assert proposal.text == "Summarize: {{text}}" and proposal.created_by == "U0ALICE"
     calls = store.call_stats(proposal_id=proposal.id)
-    assert [(k.input_tokens, k.output_tokens) for k in calls] == [(300, 11), (320, 13)]
-    assert [k.purpose for k in calls] == ["distill", "distill:repair"]
+    assert [(k.input_tokens, k.output_tokens) for k in calls] == [(300, 11), (320, 13), (9, 0)]
+    assert [k.purpose for k in calls] == ["distill", "distill:repair", "rewrite"]
     assert store.count_pending(info.id) == 1  # the feedback waits for the next attempt
     assert store.get_template(TEAM, "summary").active_version.number == 1
 
@@ -87,16 +89,10 @@ def test_a_failed_judge_and_evaluation_still_count_on_the_proposal(services, sto
     # the judge needs both a 👍 and a 👎 before it is built (and can fail)
     services.feedback.reaction(ALICE, "100.3", "+1", Label.GOOD, added=True)
     [critique] = [f for f in store.pending_feedback(info.id) if f.kind is FeedbackKind.CRITIQUE]
-    mutation = {
-        "op": "add",
-        "principle_id": "",
-        "text": "Name the date when a plan moves.",
-        "feedback_ids": [critique.id],
-        "reason": "asked for in the thread",
-    }
+    principle = {"op": "add", "text": "Name the date when a plan moves."}
     rewrite = {"template": "Summarize, naming dates: {{text}}", "rationale": "dates matter"}
     gemini.enqueue(
-        gemini_json({"mutations": [mutation]}, prompt_tokens=400, output_tokens=40),
+        gemini_json({"principles": {critique.id: principle}}, prompt_tokens=400, output_tokens=40),
         gemini_json(rewrite, prompt_tokens=200, output_tokens=20),
         Raw("{not json", status=500),  # judge rule books: a server error
         HANG,  # evaluation: the current template on the critiqued input times out
