@@ -3,6 +3,7 @@
 Pure Python: no Slack, no database. `bot/` and `storage/` build on these types.
 """
 
+from alignment import task_kept
 from alignment.evaluation import Evaluation, EvaluationRow, SampleRun, evaluate, pick_samples
 from alignment.feedback import Feedback, FeedbackKind, Label
 from alignment.files import InputFileError, load_feedback, load_principles, load_template
@@ -71,4 +72,5 @@ __all__ = [
     "pick_samples",
     "propose",
     "run_template",
+    "task_kept",
 ]

@@ -133,9 +133,10 @@ def rewrite_schema(template_chars: int) -> JsonSchema:
     )
 
 
-def template_room(template: Template) -> int:
-    """How long a rewrite may be: twice the template plus room for new instructions."""
-    return min(16000, 2 * len(template.text) + 600)
+def template_room(template: Template, requests: int) -> int:
+    """How long a rewrite may be: the template, a quarter more, and a sentence or two for each
+    principle or feedback item it must work in. A small model that loops is stopped there."""
+    return min(16000, len(template.text) * 5 // 4 + 120 * max(1, requests) + 200)
 
 
 # --- one proposal's calls -------------------------------------------------------------------------
@@ -206,16 +207,33 @@ def _distill_prompt(template: Template, active: Sequence[Principle], entries: li
     )
 
 
+def _copies(text: str, source: str | None, run: int = 6) -> bool:
+    """Whether `text` repeats `run` consecutive words of `source` (a copy, not a principle)."""
+    if not source:
+        return False
+    words = [w.casefold() for w in text.split()]
+    seen = " " + " ".join(w.casefold() for w in source.split()) + " "
+    return any(f" {' '.join(words[i : i + run])} " in seen for i in range(len(words) - run + 1))
+
+
 def _principle_problem(text: str, item: Feedback) -> str | None:
+    """Why a principle the model wrote for `item` is unusable, or None."""
     if not text:
         return "it is empty"
     if "{{" in text or "}}" in text:
         return "it contains placeholder syntax"
-    if len(text.split()) < 2:
+    if len(text.split()) < 3:
         return "it is not a sentence"
+    if _copies(text, item.output):
+        return "it copies the output instead of saying what to do"
+    if item.kind is FeedbackKind.REWRITE and _copies(text, item.text):
+        return "it copies the corrected output instead of saying what it does differently"
     asked = task_kept.content_words(item.text)
-    concrete = item.kind in (FeedbackKind.CRITIQUE, FeedbackKind.PRINCIPLE)
-    if concrete and asked and not asked & task_kept.content_words(text):
+    if (
+        item.kind is not FeedbackKind.REWRITE
+        and asked
+        and not asked & task_kept.content_words(text)
+    ):
         return "it keeps none of the feedback's own words"
     return None
 
@@ -393,7 +411,7 @@ def _rewrite(
         placeholders=_placeholders(template),
         **{key: data_block(key, value) for key, value in data.items()},
     )
-    chars = template_room(template)
+    chars = template_room(template, len(asked))
     room = run.room(prompts.text(f"{name}_system") + prompt)
     if room is not None:  # fit the answer into what the context leaves
         fits = int((room - bounds.max_tokens_for(rewrite_schema(1))) * bounds.CHARS_PER_TOKEN / 1.1)
@@ -488,13 +506,14 @@ def propose(
                     "and no principle is active",
                     run.calls,
                 )
-            asked = [p.text for p in after] + [item.text for item, _ in sent]
+            asked = [p.text for p in after]
             try:
                 rewrite = _rewrite(
                     template,
                     "rewrite",
-                    {"principles": _principles_data(after)},
-                    asked,
+                    # texts only: a small model copies ids such as new-1 into the template
+                    {"principles": [p.text for p in after]},
+                    asked + [item.text for item, _ in sent],
                     bool(mutations),
                     run,
                 )
@@ -546,7 +565,7 @@ def _select(
             placeholders=_placeholders(template),
             feedback=data_block("feedback", []),
         )
-        answer = bounds.max_tokens_for(rewrite_schema(template_room(template)))
+        answer = bounds.max_tokens_for(rewrite_schema(template_room(template, len(feedback))))
         per_item = 0
     else:
         name = "distill"

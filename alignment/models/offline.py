@@ -50,7 +50,10 @@ def _distill(data: dict, keys: list[str] | None = None) -> dict:
 
 
 def _rewrite(data: dict) -> dict:
-    items = [" ".join(p["text"].split()) for p in data.get("principles", [])]
+    items = [
+        " ".join((p["text"] if isinstance(p, dict) else str(p)).split())
+        for p in data.get("principles", [])
+    ]
     return {
         "template": with_guidelines(data["template"], items),
         "rationale": f"{MARK} (no LLM was called): the template's Guidelines section now lists "

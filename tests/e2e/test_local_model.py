@@ -1,0 +1,95 @@
+"""The three notebook scenarios end to end on a real llama.cpp server with SmolLM2-135M-Instruct.
+
+Nothing is installed here: llama.cpp's server (`xllamacpp`) and the GGUF come from the project's
+dependency files, which ./dev installs. The server runs in this process on 127.0.0.1 with a fixed
+seed; the engine reaches it through the `openai/…` client, exactly as it would Ollama or vLLM.
+A 135M model rarely writes a usable template: what must hold is what the engine guarantees
+whatever the model does — a proposal, every placeholder kept, the task kept, only sent feedback
+cited, at most three calls, every call bounded.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from alignment import LLMRequest, LLMResponse, get_model, propose, task_kept
+from alignment.examples import EXAMPLES
+from alignment.files import load_feedback, load_template
+from alignment.models import ModelClient
+from tests.resources import unavailable
+
+pytestmark = pytest.mark.local_model
+SEED = 7
+
+
+class Recording:
+    """Forwards to the real client and keeps every request the engine made."""
+
+    def __init__(self, model: ModelClient) -> None:
+        self.model = model
+        self.name = model.name
+        self.requests: list[LLMRequest] = []
+
+    def generate(self, request: LLMRequest) -> LLMResponse:
+        self.requests.append(request)
+        return self.model.generate(request)
+
+    def context_window(self) -> int | None:
+        return self.model.context_window()  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="module")
+def llama() -> Iterator[object]:
+    try:
+        from bot.sandbox.local_model import LocalModelError, LocalServer
+
+        server = LocalServer("smollm2", context_tokens=4096, seed=SEED).start()
+    except (ImportError, LocalModelError) as exc:
+        unavailable(
+            "llama.cpp with SmolLM2", "ALIGNBOT_REQUIRE_LOCAL_MODEL", str(exc), "./dev installs it"
+        )
+    yield server
+    server.close()
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("name", ["grocery", "uses", "howto"])
+def test_notebook_scenario_on_a_real_llamacpp_server(llama, name, monkeypatch):
+    monkeypatch.setenv("OPENAI_BASE_URL", llama.base_url)
+    client = get_model(llama.model_name, timeout=120, max_retries=1, backoff=0.2)
+    assert client.context_window() == 4096  # asked from the server, not configured
+    model = Recording(client)
+    example = EXAMPLES[name]
+    template = load_template(example.template_path)
+    feedback = load_feedback(example.feedback_path)
+    started = time.perf_counter()
+
+    result = propose(template, feedback, [], workflow=example.workflow, model=model, seed=SEED)
+
+    seconds = time.perf_counter() - started
+    new = result.template
+    assert sorted(new.variables) == sorted(template.variables)  # every placeholder, no other
+    assert task_kept.measure(template.text, new.text).ok
+    assert new.text.strip() != template.text.strip()
+    ids = {f.id for f in feedback}
+    assert set(result.used_feedback_ids) <= ids
+    for mutation in result.mutations:
+        assert mutation.feedback_ids and set(mutation.feedback_ids) <= set(result.used_feedback_ids)
+    # flat: distill (principles workflow) + rewrite + at most one repair
+    assert (
+        len(result.calls) == len(model.requests) <= (3 if example.workflow == "principles" else 2)
+    )
+    for request in model.requests:
+        assert request.seed == SEED and request.max_tokens and request.json_schema is not None
+        assert request.max_tokens < 4096 // 2
+    if example.workflow == "principles":
+        distill = model.requests[0].json_schema["properties"]["principles"]
+        assert list(distill["properties"]) == [f.id for f in feedback if f.kind.value != "label"]
+    if result.fallback:  # what the model could not do is said, and the principles still arrive
+        assert "unusable" in result.rationale
+        for principle in result.principles_after:
+            assert principle.text.replace("{{", "{ {") in new.text
+    print(f"{name}: {seconds:.1f}s, {len(result.calls)} calls, fallback={bool(result.fallback)}")
