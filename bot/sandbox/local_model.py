@@ -76,6 +76,7 @@ class LocalServer:
         context_tokens: int = 4096,
         seed: int = 0,
         threads: int = 1,
+        n_predict: int = -1,
     ) -> None:
         if key not in MODELS:
             raise LocalModelError(f"unknown local model {key!r}: use {' or '.join(MODELS)}")
@@ -85,6 +86,7 @@ class LocalServer:
         # One thread: llama.cpp's workers spin at barriers, so on cores shared with other work
         # two threads ran a proposal 7x slower than one here (99 s against 14 s, 2 busy cores).
         self.threads = max(1, threads)
+        self.n_predict = n_predict  # the server's cap on an answer (-1: none but the context)
         self._server: Any = None
         self.base_url = ""
 
@@ -109,6 +111,7 @@ class LocalServer:
         params.port = 0  # any free port
         params.n_ctx = self.context_tokens
         params.n_parallel = 1  # one slot: the whole context for one request
+        params.n_predict = self.n_predict
         params.sampling.seed = self.seed
         params.cpuparams.n_threads = self.threads
         params.cpuparams_batch.n_threads = self.threads
