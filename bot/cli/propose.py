@@ -68,13 +68,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="TEMPLATE_FILE uses {name} placeholders (Python str.format, as model-alignment "
         "does); they are imported as {{name}}",
     )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="sent with every call where the server takes one, so a run can be repeated "
+        "(default 0)",
+    )
     parser.add_argument("--json", action="store_true", help="print the proposal as JSON")
     parser.add_argument(
         "--example",
         nargs="?",
         const="grocery",
         choices=sorted(EXAMPLES),
-        help="run a bundled example (default: grocery) with the offline model",
+        help="run a bundled example (default: grocery); the model is --model, else "
+        "$ALIGNBOT_ALIGN_MODEL, else offline",
     )
     parser.set_defaults(func=run)  # fmt: skip
 
@@ -91,7 +99,6 @@ def run(args: argparse.Namespace) -> int:
         example = EXAMPLES[args.example]
         template_path, feedback_path = example.template_path, example.feedback_path
         workflow = args.workflow or example.workflow
-        model_name = args.model or "offline"
     else:
         if not args.template_file or not args.feedback_file:
             return _fail(
@@ -99,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
             )
         template_path, feedback_path = Path(args.template_file), Path(args.feedback_file)
         workflow = args.workflow or Workflow.PRINCIPLES
-        model_name = args.model or os.environ.get("ALIGNBOT_ALIGN_MODEL") or "offline"
+    model_name = args.model or os.environ.get("ALIGNBOT_ALIGN_MODEL") or "offline"
     if args.budget_tokens < 100:
         return _fail("--budget-tokens must be at least 100", EXIT_BAD_INPUT)
     try:
@@ -116,6 +123,7 @@ def run(args: argparse.Namespace) -> int:
         result = propose(
             template, feedback, principles,
             workflow=Workflow(workflow), model=model, budget_tokens=args.budget_tokens,
+            seed=args.seed,
         )  # fmt: skip
     except ProposalFailed as exc:
         return _fail(f"no proposal: {exc.reason}", EXIT_FAILED)

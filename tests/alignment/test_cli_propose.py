@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from bot.cli import main
+from tests.fakes.openai_server import openai_json
 
 
 def run(capsys, *args):
@@ -37,6 +38,22 @@ def test_example_prints_template_diff_and_principles_with_provenance(capsys):
     assert "+ add   new-1: Do not include alcohol in the recipe.  [from feedback fb-1]" in out
     assert "+++ template (proposed)" in out and "+- Do not include alcohol" in out
     assert "Model calls: 2" in out
+
+
+def test_example_uses_the_configured_alignment_model(capsys, monkeypatch, openai_server):
+    """--example honours ALIGNBOT_ALIGN_MODEL like every other command (and sends the seed)."""
+    monkeypatch.setenv("ALIGNBOT_ALIGN_MODEL", "openai/gemma3:4b")
+    monkeypatch.setenv("ALIGNBOT_LLM_BACKOFF", "0.01")
+    rewrite = {
+        "template": "Write short step-by-step instructions for how to {{task}}.",
+        "rationale": "shorter steps",
+    }
+    openai_server.enqueue(openai_json(rewrite))
+    code, out, err = run(capsys, "--example", "howto", "--seed", "5")
+    assert code == 0, err
+    assert "model: openai/gemma3:4b" in out and "Write short step-by-step" in out
+    [request] = openai_server.requests
+    assert request.body["seed"] == 5 and request.body["max_tokens"] > 0
 
 
 def test_example_runs_as_the_console_script():

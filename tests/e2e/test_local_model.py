@@ -10,9 +10,11 @@ cited, at most three calls, every call bounded.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from alignment import LLMRequest, LLMResponse, get_model, propose, task_kept
@@ -93,3 +95,23 @@ def test_notebook_scenario_on_a_real_llamacpp_server(llama, name, monkeypatch):
         for principle in result.principles_after:
             assert principle.text.replace("{{", "{ {") in new.text
     print(f"{name}: {seconds:.1f}s, {len(result.calls)} calls, fallback={bool(result.fallback)}")
+
+
+@pytest.mark.timeout(300)
+def test_sandbox_local_model_starts_the_server_and_the_page_says_which_model(llama, tmp_path):
+    """`alignbot sandbox --local-model`: llama.cpp is started by the sandbox itself; the seeded
+    run's output comes from SmolLM2, and the page's info names the model."""
+    from tests.e2e.test_sandbox_cli import bot_runs, start, stop, wait
+
+    proc, url = start(tmp_path, "--local-model")
+    try:
+        info = httpx.get(f"{url}/sim/api/info", timeout=10).json()
+        assert info["align_model"] == info["target_model"] == "openai/smollm2-135m-instruct"
+        assert "SmolLM2-135M-Instruct" in info["model"]
+        assert "llama.cpp's server at http://127.0.0.1:" in info["model_note"]
+        [run] = wait(lambda: [r for r in bot_runs(url) if "offline" not in r["text"]], 240)
+        assert "tldr" in run["text"]
+        assert "model `openai/smollm2-135m-instruct`" in json.dumps(run["blocks"])
+    finally:
+        code, out = stop(proc)
+    assert code == 0, out
