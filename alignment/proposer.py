@@ -404,14 +404,16 @@ def _rewrite(
     asked: Sequence[str],
     must_change: bool,
     run: _Calls,
+    requests: int,
 ) -> RewriteOutput:
+    """`requests`: how many principles or feedback items the rewrite must work in."""
     prompt = prompts.render(
         name,
         template=data_block("template", template.text),
         placeholders=_placeholders(template),
         **{key: data_block(key, value) for key, value in data.items()},
     )
-    chars = template_room(template, len(asked))
+    chars = template_room(template, requests)
     room = run.room(prompts.text(f"{name}_system") + prompt)
     if room is not None:  # fit the answer into what the context leaves
         fits = int((room - bounds.max_tokens_for(rewrite_schema(1))) * bounds.CHARS_PER_TOKEN / 1.1)
@@ -477,7 +479,13 @@ def propose(
             asked = [item.text for item, _ in sent]
             try:
                 rewrite = _rewrite(
-                    template, "direct", {"feedback": [d for _, d in sent]}, asked, True, run
+                    template,
+                    "direct",
+                    {"feedback": [d for _, d in sent]},
+                    asked,
+                    True,
+                    run,
+                    len(sent),
                 )
                 new_text, rationale = rewrite.template, rewrite.rationale.strip()
             except StructuredFailure as exc:
@@ -516,6 +524,7 @@ def propose(
                     asked + [item.text for item, _ in sent],
                     bool(mutations),
                     run,
+                    len(after),
                 )
                 new_text, rationale = rewrite.template, rewrite.rationale.strip()
             except StructuredFailure as exc:
@@ -566,6 +575,7 @@ def _select(
             feedback=data_block("feedback", []),
         )
         answer = bounds.max_tokens_for(rewrite_schema(template_room(template, len(feedback))))
+        # (all the feedback counted: the room is only smaller once some is left out)
         per_item = 0
     else:
         name = "distill"

@@ -8,15 +8,20 @@ import re
 import pytest
 
 from alignment import (
+    Feedback,
+    FeedbackKind,
     LLMRequest,
     ModelBlocked,
     ModelError,
     ModelOutputError,
     ModelTimeout,
+    ProposalFailed,
+    Template,
     get_model,
     propose,
     run_template,
 )
+from alignment.models import ModelContextOverflow, ModelRejected, ModelSchemaRejected
 from alignment.schemas import RewriteOutput
 from tests.fakes.openai_server import HANG, Raw, Status, openai_json, openai_text
 
@@ -134,3 +139,144 @@ def test_every_failed_call_still_reports_latency_attempts_and_tokens(openai_serv
     stats = info.value.stats
     assert stats is not None and stats.attempts == 3 and stats.latency_ms > 0
     assert (stats.model, stats.purpose, stats.input_tokens) == ("openai/gemma3:4b", "run", 0)
+
+
+# --- bounded requests, retries that know the difference, the context window ---------------------
+
+
+def test_a_proposal_sends_closed_bounded_schemas_max_tokens_and_the_seed(
+    grocery, openai_server, openai_model
+):
+    principle = {"op": "add", "text": "Do not include alcohol in the recipe."}
+    kept = {"op": "add", "text": "Group the items by store section."}
+    rewrite = {"template": grocery.template.text + " Leave out alcohol.", "rationale": "r"}
+    openai_server.enqueue(
+        openai_json({"principles": {"fb-1": principle, "fb-2": kept}}), openai_json(rewrite)
+    )
+    result = propose(
+        grocery.template, grocery.feedback, [], workflow="principles", model=openai_model, seed=3
+    )
+    assert result.template.text == rewrite["template"] and result.fallback is None
+    distill, rewrite_request = (r.body for r in openai_server.requests)
+    schema = distill["response_format"]["json_schema"]["schema"]
+    keyed = schema["properties"]["principles"]
+    # one entry per feedback item with text (fb-3 is a label): no id to invent or to miss
+    assert keyed["required"] == ["fb-1", "fb-2"] and keyed["additionalProperties"] is False
+    assert keyed["properties"]["fb-1"]["properties"]["text"]["maxLength"] == 160
+    assert "pattern" not in json.dumps(schema)  # llama.cpp reads patterns on raw JSON text
+    assert distill["seed"] == 3 and 100 < distill["max_tokens"] < 400
+    template_field = rewrite_request["response_format"]["json_schema"]["schema"]["properties"][
+        "template"
+    ]
+    # the template, a quarter more, and a sentence or two for each of its two principles
+    assert template_field["maxLength"] == len(grocery.template.text) * 5 // 4 + 2 * 120 + 200
+    assert rewrite_request["max_tokens"] >= template_field["maxLength"] / 2.5
+
+
+def test_a_grammar_the_server_cannot_apply_is_tried_once_without_bounds_then_final(
+    openai_server, openai_model
+):
+    """llama.cpp answers 500 for a grammar it cannot apply: retrying it as load wastes calls."""
+    grammar_error = "The model produced output that does not match the expected peg-native format"
+    openai_server.enqueue(Status(500, grammar_error), Status(500, grammar_error))
+    request = LLMRequest(
+        system="",
+        prompt="p",
+        schema=RewriteOutput,
+        json_schema={
+            "type": "object",
+            "properties": {"template": {"type": "string", "maxLength": 50}},
+            "required": ["template"],
+        },
+    )
+    with pytest.raises(ModelSchemaRejected, match="cannot apply the requested JSON schema"):
+        openai_model.generate(request)
+    first, second = (
+        r.body["response_format"]["json_schema"]["schema"] for r in openai_server.requests
+    )
+    assert first["properties"]["template"]["maxLength"] == 50
+    assert second["properties"]["template"] == {"type": "string"}  # the simpler schema, once
+
+
+def test_a_4xx_and_a_context_overflow_are_not_retried(openai_server, openai_model):
+    openai_server.respond_with(
+        lambda _: Status(
+            400,
+            "request (731 tokens) exceeds the available context size (512 tokens)",
+        )
+    )
+    with pytest.raises(ModelContextOverflow, match="does not fit the model's context window"):
+        openai_model.generate(LLMRequest(system="", prompt="p"))
+    assert len(openai_server.requests) == 1
+    openai_server.respond_with(lambda _: Status(422, "invalid temperature"))
+    with pytest.raises(ModelRejected, match="HTTP 422"):
+        openai_model.generate(LLMRequest(system="", prompt="p"))
+    assert len(openai_server.requests) == 2
+
+
+def test_an_answer_cut_at_max_tokens_is_repaired_not_parsed(howto, openai_server, openai_model):
+    cut = openai_text('{"template": "Write step', finish_reason="length")
+    good = {
+        "template": "Write short step-by-step instructions for how to {{task}}.",
+        "rationale": "r",
+    }
+    openai_server.enqueue(cut, openai_json(good))
+    result = propose(howto.template, howto.feedback, [], workflow="direct", model=openai_model)
+    assert result.template.text == good["template"] and result.repairs == 1
+    assert "stopped at its token limit" in openai_server.requests[1].body["messages"][1]["content"]
+
+
+def test_the_context_window_comes_from_the_server_else_the_setting(openai_server, monkeypatch):
+    models = {"object": "list", "data": [{"id": "local.gguf", "meta": {"n_ctx": 2048}}]}
+    openai_server.gets["/v1/models"] = models
+    model = get_model("openai/anything", timeout=0.5)
+    assert model.context_window() == 2048  # llama.cpp serves one model under its file name
+    assert model.context_window() == 2048 and openai_server.get_requests == ["/v1/models"]
+    del openai_server.gets["/v1/models"]
+    openai_server.gets["/props"] = {"default_generation_settings": {"n_ctx": 1024}}
+    assert get_model("openai/x", timeout=0.5).context_window() == 1024
+    del openai_server.gets["/props"]
+    assert get_model("openai/x", timeout=0.5).context_window() is None
+    monkeypatch.setenv("ALIGNBOT_CONTEXT_TOKENS", "3000")
+    assert get_model("openai/x", timeout=0.5).context_window() == 3000
+
+
+def test_the_feedback_sent_fits_a_small_context_window(uses, openai_server):
+    """Sixty long critiques and a 2048-token model: the prompt and the answer fit."""
+    openai_server.gets["/props"] = {"default_generation_settings": {"n_ctx": 2048}}
+    model = get_model("openai/small", timeout=0.5, max_retries=0)
+    feedback = [
+        Feedback(f"c{i}", FeedbackKind.CRITIQUE, "a", f"critique {i}: " + "too plain " * 40)
+        for i in range(60)
+    ]
+    openai_server.respond_with(
+        lambda r: (
+            openai_json(
+                {
+                    "principles": {
+                        k: {"op": "add", "text": "Make every use surprising and concrete."}
+                        for k in r.body["response_format"]["json_schema"]["schema"]["properties"][
+                            "principles"
+                        ]["properties"]
+                    }
+                }
+            )
+            if "principles" in json.dumps(r.body["response_format"])
+            else openai_json({"template": uses.template.text + " Be surprising.", "rationale": "r"})
+        )
+    )
+    result = propose(uses.template, feedback, [], workflow="principles", model=model)
+    assert 0 < len(result.used_feedback_ids) < 60
+    for request in openai_server.requests:
+        text = "".join(m["content"] for m in request.body["messages"])
+        assert (len(text) + 2) // 3 + request.body["max_tokens"] <= 2048
+
+
+def test_a_template_too_long_for_the_context_is_a_clear_failure(openai_server):
+    openai_server.gets["/props"] = {"default_generation_settings": {"n_ctx": 512}}
+    model = get_model("openai/small", timeout=0.5, max_retries=0)
+    long = Template("Summarize {{text}}. " + "Be exact about every date and name. " * 60)
+    feedback = [Feedback("c1", FeedbackKind.CRITIQUE, "a", "name the date")]
+    with pytest.raises(ProposalFailed, match="does not fit openai/small's context window of 512"):
+        propose(long, feedback, [], workflow="direct", model=model)
+    assert openai_server.requests == []  # nothing sent that the model could not hold

@@ -56,6 +56,8 @@ class FakeLLMServer:
         self._closing = threading.Event()
         self.requests: list[RecordedRequest] = []
         self.fallback: Callable[[RecordedRequest], Answer] | None = None
+        self.gets: dict[str, Any] = {}  # GET path -> JSON body (e.g. /v1/models); else 404
+        self.get_requests: list[str] = []
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -102,6 +104,13 @@ class FakeLLMServer:
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args: object) -> None:
                 pass
+
+            def do_GET(self) -> None:
+                fake.get_requests.append(self.path)
+                if self.path in fake.gets:
+                    self._send(200, fake.gets[self.path])
+                else:
+                    self._send(404, fake.error_body(404, f"no route {self.path}"))
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
