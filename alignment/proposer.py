@@ -306,8 +306,8 @@ def _mutations_from(
                 )
             continue
         else:
+            problem = _principle_problem(" ".join(entry.text.split()), item)
             text = _one_line(entry.text)
-            problem = _principle_problem(text, item)
             if problem is None:
                 reason = f"from the {item.kind.value} {item.id}, phrased by the {model_name} model"
             else:
