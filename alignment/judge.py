@@ -10,16 +10,42 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from alignment import prompts
+from alignment import bounds, prompts
 from alignment.datablocks import data_block
 from alignment.feedback import Label
-from alignment.models.base import LLMRequest, ModelClient
+from alignment.models.base import JsonSchema, LLMRequest, ModelClient
 from alignment.schemas import JudgeRulesOutput, JudgeScoresOutput
 from alignment.structured import StructuredFailure, call_structured
 from alignment.usage import CallStats
 
 MAX_EXAMPLES = 40
 MAX_CHARS = 800
+RULE_CHARS = 200
+REASON_CHARS = 160
+
+
+def rules_schema(labels: Sequence[str]) -> JsonSchema:
+    """One rule book per label (labels an enum of those shown), 2 to 6 bounded rules each."""
+    book = bounds.obj(
+        {
+            "label": bounds.enum(labels),
+            "rules": bounds.array(bounds.string(RULE_CHARS), 6, min_items=2),
+        }
+    )
+    n = len(labels)
+    return bounds.obj({"rule_books": bounds.array(book, n, min_items=n)})
+
+
+def scores_schema(count: int) -> JsonSchema:
+    """One score per item: indexes an enum of those sent, scores in [0, 1], a short reason."""
+    item = bounds.obj(
+        {
+            "index": bounds.integer_enum(range(count)),
+            "score": bounds.number(0, 1),
+            "reason": bounds.string(REASON_CHARS),
+        }
+    )
+    return bounds.obj({"scores": bounds.array(item, count, min_items=count)})
 
 
 class JudgeError(ValueError):
@@ -70,6 +96,8 @@ class Judge:
             schema=JudgeScoresOutput,
             temperature=0.0,
             purpose="judge-score",
+            json_schema=scores_schema(len(items)),
+            max_tokens=bounds.max_tokens_for(scores_schema(len(items))),
         )
         wanted = set(range(len(items)))
 
@@ -137,6 +165,8 @@ def build_judge(labelled: Sequence[LabelledOutput], model: ModelClient) -> Judge
         schema=JudgeRulesOutput,
         temperature=0.0,
         purpose="judge-rules",
+        json_schema=rules_schema(labels),
+        max_tokens=bounds.max_tokens_for(rules_schema(labels)),
     )
 
     def check(parsed: JudgeRulesOutput) -> str | None:
