@@ -61,7 +61,7 @@ def _attempt(
     calls.append(response.stats)
     parsed = response.parsed
     assert parsed is not None  # a schema was requested
-    return parsed, check(parsed), response.text  # type: ignore[arg-type]  # schema is T
+    return parsed, check(parsed), response.text  # type: ignore[arg-type,return-value]  # T
 
 
 def call_structured(

@@ -10,9 +10,11 @@ schema is tried once more without its bounds; then the failure is final.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -99,7 +101,8 @@ def _context_from_models(data: Any, model: str) -> int | None:
     if not chosen and len(entries) == 1 and isinstance(entries[0], dict):
         chosen = [entries[0]]  # llama.cpp serves one model under its file name, whatever asked
     for entry in chosen:
-        meta = entry.get("meta") if isinstance(entry.get("meta"), dict) else {}
+        found = entry.get("meta")
+        meta: dict[str, Any] = found if isinstance(found, dict) else {}
         for value in (meta.get("n_ctx"), entry.get("max_model_len"), entry.get("context_length")):
             if isinstance(value, int) and value > 0:
                 return value
@@ -151,10 +154,11 @@ class OpenAICompatModel:
 
     def _ask_context(self) -> int | None:
         root = self.base_url.removesuffix("/v1")
-        for url, read in (
-            (f"{self.base_url}/models", lambda d: _context_from_models(d, self.model)),
+        readers: list[tuple[str, Callable[[Any], int | None]]] = [
+            (f"{self.base_url}/models", functools.partial(_context_from_models, model=self.model)),
             (f"{root}/props", _context_from_props),
-        ):
+        ]
+        for url, read in readers:
             try:
                 response = self._http.get(url, timeout=min(self.timeout, 5.0))
                 found = read(response.json()) if response.status_code == 200 else None
