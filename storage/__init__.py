@@ -1,5 +1,6 @@
 """Storage: SQLAlchemy models, Alembic migrations, and the `Store` the bot's services call."""
 
+from alignment.settings import TemplateSettings
 from storage.errors import AlreadyExists, InvalidInput, NotFound, SchemaOutOfDate, StorageError
 from storage.records import (
     ApprovalOutcome,
@@ -19,7 +20,6 @@ from storage.records import (
     VersionSource,
     Workflow,
 )
-from storage.settings import TemplateSettings
 from storage.store import Store
 
 __all__ = [

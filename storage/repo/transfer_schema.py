@@ -12,10 +12,19 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationError
 
-from alignment.feedback import FeedbackKind, Label
-from alignment.principles import MutationOp, PrincipleOrigin, PrincipleStatus
+from alignment.vocabulary import (
+    Decision,
+    FeedbackKind,
+    Label,
+    MutationOp,
+    PrincipleOrigin,
+    PrincipleStatus,
+    ProposalStatus,
+    RunStatus,
+    VersionSource,
+    Workflow,
+)
 from storage.errors import InvalidInput
-from storage.records import ProposalStatus, RunStatus, VersionSource, Workflow
 from storage.repo.templates import check_target_model, check_template_text
 
 
@@ -111,7 +120,7 @@ class MutationDoc(_Model):
 
 class DecisionDoc(_Model):
     user_id: _s(64)
-    decision: Literal["approve", "reject"]
+    decision: Decision
     reason: Text = ""
     created_at: datetime
 

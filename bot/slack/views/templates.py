@@ -71,11 +71,34 @@ def settings_message(
     title = f"*Settings of {name}*"
     if changed:
         title = f":white_check_mark: Updated {', '.join(escape(c) for c in changed)} of *{name}*"
-    blocks = [
-        section(title + "\n" + settings_lines(settings)),
-        context("Change with `/align settings NAME key=value …`"),
-    ]
+    blocks = [section(title + "\n" + settings_lines(settings))]
+    if "auto_propose_after" in changed:
+        blocks.append(section(auto_propose_note(settings)))
+    blocks.append(context("Change with `/align settings NAME key=value …`"))
     return message(f"Settings of {name}", blocks)
+
+
+def auto_propose_note(s: TemplateSettingsView) -> str:
+    """What a new `auto_propose_after` will do, so an automatic proposal never comes unexplained."""
+    threshold, waiting = s.auto_propose_after, s.pending_feedback
+    items = f"{waiting} feedback item{'' if waiting == 1 else 's'}"
+    if not threshold:
+        return "Automatic proposals are off: propose with `/align propose NAME`."
+    if not s.channel_id:
+        return (
+            f"Nothing is proposed automatically while the template has no channel: set one "
+            f"with `channel=#…`. ({items} waiting.)"
+        )
+    if waiting >= threshold:
+        return (
+            f":hourglass_flowing_sand: {items} already waiting, which reaches "
+            f"`auto_propose_after={threshold}`: an automatic proposal starts within a few "
+            "minutes (unless one is already waiting for approval)."
+        )
+    return (
+        f"A proposal starts automatically once {threshold} feedback items are waiting "
+        f"({items} so far)."
+    )
 
 
 def principle_lines(principles: Sequence[PrincipleRow]) -> str:
