@@ -109,6 +109,8 @@ def _model_name(raw: object) -> str:
         )
     if value == "offline":
         return value
+    if not value:
+        raise ValueError(f"A model name is needed: use {MODEL_FORMS}.")
     provider, sep, model = value.partition("/")
     if not sep or not model.strip() or any(c.isspace() for c in value):
         raise ValueError(f"`{shown(value)}` is not a model name: use {MODEL_FORMS}.")

@@ -107,7 +107,8 @@ class PrinciplesRepo(StoreBase):
             else:
                 row.status = PrincipleStatus.RETIRED.value
             row.updated_at = self.now()
-            self._change(s, row, MutationOp(mut.op), row.text, author, proposal_id, fids, mut.reason)
+            op = MutationOp(mut.op)
+            self._change(s, row, op, row.text, author, proposal_id, fids, mut.reason)
         return skipped
 
     # -- helpers -------------------------------------------------------------------------------

@@ -9,7 +9,9 @@ from alignment import FeedbackKind, Label, MissingVariableError, ModelTimeout, T
 from alignment.settings import SettingsChange
 from bot.services import Actor, Models, ServiceError, build_services
 from bot.slack import commands as c
-from storage import AlreadyExists, InvalidInput
+from bot.slack.views.history import history_message
+from bot.slack.views.templates import show_message
+from storage import AlreadyExists, InvalidInput, VersionSource
 
 
 def change(**values: object) -> SettingsChange:
@@ -235,3 +237,18 @@ def test_settings_mode_principles_rollback_and_diff(services, store):
     assert (rolled.version, rolled.source, rolled.rolled_back_to) == (3, "rollback", 1)
     with pytest.raises(ServiceError, match="no version v9"):
         services.templates.diff(ALICE, c.Diff("summary", 1, 9))
+
+
+def test_imported_versions_show_as_imported(services, store):
+    """The views knew only manual/proposal/rollback, so a version whose source is `import` was
+    shown as written by hand."""
+    _new(services)
+    doc = store.export_template(store.get_template(TEAM, "summary").id)
+    doc["versions"][0]["source"] = "import"
+    store.import_template(TEAM, doc, name="summary-copy")
+    [row] = services.templates.history(ALICE, "summary-copy")
+    assert row.source is VersionSource.IMPORT
+    assert "imported by" in str(history_message("summary-copy", [row])["blocks"])
+    detail = services.templates.show(ALICE, c.Show("summary-copy"))
+    assert detail.source is VersionSource.IMPORT
+    assert "· import" in str(show_message(detail)["blocks"])
