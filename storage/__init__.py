@@ -1,6 +1,7 @@
 """Storage: SQLAlchemy models, Alembic migrations, and the `Store` the bot's services call."""
 
 from alignment.settings import TemplateSettings
+from alignment.vocabulary import ProposalStatus, RunStatus, VersionSource, Workflow
 from storage.errors import AlreadyExists, InvalidInput, NotFound, SchemaOutOfDate, StorageError
 from storage.records import (
     ApprovalOutcome,
@@ -12,13 +13,9 @@ from storage.records import (
     Outcome,
     PrincipleChange,
     ProposalInfo,
-    ProposalStatus,
     RunInfo,
-    RunStatus,
     TemplateInfo,
     VersionInfo,
-    VersionSource,
-    Workflow,
 )
 from storage.store import Store
 

@@ -154,7 +154,7 @@ class _Check:
     subject: str | None  # None: the type's messages are whole sentences (alignment.values)
 
 
-def _check_for(name: str, annotation: object) -> _Check | None:
+def _check_for(name: str, annotation: Any) -> _Check | None:
     """How to check a parameter, from its type; None when its type asks for no check."""
     optional = False
     if get_origin(annotation) in (Union, types.UnionType):
@@ -165,7 +165,7 @@ def _check_for(name: str, annotation: object) -> _Check | None:
         annotation = args[0]
     if get_origin(annotation) is not Annotated:
         return None
-    subjects = [x for x in annotation.__metadata__ if isinstance(x, Subject)]  # type: ignore[attr-defined]
+    subjects = [x for x in annotation.__metadata__ if isinstance(x, Subject)]
     subject = None
     if subjects:
         subject = subjects[0].what or name.replace("_", " ")

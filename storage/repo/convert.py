@@ -7,19 +7,23 @@ from typing import Any
 from alignment.principles import MutationOp, PrincipleMutation
 from alignment.settings import TemplateSettings
 from alignment.usage import CallStats
-from alignment.vocabulary import Decision, FeedbackKind, Label
+from alignment.vocabulary import (
+    Decision,
+    FeedbackKind,
+    Label,
+    ProposalStatus,
+    RunStatus,
+    VersionSource,
+    Workflow,
+)
 from storage import models as m
 from storage.records import (
     DecisionInfo,
     FeedbackInfo,
     ProposalInfo,
-    ProposalStatus,
     RunInfo,
-    RunStatus,
     TemplateInfo,
     VersionInfo,
-    VersionSource,
-    Workflow,
 )
 
 

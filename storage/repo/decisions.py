@@ -8,11 +8,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from alignment.settings import TemplateSettings
-from alignment.vocabulary import Decision, FeedbackKind
+from alignment.vocabulary import Decision, FeedbackKind, ProposalStatus, VersionSource
 from storage import models as m
 from storage.arguments import ProposalId, UserId
 from storage.errors import InvalidInput
-from storage.records import DecisionOutcome, Outcome, ProposalStatus, VersionSource
+from storage.records import DecisionOutcome, Outcome
 from storage.repo import convert
 from storage.repo.base import parse_id
 from storage.repo.feedback import MAX_FEEDBACK_CHARS

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from alignment.principles import MutationOp, PrincipleMutation
 from alignment.usage import CallStats
 from alignment.values import WorkflowName
-from alignment.vocabulary import Decision
+from alignment.vocabulary import Decision, ProposalStatus
 from storage import models as m
 from storage.arguments import (
     BaseVersionId,
@@ -24,11 +24,7 @@ from storage.arguments import (
     UserId,
 )
 from storage.errors import InvalidInput, NotFound
-from storage.records import (
-    DecisionInfo,
-    ProposalInfo,
-    ProposalStatus,
-)
+from storage.records import DecisionInfo, ProposalInfo
 from storage.repo import convert
 from storage.repo.base import parse_id, version_numbers
 from storage.repo.feedback import FeedbackRepo

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from alignment.usage import CallStats
-from alignment.vocabulary import FeedbackKind, Label
+from alignment.vocabulary import FeedbackKind, Label, RunStatus
 from storage import models as m
 from storage.arguments import (
     ChannelId,
@@ -26,7 +26,7 @@ from storage.arguments import (
     VersionId,
 )
 from storage.errors import AlreadyExists, InvalidInput, NotFound
-from storage.records import RunInfo, RunStatus
+from storage.records import RunInfo
 from storage.repo import convert
 from storage.repo.base import StoreBase, version_numbers
 

@@ -10,10 +10,11 @@ from sqlalchemy.orm import Session
 from alignment.settings import SettingsChange, TemplateSettings
 from alignment.template import Template, TemplateError
 from alignment.values import ModelName, TemplateName, WorkflowName, model_name
+from alignment.vocabulary import VersionSource, Workflow
 from storage import models as m
 from storage.arguments import ChannelId, TeamId, TemplateId, UserId, VersionNo
 from storage.errors import AlreadyExists, InvalidInput, NotFound
-from storage.records import TemplateInfo, VersionInfo, VersionSource, Workflow
+from storage.records import TemplateInfo, VersionInfo
 from storage.repo import convert
 from storage.repo.base import StoreBase, require_text
 
