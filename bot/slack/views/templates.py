@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from slack_sdk.models.blocks import Block
 
+from alignment.vocabulary import PrincipleOrigin, PrincipleStatus
 from bot.slack.views.blocks import Message, context, divider, message, section, sections
 from bot.slack.views.models import (
     PrincipleRow,
@@ -104,8 +105,9 @@ def auto_propose_note(s: TemplateSettingsView) -> str:
 def principle_lines(principles: Sequence[PrincipleRow]) -> str:
     lines = []
     for i, p in enumerate(principles, start=1):
-        origin = "written by hand" if p.origin == "manual" else _from_feedback(p.feedback_count)
-        retired = " ~retired~" if p.status == "retired" else ""
+        manual = p.origin == PrincipleOrigin.MANUAL
+        origin = "written by hand" if manual else _from_feedback(p.feedback_count)
+        retired = " ~retired~" if p.status == PrincipleStatus.RETIRED else ""
         lines.append(f"{i}. {escape(p.text)}{retired} _({origin})_")
     return "\n".join(lines)
 
@@ -116,7 +118,7 @@ def _from_feedback(count: int) -> str:
 
 def principles_message(template_name: str, principles: Sequence[PrincipleRow]) -> Message:
     name = escape(template_name)
-    active = [p for p in principles if p.status == "active"]
+    active = [p for p in principles if p.status == PrincipleStatus.ACTIVE]
     if not active:
         text = (
             f"*{name}* has no principles yet. Feedback becomes principles when a proposal is "
@@ -138,7 +140,7 @@ def show_message(t: TemplateDetail) -> Message:
     by = f" · by {mention(t.author)}" if t.author else ""
     head = f"*{name}* v{t.version}{status} · {escape(t.source)}{by}"
     variables = ", ".join(inline_code(escape("{{" + v + "}}")) for v in t.variables) or "none"
-    active = [p for p in t.principles if p.status == "active"]
+    active = [p for p in t.principles if p.status == PrincipleStatus.ACTIVE]
     tail: list[Block] = [
         divider(),
         section(f"*Variables*: {variables}\n*Settings*\n{settings_lines(t.settings)}"),
