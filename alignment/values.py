@@ -151,6 +151,13 @@ _STORED_ID = re.compile(r"([UW][A-Z0-9]{1,30})")  # a list: ids as stored
 APPROVERS_MAX = 50
 
 
+def _slack_id(raw: object, mention: re.Pattern[str], bare: re.Pattern[str]) -> str | None:
+    """The id in a Slack mention (`<@U1|ana>`, `<#C1|general>`) or a bare id; else None."""
+    text = raw.strip() if isinstance(raw, str) else ""
+    m = mention.fullmatch(text) or bare.fullmatch(text)
+    return m.group(1) if m else None
+
+
 def _approvers(raw: object) -> tuple[str, ...]:
     """Mentions (`<@U123|ana>`, `<@U123>`) or ids, separated by commas or spaces; `any` = anyone."""
     if raw is None:
@@ -168,15 +175,14 @@ def _approvers(raw: object) -> tuple[str, ...]:
         raise ValueError(f"`approvers` must be people or `any`, not {raw!r}.")
     ids: list[str] = []
     for part in parts:
-        text = part.strip() if isinstance(part, str) else ""
-        m = _USER_MENTION.fullmatch(text) or bare.fullmatch(text)
-        if not m:
+        uid = _slack_id(part, _USER_MENTION, bare)
+        if uid is None:
             raise ValueError(
                 f"`{shown(part)}` in `approvers` is not a person: mention them (pick from the "
                 "@ autocomplete), e.g. `approvers=@ana,@bo`, or write `any`."
             )
-        if m.group(1) not in ids:
-            ids.append(m.group(1))
+        if uid not in ids:
+            ids.append(uid)
     if not ids:
         raise ValueError("`approvers` needs at least one person, or `any`.")
     if len(ids) > APPROVERS_MAX:
@@ -192,14 +198,13 @@ _CHANNEL_ID = re.compile(r"([CG][A-Z0-9]{6,30})")
 
 
 def _channel(raw: object) -> str:
-    text = raw.strip() if isinstance(raw, str) else ""
-    m = _CHANNEL_MENTION.fullmatch(text) or _CHANNEL_ID.fullmatch(text)
-    if not m:
+    cid = _slack_id(raw, _CHANNEL_MENTION, _CHANNEL_ID)
+    if cid is None:
         raise ValueError(
             f"`{shown(raw)}` is not a channel: mention it (pick from the # autocomplete), "
             "e.g. `channel=#general`."
         )
-    return m.group(1)
+    return cid
 
 
 ChannelRef = Annotated[str, BeforeValidator(_channel)]

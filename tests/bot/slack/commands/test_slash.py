@@ -1,6 +1,7 @@
 import pytest
 
-from alignment.settings import SettingsChange
+from alignment.settings import MAX_AUTO_PROPOSE, SettingsChange, TemplateSettings
+from alignment.values import InvalidValue
 from bot.slack.commands import (
     AddPrinciple,
     CommandError,
@@ -233,3 +234,23 @@ def test_the_slash_parser_and_storage_share_one_name_rule(store) -> None:
             parse_command(f"new {bad} Hi {{{{x}}}}")
         assert str(stored.value) == str(typed.value)
     assert store.list_templates("T1") == [t]
+
+
+def test_one_limit_per_setting_for_the_slash_parser_and_storage():
+    """auto_propose_after was limited to 1,000 by the slash parser and 10,000 by storage."""
+    top = str(MAX_AUTO_PROPOSE)
+    assert parse_command(f"settings t auto_propose_after={top}").change.auto_propose_after == (
+        MAX_AUTO_PROPOSE
+    )
+    stored = TemplateSettings().changed_by(SettingsChange.parse({"auto_propose_after": top}))
+    assert stored.auto_propose_after == MAX_AUTO_PROPOSE
+    over = str(MAX_AUTO_PROPOSE + 1)
+    with pytest.raises(CommandError) as typed:
+        parse_command(f"settings t auto_propose_after={over}")
+    with pytest.raises(InvalidValue) as direct:
+        TemplateSettings.from_json({"auto_propose_after": MAX_AUTO_PROPOSE + 1})
+    assert (
+        str(typed.value)
+        == str(direct.value)
+        == (f"`auto_propose_after={over}` is too large (at most {MAX_AUTO_PROPOSE:,}).")
+    )
