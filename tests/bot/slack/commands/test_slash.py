@@ -1,6 +1,6 @@
 import pytest
 
-from alignment.settings import MAX_AUTO_PROPOSE, SettingsChange, TemplateSettings
+from alignment.settings import MAX_AUTO_PROPOSE, SETTINGS, SettingsChange, TemplateSettings
 from alignment.values import InvalidValue
 from bot.slack.commands import (
     AddPrinciple,
@@ -23,6 +23,7 @@ from bot.slack.commands import (
     Show,
     parse_command,
 )
+from bot.slack.commands.usage import BY_NAME
 from storage import InvalidInput
 
 
@@ -254,3 +255,8 @@ def test_one_limit_per_setting_for_the_slash_parser_and_storage():
         == str(direct.value)
         == (f"`auto_propose_after={over}` is too large (at most {MAX_AUTO_PROPOSE:,}).")
     )
+
+
+def test_the_settings_help_names_every_setting_as_it_is_typed():
+    text = BY_NAME["settings"].summary
+    assert [s.name for s in SETTINGS if f"{s.name}=" not in text] == []
