@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bot.cli import db, propose, sandbox, serve, transfer
+from bot.cli import db, judge, propose, sandbox, serve, transfer
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -15,5 +15,6 @@ def main(argv: list[str] | None = None) -> int:
     serve.register(subparsers)
     sandbox.register(subparsers)
     transfer.register(subparsers)
+    judge.register(subparsers)
     args = parser.parse_args(argv)
     return int(args.func(args) or 0)
