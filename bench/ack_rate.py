@@ -261,7 +261,8 @@ def main() -> None:
         a, b = row["no-op"], row["alignbot"]
         print(f"| {row['rate']:g} | {row['kind']} |"
               f" {statistics.median(a):.2f} / {p(a, .99):.2f} |"
-              f" {statistics.median(b):.2f} / {p(b, .99):.2f} | {p(b, .99) / p(a, .99):.1f}× |")  # fmt: skip
+              f" {statistics.median(b):.2f} / {p(b, .99):.2f} |"
+              f" {p(b, .99) / p(a, .99):.1f}× |")  # fmt: skip
     print("\n| kind | no-op peak events/s | alignbot peak events/s | ratio |")
     print("|---|---|---|---|")
     for kind in kinds:
