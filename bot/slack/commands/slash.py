@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 
 from alignment.settings import SETTINGS, SettingsChange, setting
 from bot.slack.commands import (
@@ -125,7 +126,7 @@ def _run(rest: str) -> Command:
     return Run(name, inputs=inputs)
 
 
-def _name_only(sub: str, cls: type) -> object:
+def _name_only(sub: str, cls: Callable[[str], Command]) -> Callable[[str], Command]:
     def parse(rest: str) -> Command:
         name, remainder = _name_and_rest(rest, sub)
         _no_more(remainder, sub, "the template name")

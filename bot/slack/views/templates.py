@@ -72,7 +72,7 @@ def settings_message(
     title = f"*Settings of {name}*"
     if changed:
         title = f":white_check_mark: Updated {', '.join(escape(c) for c in changed)} of *{name}*"
-    blocks = [section(title + "\n" + settings_lines(settings))]
+    blocks: list[Block] = [section(title + "\n" + settings_lines(settings))]
     if "auto_propose_after" in changed:
         blocks.append(section(auto_propose_note(settings)))
     blocks.append(context("Change with `/align settings NAME key=value …`"))
