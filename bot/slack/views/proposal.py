@@ -37,7 +37,11 @@ from bot.slack.views.text import (
 DIFF_BLOCKS = 12
 CHANGE_BLOCKS = 6
 EVAL_ROWS = 5
-_OPS = {"add": ":heavy_plus_sign: Add", "edit": ":pencil2: Edit", "retire": ":wastebasket: Retire"}
+_OPS = {
+    MutationOp.ADD: ":heavy_plus_sign: Add",
+    MutationOp.EDIT: ":pencil2: Edit",
+    MutationOp.RETIRE: ":wastebasket: Retire",
+}
 
 
 def proposal_message(p: ProposalView) -> Message:
