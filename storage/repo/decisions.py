@@ -14,7 +14,6 @@ from storage.arguments import ProposalId, UserId
 from storage.errors import InvalidInput
 from storage.records import DecisionOutcome, Outcome
 from storage.repo import convert
-from storage.repo.base import parse_id
 from storage.repo.feedback import MAX_FEEDBACK_CHARS
 from storage.repo.proposals import PENDING, ProposalsRepo
 from storage.repo.templates import StaleBase
@@ -28,15 +27,14 @@ class DecisionsRepo(ProposalsRepo):
         compare-and-set on the template's active version number, so racing approvals produce
         exactly one version and a stale proposal produces none.
         """
-        pid = parse_id(proposal_id, "proposal")
         now = self.now()  # one time for the decision, the proposal and the feedback it consumes
         with self._tx() as s:
-            row = self._proposal_row(s, pid, lock=True)
+            row = self._proposal_row(s, proposal_id, lock=True)
             template = self._template_row(s, row.template_id)
             settings = TemplateSettings.from_json(template.settings)
             if early := self._refuse(s, row, template, settings, user_id):
                 return early
-            approvals = self._approvers_of(s, pid)
+            approvals = self._approvers_of(s, proposal_id)
             required = settings.approvals_required
             if len(approvals) + 1 < required:
                 self._decide(s, row, user_id, Decision.APPROVE, "")
@@ -94,13 +92,12 @@ class DecisionsRepo(ProposalsRepo):
 
     def reject(self, proposal_id: ProposalId, user_id: UserId, reason: str = "") -> DecisionOutcome:
         """Close the proposal; a non-empty reason becomes pending critique by `user_id`."""
-        pid = parse_id(proposal_id, "proposal")
         if len(reason or "") > MAX_FEEDBACK_CHARS:
             raise InvalidInput(
                 f"the reason is {len(reason):,} characters; the limit is {MAX_FEEDBACK_CHARS:,}"
             )
         with self._tx() as s:
-            row = self._proposal_row(s, pid, lock=True)
+            row = self._proposal_row(s, proposal_id, lock=True)
             template = self._template_row(s, row.template_id)
             settings = TemplateSettings.from_json(template.settings)
             if early := self._refuse(s, row, template, settings, user_id):
@@ -126,7 +123,7 @@ class DecisionsRepo(ProposalsRepo):
                 Outcome.REJECTED,
                 "rejected" + ("; the reason was kept as feedback" if feedback else ""),
                 self._proposal_infos(s, [row])[0],
-                approvals=len(self._approvers_of(s, pid)),
+                approvals=len(self._approvers_of(s, proposal_id)),
                 required=settings.approvals_required,
                 feedback=feedback,
             )

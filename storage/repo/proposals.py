@@ -160,7 +160,7 @@ class ProposalsRepo(TemplatesRepo, RunsRepo, FeedbackRepo, PrinciplesRepo):
 
     def get_proposal(self, proposal_id: ProposalId) -> ProposalInfo | None:
         with self._tx(write=False) as s:
-            row = s.get(m.Proposal, parse_id(proposal_id, "proposal"))
+            row = s.get(m.Proposal, proposal_id)
             return None if row is None else self._proposal_infos(s, [row])[0]
 
     def pending_proposals(self, team_id: TeamId) -> list[ProposalInfo]:
