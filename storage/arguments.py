@@ -153,6 +153,25 @@ class _Check:
     optional: bool
     subject: str | None  # None: the type's messages are whole sentences (alignment.values)
 
+    def __call__(self, value: object) -> Any:
+        try:
+            return self.adapter.validate_python(value)
+        except ValidationError as exc:
+            problem = first_problem(exc)
+            raise InvalidInput(f"{self.subject} {problem}" if self.subject else problem) from None
+
+
+@functools.cache
+def _check_of(kind: Any) -> _Check:
+    check = _check_for("value", kind)
+    assert check is not None, kind
+    return check
+
+
+def checked(kind: Any, value: object) -> Any:
+    """`value` checked as a parameter of type `kind` would be (e.g. each id in a list)."""
+    return _check_of(kind)(value)
+
 
 def _check_for(name: str, annotation: Any) -> _Check | None:
     """How to check a parameter, from its type; None when its type asks for no check."""
@@ -190,12 +209,7 @@ def _checked(method: Callable[..., Any]) -> Callable[..., Any]:
             value = bound.arguments[name]
             if value is None and check.optional:
                 continue
-            try:
-                bound.arguments[name] = check.adapter.validate_python(value)
-            except ValidationError as exc:
-                problem = first_problem(exc)
-                message = f"{check.subject} {problem}" if check.subject else problem
-                raise InvalidInput(message) from None
+            bound.arguments[name] = check(value)
         try:
             return method(*bound.args, **bound.kwargs)
         except InvalidValue as exc:  # a value parser used inside the method

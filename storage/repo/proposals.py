@@ -16,17 +16,19 @@ from storage import models as m
 from storage.arguments import (
     BaseVersionId,
     ChannelId,
+    FeedbackId,
     JsonObject,
     MessageTs,
     ProposalId,
     TeamId,
     TemplateId,
     UserId,
+    checked,
 )
 from storage.errors import InvalidInput, NotFound
 from storage.records import DecisionInfo, ProposalInfo
 from storage.repo import convert
-from storage.repo.base import parse_id, version_numbers
+from storage.repo.base import version_numbers
 from storage.repo.feedback import FeedbackRepo
 from storage.repo.principles import PrinciplesRepo
 from storage.repo.runs import RunsRepo
@@ -61,7 +63,7 @@ class ProposalsRepo(TemplatesRepo, RunsRepo, FeedbackRepo, PrinciplesRepo):
         """Store a proposal; the template's older pending proposals become superseded."""
         check_template_text(text, "the proposed template")
         muts = [check_mutation(mu) for mu in mutations]
-        fids = sorted({parse_id(f, "feedback") for f in feedback_ids})
+        fids = sorted({checked(FeedbackId, f) for f in feedback_ids})
         now = self.now()
         with self._tx() as s:
             template = self._template_row(s, template_id, lock=True)

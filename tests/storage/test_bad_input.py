@@ -181,3 +181,23 @@ def test_oversize_or_unstorable_values_are_refused_on_both_backends(store, world
         call(store, world)
     assert counts(store) == before
     assert store.get_proposal(world["p"]).status.value == "pending"
+
+
+@pytest.mark.parametrize(
+    ("feedback_id", "message"),
+    [
+        ("abc", "feedback id must be a whole number, not 'abc'"),
+        ("0", "feedback id must be between 1 and 2,147,483,647, not 0"),
+        (None, "feedback id must be a whole number, not None"),
+    ],
+)
+def test_bad_feedback_ids_in_a_proposal_are_checked_like_any_id(store, world, feedback_id, message):
+    """Ids inside a list are checked by the same type as an id argument."""
+    before = counts(store)
+    v = store.get_template_by_id(world["t"]).active_version.id
+    with pytest.raises(InvalidInput) as info:
+        store.create_proposal(
+            world["t"], v, "Hi {{x}}", "", "principles", [], ["1", feedback_id], None, [], "U9"
+        )
+    assert str(info.value) == message
+    assert counts(store) == before
