@@ -82,6 +82,8 @@ def create_app(
         align_model=config.align_model,
         target_model=config.target_model,
         timeout=config.model_timeout,
+        backoff=config.llm_backoff,
+        credentials=config.credentials,
     )
     services = build_services(store, models, feedback_budget=config.feedback_budget)
     client = make_web_client(config.slack_bot_token, base_url)
@@ -103,9 +105,8 @@ def create_app(
             ),
         )
     else:
-        with _without_env("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"):
-            bolt = App(
-                token=config.slack_bot_token,
+        with _without_env("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_BOT_TOKEN"):
+            bolt = App(  # the token comes with `client`; Bolt warns when it is given twice
                 signing_secret=config.slack_signing_secret,
                 client=client,
                 process_before_response=True,  # listeners only store and ack: no work after it
@@ -138,8 +139,8 @@ def create_app(
 
 @contextmanager
 def _without_env(*names: str) -> Iterator[None]:
-    """Bolt switches to OAuth by itself when these are in the environment (even empty); our
-    validated config decides the mode instead."""
+    """Bolt reads these from the environment by itself (switching to OAuth when the client id
+    and secret are there, even empty); our validated config decides instead."""
     saved = {n: os.environ.pop(n) for n in names if n in os.environ}
     try:
         yield

@@ -7,7 +7,6 @@ httpx has no retry policy for HTTP statuses, so this module has a small bounded 
 
 from __future__ import annotations
 
-import os
 import time
 
 import httpx
@@ -22,6 +21,7 @@ from alignment.models.base import (
     estimate_tokens,
     parse_output,
 )
+from alignment.models.credentials import OpenAIAccess
 from alignment.usage import CallStats
 
 RETRY_CODES = {408, 429, 500, 502, 503, 504}
@@ -51,15 +51,23 @@ def _tagged(error: ModelError, attempts: int) -> ModelError:
 
 
 class OpenAICompatModel:
-    def __init__(self, model: str, *, timeout: float, max_retries: int, backoff: float) -> None:
+    def __init__(
+        self,
+        model: str,
+        *,
+        access: OpenAIAccess,
+        timeout: float,
+        max_retries: int,
+        backoff: float,
+    ) -> None:
         self.model = model
         self.name = f"openai/{model}"
         self.timeout = timeout
         self.max_retries = max_retries
         self.backoff = backoff
-        self.base_url = (os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+        self.base_url = (access.base_url or DEFAULT_BASE_URL).rstrip("/")
         headers = {}
-        if key := os.environ.get("OPENAI_API_KEY"):
+        if key := access.api_key:
             headers["Authorization"] = f"Bearer {key}"
         self._http = httpx.Client(timeout=timeout, headers=headers)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -15,6 +14,7 @@ from alignment.files import InputFileError, load_feedback, load_principles, load
 from alignment.models import ModelError, get_model
 from alignment.principles import MutationOp, Principle
 from alignment.proposer import ProposalFailed, ProposalResult, Workflow, propose
+from bot.config import ConfigError, load_model_settings
 
 EXIT_BAD_INPUT = 2
 EXIT_FAILED = 1
@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
         example = EXAMPLES[args.example]
         template_path, feedback_path = example.template_path, example.feedback_path
         workflow = args.workflow or example.workflow
-        model_name = args.model or "offline"
+        model_name = args.model
     else:
         if not args.template_file or not args.feedback_file:
             return _fail(
@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
             )
         template_path, feedback_path = Path(args.template_file), Path(args.feedback_file)
         workflow = args.workflow or Workflow.PRINCIPLES
-        model_name = args.model or os.environ.get("ALIGNBOT_ALIGN_MODEL") or "offline"
+        model_name = args.model
     if args.budget_tokens < 100:
         return _fail("--budget-tokens must be at least 100", EXIT_BAD_INPUT)
     try:
@@ -109,7 +109,16 @@ def run(args: argparse.Namespace) -> int:
     except InputFileError as exc:
         return _fail(str(exc), EXIT_BAD_INPUT)
     try:
-        model = get_model(model_name)
+        settings = load_model_settings()
+    except ConfigError as exc:
+        return _fail(str(exc), EXIT_BAD_INPUT)
+    try:
+        model = get_model(
+            model_name or (settings.align_model if not args.example else "offline"),
+            credentials=settings.credentials,
+            timeout=settings.model_timeout,
+            backoff=settings.llm_backoff,
+        )
     except ModelError as exc:
         return _fail(str(exc), EXIT_BAD_INPUT)
     try:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -34,9 +33,6 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"alignbot serve: {exc}", file=sys.stderr)
         return 2
-    # Model clients read their credentials from the environment; a .env file counts too.
-    for key, value in config.model_env.items():
-        os.environ.setdefault(key, value)
     logging.basicConfig(
         level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
