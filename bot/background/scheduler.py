@@ -1,9 +1,10 @@
 """Scheduled jobs: auto-propose, a daily digest, reminders for waiting proposals, expiry.
 
-APScheduler 3 keeps the schedule in the same database (its SQLAlchemy job store). Every instance
-runs a scheduler, and a database lease decides which one does a job's work each time, so with
-several instances each job still runs once. The job bodies are plain methods of `Jobs` that
-read the time from an injected clock: tests call them directly, without sleeping.
+APScheduler 3 forbids sharing a job store between schedulers, so every instance schedules on its
+own, in memory (the schedule is fixed: nothing needs to survive a restart). When a job falls due
+on several instances at once, a database lease decides which one does its work, so each job
+runs once. The job bodies are plain methods of `Jobs` that read the time from an injected
+clock: tests call them directly, without sleeping.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.background.inbox import Inbox
@@ -169,42 +170,44 @@ def _pending(p: ProposalInfo) -> bool:
 
 # --- APScheduler wiring ------------------------------------------------------------------------
 
-_JOBS: Jobs | None = None  # the process's Jobs, for the job store's importable entry point
 
+class Scheduler:
+    """One instance's APScheduler: the jobs of `Jobs` on their intervals, in its own memory."""
 
-def run_job(name: str) -> None:
-    """What APScheduler calls (by reference, so the stored job survives restarts)."""
-    if _JOBS is None:
-        log.warning("scheduled job %s fired before the scheduler was set up", name)
-        return
-    try:
-        getattr(_JOBS, name)()
-    except Exception:
-        log.exception("scheduled job %s failed", name)
+    JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
 
-
-def start_scheduler(jobs: Jobs, engine: Any) -> BackgroundScheduler:
-    global _JOBS
-    _JOBS = jobs
-    scheduler = BackgroundScheduler(
-        jobstores={"default": SQLAlchemyJobStore(engine=engine)},
-        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
-        timezone=UTC,
-    )
-    for name, minutes in INTERVALS.items():
-        scheduler.add_job(
-            run_job, "interval", minutes=minutes, args=[name], id=name, replace_existing=True
+    def __init__(self, jobs: Jobs) -> None:
+        self.jobs = jobs
+        self.apscheduler = BackgroundScheduler(
+            jobstores={"default": MemoryJobStore()}, job_defaults=self.JOB_DEFAULTS, timezone=UTC
         )
-    scheduler.add_job(
-        run_job,
-        "cron",
-        hour=DIGEST_HOUR_UTC,
-        args=["daily_digest"],
-        id="daily_digest",
-        replace_existing=True,
-    )
-    scheduler.start()
-    return scheduler
+        for name, minutes in INTERVALS.items():
+            self.apscheduler.add_job(self.run, "interval", minutes=minutes, args=[name], id=name)
+        self.apscheduler.add_job(
+            self.run, "cron", hour=DIGEST_HOUR_UTC, args=["daily_digest"], id="daily_digest"
+        )
+
+    def run(self, name: str) -> list[object]:
+        """What APScheduler calls: the job's work (empty when another instance holds it). A
+        failing job is logged and runs again at its next time."""
+        try:
+            done: list[object] = getattr(self.jobs, name)()
+        except Exception:
+            log.exception("scheduled job %s failed", name)
+            return []
+        return done
+
+    def start(self, *, paused: bool = False) -> Scheduler:
+        self.apscheduler.start(paused=paused)
+        return self
+
+    def shutdown(self, wait: bool = False) -> None:
+        if self.apscheduler.running:
+            self.apscheduler.shutdown(wait=wait)
+
+
+def start_scheduler(jobs: Jobs) -> Scheduler:
+    return Scheduler(jobs).start()
 
 
 def jobs_for(bot: Any, clock: Callable[[], datetime] | None = None) -> Jobs:
@@ -214,7 +217,3 @@ def jobs_for(bot: Any, clock: Callable[[], datetime] | None = None) -> Jobs:
         refresh_proposal(bot.deps, actor, proposal_id)
 
     return Jobs(bot.store, bot.posters, bot.inbox, refresh, clock=clock)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)

@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"alignbot serve: {exc}", file=sys.stderr)
         return 2
     bot = create_app(config, store).start()  # the worker first takes rows left by a crash
-    scheduler = start_scheduler(jobs_for(bot), store.engine) if config.scheduler_enabled else None
+    scheduler = start_scheduler(jobs_for(bot)) if config.scheduler_enabled else None
     try:
         if config.socket_mode:
             logging.getLogger(__name__).info("alignbot: Socket Mode")

@@ -165,7 +165,7 @@ class Sandbox:
         if self.scheduler and config.scheduler_enabled:
             from bot.background.scheduler import jobs_for, start_scheduler
 
-            self._scheduler = start_scheduler(jobs_for(self._bot), self._store.engine)
+            self._scheduler = start_scheduler(jobs_for(self._bot))
         self.sim.info = {
             "model": _model_label(config.target_model, config.align_model),
             "target_model": config.target_model,
