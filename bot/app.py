@@ -25,6 +25,7 @@ from bot.slack.listeners import Deps, register_all
 from bot.slack.listeners.common import report_target
 from bot.slack.views.notices import error_message
 from bot.slack.webapi import ChannelPacer, ClientProvider, PosterProvider, make_web_client
+from storage import Store
 from storage.records import InboxItem
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 @dataclass
 class AlignBot:
     bolt: App
-    store: Any
+    store: Store
     services: Services
     inbox: Inbox
     router: Router
@@ -67,7 +68,7 @@ class AlignBot:
 
 def create_app(
     config: Config,
-    store: Any,
+    store: Store,
     *,
     models: Models | None = None,
     worker_threads: int | None = None,
@@ -88,7 +89,7 @@ def create_app(
     services = build_services(store, models, feedback_budget=config.feedback_budget)
     client = make_web_client(config.slack_bot_token, base_url)
     installation_store = None
-    if config.oauth_enabled and not config.slack_bot_token:
+    if config.slack_client_id is not None and not config.slack_bot_token:  # OAuth
         installation_store = store.installation_store(config.slack_client_id)
         bolt = App(
             signing_secret=config.slack_signing_secret,

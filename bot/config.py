@@ -222,10 +222,10 @@ def _load(
     dotenv_path: str | os.PathLike[str] | None,
     overrides: Mapping[str, str | None] | None,
 ) -> S:
-    values = dict(overrides or {})
+    values: dict[str, Any] = dict(overrides or {})  # variables by name, not fields: Any
     if env is not None:
         return _only_given(cls)(**{**env, **values})
-    return cls(_env_file=dotenv_path if dotenv_path is not None else ".env", **values)
+    return cls(_env_file=os.fspath(dotenv_path or ".env"), **values)
 
 
 def _only_given(cls: type[S]) -> type[S]:

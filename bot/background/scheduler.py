@@ -22,6 +22,7 @@ from bot.background.inbox import Inbox
 from bot.background.inbox.gate import worker_id
 from bot.background.processors import PROPOSE, refresh_proposal
 from bot.services import Actor
+from bot.services.schedule import ScheduleService
 from bot.slack.views.notices import notice_message
 from bot.slack.webapi import PosterProvider
 from storage.records import ProposalInfo, TemplateInfo
@@ -39,7 +40,7 @@ DIGEST_HOUR_UTC = 9
 
 @dataclass
 class Jobs:
-    store: Any
+    schedule: ScheduleService
     posters: PosterProvider
     inbox: Inbox
     refresh: Callable[[Actor, int], None]  # re-render a proposal's message
@@ -47,11 +48,11 @@ class Jobs:
     clock: Callable[[], datetime] | None = None
 
     def now(self) -> datetime:
-        return self.clock() if self.clock else self.store.now()
+        return self.clock() if self.clock else self.schedule.now()
 
     def _lease(self, name: str, minutes: float) -> bool:
         """Hold the job for a little longer than its interval: the holder keeps running it."""
-        return self.store.try_acquire_lease(f"job:{name}", self.holder, minutes * 60 * 1.5)
+        return self.schedule.hold(name, self.holder, minutes * 60 * 1.5)
 
     # --- jobs ----------------------------------------------------------------------------------
 
@@ -60,11 +61,11 @@ class Jobs:
         if not self._lease("auto_propose", INTERVALS["auto_propose"]):
             return []
         started = []
-        for t in self.store.all_templates():
+        for t in self.schedule.templates():
             threshold = t.settings.auto_propose_after
             if not threshold or not t.channel_id or self._waiting(t):
                 continue
-            pending = self.store.count_pending(t.id)
+            pending = self.schedule.pending_feedback(t.id)
             if pending < threshold:
                 continue
             key = f"auto-propose:{t.id}:v{t.active_version.number}:{pending}"
@@ -84,13 +85,13 @@ class Jobs:
         if not self._lease(f"digest:{self.now():%Y-%m-%d}", 60 * 20):
             return []
         posted = []
-        for t in self.store.all_templates():
+        for t in self.schedule.templates():
             if not (t.settings.daily_digest and t.channel_id):
                 continue
-            waiting = [p for p in self.store.list_proposals(t.id) if _pending(p)]
+            waiting = self.schedule.waiting_proposals(t.id)
             parts = [
                 f"{t.name}: v{t.active_version.number} active",
-                f"{self.store.count_pending(t.id)} feedback item(s) pending",
+                f"{self.schedule.pending_feedback(t.id)} feedback item(s) pending",
             ]
             for p in waiting:
                 parts.append(
@@ -141,13 +142,13 @@ class Jobs:
             older = pending[:index]
             if any(o.id not in {e.id for e in expired} for _, o in older):
                 continue  # an older one is not due: expiring by age would take it too
-            expired += self.store.expire_stale(p.created_at + timedelta(microseconds=1))
+            expired += self.schedule.expire_created_before(p.created_at + timedelta(microseconds=1))
         by_template = {t.id: t for t, _ in pending}
         for p in expired:
-            t = by_template.get(p.template_id)
-            if t is not None and p.message_ts:
+            template = by_template.get(p.template_id)
+            if template is not None and p.message_ts:
                 try:
-                    self.refresh(Actor(t.team_id, SCHEDULER_USER), p.id)
+                    self.refresh(Actor(template.team_id, SCHEDULER_USER), p.id)
                 except Exception:
                     log.warning("could not update expired proposal %s", p.id, exc_info=True)
         return [p.id for p in expired]
@@ -155,17 +156,13 @@ class Jobs:
     # --- helpers -------------------------------------------------------------------------------
 
     def _waiting(self, t: TemplateInfo) -> bool:
-        return any(_pending(p) for p in self.store.list_proposals(t.id))
+        return bool(self.schedule.waiting_proposals(t.id))
 
     def _all_pending(self) -> list[tuple[TemplateInfo, ProposalInfo]]:
         out = []
-        for t in self.store.all_templates():
-            out += [(t, p) for p in self.store.list_proposals(t.id) if _pending(p)]
+        for t in self.schedule.templates():
+            out += [(t, p) for p in self.schedule.waiting_proposals(t.id)]
         return out
-
-
-def _pending(p: ProposalInfo) -> bool:
-    return str(p.status.value) == "pending"
 
 
 # --- APScheduler wiring ------------------------------------------------------------------------
@@ -211,9 +208,9 @@ def start_scheduler(jobs: Jobs) -> Scheduler:
 
 
 def jobs_for(bot: Any, clock: Callable[[], datetime] | None = None) -> Jobs:
-    """Jobs wired to an AlignBot's store, posters and inbox."""
+    """Jobs wired to an AlignBot's services, posters and inbox."""
 
     def refresh(actor: Actor, proposal_id: int) -> None:
         refresh_proposal(bot.deps, actor, proposal_id)
 
-    return Jobs(bot.store, bot.posters, bot.inbox, refresh, clock=clock)
+    return Jobs(bot.services.schedule, bot.posters, bot.inbox, refresh, clock=clock)

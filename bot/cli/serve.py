@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     bot = create_app(config, store).start()  # the worker first takes rows left by a crash
     scheduler = start_scheduler(jobs_for(bot)) if config.scheduler_enabled else None
     try:
-        if config.socket_mode:
+        if config.slack_app_token is not None:  # Socket Mode
             logging.getLogger(__name__).info("alignbot: Socket Mode")
             handler = socket_mode_handler(bot, config.slack_app_token)
             try:

@@ -18,6 +18,7 @@ from typing import Any
 
 from bot.config import Config, load_config
 from bot.sandbox.slack_sim import SlackSim, persist
+from storage import Store
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,12 @@ SEED_COMMANDS = (
     'changed for free until Friday; after that, talk to Dana."',
 )
 # Slack settings of the real deployment must not leak into the sandbox.
-DROPPED_ENV = ("SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_BOT_TOKEN")
+DROPPED_ENV: tuple[str, ...] = (
+    "SLACK_APP_TOKEN",
+    "SLACK_CLIENT_ID",
+    "SLACK_CLIENT_SECRET",
+    "SLACK_BOT_TOKEN",
+)
 DROPPED_ENV += ("SLACK_SIGNING_SECRET", "SLACK_API_URL", "SLACK_REDIRECT_URI", "DATABASE_URL")
 
 
@@ -78,7 +84,7 @@ class Sandbox:
     _bot: Any = field(default=None, init=False, repr=False)
     _bot_server: Any = field(default=None, init=False, repr=False)
     _scheduler: Any = field(default=None, init=False, repr=False)
-    _store: Any = field(default=None, init=False, repr=False)
+    _store: Store | None = field(default=None, init=False, repr=False)
     _autosave: Any = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -92,7 +98,8 @@ class Sandbox:
         return f"sqlite:///{self.database}"
 
     @property
-    def store(self) -> Any:
+    def store(self) -> Store:
+        assert self._store is not None, "start() first"
         return self._store
 
     @property
@@ -150,7 +157,6 @@ class Sandbox:
     def _start_bot(self) -> None:
         from bot.app import create_app
         from bot.server import BackgroundServer, bind
-        from storage import Store
         from storage.migrate import upgrade
 
         assert self.sim is not None
@@ -202,7 +208,8 @@ class Sandbox:
         name = new.split()[1]
         self._seed(new)
         try:
-            self.sim.wait_for(lambda: self._store.get_template(team, name), timeout=15)
+            store = self.store
+            self.sim.wait_for(lambda: store.get_template(team, name), timeout=15)
         except TimeoutError:
             log.warning("sandbox: the example template was not created; not running it")
             return

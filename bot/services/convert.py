@@ -6,6 +6,7 @@ from typing import Any
 
 from alignment.principles import Principle
 from bot.slack.views import models as vm
+from storage import Store
 from storage.records import ProposalInfo, RunInfo, TemplateInfo, VersionInfo
 
 
@@ -29,7 +30,7 @@ def settings_view(info: TemplateInfo, default_model: str) -> vm.TemplateSettings
     )
 
 
-def summary(info: TemplateInfo, store: Any, default_model: str) -> vm.TemplateSummary:
+def summary(info: TemplateInfo, store: Store, default_model: str) -> vm.TemplateSummary:
     pending = [p for p in store.list_proposals(info.id) if str(p.status.value) == "pending"]
     return vm.TemplateSummary(
         name=info.name,

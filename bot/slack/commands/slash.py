@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from typing import Any
 
 from bot.slack.commands import (
@@ -153,7 +154,7 @@ def _run(rest: str) -> Command:
     return Run(name, inputs=inputs)
 
 
-def _name_only(sub: str, cls: type) -> object:
+def _name_only(sub: str, cls: Callable[[str], Command]) -> Callable[[str], Command]:
     def parse(rest: str) -> Command:
         name, remainder = _name_and_rest(rest, sub)
         _no_more(remainder, sub, "the template name")
@@ -258,7 +259,7 @@ def _unknown_setting(key: str) -> str:
     return f"Unknown setting `{v.unescape_entities(key)}`.{hint} Settings: {_setting_list()}."
 
 
-_PARSERS = {
+_PARSERS: dict[str, Callable[[str], Command]] = {
     "help": _help,
     "new": _new,
     "list": _list,

@@ -16,7 +16,7 @@ from sqlalchemy import inspect
 
 from alignment import FeedbackKind
 from bot.app import AlignBot, create_app
-from bot.background.scheduler import INTERVALS, Jobs, Scheduler, jobs_for
+from bot.background.scheduler import INTERVALS, Scheduler, jobs_for
 from bot.config import load_config
 from bot.slack import commands as c
 from storage import Store
@@ -61,7 +61,7 @@ def test_auto_propose_once_at_the_threshold_and_only_by_the_lease_holder(app, si
     jobs = jobs_for(app, clock)
     assert jobs.auto_propose() == []  # one item pending, two needed
     app.services.feedback.reply(BOB, run_ts, "9.0", FeedbackKind.CRITIQUE, "Shorter")
-    other = Jobs(app.store, app.posters, app.inbox, jobs.refresh, holder="other-instance")
+    other = replace(jobs, holder="other-instance")
     assert other.auto_propose() == []  # the first instance holds the job's lease
     assert jobs.auto_propose() == ["summary"]
     proposal = _posted_proposal(app, sim)
@@ -100,7 +100,7 @@ def test_reminder_is_posted_once_in_the_proposal_thread(app, sim, clock):
 def test_daily_digest_posts_once_per_day_for_templates_that_want_it(app, sim, clock):
     _template_with_feedback(app, 2, daily_digest=True)
     jobs = jobs_for(app, clock)
-    other = Jobs(app.store, app.posters, app.inbox, jobs.refresh, holder="other-instance")
+    other = replace(jobs, holder="other-instance")
     assert jobs.daily_digest() == ["summary"]
     assert other.daily_digest() == []
     digest = [m for m in sim.messages(CHANNEL) if "feedback item(s) pending" in m["text"]]
