@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from alignment.feedback import Feedback
 from alignment.models.base import estimate_tokens
@@ -23,9 +24,9 @@ def _cut(text: str | None, limit: int) -> str | None:
     return text[: limit - 15] + " …[truncated]"
 
 
-def entry(item: Feedback, text_limit: int = MAX_TEXT_CHARS) -> dict:
+def entry(item: Feedback, text_limit: int = MAX_TEXT_CHARS) -> dict[str, Any]:
     """The item as the model sees it: no author (not needed to judge the content)."""
-    data: dict = {"id": item.id, "kind": item.kind.value}
+    data: dict[str, Any] = {"id": item.id, "kind": item.kind.value}
     if item.text:
         data["text"] = _cut(item.text, text_limit)
     if item.label is not None:
@@ -42,10 +43,12 @@ def aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def select(feedback: Sequence[Feedback], budget_tokens: int) -> list[tuple[Feedback, dict]]:
+def select(
+    feedback: Sequence[Feedback], budget_tokens: int
+) -> list[tuple[Feedback, dict[str, Any]]]:
     """Most agreed-on, then most recent first, while the serialized entries fit the budget."""
     ranked = sorted(feedback, key=lambda f: (f.agreement, aware(f.created_at)), reverse=True)
-    chosen: list[tuple[Feedback, dict]] = []
+    chosen: list[tuple[Feedback, dict[str, Any]]] = []
     used = 0
     for item in ranked:
         data = entry(item)

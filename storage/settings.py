@@ -46,7 +46,7 @@ class TemplateSettings:
                 f"unknown setting {', '.join(map(repr, unknown))}; known settings: "
                 + ", ".join(known)
             )
-        parsed = {name: _PARSERS[name](name, value) for name, value in changes.items()}
+        parsed: dict[str, Any] = {n: _PARSERS[n](n, value) for n, value in changes.items()}
         result = dataclasses.replace(self, **parsed)
         if result.approvers and result.approvals_required > len(result.approvers):
             raise InvalidInput(

@@ -8,6 +8,7 @@ httpx has no retry policy for HTTP statuses, so this module has a small bounded 
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import httpx
 
@@ -71,12 +72,12 @@ class OpenAICompatModel:
             headers["Authorization"] = f"Bearer {key}"
         self._http = httpx.Client(timeout=timeout, headers=headers)
 
-    def _body(self, request: LLMRequest) -> dict:
+    def _body(self, request: LLMRequest) -> dict[str, Any]:
         messages = []
         if request.system:
             messages.append({"role": "system", "content": request.system})
         messages.append({"role": "user", "content": request.prompt})
-        body: dict = {
+        body: dict[str, Any] = {
             "model": self.model,
             "messages": messages,
             "temperature": request.temperature,
@@ -91,7 +92,7 @@ class OpenAICompatModel:
             }
         return body
 
-    def _post(self, body: dict) -> tuple[dict, int]:
+    def _post(self, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
         url = f"{self.base_url}/chat/completions"
         attempt = 0
         while True:
@@ -181,7 +182,7 @@ class OpenAICompatModel:
             raise
         return LLMResponse(text=text, parsed=parsed, stats=stats)
 
-    def _text(self, data: dict) -> str:
+    def _text(self, data: dict[str, Any]) -> str:
         choices = data.get("choices") if isinstance(data, dict) else None
         if not choices:
             raise ModelOutputError(f"{self.name} returned no choices")

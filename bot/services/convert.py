@@ -12,13 +12,14 @@ from storage.records import ProposalInfo, RunInfo, TemplateInfo, VersionInfo
 
 def source(value: Any) -> vm.VersionSource:
     text = str(getattr(value, "value", value))
+    # checked against the Literal's values on this very line
     return text if text in ("manual", "proposal", "rollback") else "manual"  # type: ignore[return-value]
 
 
 def settings_view(info: TemplateInfo, default_model: str) -> vm.TemplateSettingsView:
     s = info.settings
     return vm.TemplateSettingsView(
-        mode=str(info.workflow.value),  # type: ignore[arg-type]
+        mode=str(info.workflow.value),  # type: ignore[arg-type]  # the view's Literal has the enum's values
         target_model=info.target_model or default_model,
         approvers=tuple(s.approvers),
         approvals_required=s.approvals_required,
@@ -35,7 +36,7 @@ def summary(info: TemplateInfo, store: Store, default_model: str) -> vm.Template
     return vm.TemplateSummary(
         name=info.name,
         active_version=info.active_version.number,
-        mode=str(info.workflow.value),  # type: ignore[arg-type]
+        mode=str(info.workflow.value),  # type: ignore[arg-type]  # the view's Literal has the enum's values
         channel_id=info.channel_id,
         pending_feedback=store.count_pending(info.id),
         pending_proposal_id=str(pending[-1].id) if pending else None,
@@ -47,8 +48,8 @@ def principle_row(p: Principle) -> vm.PrincipleRow:
     return vm.PrincipleRow(
         id=p.id,
         text=p.text,
-        status=str(p.status.value),  # type: ignore[arg-type]
-        origin=str(p.origin.value),  # type: ignore[arg-type]
+        status=str(p.status.value),  # type: ignore[arg-type]  # the view's Literal has the enum's values
+        origin=str(p.origin.value),  # type: ignore[arg-type]  # the view's Literal has the enum's values
         feedback_count=len(p.feedback_ids),
     )
 
@@ -83,6 +84,7 @@ def run_view(run: RunInfo, template_name: str) -> vm.RunView:
         version=run.version_number,
         inputs={k: str(v) for k, v in run.inputs.items()},
         output=run.output,
+        # the view's Literal has the run statuses but "running", mapped here
         status="pending" if status in ("pending", "running") else status,  # type: ignore[arg-type]
         error=run.error,
         model=run.model or "",

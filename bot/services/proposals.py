@@ -194,7 +194,7 @@ class ProposalService:
             rationale=p.rationale,
             principle_changes=tuple(
                 vm.PrincipleChangeView(
-                    op=str(getattr(mu.op, "value", mu.op)),  # type: ignore[arg-type]
+                    op=str(getattr(mu.op, "value", mu.op)),  # type: ignore[arg-type]  # the view's Literal has the enum's values
                     text=mu.text or (principles.get(mu.principle_id or "") or _NoText).text,
                     feedback=tuple(self._links(mu.feedback_ids, permalink)),
                     previous_text=(
@@ -211,13 +211,13 @@ class ProposalService:
             approvals_required=info.settings.approvals_required,
             approvers=tuple(info.settings.approvers),
             approved_by=tuple(p.approvals),
-            status=status,  # type: ignore[arg-type]
+            status=status,  # type: ignore[arg-type]  # the view's Literal has the enum's values
             new_version=new_version,
             decided_by=rejection.user_id
             if rejection
             else (p.approvals[-1] if new_version else None),
             reason=None if status in ("pending", "approved") else reason,
-            mode=str(p.workflow.value),  # type: ignore[arg-type]
+            mode=str(p.workflow.value),  # type: ignore[arg-type]  # the view's Literal has the enum's values
             created_by=p.created_by if p.created_by.startswith(("U", "W")) else None,
         )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from alignment.feedback import Feedback, FeedbackKind, Label
@@ -10,7 +10,7 @@ from storage import models as m
 from storage.errors import InvalidInput, NotFound
 from storage.records import FeedbackInfo
 from storage.repo import convert
-from storage.repo.base import StoreBase
+from storage.repo.base import StoreBase, changed
 
 MAX_FEEDBACK_CHARS = 20_000
 
@@ -86,6 +86,7 @@ class FeedbackRepo(StoreBase):
             stmt = (
                 self._insert(m.Feedback)
                 .values(**values)
+                # both dialects' Insert have it (see _insert); the generic type does not
                 .on_conflict_do_nothing()  # type: ignore[attr-defined]
                 .returning(*m.Feedback.__table__.c)
             )
@@ -108,7 +109,7 @@ class FeedbackRepo(StoreBase):
                 .where(m.Feedback.source_key == source_key, m.Feedback.retracted_at.is_(None))
                 .values(retracted_at=self.now())
             )
-            return result.rowcount == 1
+            return changed(result) == 1
 
     def edit_feedback(
         self, source_key: str, text: str, *, kind: str | None = None
@@ -139,9 +140,10 @@ class FeedbackRepo(StoreBase):
 
     def count_pending(self, template_id: int) -> int:
         with self._tx(write=False) as s:
-            return s.scalar(
+            count = s.scalar(
                 select(func.count()).select_from(m.Feedback).where(*_pending(template_id))
             )
+            return count or 0
 
     def pending_feedback(self, template_id: int, limit: int | None = None) -> list[Feedback]:
         """Not retracted, not consumed; most agreed first, then most recent.
@@ -193,7 +195,7 @@ class FeedbackRepo(StoreBase):
         ]
 
 
-def _pending(template_id: int) -> tuple:
+def _pending(template_id: int) -> tuple[ColumnElement[bool], ...]:
     fb = m.Feedback
     return (
         fb.template_id == template_id,

@@ -18,9 +18,12 @@ from storage.errors import InvalidInput
 from storage.records import ProposalStatus, RunStatus, VersionSource, Workflow
 from storage.repo.templates import check_target_model, check_template_text
 
-
-def _s(width: int) -> Any:
-    return Annotated[str, Field(max_length=width, strict=True)]
+# Strings no wider than their column (storage/models.py).
+Str32 = Annotated[str, Field(max_length=32, strict=True)]
+Str64 = Annotated[str, Field(max_length=64, strict=True)]
+Str80 = Annotated[str, Field(max_length=80, strict=True)]
+Str200 = Annotated[str, Field(max_length=200, strict=True)]
+Str255 = Annotated[str, Field(max_length=255, strict=True)]
 
 
 Ref = Annotated[StrictInt, Field(ge=1)]
@@ -36,8 +39,8 @@ class _Model(BaseModel):
 
 
 class CallDoc(_Model):
-    model: _s(200)
-    purpose: _s(32)
+    model: Str200
+    purpose: Str32
     input_tokens: Count
     output_tokens: Count
     latency_ms: Number
@@ -47,12 +50,12 @@ class CallDoc(_Model):
 
 
 class TemplateDoc(_Model):
-    name: _s(80)
-    channel_id: _s(32) | None = None
+    name: Str80
+    channel_id: Str32 | None = None
     workflow: Workflow
-    target_model: _s(200) | None = None
+    target_model: Str200 | None = None
     settings: dict[str, Any] | None = None
-    created_by: _s(64)
+    created_by: Str64
     created_at: datetime
     active_version: Ref
 
@@ -60,7 +63,7 @@ class TemplateDoc(_Model):
 class VersionDoc(_Model):
     number: Ref
     text: Text
-    author: _s(64)
+    author: Str64
     source: VersionSource
     note: Text = ""
     created_at: datetime
@@ -71,15 +74,15 @@ class RunDoc(_Model):
     version: Ref
     inputs: dict[str, Any]
     status: RunStatus
-    requested_by: _s(64)
+    requested_by: Str64
     output: Text | None = None
     error: Text | None = None
-    model: _s(200) | None = None
+    model: Str200 | None = None
     input_tokens: Count | None = None
     output_tokens: Count | None = None
     latency_ms: Number | None = None
-    channel_id: _s(32) | None = None
-    message_ts: _s(32) | None = None
+    channel_id: Str32 | None = None
+    message_ts: Str32 | None = None
     created_at: datetime
     completed_at: datetime | None = None
     calls: list[CallDoc] = []
@@ -88,13 +91,13 @@ class RunDoc(_Model):
 class FeedbackDoc(_Model):
     ref: Ref
     run: Ref | None = None
-    author: _s(64)
+    author: Str64
     kind: FeedbackKind
     text: Text = ""
     label: Label | None = None
-    source_key: _s(255) | None = None
-    channel_id: _s(32) | None = None
-    message_ts: _s(32) | None = None
+    source_key: Str255 | None = None
+    channel_id: Str32 | None = None
+    message_ts: Str32 | None = None
     created_at: datetime
     retracted_at: datetime | None = None
     consumed_by: Ref | None = None
@@ -105,12 +108,12 @@ class MutationDoc(_Model):
     op: MutationOp
     feedback_ids: list[RefText] = []
     text: Text | None = None
-    principle_id: _s(64) | None = None
+    principle_id: Str64 | None = None
     reason: Text = ""
 
 
 class DecisionDoc(_Model):
-    user_id: _s(64)
+    user_id: Str64
     decision: Literal["approve", "reject"]
     reason: Text = ""
     created_at: datetime
@@ -126,9 +129,9 @@ class ProposalDoc(_Model):
     evaluation: dict[str, Any] | None = None
     status: ProposalStatus
     status_reason: Text = ""
-    created_by: _s(64)
-    channel_id: _s(32) | None = None
-    message_ts: _s(32) | None = None
+    created_by: Str64
+    channel_id: Str32 | None = None
+    message_ts: Str32 | None = None
     mutations: list[MutationDoc] = []
     created_at: datetime
     decided_at: datetime | None = None
@@ -141,7 +144,7 @@ class PrincipleChangeDoc(_Model):
     op: MutationOp
     text: Text
     reason: Text = ""
-    author: _s(64)
+    author: Str64
     proposal: Ref | None = None
     feedback: list[RefText] = []
     created_at: datetime
@@ -198,8 +201,8 @@ def _refs(doc: ExportDoc) -> list[str]:
                 for f in mu.feedback_ids
                 if int(f) not in fbs
             ]
-    for n, p in enumerate(doc.principles):
-        for c in p.changes:
+    for n, pr in enumerate(doc.principles):
+        for c in pr.changes:
             if c.proposal is not None and c.proposal not in props:
                 bad.append(f"principles.{n}.changes: no proposal {c.proposal}")
             bad += [
