@@ -7,7 +7,6 @@ get one repair. Nothing is applied here: the result describes the change; storag
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -27,6 +26,7 @@ from alignment.principles import (
 from alignment.schemas import DistillOutput, RewriteOutput
 from alignment.structured import StructuredFailure, call_structured
 from alignment.template import Template, TemplateError
+from alignment.textdiff import unified_diff
 from alignment.usage import CallStats
 
 
@@ -54,15 +54,6 @@ class ProposalResult:
     calls: list[CallStats]
     diff: str
     workflow: Workflow = Workflow.PRINCIPLES
-
-
-def unified_diff(old: str, new: str) -> str:
-    def lines(text: str) -> list[str]:
-        return [line if line.endswith("\n") else line + "\n" for line in text.splitlines()]
-
-    return "".join(
-        difflib.unified_diff(lines(old), lines(new), "template (current)", "template (proposed)")
-    )
 
 
 def _principles_data(principles: Sequence[Principle]) -> list[dict[str, str]]:

@@ -9,13 +9,13 @@ from collections.abc import Callable
 from alignment import FeedbackKind, ModelError, ProposalFailed, Template, propose
 from alignment.evaluation import SampleRun, evaluate, pick_samples
 from alignment.judge import JudgeError, LabelledOutput, build_judge
+from alignment.textdiff import unified_diff
 from alignment.usage import CallStats
 from bot.services.context import Actor, ServiceError
 from bot.services.metering import MeteredModel
 from bot.services.models import Models
 from bot.services.templates import TemplateService
 from bot.slack.views import models as vm
-from bot.slack.views.text import unified_diff
 from storage import Store
 from storage.errors import InvalidInput
 from storage.records import DecisionOutcome, ProposalInfo

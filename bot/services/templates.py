@@ -6,11 +6,11 @@ import json
 from typing import Any
 
 from alignment.template import Template
+from alignment.textdiff import unified_diff
 from bot.services import convert
 from bot.services.context import Actor, ServiceError
 from bot.slack import commands as c
 from bot.slack.views import models as vm
-from bot.slack.views.text import unified_diff
 from storage import Store
 from storage.records import TemplateInfo
 

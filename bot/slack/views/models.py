@@ -67,7 +67,7 @@ class ProposalView:
     proposal_id: str
     template_name: str
     base_version: int
-    diff: str  # unified diff of the template text (see bot.slack.views.text.unified_diff)
+    diff: str  # unified diff of the template text (see alignment.textdiff.unified_diff)
     rationale: str = ""
     principle_changes: tuple[PrincipleChangeView, ...] = ()
     evaluation: tuple[EvaluationRow, ...] | None = None
