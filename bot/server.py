@@ -22,8 +22,6 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 EVENTS_PATH = "/slack/events"
-INSTALL_PATH = "/slack/install"
-REDIRECT_PATH = "/slack/oauth_redirect"
 
 
 def build_asgi(app: App, health: Callable[[], dict[str, Any]] | None = None) -> Starlette:

@@ -157,9 +157,6 @@ class ProposalService:
     def reject(self, actor: Actor, proposal_id: str, reason: str) -> DecisionOutcome:
         return self.store.reject(proposal_id, actor.user_id, reason)
 
-    def fail(self, proposal_id: int, reason: str) -> ProposalInfo:
-        return self.store.fail_proposal(proposal_id, reason)
-
     def attach_message(self, proposal_id: int, channel_id: str, ts: str) -> None:
         self.store.set_proposal_message(proposal_id, channel_id, ts)
 

@@ -84,10 +84,6 @@ class ProposalView:
     mode: WorkflowMode = "principles"
     created_by: str | None = None  # user id, or None when the scheduler proposed it
 
-    @property
-    def is_open(self) -> bool:
-        return self.status == "pending"
-
 
 @dataclass(frozen=True)
 class TemplateSettingsView:

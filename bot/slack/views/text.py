@@ -12,11 +12,9 @@ import re
 from dataclasses import dataclass
 
 SECTION_TEXT_LIMIT = 3000
-FIELD_TEXT_LIMIT = 2000
 HEADER_TEXT_LIMIT = 150
 BUTTON_TEXT_LIMIT = 75
 MESSAGE_BLOCK_LIMIT = 50
-VIEW_BLOCK_LIMIT = 100
 FALLBACK_TEXT_LIMIT = 3000  # the `text` of a message with blocks: notifications, screen readers
 
 FENCE = "```"
