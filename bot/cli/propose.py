@@ -11,10 +11,11 @@ from pathlib import Path
 
 from alignment.examples import EXAMPLES
 from alignment.files import InputFileError, load_feedback, load_principles, load_template
-from alignment.models import ModelError, get_model
+from alignment.models import ModelError
 from alignment.principles import MutationOp, Principle
 from alignment.proposer import ProposalFailed, ProposalResult, Workflow, propose
-from bot.config import ConfigError, load_model_settings
+from bot.cli.engine import configured_model
+from bot.config import ConfigError
 
 EXIT_BAD_INPUT = 2
 EXIT_FAILED = 1
@@ -109,17 +110,8 @@ def run(args: argparse.Namespace) -> int:
     except InputFileError as exc:
         return _fail(str(exc), EXIT_BAD_INPUT)
     try:
-        settings = load_model_settings()
-    except ConfigError as exc:
-        return _fail(str(exc), EXIT_BAD_INPUT)
-    try:
-        model = get_model(
-            model_name or (settings.align_model if not args.example else "offline"),
-            credentials=settings.credentials,
-            timeout=settings.model_timeout,
-            backoff=settings.llm_backoff,
-        )
-    except ModelError as exc:
+        model = configured_model(model_name or ("offline" if args.example else None))
+    except (ConfigError, ModelError) as exc:
         return _fail(str(exc), EXIT_BAD_INPUT)
     try:
         result = propose(

@@ -13,6 +13,7 @@ from bot.services.proposals import ProposalService
 from bot.services.runs import RunService
 from bot.services.schedule import ScheduleService
 from bot.services.templates import TemplateService
+from bot.services.transfer import TransferService
 from storage import Store
 
 
@@ -27,6 +28,7 @@ class Services:
     proposals: ProposalService
     home: HomeService
     schedule: ScheduleService
+    transfer: TransferService
 
 
 def build_services(
@@ -42,6 +44,7 @@ def build_services(
         proposals=ProposalService(store, templates, models, feedback_budget),
         home=HomeService(store, templates),
         schedule=ScheduleService(store),
+        transfer=TransferService(store, templates),
     )
 
 
