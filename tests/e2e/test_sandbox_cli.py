@@ -40,11 +40,12 @@ def start(
         env=env | {"PYTHONPATH": str(Path(__file__).resolve().parents[2])},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        text=True,
+        bufsize=0,  # unbuffered: what follows the URL stays in the pipe for stop() to read
     )
     deadline = time.monotonic() + 60
     assert proc.stdout is not None
-    for line in proc.stdout:
+    while raw := proc.stdout.readline():
+        line = raw.decode()
         if printed is not None:
             printed.append(line)
         if m := re.search(r"alignbot sandbox: (http://\S+)", line):
@@ -52,13 +53,13 @@ def start(
         if time.monotonic() > deadline:
             break
     proc.kill()
-    pytest.fail(f"the sandbox did not print its URL: {proc.stdout.read()}")
+    pytest.fail(f"the sandbox did not print its URL: {proc.stdout.read().decode()}")
 
 
 def stop(proc: subprocess.Popen) -> tuple[int, str]:
     proc.send_signal(signal.SIGINT)  # what Ctrl-C sends
     out, _ = proc.communicate(timeout=20)
-    return proc.returncode, out
+    return proc.returncode, out.decode()
 
 
 def state(url: str) -> dict:
