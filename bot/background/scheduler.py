@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -26,6 +26,9 @@ from bot.services.schedule import ScheduleService
 from bot.slack.views.notices import notice_message
 from bot.slack.webapi import PosterProvider
 from storage.records import ProposalInfo, TemplateInfo
+
+if TYPE_CHECKING:
+    from bot.app import AlignBot
 
 log = logging.getLogger(__name__)
 
@@ -207,7 +210,7 @@ def start_scheduler(jobs: Jobs) -> Scheduler:
     return Scheduler(jobs).start()
 
 
-def jobs_for(bot: Any, clock: Callable[[], datetime] | None = None) -> Jobs:
+def jobs_for(bot: AlignBot, clock: Callable[[], datetime] | None = None) -> Jobs:
     """Jobs wired to an AlignBot's services, posters and inbox."""
 
     def refresh(actor: Actor, proposal_id: int) -> None:
