@@ -15,16 +15,14 @@ change; storage applies it.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from enum import StrEnum
+from dataclasses import dataclass, replace
 from typing import Any
 
 from alignment import bounds, prompts, task_kept
 from alignment.datablocks import data_block
 from alignment.feedback import Feedback, FeedbackKind
-from alignment.feedback_batch import select
+from alignment.feedback_batch import Selection, select
 from alignment.models.base import (
     JsonSchema,
     LLMRequest,
@@ -43,17 +41,14 @@ from alignment.principles import (
 from alignment.schemas import DistillOutput, PrincipleOut, RewriteOutput
 from alignment.structured import Repairs, StructuredFailure, call_structured
 from alignment.template import Template, TemplateError
+from alignment.textdiff import unified_diff
 from alignment.usage import CallStats
+from alignment.vocabulary import Workflow
 
 PRINCIPLE_CHARS = 160  # one short imperative sentence
 RATIONALE_CHARS = 300
 MARGIN_TOKENS = 64  # chat-template tokens and rounding, on top of the estimates
 DEFAULT_SEED = 0
-
-
-class Workflow(StrEnum):
-    PRINCIPLES = "principles"
-    DIRECT = "direct"
 
 
 class ProposalFailed(Exception):
@@ -77,15 +72,6 @@ class ProposalResult:
     workflow: Workflow = Workflow.PRINCIPLES
     fallback: str | None = None  # why the template was built without the model, if it was
     repairs: int = 0  # repair calls spent (at most one per proposal)
-
-
-def unified_diff(old: str, new: str) -> str:
-    def lines(text: str) -> list[str]:
-        return [line if line.endswith("\n") else line + "\n" for line in text.splitlines()]
-
-    return "".join(
-        difflib.unified_diff(lines(old), lines(new), "template (current)", "template (proposed)")
-    )
 
 
 def _principles_data(principles: Sequence[Principle]) -> list[dict[str, str]]:
@@ -470,7 +456,8 @@ def propose(
     notes: list[str] = []
     try:
         if workflow is Workflow.DIRECT:
-            sent = _select(feedback, budget_tokens, run, template, active, workflow)
+            selection = _select(feedback, budget_tokens, run, template, active, workflow)
+            sent = selection.sent
             if not sent:
                 raise ProposalFailed(
                     "nothing to propose: no pending feedback (the direct workflow rewrites the "
@@ -496,12 +483,17 @@ def propose(
                     "Guidelines section as instructions."
                 )
         else:
-            sent = _select(feedback, budget_tokens, run, template, active, workflow)
+            selection = _select(feedback, budget_tokens, run, template, active, workflow)
+            sent = selection.sent
             if not sent and not active:
                 raise ProposalFailed("nothing to propose: no pending feedback and no principles")
             if sent:
                 collected = _distill(template, active, sent, run)
-                mutations = collected.result()
+                # a principle for a group's lead is credited to everyone in the group
+                mutations = [
+                    replace(m, feedback_ids=selection.credited(m.feedback_ids))
+                    for m in collected.result()
+                ]
                 after = apply_mutations(active, mutations)
                 if collected.own_words:
                     notes.append(
@@ -548,7 +540,7 @@ def propose(
         rationale=" ".join([rationale[: RATIONALE_CHARS * 2], *notes]).strip(),
         mutations=mutations,
         principles_after=after,
-        used_feedback_ids=[item.id for item, _ in sent],
+        used_feedback_ids=selection.used_ids,
         calls=run.calls,
         diff=unified_diff(template.text, new.text),
         workflow=workflow,
@@ -564,7 +556,7 @@ def _select(
     template: Template,
     active: Sequence[Principle],
     workflow: Workflow,
-) -> list[tuple[Feedback, dict[str, Any]]]:
+) -> Selection:
     """The feedback to send: within `budget_tokens` and what the context window leaves."""
     if workflow is Workflow.DIRECT:
         name = "direct"

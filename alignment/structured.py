@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from pydantic import BaseModel
 
@@ -19,7 +19,7 @@ from alignment.datablocks import data_block
 from alignment.models.base import LLMRequest, ModelClient, ModelError, ModelOutputError
 from alignment.usage import CallStats
 
-T = TypeVar("T", bound=BaseModel)
+Output = TypeVar("Output", bound=BaseModel)
 PREVIOUS_CHARS = 1500  # of the unusable answer, quoted back in the repair (it costs context)
 
 
@@ -47,9 +47,9 @@ class Repairs:
 def _attempt(
     model: ModelClient,
     request: LLMRequest,
-    check: Callable[[T], str | None],
+    check: Callable[[Output], str | None],
     calls: list[CallStats],
-) -> tuple[T | None, str | None, str]:
+) -> tuple[Output | None, str | None, str]:
     try:
         response = model.generate(request)
     except ModelError as exc:
@@ -59,18 +59,19 @@ def _attempt(
             return None, str(exc), exc.text
         raise
     calls.append(response.stats)
-    parsed = response.parsed
-    assert parsed is not None  # a schema was requested
-    return parsed, check(parsed), response.text  # type: ignore[arg-type,return-value]  # T
+    assert response.parsed is not None  # a schema was requested
+    # parsed is an instance of request.schema, the model class the caller's check is for
+    parsed = cast(Output, response.parsed)
+    return parsed, check(parsed), response.text
 
 
 def call_structured(
     model: ModelClient,
     request: LLMRequest,
-    check: Callable[[T], str | None],
+    check: Callable[[Output], str | None],
     calls: list[CallStats],
     repairs: Repairs | None = None,
-) -> T:
+) -> Output:
     """Return the parsed answer that passes `check`, appending every call's stats to `calls`.
 
     `check` returns None when the answer is usable, else a sentence naming the problem.
@@ -79,8 +80,8 @@ def call_structured(
     """
     repairs = repairs if repairs is not None else Repairs()
     parsed, problem, previous = _attempt(model, request, check, calls)
-    if problem is None:
-        return parsed  # type: ignore[return-value]  # no problem: parsed
+    if problem is None and parsed is not None:
+        return parsed
     if not repairs.take():
         raise StructuredFailure(f"{problem} (no repair attempt left)")
     repair = replace(
@@ -95,6 +96,6 @@ def call_structured(
         purpose=f"{request.purpose}:repair",
     )
     parsed, second, _ = _attempt(model, repair, check, calls)
-    if second is None:
-        return parsed  # type: ignore[return-value]
+    if second is None and parsed is not None:
+        return parsed
     raise StructuredFailure(f"{second} (after one repair attempt; first problem: {problem})")

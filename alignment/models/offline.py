@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from typing import Any
 
 from alignment.datablocks import read_blocks
 from alignment.models.base import (
@@ -30,13 +31,13 @@ def _gist(prompt: str) -> str:
     return flat if len(flat) <= 300 else f"{flat[:170]} … {flat[-120:]}"
 
 
-def _distill(data: dict, keys: list[str] | None = None) -> dict:
+def _distill(data: dict[str, Any], keys: list[str] | None = None) -> dict[str, Any]:
     """One principle per feedback id asked for (the schema's keys), in the feedback's words."""
     current = {p["text"].casefold(): p["id"] for p in data.get("principles", [])}
     items = {str(item["id"]): item for item in data.get("feedback", [])}
     if keys is None:
         keys = [k for k, item in items.items() if item.get("kind") != "label"]
-    answer: dict[str, dict] = {}
+    answer: dict[str, dict[str, Any]] = {}
     for key in keys:
         item = items.get(key, {})
         text = principle_for(item.get("kind", ""), item.get("text") or "", item.get("output"))
@@ -49,7 +50,7 @@ def _distill(data: dict, keys: list[str] | None = None) -> dict:
     return {"principles": answer}
 
 
-def _rewrite(data: dict) -> dict:
+def _rewrite(data: dict[str, Any]) -> dict[str, Any]:
     items = [
         " ".join((p["text"] if isinstance(p, dict) else str(p)).split())
         for p in data.get("principles", [])
@@ -61,7 +62,7 @@ def _rewrite(data: dict) -> dict:
     }
 
 
-def _direct(data: dict) -> dict:
+def _direct(data: dict[str, Any]) -> dict[str, Any]:
     items = guidelines_of(data["template"])
     seen = {item.casefold() for item in items}
     added = 0
@@ -82,7 +83,7 @@ def _words(text: str) -> set[str]:
     return {w for w in re.findall(r"[a-z0-9']+", text.casefold()) if len(w) > 2}
 
 
-def _judge_rules(data: dict) -> dict:
+def _judge_rules(data: dict[str, Any]) -> dict[str, Any]:
     books: dict[str, list[str]] = {label: [] for label in data.get("labels", [])}
     for example in data.get("examples", []):
         rules = books.setdefault(example["label"], [])
@@ -92,7 +93,7 @@ def _judge_rules(data: dict) -> dict:
     return {"rule_books": [{"label": k, "rules": v} for k, v in books.items()]}
 
 
-def _judge_score(data: dict) -> dict:
+def _judge_score(data: dict[str, Any]) -> dict[str, Any]:
     words = {
         book["label"]: _words(" ".join(book["rules"]).replace(MARK, ""))
         for book in data.get("rule_books", [])

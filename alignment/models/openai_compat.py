@@ -11,7 +11,6 @@ schema is tried once more without its bounds; then the failure is final.
 from __future__ import annotations
 
 import functools
-import os
 import re
 import time
 from collections.abc import Callable
@@ -34,6 +33,7 @@ from alignment.models.base import (
     estimate_tokens,
     parse_output,
 )
+from alignment.models.credentials import OpenAIAccess
 from alignment.usage import CallStats
 
 RETRY_CODES = {408, 429, 500, 502, 503, 504}
@@ -125,22 +125,22 @@ class OpenAICompatModel:
         self,
         model: str,
         *,
+        access: OpenAIAccess,
         timeout: float,
         max_retries: int,
         backoff: float,
-        context_tokens: int | None = None,
     ) -> None:
         self.model = model
         self.name = f"openai/{model}"
         self.timeout = timeout
         self.max_retries = max_retries
         self.backoff = backoff
-        self.context_tokens = context_tokens  # the setting, used when the server does not say
+        self.context_tokens = access.context_tokens  # used when the server does not say
         self._context: int | None = None
         self._context_asked = False
-        self.base_url = (os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+        self.base_url = (access.base_url or DEFAULT_BASE_URL).rstrip("/")
         headers = {}
-        if key := os.environ.get("OPENAI_API_KEY"):
+        if key := access.api_key:
             headers["Authorization"] = f"Bearer {key}"
         self._http = httpx.Client(timeout=timeout, headers=headers)
 

@@ -44,6 +44,7 @@ def test_example_uses_the_configured_alignment_model(capsys, monkeypatch, openai
     """--example honours ALIGNBOT_ALIGN_MODEL like every other command (and sends the seed)."""
     monkeypatch.setenv("ALIGNBOT_ALIGN_MODEL", "openai/gemma3:4b")
     monkeypatch.setenv("ALIGNBOT_LLM_BACKOFF", "0.01")
+    monkeypatch.setenv("OPENAI_BASE_URL", openai_server.base_url)
     rewrite = {
         "template": "Write short step-by-step instructions for how to {{task}}.",
         "rationale": "shorter steps",
@@ -134,7 +135,7 @@ def test_bad_model_and_argument_combinations_exit_2(capsys, files, monkeypatch):
     code, _, err = run(capsys, str(files[0]), str(files[1]), "--model", "gemini/gemini-2.5-flash")
     assert code == 2 and "no Gemini credentials" in err
     code, _, err = run(capsys, str(files[0]), str(files[1]), "--model", "gpt")
-    assert code == 2 and "unknown model 'gpt'" in err
+    assert code == 2 and "`gpt` is not a model name" in err
     code, _, err = run(capsys, "--example", "grocery", str(files[0]))
     assert code == 2 and "--example takes no TEMPLATE_FILE" in err
 

@@ -21,7 +21,13 @@ from alignment import (
     propose,
     run_template,
 )
-from alignment.models import ModelContextOverflow, ModelRejected, ModelSchemaRejected
+from alignment.models import (
+    ModelContextOverflow,
+    ModelCredentials,
+    ModelRejected,
+    ModelSchemaRejected,
+    OpenAIAccess,
+)
 from alignment.schemas import RewriteOutput
 from tests.fakes.openai_server import HANG, Raw, Status, openai_json, openai_text
 
@@ -48,9 +54,14 @@ def test_direct_proposal_request_and_result(howto, openai_server, openai_model):
     assert "authorization" not in {k.lower() for k in request.headers}
 
 
-def test_target_run_sends_no_schema_and_uses_the_api_key(openai_server, monkeypatch, howto):
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-local")
-    model = get_model("openai/gemma3:4b", timeout=0.5, max_retries=0)
+def test_target_run_sends_no_schema_and_uses_the_api_key(openai_server, howto):
+    access = OpenAIAccess(base_url=openai_server.base_url, api_key="sk-local")
+    model = get_model(
+        "openai/gemma3:4b",
+        credentials=ModelCredentials(openai=access),
+        timeout=0.5,
+        max_retries=0,
+    )
     openai_server.enqueue(openai_text("1. Flip the bike."))
     result = run_template(howto.template, {"task": "fix a tyre"}, model)
     assert result.output == "1. Flip the bike."
@@ -88,9 +99,9 @@ def test_hang_past_the_timeout(openai_server, openai_model):
         openai_model.generate(LLMRequest(system="", prompt="p"))
 
 
-def test_unreachable_server(monkeypatch):
-    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
-    model = get_model("openai/x", timeout=0.5, max_retries=1, backoff=0.01)
+def test_unreachable_server():
+    unreachable = ModelCredentials(openai=OpenAIAccess(base_url="http://127.0.0.1:9/v1"))
+    model = get_model("openai/x", credentials=unreachable, timeout=0.5, max_retries=1, backoff=0.01)
     with pytest.raises(
         ModelError, match=re.escape("could not be reached at http://127.0.0.1:9/v1")
     ):
@@ -226,25 +237,28 @@ def test_an_answer_cut_at_max_tokens_is_repaired_not_parsed(howto, openai_server
     assert "stopped at its token limit" in openai_server.requests[1].body["messages"][1]["content"]
 
 
-def test_the_context_window_comes_from_the_server_else_the_setting(openai_server, monkeypatch):
+def test_the_context_window_comes_from_the_server_else_the_setting(openai_server):
+    def model(context_tokens: int | None = None):
+        access = OpenAIAccess(base_url=openai_server.base_url, context_tokens=context_tokens)
+        return get_model("openai/anything", credentials=ModelCredentials(openai=access))
+
     models = {"object": "list", "data": [{"id": "local.gguf", "meta": {"n_ctx": 2048}}]}
     openai_server.gets["/v1/models"] = models
-    model = get_model("openai/anything", timeout=0.5)
-    assert model.context_window() == 2048  # llama.cpp serves one model under its file name
-    assert model.context_window() == 2048 and openai_server.get_requests == ["/v1/models"]
+    client = model(context_tokens=9999)
+    assert client.context_window() == 2048  # llama.cpp serves one model under its file name
+    assert client.context_window() == 2048 and openai_server.get_requests == ["/v1/models"]
     del openai_server.gets["/v1/models"]
     openai_server.gets["/props"] = {"default_generation_settings": {"n_ctx": 1024}}
-    assert get_model("openai/x", timeout=0.5).context_window() == 1024
+    assert model().context_window() == 1024
     del openai_server.gets["/props"]
-    assert get_model("openai/x", timeout=0.5).context_window() is None
-    monkeypatch.setenv("ALIGNBOT_CONTEXT_TOKENS", "3000")
-    assert get_model("openai/x", timeout=0.5).context_window() == 3000
+    assert model().context_window() is None
+    assert model(context_tokens=3000).context_window() == 3000  # ALIGNBOT_CONTEXT_TOKENS
 
 
 def test_the_feedback_sent_fits_a_small_context_window(uses, openai_server):
     """Sixty long critiques and a 2048-token model: the prompt and the answer fit."""
     openai_server.gets["/props"] = {"default_generation_settings": {"n_ctx": 2048}}
-    model = get_model("openai/small", timeout=0.5, max_retries=0)
+    model = get_model("openai/small", credentials=openai_server.credentials, max_retries=0)
     feedback = [
         Feedback(f"c{i}", FeedbackKind.CRITIQUE, "a", f"critique {i}: " + "too plain " * 40)
         for i in range(60)
@@ -274,7 +288,7 @@ def test_the_feedback_sent_fits_a_small_context_window(uses, openai_server):
 
 def test_a_template_too_long_for_the_context_is_a_clear_failure(openai_server):
     openai_server.gets["/props"] = {"default_generation_settings": {"n_ctx": 512}}
-    model = get_model("openai/small", timeout=0.5, max_retries=0)
+    model = get_model("openai/small", credentials=openai_server.credentials, max_retries=0)
     long = Template("Summarize {{text}}. " + "Be exact about every date and name. " * 60)
     feedback = [Feedback("c1", FeedbackKind.CRITIQUE, "a", "name the date")]
     with pytest.raises(ProposalFailed, match="does not fit openai/small's context window of 512"):

@@ -20,7 +20,7 @@ import pytest
 from alignment import LLMRequest, LLMResponse, get_model, propose, task_kept
 from alignment.examples import EXAMPLES
 from alignment.files import load_feedback, load_template
-from alignment.models import ModelClient
+from alignment.models import ModelClient, ModelCredentials, OpenAIAccess
 from tests.resources import unavailable
 
 pytestmark = pytest.mark.local_model
@@ -59,9 +59,11 @@ def llama() -> Iterator[object]:
 
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("name", ["grocery", "uses", "howto"])
-def test_notebook_scenario_on_a_real_llamacpp_server(llama, name, monkeypatch):
-    monkeypatch.setenv("OPENAI_BASE_URL", llama.base_url)
-    client = get_model(llama.model_name, timeout=120, max_retries=1, backoff=0.2)
+def test_notebook_scenario_on_a_real_llamacpp_server(llama, name):
+    access = ModelCredentials(openai=OpenAIAccess(base_url=llama.base_url))
+    client = get_model(
+        llama.model_name, credentials=access, timeout=120, max_retries=1, backoff=0.2
+    )
     assert client.context_window() == 4096  # asked from the server, not configured
     model = Recording(client)
     example = EXAMPLES[name]
