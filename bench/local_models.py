@@ -60,12 +60,17 @@ class Counting:
         return ask() if ask else None
 
 takes_seed = "seed" in inspect.signature(propose).parameters
+connect = {}
+if "credentials" in inspect.signature(get_model).parameters:  # else OPENAI_BASE_URL is read
+    from alignment.models import ModelCredentials, OpenAIAccess
+    connect = {"credentials": ModelCredentials(openai=OpenAIAccess(base_url=args["base_url"]))}
 for name in args["scenarios"]:
     example = EXAMPLES[name]
     template = load_template(example.template_path)
     feedback = load_feedback(example.feedback_path)
     for seed in args["seeds"]:
-        model = Counting(get_model(args["model"], timeout=120, max_retries=1, backoff=0.5))
+        client = get_model(args["model"], timeout=120, max_retries=1, backoff=0.5, **connect)
+        model = Counting(client)
         extra = {"seed": seed} if takes_seed else {}
         started = time.perf_counter()
         row = {"scenario": name, "seed": seed, "feedback_ids": [f.id for f in feedback],
@@ -94,7 +99,12 @@ def _run_version(
     code: Path, model: str, base_url: str, seeds: Sequence[int], label: str, out: Any
 ) -> list[dict[str, Any]]:
     env = {**os.environ, "OPENAI_BASE_URL": base_url, "PYTHONPATH": str(code)}
-    args = {"model": model, "seeds": list(seeds), "scenarios": list(KEY_TERMS)}
+    args = {
+        "model": model,
+        "seeds": list(seeds),
+        "scenarios": list(KEY_TERMS),
+        "base_url": base_url,
+    }
     proc = subprocess.Popen(
         [sys.executable, "-c", CHILD, json.dumps(args)],
         cwd=code,
