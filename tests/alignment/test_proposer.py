@@ -20,6 +20,7 @@ from alignment import (
     propose,
 )
 from alignment.datablocks import read_blocks
+from alignment.models import context_window_of
 
 
 class Recording:
@@ -33,6 +34,9 @@ class Recording:
     def generate(self, request: LLMRequest) -> LLMResponse:
         self.requests.append(request)
         return self.inner.generate(request)
+
+    def context_window(self) -> int | None:
+        return context_window_of(self.inner)
 
 
 def critiques(n: int) -> list[Feedback]:

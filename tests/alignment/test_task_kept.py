@@ -77,14 +77,16 @@ class Scripted:
             raise
 
 
+def _two_principles(second: dict) -> dict:
+    """The grocery distill answer: no alcohol for fb-1, `second` for fb-2."""
+    alcohol = {"op": "add", "text": "Do not include alcohol in the list."}
+    return {"principles": {"fb-1": alcohol, "fb-2": second}}
+
+
 def test_placeholder_only_rewrite_is_repaired_once_then_the_principles_reach_the_template(grocery):
     degenerate = {"template": "{{dish}} {{guests}}", "rationale": "r"}
-    model = Scripted(
-        {"principles": {"fb-1": {"op": "add", "text": "Do not include alcohol in the list."},
-                        "fb-2": {"op": "add", "text": "Group items by store section."}}},
-        degenerate,
-        degenerate,
-    )  # fmt: skip
+    grouped = {"op": "add", "text": "Group items by store section."}
+    model = Scripted(_two_principles(grouped), degenerate, degenerate)
     result = propose(grocery.template, grocery.feedback, [], workflow="principles", model=model)
     assert [r.purpose for r in model.requests] == ["distill", "rewrite", "rewrite:repair"]
     assert "dropped the current template's task" in model.requests[2].prompt
@@ -127,12 +129,7 @@ def test_a_principle_that_copies_the_output_is_replaced_by_the_feedbacks_words(g
 
 def test_an_unchanged_template_is_not_a_rewrite_when_principles_changed(grocery):
     same = {"template": grocery.template.text, "rationale": "already fine"}
-    model = Scripted(
-        {"principles": {"fb-1": {"op": "add", "text": "Do not include alcohol in the list."},
-                        "fb-2": {"op": "none", "text": ""}}},
-        same,
-        same,
-    )  # fmt: skip
+    model = Scripted(_two_principles({"op": "none", "text": ""}), same, same)
     result = propose(grocery.template, grocery.feedback, [], workflow="principles", model=model)
     assert "unchanged" in json.dumps(model.requests[2].prompt)
     assert result.template.text.endswith("Guidelines:\n- Do not include alcohol in the list.")

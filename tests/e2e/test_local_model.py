@@ -17,30 +17,15 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from alignment import LLMRequest, LLMResponse, get_model, propose, task_kept
+from alignment import get_model, propose, task_kept
 from alignment.examples import EXAMPLES
 from alignment.files import load_feedback, load_template
-from alignment.models import ModelClient, ModelCredentials, OpenAIAccess
+from alignment.models import ModelCredentials, OpenAIAccess
+from tests.alignment.test_proposer import Recording
 from tests.resources import unavailable
 
 pytestmark = pytest.mark.local_model
 SEED = 7
-
-
-class Recording:
-    """Forwards to the real client and keeps every request the engine made."""
-
-    def __init__(self, model: ModelClient) -> None:
-        self.model = model
-        self.name = model.name
-        self.requests: list[LLMRequest] = []
-
-    def generate(self, request: LLMRequest) -> LLMResponse:
-        self.requests.append(request)
-        return self.model.generate(request)
-
-    def context_window(self) -> int | None:
-        return self.model.context_window()  # type: ignore[attr-defined]
 
 
 @pytest.fixture(scope="module")
