@@ -15,6 +15,7 @@ from functools import partial
 from slack_bolt import App
 
 from alignment import ProposalFailed
+from bot.background.inbox.worker import is_transient
 from bot.services import USER_ERRORS, Actor, user_message
 from bot.slack.listeners.common import actor_from_payload
 from bot.slack.listeners.deps import Deps
@@ -71,7 +72,13 @@ def process_run(deps: Deps, item: InboxItem) -> None:
         )
         channel, ts = posted.channel, posted.ts
         runs.attach_message(run_id, channel, ts)
-    done = runs.execute(run_id)
+    try:
+        done = runs.execute(run_id)
+    except Exception as exc:  # the message must not stay on "Running…" whatever went wrong
+        if is_transient(exc):
+            raise  # worth another attempt: the worker retries the row
+        log.exception("run %s failed", run_id)
+        done = runs.fail(run_id, f"something went wrong on our side ({type(exc).__name__})")
     msg = run_message(done)
     poster.update(channel, ts, msg["text"], msg["blocks"])
     if done.status == "failed":

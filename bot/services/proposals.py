@@ -7,7 +7,14 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from alignment import FeedbackKind, ModelError, ProposalFailed, Template, propose
+from alignment import (
+    FeedbackKind,
+    ModelError,
+    ProposalFailed,
+    Template,
+    TemplateError,
+    propose,
+)
 from alignment.evaluation import SampleRun, evaluate, pick_samples
 from alignment.judge import JudgeError, LabelledOutput, build_judge
 from alignment.usage import CallStats
@@ -180,6 +187,7 @@ class ProposalService:
                 ),
                 None,
             )
+        added, removed = placeholder_changes(base.text, p.text)
         decisions = self.store.decisions(p.id)
         rejection = next((d for d in decisions if d.decision == "reject"), None)
         status = str(p.status.value)
@@ -217,6 +225,8 @@ class ProposalService:
             reason=None if status in ("pending", "approved") else reason,
             mode=str(p.workflow.value),  # type: ignore[arg-type]
             created_by=p.created_by if p.created_by.startswith(("U", "W")) else None,
+            placeholders_added=added,
+            placeholders_removed=removed,
         )
 
     def _links(self, feedback_ids, permalink: Permalink | None) -> list[vm.FeedbackLink]:
@@ -237,6 +247,15 @@ class ProposalService:
 
     def pending(self, team_id: str) -> list[ProposalInfo]:
         return self.store.pending_proposals(team_id)
+
+
+def placeholder_changes(before: str, after: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The placeholders `after` adds and drops compared with `before` (each in text order)."""
+    try:
+        old, new = Template(before).variables, Template(after).variables
+    except TemplateError:
+        return (), ()
+    return tuple(v for v in new if v not in old), tuple(v for v in old if v not in new)
 
 
 class _NoText:

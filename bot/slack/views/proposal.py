@@ -28,6 +28,7 @@ from bot.slack.views.text import (
     MESSAGE_BLOCK_LIMIT,
     code_block,
     escape,
+    inline_code,
     link,
     mention,
     truncate,
@@ -51,6 +52,8 @@ def proposal_message(p: ProposalView) -> Message:
     ]
     if p.rationale.strip():
         head.append(section("*Why*\n" + truncate(escape(p.rationale.strip()), 2900)))
+    if warning := placeholder_warning(p.placeholders_added, p.placeholders_removed):
+        head.append(section(warning))
 
     tail = _closing(p)
     if p.evaluation is not None:
@@ -67,6 +70,29 @@ def proposal_message(p: ProposalView) -> Message:
     blocks = [*head, divider(), *diff, *changes, *evidence, divider(), *tail]
     fallback = f"Proposal for {name}: v{p.base_version} → {target} ({_status_words(p)})"
     return message(fallback, blocks)
+
+
+def placeholder_warning(added: Sequence[str], removed: Sequence[str]) -> str | None:
+    """Placeholders are the template's interface: runs, Run again and apps pass values by name."""
+    if not added and not removed:
+        return None
+
+    def names(vs: Sequence[str]) -> str:
+        return ", ".join(inline_code("{{" + escape(v) + "}}") for v in vs)
+
+    if len(added) == 1 and len(removed) == 1:
+        change = f"renames {names(removed)} to {names(added)}"
+    else:
+        parts = []
+        if added:
+            parts.append(f"adds {names(added)}")
+        if removed:
+            parts.append(f"drops {names(removed)}")
+        change = " and ".join(parts)
+    return (
+        f":warning: *Placeholders change:* this proposal {change}. Once approved, runs (Run "
+        "again included) and applications must give values by the new names."
+    )
 
 
 def _diff(diff: str, max_blocks: int) -> list[Block]:
@@ -173,7 +199,12 @@ def _closing(p: ProposalView) -> list[Block]:
                     style="primary",
                     confirm=confirm(
                         "Approve this proposal?",
-                        f"With enough approvals it becomes {target} of {escape(p.template_name)}.",
+                        f"With enough approvals it becomes {target} of {escape(p.template_name)}."
+                        + (
+                            " Its placeholders change: runs must use the new names."
+                            if p.placeholders_added or p.placeholders_removed
+                            else ""
+                        ),
                         "Approve",
                     ),
                 ),
