@@ -48,7 +48,8 @@ class RunService:
         info = self.store.get_template_by_id(old.template_id)
         needs = Template(info.active_version.text).variables
         if missing := [v for v in needs if v not in old.inputs]:
-            raise ServiceError(_inputs_do_not_fit(info.name, info.active_version.number, old, missing))
+            number = info.active_version.number
+            raise ServiceError(_inputs_do_not_fit(info.name, number, old, missing))
         return self.store.record_run(
             info.id, info.active_version.id, dict(old.inputs), requested_by=actor.user_id
         )

@@ -22,9 +22,7 @@ from tests.e2e.helpers import (
 def _proposal_message(sim: SlackSim, store: Store, name: str, after_id: int = 0):
     """Wait for a proposal newer than `after_id` whose message shows its buttons."""
     proposal = sim.wait_for(
-        lambda: (
-            (p := latest_proposal(store, name)) and p.id > after_id and p.message_ts and p
-        ),
+        lambda: (p := latest_proposal(store, name)) and p.id > after_id and p.message_ts and p,
         timeout=20,
     )
     sim.wait_for(lambda: "proposal_approve" in blocks_text(message_at(sim, proposal.message_ts)))
@@ -35,8 +33,7 @@ def _feedback_and_propose(sim: SlackSim, store: Store, run, name: str = "summary
     reply = sim.post_message("bob", CHANNEL, "Too vague: name the date", thread_ts=run.message_ts)
     sim.wait_for(
         lambda: any(
-            m["ts"] == reply.ts and m.get("reactions")
-            for m in sim.thread(CHANNEL, run.message_ts)
+            m["ts"] == reply.ts and m.get("reactions") for m in sim.thread(CHANNEL, run.message_ts)
         )
     )
     sim.slash_command("alice", CHANNEL, "/align", f"propose {name}")
