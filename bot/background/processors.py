@@ -17,10 +17,16 @@ from slack_bolt import App
 from alignment import ProposalFailed
 from bot.background.inbox.worker import is_transient
 from bot.services import USER_ERRORS, Actor, user_message
-from bot.slack.listeners.common import actor_from_payload
+from bot.slack.listeners.common import actor_from_payload, stored
 from bot.slack.listeners.deps import Deps
 from bot.slack.views.export import export_file_comment, export_filename
-from bot.slack.views.notices import error_message, not_an_approver_message, notice_message
+from bot.slack.views.notices import (
+    error_message,
+    feedback_echo_message,
+    not_an_approver_message,
+    notice_message,
+    rejection_echo_message,
+)
 from bot.slack.views.proposal import proposal_message, proposal_pending_message
 from bot.slack.views.run import run_message
 from bot.slack.webapi.poster import Posted
@@ -30,6 +36,7 @@ log = logging.getLogger(__name__)
 
 RUN, PROPOSE, DECIDE, EDIT, NOTICE = "run", "propose", "decide", "edit_proposal", "notice"
 EXPORT = "export"
+ECHO = "feedback_echo"
 REFUSED = {Outcome.NOT_ALLOWED, Outcome.SUPERSEDED, Outcome.CLOSED, Outcome.ALREADY_DECIDED}
 
 
@@ -40,6 +47,7 @@ def register(app: App, deps: Deps) -> None:
     deps.router.add(EDIT, partial(process_edit, deps), lane=_proposal_lane)
     deps.router.add(NOTICE, partial(process_notice, deps))
     deps.router.add(EXPORT, partial(process_export, deps))
+    deps.router.add(ECHO, partial(process_echo, deps))
 
 
 def _template_lane(item: InboxItem) -> str:
@@ -195,6 +203,51 @@ def process_decision(deps: Deps, item: InboxItem) -> None:
         _tell(deps, actor, item, outcome.message)
         return
     refresh_proposal(deps, actor, pid)
+    p = outcome.proposal
+    if outcome.feedback is not None and p is not None and p.channel_id and p.message_ts:
+        echo_feedback(deps, actor, outcome.feedback.id, p.channel_id, p.message_ts, p.id)
+
+
+def echo_feedback(
+    deps: Deps,
+    actor: Actor,
+    feedback_id: int,
+    channel_id: str,
+    thread_ts: str,
+    proposal_id: int | None = None,
+) -> None:
+    """Show feedback that came from a form (not a reply) in the thread it is about: a critique
+    or rewrite in the run's thread, a rejection's reason in the proposal's. Posted after the
+    ack; a proposal that uses the feedback links to that message."""
+    deps.inbox.put(
+        key=f"echo:{feedback_id}",
+        kind=ECHO,
+        payload=stored(
+            actor,
+            feedback_id=feedback_id,
+            post_channel=channel_id,
+            thread_ts=thread_ts,
+            proposal_id=proposal_id,
+        ),
+        team_id=actor.team_id,
+    )
+
+
+def process_echo(deps: Deps, item: InboxItem) -> None:
+    actor = actor_from_payload(item.payload)
+    feedback = deps.services.feedback
+    fb = feedback.get(int(item.payload["feedback_id"]))
+    if fb is None or fb.message_ts:  # gone, or shown before a crash
+        return
+    proposal_id = item.payload.get("proposal_id")
+    if proposal_id is not None:
+        msg = rejection_echo_message(fb.author, fb.text, str(proposal_id))
+    else:
+        msg = feedback_echo_message(fb.kind, fb.author, fb.text)
+    poster = deps.posters.for_team(actor.team_id)
+    channel, thread_ts = item.payload["post_channel"], item.payload["thread_ts"]
+    posted = poster.post(channel, msg["text"], msg["blocks"], thread_ts=thread_ts)
+    feedback.attach_message(fb.id, posted.channel, posted.ts)
 
 
 def process_edit(deps: Deps, item: InboxItem) -> None:

@@ -103,3 +103,75 @@ def test_a_run_that_cannot_be_filled_in_shows_it_failed(sim, bot_server, sqlite_
     sim.wait_for(lambda: "failed" in message_at(sim, done.message_ts)["text"])
     assert "could not be filled in" in blocks_text(message_at(sim, done.message_ts))
     assert not _running(sim)
+
+
+# --- item 8: feedback from the forms and a rejection's reason show in the channel -------------
+
+
+def _linked(shown: str, kind: str) -> list[str]:
+    import re
+
+    return re.findall(rf"<(http[^|>]+)\|{kind} #\d+>", shown)
+
+
+def test_form_feedback_and_rejection_reasons_appear_in_threads(sim, bot_server, sqlite_engine):
+    bot_server()
+    store = Store(sqlite_engine)
+    run = new_and_run(sim, store)
+
+    sim.click_button("bob", CHANNEL, run.message_ts, "run_critique")
+    modal = sim.wait_for(lambda: sim.open_views("bob"))[-1]
+    sim.submit_view("bob", modal["id"], {"text_input": "Name the new date"})
+    sim.click_button("carol", CHANNEL, run.message_ts, "run_rewrite")
+    modal = sim.wait_for(lambda: sim.open_views("carol"))[-1]
+    sim.submit_view("carol", modal["id"], {"text_input": "The launch is now on 12 May."})
+
+    def echoed(text: str, user: str):
+        return next(
+            (
+                m
+                for m in sim.thread(CHANNEL, run.message_ts)[1:]
+                if m.get("bot_id") and text in blocks_text(m) and f"<@{user}>" in blocks_text(m)
+            ),
+            None,
+        )
+
+    critique_echo = sim.wait_for(lambda: echoed("Name the new date", sim.user_id("bob")))
+    rewrite_echo = sim.wait_for(lambda: echoed("12 May", sim.user_id("carol")))
+    assert "Critique" in blocks_text(critique_echo)
+    assert "rewrite" in blocks_text(rewrite_echo).lower()
+    # The bot's own echo is not counted as a second piece of feedback.
+    info = template(store, "summary")
+    assert sorted(f.kind.value for f in store.pending_feedback(info.id)) == ["critique", "rewrite"]
+
+    sim.slash_command("alice", CHANNEL, "/align", "propose summary")
+    first = _proposal_message(sim, store, "summary")
+    shown = blocks_text(message_at(sim, first.message_ts))
+    urls = _linked(shown, "critique") + _linked(shown, "rewrite")
+    assert any(critique_echo["ts"].replace(".", "") in u for u in urls), shown
+    assert any(rewrite_echo["ts"].replace(".", "") in u for u in urls), shown
+
+    sim.click_button("carol", CHANNEL, first.message_ts, "proposal_reject")
+    modal = sim.wait_for(lambda: sim.open_views("carol"))[-1]
+    sim.submit_view("carol", modal["id"], {"reason_input": "Too formal for this channel"})
+    reason_echo = sim.wait_for(
+        lambda: next(
+            (
+                m
+                for m in sim.thread(CHANNEL, first.message_ts)[1:]
+                if "Too formal for this channel" in blocks_text(m)
+            ),
+            None,
+        )
+    )
+    assert f"<@{sim.user_id('carol')}>" in blocks_text(reason_echo)
+
+    # The next proposal links the reason like any reply.
+    again = sim.post_message("bob", CHANNEL, "Shorter please", thread_ts=run.message_ts)
+    sim.wait_for(lambda: any(m["ts"] == again.ts and m.get("reactions")
+                             for m in sim.thread(CHANNEL, run.message_ts)))  # fmt: skip
+    sim.slash_command("alice", CHANNEL, "/align", "propose summary")
+    second = _proposal_message(sim, store, "summary", after_id=first.id)
+    shown = blocks_text(message_at(sim, second.message_ts))
+    assert any(reason_echo["ts"].replace(".", "") in u for u in _linked(shown, "critique")), shown
+    assert "critique #" not in shown.replace("|critique #", ""), shown  # no label without a link

@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from alignment import FeedbackKind, TemplateError
-from bot.background.processors import DECIDE, EDIT, NOTICE, RUN
+from bot.background.processors import DECIDE, EDIT, NOTICE, RUN, echo_feedback
 from bot.services import USER_ERRORS, Actor, user_message
 from bot.slack import commands as c
 from bot.slack.commands.modals import parse_view_submission
@@ -120,7 +120,10 @@ def handle(deps: Deps, actor: Actor, cmd: c.Command, view: dict[str, Any]) -> No
         _notice(deps, where, key, f"New principle for `{cmd.name}`: {row.text}")
     elif isinstance(cmd, c.Critique | c.SuggestRewrite):
         kind = FeedbackKind.CRITIQUE if isinstance(cmd, c.Critique) else FeedbackKind.REWRITE
-        services.feedback.on_run(actor, cmd.run_id, kind, cmd.text, source_key=key)
+        result = services.feedback.on_run(actor, cmd.run_id, kind, cmd.text, source_key=key)
+        run = result.run
+        if result.feedback_id is not None and run is not None and run.channel_id and run.message_ts:
+            echo_feedback(deps, actor, result.feedback_id, run.channel_id, run.message_ts)
     elif isinstance(cmd, c.RejectProposal):
         p = services.proposals.get(cmd.proposal_id)
         deps.inbox.put(

@@ -36,3 +36,34 @@ def bad_label_question(user_id: str | None) -> Message:
         "output, or `principle:` with a rule to follow."
     )
     return message(text, [section(text)])
+
+
+_ECHO = {
+    "critique": (":memo:", "Critique"),
+    "rewrite": (":pencil2:", "Suggested rewrite"),
+    "principle": (":bookmark:", "Suggested principle"),
+    "kudos": (":raised_hands:", "Kudos"),
+}
+
+
+def feedback_echo_message(kind: str, author: str, text: str) -> Message:
+    """A form's feedback, shown in the run's thread like a reply would be (it is linked from
+    the proposals that use it). `text` is raw; it is escaped."""
+    emoji, what = _ECHO.get(kind, (":memo:", "Feedback"))
+    body = escape(text)
+    head = f"{emoji} *{what}* from {mention(author)} (sent with the form)"
+    quoted = truncate(">" + body.replace("\n", "\n>"), SECTION_TEXT_LIMIT - len(head) - 2)
+    fallback = f"{what} from {mention(author)}: {truncate(body, 200)}"
+    return message(fallback, [section(f"{head}\n{quoted}")])
+
+
+def rejection_echo_message(author: str, reason: str, proposal_id: str) -> Message:
+    """A rejection's reason in the proposal's thread: it is feedback for the next proposal."""
+    body = escape(reason)
+    head = (
+        f":x: {mention(author)} rejected proposal #{escape(proposal_id)}; the reason is kept as "
+        "feedback for the next proposal:"
+    )
+    quoted = truncate(">" + body.replace("\n", "\n>"), SECTION_TEXT_LIMIT - len(head) - 2)
+    fallback = f"Rejected by {mention(author)}: {truncate(body, 200)}"
+    return message(fallback, [section(f"{head}\n{quoted}")])
