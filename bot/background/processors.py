@@ -27,7 +27,11 @@ from bot.slack.views.notices import (
     notice_message,
     rejection_echo_message,
 )
-from bot.slack.views.proposal import proposal_message, proposal_pending_message
+from bot.slack.views.proposal import (
+    no_proposal_message,
+    proposal_message,
+    proposal_pending_message,
+)
 from bot.slack.views.run import run_message
 from bot.slack.webapi.poster import Posted
 from storage.records import InboxItem, Outcome, ProposalInfo
@@ -114,17 +118,26 @@ def process_propose(deps: Deps, item: InboxItem) -> None:
     try:
         proposal = proposals.create(actor, name, created_by=item.payload.get("created_by"))
     except ProposalFailed as exc:
-        msg = error_message(f"No proposal for `{name}`: {exc.reason}")
-        poster.update(posted.channel, posted.ts, msg["text"], msg["blocks"])
+        _no_proposal(deps, actor, item, posted, no_proposal_message(name, exc.reason))
         return
     except USER_ERRORS as exc:
-        msg = error_message(f"No proposal for `{name}`: {user_message(exc)}")
-        poster.update(posted.channel, posted.ts, msg["text"], msg["blocks"])
+        _no_proposal(deps, actor, item, posted, no_proposal_message(name, user_message(exc)))
         return
     deps.inbox.note(item.id, proposal_id=proposal.id)
     proposals.attach_message(proposal.id, posted.channel, posted.ts)
     refresh_proposal(deps, actor, proposal.id)
     _refresh_superseded(deps, actor, proposal)
+
+
+def _no_proposal(deps: Deps, actor: Actor, item: InboxItem, posted: Posted, msg: dict) -> None:
+    """Why there is no proposal is told to the person who asked, and the "Drafting…" note
+    leaves the channel; an automatic attempt (nobody asked) says it in place of the note."""
+    poster = deps.posters.for_team(actor.team_id)
+    if not actor.user_id:
+        poster.update(posted.channel, posted.ts, msg["text"], msg["blocks"])
+        return
+    poster.delete(posted.channel, posted.ts)
+    poster.ephemeral(posted.channel, actor.user_id, msg["text"], msg["blocks"])
 
 
 def _pending_message(

@@ -175,3 +175,42 @@ def test_form_feedback_and_rejection_reasons_appear_in_threads(sim, bot_server, 
     shown = blocks_text(message_at(sim, second.message_ts))
     assert any(reason_echo["ts"].replace(".", "") in u for u in _linked(shown, "critique")), shown
     assert "critique #" not in shown.replace("|critique #", ""), shown  # no label without a link
+
+
+# --- item 11: progress messages go away; refusals go to the person who caused them ----------
+
+
+def test_propose_leaves_only_the_proposal_and_nothing_to_propose_is_private(
+    sim, bot_server, sqlite_engine
+):
+    app = bot_server()
+    store = Store(sqlite_engine)
+    run = new_and_run(sim, store)
+    before = len(bot_messages(sim))
+
+    sim.slash_command("alice", CHANNEL, "/align", "propose summary")
+    told = sim.wait_for(lambda: "No proposal for" in _ephemeral_text(sim, "alice") or None)
+    assert told and "feedback" in _ephemeral_text(sim, "alice").lower()
+    assert sim.wait_for(lambda: app.bot.store.inbox_pending_count() == 0)
+    assert len(bot_messages(sim)) == before, [m["text"] for m in bot_messages(sim)[before:]]
+    assert "Working on" not in _ephemeral_text(sim, "alice")
+
+    proposal = _feedback_and_propose(sim, store, run)
+    assert sim.wait_for(lambda: app.bot.store.inbox_pending_count() == 0)
+    assert [m["ts"] for m in bot_messages(sim)[before:]] == [proposal.message_ts]
+    assert "Drafting" not in blocks_text(message_at(sim, proposal.message_ts))
+    assert "Working on" not in _ephemeral_text(sim, "alice")
+
+
+def test_a_too_long_reply_is_told_to_its_author_only(sim, bot_server, sqlite_engine):
+    app = bot_server()
+    store = Store(sqlite_engine)
+    run = new_and_run(sim, store)
+    sim.post_message("bob", CHANNEL, "Too long " * 2300, thread_ts=run.message_ts)
+    told = sim.wait_for(lambda: "not kept as feedback" in _ephemeral_text(sim, "bob") or None)
+    assert told
+    said = _ephemeral_text(sim, "bob")
+    assert "20,000" in said and "thread_reply" not in said, said
+    assert sim.wait_for(lambda: app.bot.store.inbox_pending_count() == 0)
+    assert [m for m in sim.thread(CHANNEL, run.message_ts) if m.get("bot_id")][1:] == []
+    assert store.count_pending(template(store, "summary").id) == 0

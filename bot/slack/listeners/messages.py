@@ -10,9 +10,10 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.services import Actor
+from bot.services import USER_ERRORS, Actor, user_message
 from bot.slack.commands.events import ReplyDeleted, ThreadReply, Where, reply_deleted, thread_reply
 from bot.slack.listeners.deps import Deps, team_of
+from bot.slack.views.notices import reply_refused_message
 from storage.records import InboxItem
 
 KIND, EDITED, DELETED = "thread_reply", "thread_reply_edited", "thread_reply_deleted"
@@ -78,12 +79,17 @@ def apply_reply(deps: Deps, reply: ThreadReply) -> None:
     actor = _actor(reply.where)
     feedback = deps.services.feedback
     record = feedback.edit_reply if reply.edited else feedback.reply
-    result = record(actor, reply.thread_ts, reply.reply_ts, reply.kind, reply.text)
+    poster = deps.posters.for_team(actor.team_id)
+    try:
+        result = record(actor, reply.thread_ts, reply.reply_ts, reply.kind, reply.text)
+    except USER_ERRORS as exc:  # e.g. too long: only its author needs to know, in the thread
+        msg = reply_refused_message(user_message(exc))
+        poster.ephemeral(actor.channel_id or "", actor.user_id, msg["text"], msg["blocks"],
+                         reply.thread_ts)  # fmt: skip
+        return
     acknowledge = result.created or reply.text or reply.edited
     if result.run is not None and result.kind is not None and acknowledge and not result.retracted:
-        deps.posters.for_team(actor.team_id).react(
-            actor.channel_id, reply.reply_ts, ACK_EMOJI.get(result.kind.value, "memo")
-        )
+        poster.react(actor.channel_id, reply.reply_ts, ACK_EMOJI.get(result.kind.value, "memo"))
 
 
 def process_deleted(deps: Deps, item: InboxItem) -> None:

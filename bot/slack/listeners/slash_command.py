@@ -76,7 +76,7 @@ def handle(
             payload=stored(actor, name=cmd.name),
             team_id=actor.team_id,
         )
-        return notice_message(f"Working on a proposal for `{cmd.name}`…", emoji=":hourglass:")
+        return None  # the channel shows "Drafting…" at once; the proposal replaces it
     if isinstance(cmd, c.Export):
         content = services.templates.export(actor, cmd.name)
         if export_fits_inline(content):

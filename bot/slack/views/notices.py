@@ -67,3 +67,43 @@ def rejection_echo_message(author: str, reason: str, proposal_id: str) -> Messag
     quoted = truncate(">" + body.replace("\n", "\n>"), SECTION_TEXT_LIMIT - len(head) - 2)
     fallback = f"Rejected by {mention(author)}: {truncate(body, 200)}"
     return message(fallback, [section(f"{head}\n{quoted}")])
+
+
+# What each kind of stored work was, in the words of the person who asked for it.
+_WORK = {
+    "thread_reply": "your reply",
+    "thread_reply_edited": "your edited reply",
+    "thread_reply_deleted": "your deleted reply",
+    "reaction_added": "your reaction",
+    "reaction_removed": "your removed reaction",
+    "app_mention": "your mention",
+    "app_home_opened": "the Home tab",
+    "run": "the run",
+    "propose": "the proposal",
+    "decide": "your decision on the proposal",
+    "edit_proposal": "your edit of the proposal",
+    "export": "the export",
+    "feedback_echo": "your feedback",
+    "notice": "the confirmation",
+}
+
+
+def failure_message(kind: str, detail: str | None = None) -> Message:
+    """Background work that failed for good, told to the person it was for. `detail` is a
+    user-facing reason when there is one; internal errors are not shown (they are logged)."""
+    what = _WORK.get(kind, "your request")
+    text = f"Sorry, I could not finish {what}."
+    if detail:
+        reason = detail.strip().rstrip(".")
+        text += f" {reason[:1].upper()}{reason[1:]}."
+    else:
+        text += " Something went wrong on my side; please try again in a moment."
+    return error_message(text)
+
+
+def reply_refused_message(reason: str) -> Message:
+    """Told to the author of a thread reply that could not count as feedback."""
+    why = reason.strip().rstrip(".")
+    return error_message(
+        f"Your reply was not kept as feedback: {why}. Shorten it, or split it over several replies."
+    )

@@ -250,3 +250,17 @@ def proposal_pending_message(template_name: str, requested_by: str | None = None
         f"Drafting a proposal for {name}…",
         [section(f":memo: Drafting a proposal for *{name}*{who}… :hourglass_flowing_sand:")],
     )
+
+
+def no_proposal_message(template_name: str, reason: str) -> Message:
+    """Why `/align propose` made nothing, for the person who asked (`reason` is raw)."""
+    name = escape(template_name)
+    why = escape(reason.strip().rstrip("."))
+    why = why[:1].upper() + why[1:]
+    text = f"No proposal for *{name}*. {why}."
+    if reason.lower().startswith("nothing to propose"):
+        text += (
+            " Give feedback on a run first (react with :+1: or :-1:, reply in its thread, or use "
+            f"its Critique button), or add a principle with `/align principle {name} …`."
+        )
+    return message(f"No proposal for {name}: {why}", [section(f":information_source: {text}")])

@@ -73,6 +73,14 @@ class SlackPoster:
         dicts = _as_dicts(blocks)[:MAX_BLOCKS]
         self.client.chat_update(channel=channel, ts=ts, text=text, blocks=dicts)
 
+    def delete(self, channel: str, ts: str) -> None:
+        """Remove one of our messages (a progress note whose work ended another way)."""
+        try:
+            self.client.chat_delete(channel=channel, ts=ts)
+        except SlackApiError as e:
+            if e.response.get("error") not in ("message_not_found", "cant_delete_message"):
+                raise
+
     def ephemeral(
         self,
         channel: str,

@@ -46,10 +46,12 @@ def test_run_with_a_missing_variable_is_refused(app, slack):
     assert claimed(app) == []
 
 
-def test_propose_is_queued_and_acknowledged_privately(app, slack):
+def test_propose_is_queued_with_no_reply_that_would_stay_behind(app, slack):
+    """The channel's "Drafting…" message is the progress (the proposal replaces it); an
+    ephemeral "working on it" would outlive the work."""
     slack.command("new summary Summarize: {{text}}")
-    _status, body = slack.command("propose summary")
-    assert "Working on a proposal" in _text(body)
+    status, body = slack.command("propose summary")
+    assert status == 200 and body == ""
     [item] = claimed(app)
     assert (item.kind, item.payload["name"]) == ("propose", "summary")
 

@@ -247,3 +247,13 @@ def test_a_failed_evaluation_is_said_not_silently_dropped():
     assert "<!here>" not in text and "&lt;!here&gt;" in text
     quiet = proposal_message(proposal(evaluation=None))
     assert "Before / after" not in all_text(quiet)
+
+
+def test_background_failures_are_worded_for_people_not_jobs():
+    from bot.slack.views.notices import failure_message
+
+    internal = failure_message("thread_reply")["text"]
+    assert "your reply" in internal and "thread_reply" not in internal
+    told = failure_message("decide", "proposal #3 was superseded; nothing changed")["text"]
+    assert told.startswith("Sorry, I could not finish your decision on the proposal.")
+    assert "Proposal #3 was superseded; nothing changed." in told
