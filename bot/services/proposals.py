@@ -30,6 +30,7 @@ from storage.records import DecisionOutcome, ProposalInfo
 log = logging.getLogger(__name__)
 
 Permalink = Callable[[str, str], str | None]  # (channel, ts) -> URL
+EDITED_FROM = "edited_from"  # in an edited proposal's evaluation: the proposal it was edited from
 
 
 class ProposalService:
@@ -131,24 +132,36 @@ class ProposalService:
         rows = [dataclasses.asdict(r) for r in result.rows]
         return {"rows": rows, "judge_note": judge_note} if judge_note else {"rows": rows}
 
-    def create_edited(self, actor: Actor, proposal_id: str, text: str) -> ProposalInfo:
-        """A person's edit of a proposal becomes a new proposal that supersedes it."""
+    def check_edit(self, proposal_id: str, text: str) -> ProposalInfo:
+        """Refuse an edit that cannot become a proposal, while the form is still open."""
         old = self.get(proposal_id)
         if str(old.status.value) != "pending":
             raise ServiceError(
                 f"Proposal #{old.id} is {old.status.value}; only a pending proposal can be edited."
             )
-        Template(text)
+        Template(text)  # bad {{…}} syntax is told while the form is open
+        return old
+
+    def create_edited(self, actor: Actor, proposal_id: str, text: str) -> ProposalInfo:
+        """A person's edit of a proposal becomes a new proposal that supersedes it, evaluated
+        again (before/after, judge) since its text is not the one the evidence was about."""
+        old = self.check_edit(proposal_id, text)
+        info = self.store.get_template_by_id(old.template_id)
+        base = Template(self.store.get_version(info.id, old.base_version_number).text)
+        feedback = self.store.pending_feedback(info.id, limit=self.feedback_budget)
+        calls: list[CallStats] = []
+        evaluation = self._evaluate(info, base, Template(text), feedback, calls)
+        evaluation[EDITED_FROM] = old.id
         return self.store.create_proposal(
             old.template_id,
             old.base_version_id,
             text,
-            f"edited by <@{actor.user_id}> from proposal #{old.id}. {old.rationale}".strip(),
+            old.rationale,
             old.workflow.value,
             list(old.mutations),
             list(old.feedback_ids),
-            None,
-            [],
+            evaluation,
+            calls,
             actor.user_id,
         )
 
@@ -225,6 +238,7 @@ class ProposalService:
             reason=None if status in ("pending", "approved") else reason,
             mode=str(p.workflow.value),  # type: ignore[arg-type]
             created_by=p.created_by if p.created_by.startswith(("U", "W")) else None,
+            edited_from=_edited_from(p.evaluation),
             placeholders_added=added,
             placeholders_removed=removed,
         )
@@ -247,6 +261,11 @@ class ProposalService:
 
     def pending(self, team_id: str) -> list[ProposalInfo]:
         return self.store.pending_proposals(team_id)
+
+
+def _edited_from(evaluation: dict | None) -> str | None:
+    value = (evaluation or {}).get(EDITED_FROM)
+    return str(value) if value is not None else None
 
 
 def placeholder_changes(before: str, after: str) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -12,6 +12,7 @@ from tests.e2e.helpers import (
     CHANNEL,
     blocks_text,
     bot_messages,
+    finished_run,
     latest_proposal,
     message_at,
     new_and_run,
@@ -214,3 +215,57 @@ def test_a_too_long_reply_is_told_to_its_author_only(sim, bot_server, sqlite_eng
     assert sim.wait_for(lambda: app.bot.store.inbox_pending_count() == 0)
     assert [m for m in sim.thread(CHANNEL, run.message_ts) if m.get("bot_id")][1:] == []
     assert store.count_pending(template(store, "summary").id) == 0
+
+
+# --- item 10: an edit keeps its evidence, says what it is, and keeps the form on errors --------
+
+
+def test_an_edited_proposal_is_evaluated_again_and_says_it_was_edited(
+    sim, bot_server, sqlite_engine
+):
+    bot_server()
+    store = Store(sqlite_engine)
+    run = new_and_run(sim, store)
+    first = _feedback_and_propose(sim, store, run)
+    assert "Before / after" in blocks_text(message_at(sim, first.message_ts))
+
+    # An invalid edit keeps the form open with the error next to the text.
+    modal, result = _edit(sim, "alice", first, "Summarize: {{text")
+    assert "template" in result.view_errors, result.view_errors
+    assert modal["id"] in [v["id"] for v in sim.open_views("alice")]
+    assert latest_proposal(store, "summary").id == first.id
+
+    result = sim.submit_view(
+        "alice", modal["id"], {"template_input": "Summarize in one line: {{text}}"}
+    )
+    assert not result.view_errors
+    edited = _proposal_message(sim, store, "summary", after_id=first.id)
+    shown = blocks_text(message_at(sim, edited.message_ts))
+    alice = sim.user_id("alice")
+    assert f"<@{alice}> edited the text of proposal #{first.id}" in shown, shown
+    assert "&lt;@" not in shown
+    assert "Before / after" in shown and "Sample 1" in shown, shown
+    assert f"proposed with #{first.id}, before the edit" in shown
+    assert store.get_proposal(edited.id).evaluation["rows"]
+
+
+def test_a_proposal_longer_than_one_field_can_be_edited(sim, bot_server, sqlite_engine):
+    bot_server()
+    store = Store(sqlite_engine)
+    long = " ".join(f"Rule {i}: keep the summary factual." for i in range(120))
+    sim.slash_command("alice", CHANNEL, "/align", f"new summary {long}\n\nSummarize: {{{{text}}}}")
+    sim.slash_command("alice", CHANNEL, "/align", 'run summary text="The launch moved to May"')
+    run = finished_run(sim, store, "summary")
+    first = _feedback_and_propose(sim, store, run)
+    assert len(first.text) > 3000
+
+    sim.click_button("alice", CHANNEL, first.message_ts, "proposal_edit")
+    modal = sim.wait_for(lambda: sim.open_views("alice"))[-1]
+    inputs = [b for b in modal["blocks"] if b["type"] == "input"]
+    assert len(inputs) >= 3 and "/align new" not in blocks_text(modal)
+    last_part = inputs[-2]["element"]["initial_value"]
+    sim.submit_view(
+        "alice", modal["id"], {inputs[-2]["block_id"]: last_part + "\nSign off with 'Thanks'."}
+    )
+    edited = _proposal_message(sim, store, "summary", after_id=first.id)
+    assert edited.text == (first.text + "\nSign off with 'Thanks'.").strip()

@@ -139,7 +139,7 @@ def handle(deps: Deps, actor: Actor, cmd: c.Command, view: dict[str, Any]) -> No
             team_id=actor.team_id,
         )
     elif isinstance(cmd, c.EditProposal):
-        p = services.proposals.get(cmd.proposal_id)
+        p = services.proposals.check_edit(cmd.proposal_id, cmd.template)
         deps.inbox.put(
             key=key,
             kind=EDIT,

@@ -28,6 +28,8 @@ PROPOSAL_EDIT_MODAL = "proposal_edit_modal"  # private_metadata = proposal id
 # Input blocks (block_id) and their elements (action_id) inside modals
 NAME_BLOCK, NAME_INPUT = "name", "name_input"
 TEMPLATE_BLOCK, TEMPLATE_INPUT = "template", "template_input"
+# A template longer than one input continues in "template:2", "template:3", … (joined as is).
+TEMPLATE_PART_PREFIX = "template:"
 CHANNEL_BLOCK, CHANNEL_INPUT = "channel", "channel_input"
 TEXT_BLOCK, TEXT_INPUT = "text", "text_input"  # run modal free text; critique; rewrite; principle
 REASON_BLOCK, REASON_INPUT = "reason", "reason_input"
@@ -37,3 +39,8 @@ VAR_INPUT = "var_input"
 
 def var_block_id(variable: str) -> str:
     return VAR_BLOCK_PREFIX + variable
+
+
+def template_part_block_id(part: int) -> str:
+    """The input holding part `part` (1-based) of a template split over several inputs."""
+    return TEMPLATE_BLOCK if part == 1 else f"{TEMPLATE_PART_PREFIX}{part}"

@@ -83,6 +83,7 @@ class ProposalView:
     reason: str | None = None  # rejection reason, or why it failed / was superseded
     mode: WorkflowMode = "principles"
     created_by: str | None = None  # user id, or None when the scheduler proposed it
+    edited_from: str | None = None  # the proposal a person edited into this one
     placeholders_added: tuple[str, ...] = ()  # in the proposed text, not in the base version
     placeholders_removed: tuple[str, ...] = ()  # in the base version, gone from the proposal
 

@@ -50,7 +50,16 @@ def proposal_message(p: ProposalView) -> Message:
             f"{escape(p.mode)} workflow"
         )
     ]
-    if p.rationale.strip():
+    if p.edited_from:
+        by = mention(p.created_by) if p.created_by else "A person"
+        why = f"*Why*\n{by} edited the text of proposal #{escape(p.edited_from)} by hand."
+        if p.rationale.strip():
+            why += (
+                f"\n_What #{escape(p.edited_from)} said about its own text, before the edit:_ "
+                + escape(p.rationale.strip())
+            )
+        head.append(section(truncate(why, 2900)))
+    elif p.rationale.strip():
         head.append(section("*Why*\n" + truncate(escape(p.rationale.strip()), 2900)))
     if warning := placeholder_warning(p.placeholders_added, p.placeholders_removed):
         head.append(section(warning))
@@ -63,7 +72,7 @@ def proposal_message(p: ProposalView) -> Message:
         evidence = [context(":warning: *Before / after not shown* — " + note)]
     else:
         evidence = []
-    changes = _changes(p.principle_changes)
+    changes = _changes(p.principle_changes, p.edited_from)
     room = MESSAGE_BLOCK_LIMIT - len(head) - len(tail) - len(evidence) - len(changes) - 2
     diff = _diff(p.diff, min(DIFF_BLOCKS, max(1, room)))
 
@@ -101,10 +110,14 @@ def _diff(diff: str, max_blocks: int) -> list[Block]:
     return sections("*Template changes*\n" + code_block(escape(diff)), max_blocks)
 
 
-def _changes(changes: Sequence[PrincipleChangeView]) -> list[Block]:
+def _changes(changes: Sequence[PrincipleChangeView], edited_from: str | None = None) -> list[Block]:
     if not changes:
         return []
     lines = ["*Principle changes*"]
+    if edited_from:
+        lines[0] += (
+            f" _(proposed with #{escape(edited_from)}, before the edit; approving applies them)_"
+        )
     for change in changes:
         line = f"{_OPS.get(change.op, escape(change.op))}: {escape(change.text)}"
         if change.previous_text and change.op == "edit":
