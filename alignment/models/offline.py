@@ -25,9 +25,16 @@ from alignment.usage import CallStats
 MARK = "offline model"
 
 
+GIST_HEAD, GIST_TAIL = 300, 1200
+
+
 def _gist(prompt: str) -> str:
+    """The prompt, shortened in the middle only: its end (where a template's Guidelines are)
+    is what alignment changes, so a before/after of the stand-in shows that change whole."""
     flat = " ".join(prompt.split())
-    return flat if len(flat) <= 300 else f"{flat[:170]} … {flat[-120:]}"
+    if len(flat) <= GIST_HEAD + GIST_TAIL:
+        return flat
+    return f"{flat[:GIST_HEAD]} … {flat[-GIST_TAIL:]}"
 
 
 def _distill(data: dict) -> dict:

@@ -58,7 +58,10 @@ def instruction(text: str) -> str:
 
 def principle_for(kind: str, text: str, output: str | None = None) -> str:
     """The offline model's principle for one feedback item ('' when it carries no instruction)."""
-    if kind in ("critique", "principle"):
+    if kind == "principle":  # already a guideline: its author's own wording is kept
+        cleaned = _clean(text)
+        return _sentence(cleaned) if cleaned else ""
+    if kind == "critique":
         return instruction(text)
     if kind == "kudos" and _clean(text):
         return f'Keep doing what this praise describes: "{_clean(text)}".'

@@ -269,3 +269,42 @@ def test_a_proposal_longer_than_one_field_can_be_edited(sim, bot_server, sqlite_
     )
     edited = _proposal_message(sim, store, "summary", after_id=first.id)
     assert edited.text == (first.text + "\nSign off with 'Thanks'.").strip()
+
+
+# --- item 15: the offline model's alignment is legible ----------------------------------------
+
+SEED_INPUT = (
+    "The Q3 offsite moves from Lisbon to Porto because the Lisbon venue double-booked us. Dates "
+    "stay the same (Oct 14-16). Flights booked to Lisbon can be changed for free until Friday; "
+    "after that, talk to Dana."
+)
+
+
+def test_offline_alignment_shows_its_principle_and_the_changed_part(sim, bot_server, sqlite_engine):
+    bot_server()
+    store = Store(sqlite_engine)
+    sim.slash_command(
+        "alice", CHANNEL, "/align",
+        "new tldr Summarize the following for a busy teammate in two sentences: {{text}}",
+    )  # fmt: skip
+    sim.slash_command("alice", CHANNEL, "/align", f'run tldr text="{SEED_INPUT}"')
+    run = finished_run(sim, store, "tldr")
+    sim.add_reaction("bob", CHANNEL, run.message_ts, "thumbsup")
+    reply = sim.post_message(
+        "bob",
+        CHANNEL,
+        "principle: Lead with what changed, then what to do",
+        thread_ts=run.message_ts,
+    )
+    sim.wait_for(lambda: any(m["ts"] == reply.ts and m.get("reactions")
+                             for m in sim.thread(CHANNEL, run.message_ts)))  # fmt: skip
+    sim.slash_command("alice", CHANNEL, "/align", "propose tldr")
+    proposal = _proposal_message(sim, store, "tldr")
+    msg = message_at(sim, proposal.message_ts)
+    shown = blocks_text(msg)
+    assert "Lead with what changed, then what to do." in proposal.text
+    assert "Address this feedback" not in shown
+    [sample] = [b for b in msg["blocks"] if "Sample 1" in (b.get("text") or {}).get("text", "")]
+    after = sample["fields"][1]["text"]
+    assert "Guidelines: - Lead with what changed, then what to do." in after, after
+    assert "0.00 → " not in shown and "0.50 → *0.50*" not in shown

@@ -133,28 +133,57 @@ def _changes(changes: Sequence[PrincipleChangeView], edited_from: str | None = N
 def _evaluation(rows: Sequence[EvaluationRow], judge_note: str | None = None) -> list[Block]:
     if not rows:
         return [section("_No recent inputs to compare on yet._")]
+    if not judge_note and _judge_cannot_tell(rows):
+        judge_note = (
+            "it gave before and after the same score on every sample, so it cannot tell them "
+            "apart yet. Label more runs with :+1: or :-1: to train it."
+        )
+        note = ":scales: *The judge could not tell the outputs apart*: " + judge_note
+    elif judge_note:
+        note = ":scales: *Judge: not scored* — " + truncate(escape(judge_note), 1500)
     if judge_note:  # say why there is no score rather than show meaningless ones
-        blocks: list[Block] = [
-            section("*Before / after* on recent inputs"),
-            context(":scales: *Judge: not scored* — " + truncate(escape(judge_note), 1500)),
-        ]
+        blocks: list[Block] = [section("*Before / after* on recent inputs"), context(note)]
     else:
         blocks = [section(_score_summary(rows))]
     for i, row in enumerate(rows[:EVAL_ROWS], start=1):
+        before, after = changed_parts(row.before, row.after)
         blocks.append(
             fields_section(
                 f"*Sample {i}* · {_inputs_line(row.inputs)}",
                 [
                     f"*Before*{_score(row.score_before, judge_note)}\n"
-                    f"{truncate(escape(row.before), 1800)}",
+                    f"{truncate(escape(before), 1800)}",
                     f"*After*{_score(row.score_after, judge_note)}\n"
-                    f"{truncate(escape(row.after), 1800)}",
+                    f"{truncate(escape(after), 1800)}",
                 ],
             )
         )
     if len(rows) > EVAL_ROWS:
         blocks.append(context(f"and {len(rows) - EVAL_ROWS} more samples not shown"))
     return blocks
+
+
+SHARED_KEEP = 60  # characters of a long shared beginning kept before the part that changed
+
+
+def changed_parts(before: str, after: str) -> tuple[str, str]:
+    """Both outputs from a little before where they first differ: a long beginning they share
+    (a stand-in echoing the prompt, a fixed preamble) would push the change out of view."""
+    shared = 0
+    for a, b in zip(before, after, strict=False):
+        if a != b:
+            break
+        shared += 1
+    if shared <= 2 * SHARED_KEEP or shared == len(before) == len(after):
+        return before, after
+    start = before.rfind(" ", 0, shared - SHARED_KEEP) + 1 or shared - SHARED_KEEP
+    return "…" + before[start:], "…" + after[start:]
+
+
+def _judge_cannot_tell(rows: Sequence[EvaluationRow]) -> bool:
+    pairs = [(r.score_before, r.score_after) for r in rows]
+    scored = [(b, a) for b, a in pairs if b is not None and a is not None]
+    return bool(scored) and all(abs(b - a) < 0.005 for b, a in scored)
 
 
 def _score_summary(rows: Sequence[EvaluationRow]) -> str:
