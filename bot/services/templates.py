@@ -11,7 +11,7 @@ from bot.services.context import Actor, ServiceError
 from bot.slack import commands as c
 from bot.slack.views import models as vm
 from bot.slack.views.text import unified_diff
-from storage.records import TemplateInfo
+from storage.records import PrincipleRestore, TemplateInfo
 
 
 class TemplateService:
@@ -120,10 +120,23 @@ class TemplateService:
             texts.append(version.text)
         return unified_diff(texts[0], texts[1], f"v{cmd.from_version}", f"v{cmd.to_version}")
 
-    def rollback(self, actor: Actor, cmd: c.Rollback) -> vm.VersionRow:
+    def rollback_preview(self, actor: Actor, cmd: c.Rollback) -> vm.RollbackView:
+        """What the rollback would do (text and principles), to confirm; changes nothing."""
         info = self.get(actor, cmd.name)
-        version = self.store.rollback(info.id, cmd.version, actor.user_id)
-        return convert.version_row(version, version.number, rolled_back_to=cmd.version)
+        restore = self.store.rollback_preview(info.id, cmd.version)
+        return _rollback_view(info.name, cmd.version, info.active_version.number + 1, restore)
+
+    def rollback_and_report(self, actor: Actor, cmd: c.Rollback) -> vm.RollbackView:
+        """Version `cmd.version`'s text as a new version, and its principles back in force."""
+        info = self.get(actor, cmd.name)
+        version, restore = self.store.rollback_with_principles(info.id, cmd.version, actor.user_id)
+        return _rollback_view(info.name, cmd.version, version.number, restore, done=True)
+
+    def rollback(self, actor: Actor, cmd: c.Rollback) -> vm.VersionRow:
+        view = self.rollback_and_report(actor, cmd)
+        info = self.get(actor, cmd.name)
+        version = info.active_version
+        return convert.version_row(version, version.number, rolled_back_to=view.to_version)
 
     def export(self, actor: Actor, name: str) -> str:
         info = self.get(actor, name)
@@ -139,3 +152,17 @@ class TemplateService:
                 ],
             }
         return data if isinstance(data, str) else json.dumps(data, indent=2, default=str)
+
+
+def _rollback_view(
+    name: str, to_version: int, new_version: int, restore: PrincipleRestore, *, done: bool = False
+) -> vm.RollbackView:
+    return vm.RollbackView(
+        name=name,
+        to_version=to_version,
+        new_version=new_version,
+        retired=restore.retired,
+        restored=restore.restored,
+        reworded=restore.reworded,
+        done=done,
+    )

@@ -308,3 +308,70 @@ def test_offline_alignment_shows_its_principle_and_the_changed_part(sim, bot_ser
     after = sample["fields"][1]["text"]
     assert "Guidelines: - Lead with what changed, then what to do." in after, after
     assert "0.00 → " not in shown and "0.50 → *0.50*" not in shown
+
+
+# --- item 13: a rollback restores the principles of the version it returns to ---------------
+
+
+def test_rollback_asks_first_and_restores_that_versions_principles(sim, bot_server, sqlite_engine):
+    bot_server()
+    store = Store(sqlite_engine)
+    run = new_and_run(sim, store, name="tldr")
+    info = template(store, "tldr")
+    sim.slash_command("alice", CHANNEL, "/align", "principle tldr Keep it under 50 words")
+    reply = sim.post_message(
+        "bob", CHANNEL, "principle: Lead with the decision", thread_ts=run.message_ts
+    )
+    sim.wait_for(lambda: store.count_pending(info.id) == 1 or None)
+    assert reply.status == 200
+    sim.slash_command("alice", CHANNEL, "/align", "propose tldr")
+    proposal = _proposal_message(sim, store, "tldr")
+    sim.click_button("bob", CHANNEL, proposal.message_ts, "proposal_approve")
+    sim.wait_for(lambda: template(store, "tldr").active_version.number == 2)
+    active = sorted(p.text for p in store.active_principles(info.id))
+    assert active == ["Keep it under 50 words", "Lead with the decision."]
+
+    sim.slash_command("alice", CHANNEL, "/align", "rollback tldr v1")
+    preview = sim.wait_for(
+        lambda: next((e for e in sim.ephemerals("alice") if "Roll back" in blocks_text(e)), None)
+    )
+    shown = blocks_text(preview)
+    assert "retire 1 principle added after v1" in shown and "Lead with the decision." in shown
+    assert "Keep it under 50 words" not in shown  # it was in force under v1: it stays
+    assert template(store, "tldr").active_version.number == 2  # nothing yet
+
+    sim.click_button("alice", CHANNEL, preview["ts"], "rollback_confirm")
+    sim.wait_for(lambda: template(store, "tldr").active_version.number == 3)
+    rolled = template(store, "tldr")
+    assert rolled.active_version.text == store.get_version(info.id, 1).text
+    assert [p.text for p in store.active_principles(info.id)] == ["Keep it under 50 words"]
+    note = sim.wait_for(
+        lambda: next((m for m in bot_messages(sim) if "rolled back" in blocks_text(m)), None)
+    )
+    assert "retired 1 principle" in blocks_text(note) and f"<@{sim.user_id('alice')}>" in (
+        blocks_text(note)
+    )
+    assert not [e for e in sim.ephemerals("alice") if "rollback_confirm" in blocks_text(e)]
+    history = store.principle_history(info.id)
+    assert any(h.op == "retire" and "rollback to v1" in h.reason for h in history)
+
+    # The next proposal no longer brings v2's principle back.
+    sim.slash_command("alice", CHANNEL, "/align", "propose tldr")
+    again = _proposal_message(sim, store, "tldr", after_id=proposal.id)
+    assert "Lead with the decision" not in again.text and "Keep it under 50 words" in again.text
+
+
+def test_rollback_cancel_changes_nothing(sim, bot_server, sqlite_engine):
+    bot_server()
+    store = Store(sqlite_engine)
+    new_and_run(sim, store)
+    info = template(store, "summary")
+    store.add_version(info.id, "Summarize briefly: {{text}}", author="U0ALICE")
+    sim.slash_command("alice", CHANNEL, "/align", "rollback summary v1")
+    preview = sim.wait_for(
+        lambda: next((e for e in sim.ephemerals("alice") if "Roll back" in blocks_text(e)), None)
+    )
+    assert "principles stay as they are" in blocks_text(preview)
+    sim.click_button("alice", CHANNEL, preview["ts"], "rollback_cancel")
+    sim.wait_for(lambda: not [e for e in sim.ephemerals("alice") if "Roll back" in blocks_text(e)])
+    assert template(store, "summary").active_version.number == 2

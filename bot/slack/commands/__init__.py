@@ -203,6 +203,21 @@ class OpenProposalEditModal:
     proposal_id: str
 
 
+@dataclass(frozen=True)
+class ConfirmRollback:
+    """The "Roll back" button under `/align rollback NAME vN`'s preview: do it."""
+
+    name: str
+    version: int
+
+
+@dataclass(frozen=True)
+class CancelRollback:
+    """The preview's "Cancel" button: nothing changes."""
+
+    value: str
+
+
 # --- modal submissions that are not one of the above -------------------------------------------
 
 
@@ -256,6 +271,8 @@ Command = (
     | ApproveProposal
     | OpenRejectModal
     | OpenProposalEditModal
+    | ConfirmRollback
+    | CancelRollback
     | Critique
     | SuggestRewrite
     | RejectProposal
@@ -272,8 +289,10 @@ from bot.slack.commands.thread_reply import classify_reply  # noqa: E402
 __all__ = [
     "AddPrinciple",
     "ApproveProposal",
+    "CancelRollback",
     "Command",
     "CommandError",
+    "ConfirmRollback",
     "Critique",
     "Diff",
     "EditProposal",

@@ -24,6 +24,7 @@ from bot.slack.views.export import export_fits_inline, export_message, export_up
 from bot.slack.views.help import help_message
 from bot.slack.views.history import diff_message, history_message
 from bot.slack.views.notices import error_message, notice_message
+from bot.slack.views.rollback import rollback_preview_message
 from bot.slack.views.templates import (
     list_message,
     principles_message,
@@ -140,15 +141,8 @@ def answer(services: Services, actor: Actor, cmd: c.Command) -> Message:
         return history_message(cmd.name, t.history(actor, cmd.name))
     if isinstance(cmd, c.Diff):
         return diff_message(cmd.name, cmd.from_version, cmd.to_version, t.diff(actor, cmd))
-    if isinstance(cmd, c.Rollback):
-        row = t.rollback(actor, cmd)
-        return _public(
-            notice_message(
-                f"`{cmd.name}` rolled back: v{row.version} is now active, with the text of "
-                f"v{cmd.version}.",
-                emoji=":rewind:",
-            )
-        )
+    if isinstance(cmd, c.Rollback):  # asks first: it changes the text and the principles
+        return rollback_preview_message(t.rollback_preview(actor, cmd))
     if isinstance(cmd, c.Settings):
         changed = cmd.changed
         view = t.settings(actor, cmd)

@@ -16,6 +16,10 @@ PROPOSAL_APPROVE = "proposal_approve"
 PROPOSAL_REJECT = "proposal_reject"
 PROPOSAL_EDIT = "proposal_edit"
 
+# Buttons under `/align rollback NAME vN`'s preview (value = "NAME vN")
+ROLLBACK_CONFIRM = "rollback_confirm"
+ROLLBACK_CANCEL = "rollback_cancel"
+
 # Modal callback ids
 NEW_TEMPLATE_MODAL = "new_template_modal"
 RUN_MODAL = "run_modal"  # private_metadata = template name

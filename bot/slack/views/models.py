@@ -161,6 +161,20 @@ HistoryEntry = VersionRow
 
 
 @dataclass(frozen=True)
+class RollbackView:
+    """What `/align rollback NAME vN` does (preview) or did: the text of `to_version` becomes
+    `new_version`, and the principles go back to those in force under `to_version`."""
+
+    name: str
+    to_version: int
+    new_version: int
+    retired: tuple[str, ...] = ()  # principles added later, retired by the rollback
+    restored: tuple[str, ...] = ()  # principles retired later, active again
+    reworded: tuple[tuple[str, str], ...] = ()  # (wording now, wording under to_version)
+    done: bool = False
+
+
+@dataclass(frozen=True)
 class ProposalSummary:
     """A pending proposal on App Home."""
 

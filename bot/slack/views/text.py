@@ -64,6 +64,11 @@ def code_block(escaped: str) -> str:
     return f"{FENCE}\n{body}\n{FENCE}"
 
 
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """ "1 principle", "3 principles" (never "principle(s)")."""
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"
+
+
 def inline_code(escaped: str) -> str:
     return "`" + escaped.replace("`", "'") + "`" if escaped else ""
 

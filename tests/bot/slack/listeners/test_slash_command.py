@@ -85,14 +85,14 @@ def test_every_subcommand_answers(app, slack):
         "settings summary approvals=2 approvers=<@U0BOB|bob>,<@U0CAROL|carol>": "U0CAROL",
         "history summary": "v2",
         "diff summary v1 v2": "briefly",
-        "rollback summary v1": "v3 is now active",
+        "rollback summary v1": "Roll back summary to v1?",  # asks first (see tests/e2e)
         "export summary": "Summarize briefly",
     }
     for text, expected in answers.items():
         status, body = slack.command(text)
         assert status == 200 and expected in _text(body), (text, _text(body)[:300])
     info = app.store.get_template(TEAM, "summary")
-    assert info.workflow.value == "direct" and info.active_version.number == 3
+    assert info.workflow.value == "direct" and info.active_version.number == 2
     assert info.settings.approvals_required == 2 and info.settings.approvers == (
         "U0BOB",
         "U0CAROL",
