@@ -28,6 +28,10 @@ MARK = "offline model"
 GIST_HEAD, GIST_TAIL = 300, 1200
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
 def _gist(prompt: str) -> str:
     """The prompt, shortened in the middle only: its end (where a template's Guidelines are)
     is what alignment changes, so a before/after of the stand-in shows that change whole."""
@@ -65,7 +69,7 @@ def _rewrite(data: dict) -> dict:
     return {
         "template": with_guidelines(data["template"], items),
         "rationale": f"{MARK} (no LLM was called): the template's Guidelines section now lists "
-        f"the {len(items)} active principle(s) word for word.",
+        f"the {_count(len(items), 'active principle')} word for word.",
     }
 
 
@@ -81,7 +85,8 @@ def _direct(data: dict) -> dict:
             added += 1
     return {
         "template": with_guidelines(data["template"], items),
-        "rationale": f"{MARK} (no LLM was called): added {added} instruction(s) taken from the "
+        "rationale": f"{MARK} (no LLM was called): added {_count(added, 'instruction')} taken "
+        "from the "
         "feedback's own words to the template's Guidelines section.",
     }
 
@@ -119,7 +124,8 @@ def _judge_score(data: dict) -> dict:
             {
                 "index": item["index"],
                 "score": round(score, 3),
-                "reason": f"{MARK}: {good} word(s) shared with good examples, {bad} with bad ones",
+                "reason": f"{MARK}: {_count(good, 'word')} shared with good examples, {bad} with "
+                "bad ones",
             }
         )
     return {"scores": scores}

@@ -33,6 +33,7 @@ from bot.slack.views.proposal import (
     proposal_pending_message,
 )
 from bot.slack.views.run import run_message
+from bot.slack.views.text import sentence
 from bot.slack.webapi.poster import Posted
 from storage.records import InboxItem, Outcome, ProposalInfo
 
@@ -312,7 +313,7 @@ def _tell(
     channel = item.payload.get("reply_channel") or actor.channel_id
     if not channel:
         return
-    msg = message or notice_message(text, emoji=":no_entry:")
+    msg = message or notice_message(sentence(text), emoji=":no_entry:")
     deps.posters.for_team(actor.team_id).ephemeral(
         channel, actor.user_id, msg["text"], msg["blocks"]
     )

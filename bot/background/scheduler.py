@@ -22,6 +22,7 @@ from bot.background.inbox.gate import worker_id
 from bot.background.processors import PROPOSE, refresh_proposal
 from bot.services import Actor
 from bot.slack.views.notices import notice_message
+from bot.slack.views.text import plural
 from bot.slack.webapi import PosterProvider
 from storage.records import ProposalInfo, TemplateInfo
 
@@ -89,7 +90,7 @@ class Jobs:
             waiting = [p for p in self.store.list_proposals(t.id) if _pending(p)]
             parts = [
                 f"{t.name}: v{t.active_version.number} active",
-                f"{self.store.count_pending(t.id)} feedback item(s) pending",
+                f"{plural(self.store.count_pending(t.id), 'feedback item')} pending",
             ]
             for p in waiting:
                 parts.append(
@@ -117,8 +118,8 @@ class Jobs:
                 continue
             needed = t.settings.approvals_required - len(p.approvals)
             msg = notice_message(
-                f"This proposal for {t.name} has waited {hours} h and needs {needed} more "
-                "approval(s).",
+                f"This proposal for {t.name} has waited {hours} h and needs "
+                f"{plural(needed, 'more approval')}.",
                 emoji=":alarm_clock:",
             )
             self.posters.for_team(t.team_id).post(

@@ -205,6 +205,9 @@ class ProposalService:
         rejection = next((d for d in decisions if d.decision == "reject"), None)
         status = str(p.status.value)
         reason = rejection.reason if rejection else (p.status_reason or None)
+        superseded_by = self._newer(p, permalink) if status == "superseded" else None
+        if superseded_by is not None and reason and "newer proposal" in reason:
+            reason = None  # the link says it: "Superseded by proposal #8."
         return vm.ProposalView(
             proposal_id=str(p.id),
             template_name=info.name,
@@ -239,9 +242,23 @@ class ProposalService:
             mode=str(p.workflow.value),  # type: ignore[arg-type]
             created_by=p.created_by if p.created_by.startswith(("U", "W")) else None,
             edited_from=_edited_from(p.evaluation),
+            superseded_by=superseded_by,
             placeholders_added=added,
             placeholders_removed=removed,
         )
+
+    def _newer(self, p: ProposalInfo, permalink: Permalink | None) -> vm.FeedbackLink | None:
+        """The proposal that replaced `p`: the next one made for the same template."""
+        newer = [q for q in self.store.list_proposals(p.template_id) if q.id > p.id]
+        if not newer:
+            return None
+        q = min(newer, key=lambda q: q.id)
+        url = (
+            permalink(q.channel_id, q.message_ts)
+            if permalink and q.channel_id and q.message_ts
+            else None
+        )
+        return vm.FeedbackLink(label=f"proposal #{q.id}", permalink=url)
 
     def _links(self, feedback_ids, permalink: Permalink | None) -> list[vm.FeedbackLink]:
         links = []
@@ -258,6 +275,9 @@ class ProposalService:
                 url = permalink(fb.channel_id, fb.message_ts)
             links.append(vm.FeedbackLink(label=label, permalink=url))
         return links
+
+    def is_proposal_message(self, channel_id: str, ts: str) -> bool:
+        return self.store.find_proposal_by_message(channel_id, ts) is not None
 
     def pending(self, team_id: str) -> list[ProposalInfo]:
         return self.store.pending_proposals(team_id)

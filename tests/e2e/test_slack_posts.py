@@ -375,3 +375,71 @@ def test_rollback_cancel_changes_nothing(sim, bot_server, sqlite_engine):
     sim.click_button("alice", CHANNEL, preview["ts"], "rollback_cancel")
     sim.wait_for(lambda: not [e for e in sim.ephemerals("alice") if "Roll back" in blocks_text(e)])
     assert template(store, "summary").active_version.number == 2
+
+
+# --- item 14: the smaller things ----------------------------------------------------------------
+
+
+def _answer(sim: SlackSim, user: str, text: str) -> str:
+    """What `/align text` answers `user` (privately)."""
+    before = len(sim.ephemerals(user))
+    sim.slash_command(user, CHANNEL, "/align", text)
+    return "\n".join(blocks_text(e) for e in sim.ephemerals(user)[before:])
+
+
+def test_replies_under_a_template_or_proposal_message_get_a_hint(sim, bot_server, sqlite_engine):
+    bot_server()
+    store = Store(sqlite_engine)
+    run = new_and_run(sim, store)
+    created = next(
+        m for m in bot_messages(sim) if "summary" in blocks_text(m) and m["ts"] != run.message_ts
+    )
+    sim.post_message("bob", CHANNEL, "This looks great", thread_ts=created["ts"])
+    hint = sim.wait_for(lambda: "not read as feedback" in _ephemeral_text(sim, "bob") or None)
+    assert hint and "/align run" in _ephemeral_text(sim, "bob")
+
+    proposal = _feedback_and_propose(sim, store, run)
+    sim.post_message("carol", CHANNEL, "I don't like it", thread_ts=proposal.message_ts)
+    sim.wait_for(lambda: "Replies on a proposal" in _ephemeral_text(sim, "carol") or None)
+    assert "Reject" in _ephemeral_text(sim, "carol")
+    info = template(store, "summary")
+    assert [f.text for f in store.pending_feedback(info.id)] == ["Too vague: name the date"]
+
+
+def test_history_diff_approvers_superseded_and_did_you_mean(sim, bot_server, sqlite_engine):
+    bot_server()
+    store = Store(sqlite_engine)
+    run = new_and_run(sim, store)
+    assert "Did you mean `summary`?" in _answer(sim, "alice", "show sumary")
+    assert "nothing to compare" in _answer(sim, "alice", "diff summary")
+
+    first = _feedback_and_propose(sim, store, run)
+    sim.click_button("carol", CHANNEL, first.message_ts, "proposal_reject")
+    modal = sim.wait_for(lambda: sim.open_views("carol"))[-1]
+    sim.submit_view("carol", modal["id"], {"reason_input": "Too formal for this channel"})
+    sim.wait_for(lambda: store.get_proposal(first.id).status.value == "rejected")
+    history = _answer(sim, "alice", "history summary")
+    assert "Rejected proposals" in history and "Too formal for this channel" in history
+    assert f"#{first.id}" in history and f"<@{sim.user_id('carol')}>" in history
+
+    # Two approvals needed: "Approved by" names both approvers.
+    sim.slash_command("alice", CHANNEL, "/align", "settings summary approvals=2")
+    sim.slash_command("alice", CHANNEL, "/align", "propose summary")
+    second = _proposal_message(sim, store, "summary", after_id=first.id)
+    sim.slash_command("alice", CHANNEL, "/align", "propose summary")
+    third = _proposal_message(sim, store, "summary", after_id=second.id)
+    superseded = sim.wait_for(
+        lambda: "Superseded" in (t := blocks_text(message_at(sim, second.message_ts))) and t
+    )
+    assert f"|proposal #{third.id}>" in superseded and superseded.count("newer proposal") == 0
+    sim.click_button("bob", CHANNEL, third.message_ts, "proposal_approve")
+    sim.click_button("carol", CHANNEL, third.message_ts, "proposal_approve")
+    sim.wait_for(lambda: template(store, "summary").active_version.number == 2)
+    approved = sim.wait_for(
+        lambda: "*Approved*" in (t := blocks_text(message_at(sim, third.message_ts))) and t
+    )
+    bob, carol = sim.user_id("bob"), sim.user_id("carol")
+    assert f"*Approved* by <@{bob}>, <@{carol}>." in approved, approved
+
+    diff = _answer(sim, "alice", "diff summary")
+    assert "v1 → v2" in diff and "Guidelines" in diff

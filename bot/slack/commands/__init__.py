@@ -101,9 +101,11 @@ class History:
 
 @dataclass(frozen=True)
 class Diff:
+    """Two versions' texts compared; no versions: the last two."""
+
     name: str
-    from_version: int
-    to_version: int
+    from_version: int | None = None
+    to_version: int | None = None
 
 
 @dataclass(frozen=True)

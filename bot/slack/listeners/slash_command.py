@@ -138,9 +138,10 @@ def answer(services: Services, actor: Actor, cmd: c.Command) -> Message:
     if isinstance(cmd, c.SetMode):
         return _public(settings_message(cmd.name, t.set_mode(actor, cmd), changed=("mode",)))
     if isinstance(cmd, c.History):
-        return history_message(cmd.name, t.history(actor, cmd.name))
+        rejected = t.rejected_proposals(actor, cmd.name)
+        return history_message(cmd.name, t.history(actor, cmd.name), rejected)
     if isinstance(cmd, c.Diff):
-        return diff_message(cmd.name, cmd.from_version, cmd.to_version, t.diff(actor, cmd))
+        return diff_message(cmd.name, *t.diff_versions(actor, cmd))
     if isinstance(cmd, c.Rollback):  # asks first: it changes the text and the principles
         return rollback_preview_message(t.rollback_preview(actor, cmd))
     if isinstance(cmd, c.Settings):

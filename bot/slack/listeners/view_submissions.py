@@ -16,6 +16,7 @@ from bot.slack.commands.modals import parse_view_submission
 from bot.slack.listeners.common import stored
 from bot.slack.listeners.deps import Deps, team_of
 from bot.slack.views import ids
+from bot.slack.views.text import sentence
 from storage.errors import AlreadyExists
 
 CALLBACKS = (
@@ -76,11 +77,11 @@ def _handler(deps: Deps):
             ack(response_action="errors", errors=exc.errors)
             return
         except AlreadyExists as exc:
-            ack(response_action="errors", errors={ids.NAME_BLOCK: user_message(exc)})
+            ack(response_action="errors", errors={ids.NAME_BLOCK: sentence(user_message(exc))})
             return
         except (c.CommandError, TemplateError, *USER_ERRORS) as exc:
             block = _first_input(view) or ERROR_BLOCK.get(callback, ids.TEXT_BLOCK)
-            ack(response_action="errors", errors={block: user_message(exc)})
+            ack(response_action="errors", errors={block: sentence(user_message(exc))})
             return
         ack()
 

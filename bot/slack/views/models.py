@@ -84,6 +84,7 @@ class ProposalView:
     mode: WorkflowMode = "principles"
     created_by: str | None = None  # user id, or None when the scheduler proposed it
     edited_from: str | None = None  # the proposal a person edited into this one
+    superseded_by: FeedbackLink | None = None  # the newer proposal (label, message permalink)
     placeholders_added: tuple[str, ...] = ()  # in the proposed text, not in the base version
     placeholders_removed: tuple[str, ...] = ()  # in the base version, gone from the proposal
 
@@ -158,6 +159,17 @@ class VersionRow:
 
 
 HistoryEntry = VersionRow
+
+
+@dataclass(frozen=True)
+class RejectedProposalRow:
+    """A rejected proposal in `/align history`: who turned it down and why."""
+
+    proposal_id: str
+    base_version: int
+    rejected_by: str | None
+    reason: str
+    decided_at: datetime | None = None
 
 
 @dataclass(frozen=True)

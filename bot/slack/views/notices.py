@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.slack.views.blocks import Message, message, section
-from bot.slack.views.text import SECTION_TEXT_LIMIT, escape, mention, truncate
+from bot.slack.views.text import SECTION_TEXT_LIMIT, escape, mention, sentence, truncate
 
 
 def error_message(text: str) -> Message:
     """An error for one person (`respond`/`chat_postEphemeral`). `text` is raw; it is escaped.
     Backticks in `text` still format as code, so messages can name commands."""
-    body = truncate(escape(text), SECTION_TEXT_LIMIT - 20)
+    body = truncate(escape(sentence(text)), SECTION_TEXT_LIMIT - 20)
     return message(body, [section(f":warning: {body}")])
 
 
@@ -107,3 +107,20 @@ def reply_refused_message(reason: str) -> Message:
     return error_message(
         f"Your reply was not kept as feedback: {why}. Shorten it, or split it over several replies."
     )
+
+
+def not_feedback_hint(on_proposal: bool) -> Message:
+    """For a reply in the thread of a bot message that is not a run."""
+    if on_proposal:
+        text = (
+            "Replies on a proposal are not read as feedback. To turn it down with a reason, "
+            "click *Reject*; to change its text, click *Edit*. Feedback on outputs goes in the "
+            "thread of a run."
+        )
+    else:
+        text = (
+            "Replies here are not read as feedback: I learn from replies in the thread of a "
+            "run. Start one with `/align run NAME …`, then reply under its output (a critique, "
+            "`rewrite:` with a better output, or `principle:` with a rule)."
+        )
+    return message(text, [section(f":information_source: {text}")])

@@ -261,7 +261,8 @@ def _closing(p: ProposalView) -> list[Block]:
 def _outcome(p: ProposalView) -> str:
     reason = f": {truncate(escape(p.reason), 2000)}" if p.reason else ""
     if p.status == "approved":
-        by = f" by {mention(p.decided_by)}" if p.decided_by else ""
+        approvers = p.approved_by or ((p.decided_by,) if p.decided_by else ())
+        by = f" by {', '.join(mention(u) for u in approvers)}" if approvers else ""
         version = f"v{p.new_version}" if p.new_version else "the new version"
         return (
             f":white_check_mark: *Approved*{by}. {version} of {escape(p.template_name)} is active."
@@ -270,6 +271,9 @@ def _outcome(p: ProposalView) -> str:
         by = f" by {mention(p.decided_by)}" if p.decided_by else ""
         return f":x: *Rejected*{by}{reason}"
     if p.status == "superseded":
+        if p.superseded_by is not None:
+            newer = link(p.superseded_by.permalink, escape(p.superseded_by.label))
+            return f":fast_forward: *Superseded* by {newer}{reason or '.'}"
         return f":fast_forward: *Superseded* by a newer proposal{reason or '.'}"
     if p.status == "expired":
         return f":hourglass: *Expired* without enough approvals{reason or '.'}"

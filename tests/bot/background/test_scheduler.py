@@ -89,8 +89,8 @@ def test_daily_digest_posts_once_per_day_for_templates_that_want_it(app, sim, cl
     other = Jobs(app.store, app.posters, app.inbox, jobs.refresh, holder="other-instance")
     assert jobs.daily_digest() == ["summary"]
     assert other.daily_digest() == []
-    digest = [m for m in sim.messages(CHANNEL) if "feedback item(s) pending" in m["text"]]
-    assert len(digest) == 1 and "2 feedback item(s) pending" in digest[0]["text"]
+    digest = [m for m in sim.messages(CHANNEL) if "feedback items pending" in m["text"]]
+    assert len(digest) == 1 and "2 feedback items pending" in digest[0]["text"]
     clock.advance(days=1)
     assert other.daily_digest() == ["summary"]
 

@@ -14,7 +14,7 @@ def test_bad_input_gets_a_clear_private_message_and_changes_nothing(app, slack):
     status, body = slack.command("frobnicate summary")
     assert status == 200 and "frobnicate" in _text(body) and "response_type" not in body
     status, body = slack.command("new summary Summarize: {{text")
-    assert "unclosed" in _text(body)
+    assert "Unclosed" in _text(body)  # a sentence
     status, body = slack.command("run nosuch text=hi")
     assert "no template named `nosuch`" in _text(body)
     assert app.store.list_templates(TEAM) == [] and claimed(app) == []

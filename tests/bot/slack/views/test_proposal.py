@@ -87,7 +87,7 @@ def test_approved_proposal_shows_outcome_and_new_version_without_buttons():
     check_message(msg)
     assert buttons(msg) == []
     text = all_text(msg)
-    assert "*Approved* by <@U0BO>. v3 of recipe is active." in text
+    assert "*Approved* by <@U0ANA>, <@U0BO>. v3 of recipe is active." in text  # every approver
     assert "*2 of 2 approvals*" in text
     assert "v3 active" in msg["text"]
 
@@ -299,3 +299,10 @@ def test_an_edited_proposal_names_its_editor_and_the_proposal_it_came_from():
     assert "said about its own text, before the edit" in text
     assert "proposed with #6, before the edit" in text
     assert "&lt;@" not in text
+
+
+def test_a_superseded_proposal_links_the_newer_one_once():
+    newer = FeedbackLink("proposal #8", "https://t.slack.com/archives/C1/p2000")
+    text = all_text(proposal_message(proposal(status="superseded", superseded_by=newer)))
+    assert "*Superseded* by <https://t.slack.com/archives/C1/p2000|proposal #8>." in text
+    assert text.count("newer proposal") == 0
