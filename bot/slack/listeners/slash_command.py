@@ -79,7 +79,7 @@ def handle(
         )
         return None  # the channel shows "Drafting…" at once; the proposal replaces it
     if isinstance(cmd, c.Export):
-        content = services.templates.export(actor, cmd.name)
+        content = services.transfer.export_text(actor, cmd.name)
         if export_fits_inline(content):
             return export_message(cmd.name, content)
         deps.inbox.put(  # a file upload is several Web API calls: after the ack
