@@ -24,6 +24,7 @@ from bot.slack.views.export import export_fits_inline, export_message, export_up
 from bot.slack.views.help import help_message
 from bot.slack.views.history import diff_message, history_message
 from bot.slack.views.notices import error_message, notice_message
+from bot.slack.views.proposal import drafting_elsewhere_message
 from bot.slack.views.rollback import rollback_preview_message
 from bot.slack.views.templates import (
     list_message,
@@ -70,13 +71,15 @@ def handle(
         )
         return None
     if isinstance(cmd, c.Propose):
-        services.templates.get(actor, cmd.name)  # an unknown name is refused at once
+        home = services.templates.get(actor, cmd.name).channel_id  # unknown: refused at once
         deps.inbox.put(
             key=f"command:{body.get('trigger_id') or body.get('response_url')}",
             kind=PROPOSE,
             payload=stored(actor, name=cmd.name),
             team_id=actor.team_id,
         )
+        if home and home != actor.channel_id:  # the "Drafting…" note is not where they are
+            return drafting_elsewhere_message(cmd.name, home)
         return None  # the channel shows "Drafting…" at once; the proposal replaces it
     if isinstance(cmd, c.Export):
         content = services.transfer.export_text(actor, cmd.name)

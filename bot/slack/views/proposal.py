@@ -26,6 +26,7 @@ from bot.slack.views.blocks import (
 from bot.slack.views.models import EvaluationRow, PrincipleChangeView, ProposalView
 from bot.slack.views.text import (
     MESSAGE_BLOCK_LIMIT,
+    channel_link,
     code_block,
     escape,
     inline_code,
@@ -310,3 +311,12 @@ def no_proposal_message(template_name: str, reason: str) -> Message:
             f"its Critique button), or add a principle with `/align principle {name} …`."
         )
     return message(f"No proposal for {name}: {why}", [section(f":information_source: {text}")])
+
+
+def drafting_elsewhere_message(template_name: str, channel_id: str) -> Message:
+    """`/align propose` typed outside the template's channel: where the proposal will be."""
+    text = (
+        f":memo: Drafting a proposal for *{escape(template_name)}* in {channel_link(channel_id)}, "
+        "the template's channel; it will show up there."
+    )
+    return message(f"Drafting a proposal for {escape(template_name)}", [section(text)])

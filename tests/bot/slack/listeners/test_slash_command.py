@@ -56,6 +56,14 @@ def test_propose_is_queued_with_no_reply_that_would_stay_behind(app, slack):
     assert (item.kind, item.payload["name"]) == ("propose", "summary")
 
 
+def test_propose_from_another_channel_says_where_the_proposal_will_be(app, slack):
+    slack.command("new summary Summarize: {{text}}")
+    status, body = slack.command("propose summary", channel="C0OTHER")
+    assert status == 200 and f"<#{CHANNEL}>" in _text(body)
+    [item] = claimed(app)
+    assert item.kind == "propose"
+
+
 def test_bare_forms_open_their_modal(app, slack, sim):
     status, body = slack.command("new", trigger=sim.views.issue_trigger("U0ALICE"))
     assert status == 200 and body == ""
