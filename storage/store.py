@@ -10,15 +10,15 @@ from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallation
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine
 
+from storage.arguments import typed_arguments
 from storage.db import make_engine
 from storage.repo.base import utcnow
-from storage.repo.checks import check_arguments
 from storage.repo.inbox import InboxRepo
 from storage.repo.leases import LeasesRepo
 from storage.repo.transfer import TransferRepo
 
 
-@check_arguments
+@typed_arguments
 class Store(TransferRepo, InboxRepo, LeasesRepo):
     """Templates, versions, runs, feedback, principles, proposals, the inbox and leases."""
 

@@ -18,6 +18,7 @@ from alignment import (
 from alignment.evaluation import SampleRun, evaluate, pick_samples
 from alignment.judge import JudgeError, LabelledOutput, build_judge
 from alignment.usage import CallStats
+from alignment.vocabulary import Decision, MutationOp, ProposalStatus
 from bot.services.context import Actor, ServiceError
 from bot.services.metering import MeteredModel
 from bot.services.models import Models
@@ -135,7 +136,7 @@ class ProposalService:
     def check_edit(self, proposal_id: str, text: str) -> ProposalInfo:
         """Refuse an edit that cannot become a proposal, while the form is still open."""
         old = self.get(proposal_id)
-        if str(old.status.value) != "pending":
+        if old.status is not ProposalStatus.PENDING:
             raise ServiceError(
                 f"Proposal #{old.id} is {old.status.value}; only a pending proposal can be edited."
             )
@@ -202,8 +203,8 @@ class ProposalService:
             )
         added, removed = placeholder_changes(base.text, p.text)
         decisions = self.store.decisions(p.id)
-        rejection = next((d for d in decisions if d.decision == "reject"), None)
-        status = str(p.status.value)
+        rejection = next((d for d in decisions if d.decision is Decision.REJECT), None)
+        status = p.status
         reason = rejection.reason if rejection else (p.status_reason or None)
         superseded_by = self._newer(p, permalink) if status == "superseded" else None
         if superseded_by is not None and reason and "newer proposal" in reason:
@@ -216,7 +217,7 @@ class ProposalService:
             rationale=p.rationale,
             principle_changes=tuple(
                 vm.PrincipleChangeView(
-                    op=str(getattr(mu.op, "value", mu.op)),  # type: ignore[arg-type]
+                    op=MutationOp(mu.op),
                     text=mu.text or (principles.get(mu.principle_id or "") or _NoText).text,
                     feedback=tuple(self._links(mu.feedback_ids, permalink)),
                     previous_text=(
@@ -233,13 +234,13 @@ class ProposalService:
             approvals_required=info.settings.approvals_required,
             approvers=tuple(info.settings.approvers),
             approved_by=tuple(p.approvals),
-            status=status,  # type: ignore[arg-type]
+            status=status,
             new_version=new_version,
             decided_by=rejection.user_id
             if rejection
             else (p.approvals[-1] if new_version else None),
-            reason=None if status in ("pending", "approved") else reason,
-            mode=str(p.workflow.value),  # type: ignore[arg-type]
+            reason=None if status in (ProposalStatus.PENDING, ProposalStatus.APPROVED) else reason,
+            mode=p.workflow,
             created_by=p.created_by if p.created_by.startswith(("U", "W")) else None,
             edited_from=_edited_from(p.evaluation),
             superseded_by=superseded_by,

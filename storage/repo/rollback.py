@@ -11,8 +11,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alignment.principles import PrincipleStatus
+from alignment.vocabulary import MutationOp, PrincipleStatus
 from storage import models as m
+from storage.arguments import TemplateId, UserId, VersionNo
 from storage.errors import InvalidInput
 from storage.records import PrincipleRestore, VersionInfo, VersionSource
 from storage.repo.decisions import DecisionsRepo
@@ -21,14 +22,14 @@ ACTIVE, RETIRED = PrincipleStatus.ACTIVE.value, PrincipleStatus.RETIRED.value
 
 
 class RollbackRepo(DecisionsRepo):
-    def rollback_preview(self, template_id: int, number: int) -> PrincipleRestore:
+    def rollback_preview(self, template_id: TemplateId, number: VersionNo) -> PrincipleRestore:
         """What `rollback_with_principles` would do to the principles; changes nothing."""
         with self._tx(write=False) as s:
             self._rollable(s, template_id, number)
             return self._restore(s, template_id, number, author=None)
 
     def rollback_with_principles(
-        self, template_id: int, number: int, author: str
+        self, template_id: TemplateId, number: VersionNo, author: UserId
     ) -> tuple[VersionInfo, PrincipleRestore]:
         """A new version with version `number`'s text, and `number`'s principle set back in
         force (later ones retired, edits undone, retired ones restored), in one transaction."""
@@ -66,18 +67,18 @@ class RollbackRepo(DecisionsRepo):
             status, text = then.get(row.id, (RETIRED, row.text))
             if status == RETIRED and row.status == ACTIVE:
                 retired.append(row.text)
-                change = ("retire", row.text, f"{note}: not one of v{number}'s principles")
+                change = (MutationOp.RETIRE, row.text, f"{note}: not one of v{number}'s principles")
             elif status == ACTIVE and row.status != ACTIVE:
                 restored.append(text)
-                change = ("add", text, f"{note}: one of v{number}'s principles, restored")
+                change = (MutationOp.ADD, text, f"{note}: one of v{number}'s principles, restored")
             elif status == ACTIVE and row.text != text:
                 reworded.append((row.text, text))
-                change = ("edit", text, f"{note}: its wording under v{number}")
+                change = (MutationOp.EDIT, text, f"{note}: its wording under v{number}")
             else:
                 continue
             if author is not None:
                 op, new_text, reason = change
-                row.status = RETIRED if op == "retire" else ACTIVE
+                row.status = RETIRED if op is MutationOp.RETIRE else ACTIVE
                 row.text = new_text
                 row.updated_at = self.now()
                 self._change(s, row, op, new_text, author, None, (), reason)
@@ -107,5 +108,5 @@ class RollbackRepo(DecisionsRepo):
         ).all()
         state: dict[int, tuple[str, str]] = {}
         for pid, op, text in changes:
-            state[pid] = (RETIRED if op == "retire" else ACTIVE, text)
+            state[pid] = (RETIRED if op == MutationOp.RETIRE.value else ACTIVE, text)
         return state
