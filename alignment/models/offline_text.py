@@ -9,8 +9,12 @@ from __future__ import annotations
 import re
 
 _IMPERATIVE = (
-    "add", "always", "avoid", "be", "do", "don't", "give", "include", "keep", "list", "make",
-    "mention", "never", "only", "put", "remove", "say", "show", "start", "stop", "use", "write",
+    "add", "always", "ask", "avoid", "be", "begin", "cite", "close", "cut", "describe", "do",
+    "don't", "drop", "end", "explain", "focus", "follow", "give", "highlight", "include", "keep",
+    "lead", "limit", "link", "list", "make", "mark", "mention", "name", "never", "note", "number",
+    "offer", "only", "open", "prefer", "put", "quote", "remove", "repeat", "replace", "say",
+    "shorten", "show", "skip", "sort", "spell", "split", "start", "state", "stay", "stick",
+    "stop", "suggest", "summarize", "tell", "try", "use", "write",
 )  # fmt: skip
 _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^(?:please\s+)?no\s+(.+)$", re.I), "Do not include {0}"),

@@ -121,3 +121,15 @@ def test_the_stand_in_of_a_long_prompt_keeps_the_guidelines_whole(offline):
     result = run_template(Template(text), {"text": "word " * 300}, offline)
     assert all(g in result.output for g in guidelines)
     assert "Summarize for a busy teammate" in result.output and " … " in result.output
+
+
+@pytest.mark.parametrize(
+    ("critique", "expected"),
+    [
+        ("Name the new date", "Name the new date."),
+        ("shorten the intro", "Shorten the intro."),
+        ("lead with the decision", "Lead with the decision."),
+    ],
+)
+def test_a_critique_that_is_already_an_instruction_is_kept_as_one(critique, expected):
+    assert instruction(critique) == expected
