@@ -20,6 +20,7 @@ from bot.background.inbox.worker import is_transient
 from bot.services import USER_ERRORS, Actor, user_message
 from bot.slack.listeners.common import actor_from_payload, stored
 from bot.slack.listeners.deps import Deps
+from bot.slack.views.blocks import Message
 from bot.slack.views.export import export_file_comment, export_filename
 from bot.slack.views.notices import (
     error_message,
@@ -131,7 +132,7 @@ def process_propose(deps: Deps, item: InboxItem) -> None:
     _refresh_superseded(deps, actor, proposal)
 
 
-def _no_proposal(deps: Deps, actor: Actor, item: InboxItem, posted: Posted, msg: dict) -> None:
+def _no_proposal(deps: Deps, actor: Actor, item: InboxItem, posted: Posted, msg: Message) -> None:
     """Why there is no proposal is told to the person who asked, and the "Drafting…" note
     leaves the channel; an automatic attempt (nobody asked) says it in place of the note."""
     poster = deps.posters.for_team(actor.team_id)

@@ -284,7 +284,7 @@ class ProposalService:
         return self.store.pending_proposals(team_id)
 
 
-def _edited_from(evaluation: dict | None) -> str | None:
+def _edited_from(evaluation: dict[str, Any] | None) -> str | None:
     value = (evaluation or {}).get(EDITED_FROM)
     return str(value) if value is not None else None
 

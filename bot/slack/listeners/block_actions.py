@@ -31,7 +31,7 @@ def register(app: App, deps: Deps) -> None:
 def _handler(deps: Deps):
     def on_action(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
-    ):
+    ) -> None:
         ack()  # block_actions acks carry nothing; what follows is quick or stored first
         actor = actor_from_interaction(body)
         client = fail_fast(client)

@@ -85,7 +85,7 @@ def apply_reply(deps: Deps, reply: ThreadReply) -> None:
         result = record(actor, reply.thread_ts, reply.reply_ts, reply.kind, reply.text)
     except USER_ERRORS as exc:  # e.g. too long: only its author needs to know, in the thread
         msg = reply_refused_message(user_message(exc))
-        poster.ephemeral(actor.channel_id or "", actor.user_id, msg["text"], msg["blocks"],
+        poster.ephemeral(reply.where.channel_id, actor.user_id, msg["text"], msg["blocks"],
                          reply.thread_ts)  # fmt: skip
         return
     if result.run is None:
@@ -93,7 +93,7 @@ def apply_reply(deps: Deps, reply: ThreadReply) -> None:
         return
     acknowledge = result.created or reply.text or reply.edited
     if result.run is not None and result.kind is not None and acknowledge and not result.retracted:
-        poster.react(actor.channel_id, reply.reply_ts, ACK_EMOJI.get(result.kind, "memo"))
+        poster.react(reply.where.channel_id, reply.reply_ts, ACK_EMOJI.get(result.kind, "memo"))
 
 
 def _hint_if_ours(deps: Deps, actor: Actor, reply: ThreadReply) -> None:
