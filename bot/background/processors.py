@@ -277,6 +277,9 @@ def process_edit(deps: Deps, item: InboxItem) -> None:
         return
     poster = deps.posters.for_team(actor.team_id)
     channel = old.channel_id or actor.channel_id
+    if not channel:
+        log.warning("no channel to post the edited proposal #%s in", new.id)
+        return
     posted = poster.post(channel, f"Proposal #{new.id}", [])
     proposals.attach_message(new.id, posted.channel, posted.ts)
     refresh_proposal(deps, actor, new.id)
