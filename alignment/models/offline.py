@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from typing import Any
 
 from alignment.datablocks import read_blocks
 from alignment.models.base import (
@@ -41,9 +42,9 @@ def _gist(prompt: str) -> str:
     return f"{flat[:GIST_HEAD]} … {flat[-GIST_TAIL:]}"
 
 
-def _distill(data: dict) -> dict:
+def _distill(data: dict[str, Any]) -> dict[str, Any]:
     current = {p["text"].casefold(): p["id"] for p in data.get("principles", [])}
-    mutations: dict[str, dict] = {}
+    mutations: dict[str, dict[str, Any]] = {}
     for item in data.get("feedback", []):
         text = principle_for(item.get("kind", ""), item.get("text") or "", item.get("output"))
         if not text:
@@ -64,7 +65,7 @@ def _distill(data: dict) -> dict:
     return {"mutations": list(mutations.values())}
 
 
-def _rewrite(data: dict) -> dict:
+def _rewrite(data: dict[str, Any]) -> dict[str, Any]:
     items = [" ".join(p["text"].split()) for p in data.get("principles", [])]
     return {
         "template": with_guidelines(data["template"], items),
@@ -73,7 +74,7 @@ def _rewrite(data: dict) -> dict:
     }
 
 
-def _direct(data: dict) -> dict:
+def _direct(data: dict[str, Any]) -> dict[str, Any]:
     items = guidelines_of(data["template"])
     seen = {item.casefold() for item in items}
     added = 0
@@ -95,7 +96,7 @@ def _words(text: str) -> set[str]:
     return {w for w in re.findall(r"[a-z0-9']+", text.casefold()) if len(w) > 2}
 
 
-def _judge_rules(data: dict) -> dict:
+def _judge_rules(data: dict[str, Any]) -> dict[str, Any]:
     books: dict[str, list[str]] = {label: [] for label in data.get("labels", [])}
     for example in data.get("examples", []):
         rules = books.setdefault(example["label"], [])
@@ -105,7 +106,7 @@ def _judge_rules(data: dict) -> dict:
     return {"rule_books": [{"label": k, "rules": v} for k, v in books.items()]}
 
 
-def _judge_score(data: dict) -> dict:
+def _judge_score(data: dict[str, Any]) -> dict[str, Any]:
     words = {
         book["label"]: _words(" ".join(book["rules"]).replace(MARK, ""))
         for book in data.get("rule_books", [])

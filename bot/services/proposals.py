@@ -17,6 +17,7 @@ from alignment import (
 )
 from alignment.evaluation import SampleRun, evaluate, pick_samples
 from alignment.judge import JudgeError, LabelledOutput, build_judge
+from alignment.textdiff import unified_diff
 from alignment.usage import CallStats
 from alignment.vocabulary import Decision, MutationOp, ProposalStatus
 from bot.services.context import Actor, ServiceError
@@ -24,7 +25,7 @@ from bot.services.metering import MeteredModel
 from bot.services.models import Models
 from bot.services.templates import TemplateService
 from bot.slack.views import models as vm
-from bot.slack.views.text import unified_diff
+from storage import Store
 from storage.errors import InvalidInput
 from storage.records import DecisionOutcome, ProposalInfo
 
@@ -36,7 +37,7 @@ EDITED_FROM = "edited_from"  # in an edited proposal's evaluation: the proposal 
 
 class ProposalService:
     def __init__(
-        self, store: Any, templates: TemplateService, models: Models, feedback_budget: int = 50
+        self, store: Store, templates: TemplateService, models: Models, feedback_budget: int = 50
     ) -> None:
         self.store = store
         self.templates = templates
@@ -75,7 +76,7 @@ class ProposalService:
                 info.active_version.id,
                 result.template.text,
                 result.rationale,
-                info.workflow.value,
+                info.workflow,
                 list(result.mutations),
                 list(result.used_feedback_ids),
                 evaluation,
@@ -148,7 +149,10 @@ class ProposalService:
         again (before/after, judge) since its text is not the one the evidence was about."""
         old = self.check_edit(proposal_id, text)
         info = self.store.get_template_by_id(old.template_id)
-        base = Template(self.store.get_version(info.id, old.base_version_number).text)
+        version = self.store.get_version(info.id, old.base_version_number)
+        if version is None:  # versions are never deleted; a proposal's base is always there
+            raise ServiceError(f"Proposal #{old.id}'s base version is gone.")
+        base = Template(version.text)
         feedback = self.store.pending_feedback(info.id, limit=self.feedback_budget)
         calls: list[CallStats] = []
         evaluation = self._evaluate(info, base, Template(text), feedback, calls)
@@ -158,7 +162,7 @@ class ProposalService:
             old.base_version_id,
             text,
             old.rationale,
-            old.workflow.value,
+            old.workflow,
             list(old.mutations),
             list(old.feedback_ids),
             evaluation,
@@ -167,19 +171,16 @@ class ProposalService:
         )
 
     def get(self, proposal_id: str | int) -> ProposalInfo:
-        p = self.store.get_proposal(proposal_id)
+        p = self.store.get_proposal(_proposal_number(proposal_id))
         if p is None:
             raise ServiceError(f"There is no proposal #{proposal_id}.")
         return p
 
     def approve(self, actor: Actor, proposal_id: str) -> DecisionOutcome:
-        return self.store.approve(proposal_id, actor.user_id)
+        return self.store.approve(_proposal_number(proposal_id), actor.user_id)
 
     def reject(self, actor: Actor, proposal_id: str, reason: str) -> DecisionOutcome:
-        return self.store.reject(proposal_id, actor.user_id, reason)
-
-    def fail(self, proposal_id: int, reason: str) -> ProposalInfo:
-        return self.store.fail_proposal(proposal_id, reason)
+        return self.store.reject(_proposal_number(proposal_id), actor.user_id, reason)
 
     def attach_message(self, proposal_id: int, channel_id: str, ts: str) -> None:
         self.store.set_proposal_message(proposal_id, channel_id, ts)
@@ -190,6 +191,8 @@ class ProposalService:
         p = self.get(proposal_id)
         info = self.store.get_template_by_id(p.template_id)
         base = self.store.get_version(info.id, p.base_version_number)
+        if base is None:  # versions are never deleted
+            raise ServiceError(f"Version {p.base_version_number} of {info.name} is missing.")
         principles = {pr.id: pr for pr in self.store.all_principles(info.id)}
         new_version = None
         if p.result_version_id is not None:
@@ -280,8 +283,22 @@ class ProposalService:
     def is_proposal_message(self, channel_id: str, ts: str) -> bool:
         return self.store.find_proposal_by_message(channel_id, ts) is not None
 
+    def of_template(self, template_id: int) -> list[ProposalInfo]:
+        return self.store.list_proposals(template_id)
+
+    def template_name(self, info: ProposalInfo) -> str:
+        return self.templates.by_id(info.template_id).name
+
     def pending(self, team_id: str) -> list[ProposalInfo]:
         return self.store.pending_proposals(team_id)
+
+
+def _proposal_number(proposal_id: str | int) -> int:
+    """A proposal id from a button or a stored job: a number, or a clear refusal."""
+    try:
+        return int(str(proposal_id).strip())
+    except ValueError:
+        raise ServiceError(f"`{proposal_id}` is not a proposal number.") from None
 
 
 def _edited_from(evaluation: dict[str, Any] | None) -> str | None:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import difflib
-from typing import Any
 
 from alignment.template import Template
+from alignment.textdiff import unified_diff
 from bot.services import convert
 from bot.services.context import Actor, ServiceError
 from bot.slack import commands as c
 from bot.slack.views import models as vm
-from bot.slack.views.text import unified_diff
+from storage import Store
 from storage.records import PrincipleRestore, TemplateInfo
 
 
@@ -26,7 +26,7 @@ def _did_you_mean(name: str, known: list[str]) -> str:
 
 
 class TemplateService:
-    def __init__(self, store: Any, default_target_model: str = "offline") -> None:
+    def __init__(self, store: Store, default_target_model: str = "offline") -> None:
         self.store = store
         self.default_target_model = default_target_model
 
@@ -35,6 +35,12 @@ class TemplateService:
         if info is None:
             known = [t.name for t in self.store.list_templates(actor.team_id)]
             raise ServiceError(f"There is no template named `{name}`.{_did_you_mean(name, known)}")
+        return info
+
+    def by_id(self, template_id: int) -> TemplateInfo:
+        info = self.store.get_template_by_id(template_id)
+        if info is None:
+            raise ServiceError(f"There is no template #{template_id}.")
         return info
 
     def new(self, actor: Actor, cmd: c.NewTemplate) -> vm.TemplateDetail:

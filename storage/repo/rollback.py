@@ -11,11 +11,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alignment.vocabulary import MutationOp, PrincipleStatus
+from alignment.vocabulary import MutationOp, PrincipleStatus, VersionSource
 from storage import models as m
 from storage.arguments import TemplateId, UserId, VersionNo
 from storage.errors import InvalidInput
-from storage.records import PrincipleRestore, VersionInfo, VersionSource
+from storage.records import PrincipleRestore, VersionInfo
 from storage.repo.decisions import DecisionsRepo
 
 ACTIVE, RETIRED = PrincipleStatus.ACTIVE.value, PrincipleStatus.RETIRED.value

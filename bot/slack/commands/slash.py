@@ -201,7 +201,7 @@ def _setting_list() -> str:
     return ", ".join(f"`{s.name}`" for s in SETTINGS)
 
 
-_PARSERS = {
+_PARSERS: dict[str, Callable[[str], Command]] = {
     "help": _help,
     "new": _new,
     "list": _list,

@@ -71,7 +71,7 @@ class ProposalView:
     proposal_id: str
     template_name: str
     base_version: int
-    diff: str  # unified diff of the template text (see bot.slack.views.text.unified_diff)
+    diff: str  # unified diff of the template text (see alignment.textdiff.unified_diff)
     rationale: str = ""
     principle_changes: tuple[PrincipleChangeView, ...] = ()
     evaluation: tuple[EvaluationRow, ...] | None = None
@@ -91,10 +91,6 @@ class ProposalView:
     superseded_by: FeedbackLink | None = None  # the newer proposal (label, message permalink)
     placeholders_added: tuple[str, ...] = ()  # in the proposed text, not in the base version
     placeholders_removed: tuple[str, ...] = ()  # in the base version, gone from the proposal
-
-    @property
-    def is_open(self) -> bool:
-        return self.status == ProposalStatus.PENDING
 
 
 @dataclass(frozen=True)
