@@ -165,15 +165,16 @@ def _post_once(
     channel: str,
     msg: dict,
     taken: Callable[[str], bool] | None = None,
+    thread_ts: str | None = None,
 ) -> Posted:
     """Post `msg`, unless an earlier attempt of this row already did and crashed before it could
     record the message: the time noted before posting finds that message in the history."""
     since = item.payload.get("posting_after")
-    found = poster.find_own(channel, since, msg["text"], taken) if since else None
+    found = poster.find_own(channel, since, msg["text"], taken, thread_ts) if since else None
     if found is not None:
         return found
     deps.inbox.note(item.id, posting_after=f"{time.time() - 1:.6f}")
-    return poster.post(channel, msg["text"], msg["blocks"])
+    return poster.post(channel, msg["text"], msg["blocks"], thread_ts=thread_ts)
 
 
 def refresh_proposal(deps: Deps, actor: Actor, proposal_id: int | str) -> None:
@@ -261,7 +262,8 @@ def process_echo(deps: Deps, item: InboxItem) -> None:
         msg = feedback_echo_message(fb.kind, fb.author, fb.text)
     poster = deps.posters.for_team(actor.team_id)
     channel, thread_ts = item.payload["post_channel"], item.payload["thread_ts"]
-    posted = poster.post(channel, msg["text"], msg["blocks"], thread_ts=thread_ts)
+    # Posted once even if a crash comes between the post and noting where it is.
+    posted = _post_once(deps, item, poster, channel, msg, thread_ts=thread_ts)
     feedback.attach_message(fb.id, posted.channel, posted.ts)
 
 

@@ -443,3 +443,35 @@ def test_history_diff_approvers_superseded_and_did_you_mean(sim, bot_server, sql
 
     diff = _answer(sim, "alice", "diff summary")
     assert "v1 → v2" in diff and "Guidelines" in diff
+
+
+def test_an_echo_retried_after_a_crash_is_posted_once(sim, bot_server, sqlite_engine):
+    """A crash between posting the echo and noting where it is: the retry finds the post."""
+    import time
+
+    from bot.background.processors import ECHO
+    from bot.slack.views.notices import feedback_echo_message
+
+    app = bot_server()
+    store = Store(sqlite_engine)
+    run = new_and_run(sim, store)
+    alice = sim.user_id("alice")
+    fb, _ = store.add_feedback(
+        run.template_id, run.id, alice, "critique", "Name the date", source_key="view:V1"
+    )
+    since = f"{time.time() - 1:.6f}"
+    msg = feedback_echo_message("critique", alice, "Name the date")
+    app.bot.posters.for_team("T0SANDBOX").post(
+        CHANNEL, msg["text"], msg["blocks"], thread_ts=run.message_ts
+    )  # the first attempt's post
+    app.bot.inbox.put(
+        key=f"echo:{fb.id}",
+        kind=ECHO,
+        payload={"team_id": "T0SANDBOX", "user_id": alice, "channel_id": CHANNEL,
+                 "feedback_id": fb.id, "post_channel": CHANNEL, "thread_ts": run.message_ts,
+                 "posting_after": since},
+        team_id="T0SANDBOX",
+    )  # fmt: skip
+    shown = sim.wait_for(lambda: store.get_feedback(fb.id).message_ts)
+    echoes = [m for m in sim.thread(CHANNEL, run.message_ts) if "Name the date" in blocks_text(m)]
+    assert [m["ts"] for m in echoes] == [shown]
