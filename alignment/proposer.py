@@ -15,6 +15,7 @@ change; storage applies it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -197,8 +198,8 @@ def _copies(text: str, source: str | None, run: int = 6) -> bool:
     """Whether `text` repeats `run` consecutive words of `source` (a copy, not a principle)."""
     if not source:
         return False
-    words = [w.casefold() for w in text.split()]
-    seen = " " + " ".join(w.casefold() for w in source.split()) + " "
+    words = [w.casefold() for w in _WORDS.findall(text)]
+    seen = " " + " ".join(w.casefold() for w in _WORDS.findall(source)) + " "
     return any(f" {' '.join(words[i : i + run])} " in seen for i in range(len(words) - run + 1))
 
 
@@ -212,6 +213,8 @@ def _principle_problem(text: str, item: Feedback) -> str | None:
         return "it is not a sentence"
     if _copies(text, item.output):
         return "it copies the output instead of saying what to do"
+    if _copies(text, prompts.text("distill_system"), run=3) and not _copies(text, item.text, 3):
+        return "it copies the instructions' example instead of this feedback"
     if item.kind is FeedbackKind.REWRITE and _copies(text, item.text):
         return "it copies the corrected output instead of saying what it does differently"
     asked = task_kept.content_words(item.text)
@@ -351,6 +354,24 @@ def apply_mutations(
 # --- rewrite: one call, checked, else the Guidelines section --------------------------------------
 
 
+_WORDS = re.compile(r"[\w']+")
+_ANSWER_KEYS = re.compile(r'"\s*,?\s*"?(?:rationale|template)"?\s*:')
+
+
+def _leaked_json(old: str, new: str) -> str | None:
+    """A small model's answer that spilled its own JSON (`", "rationale": …`, or line breaks
+    written as `\\n`) into the template string: not a template."""
+    if _ANSWER_KEYS.search(new) and not _ANSWER_KEYS.search(old):
+        return 'the new template contains the answer\'s JSON keys ("rationale": …) as text'
+    if "\\n" in new and "\\n" not in old:
+        return "the new template contains escaped line breaks (\\n) as text"
+    return None
+
+
+def _same_text(old: str, new: str) -> bool:
+    return " ".join(old.split()) == " ".join(new.replace("\\n", " ").split())
+
+
 def _check_rewrite(
     old: Template, asked: Sequence[str], must_change: bool
 ) -> Callable[[RewriteOutput], str | None]:
@@ -373,10 +394,13 @@ def _check_rewrite(
                 f"the new template {' and '.join(parts)}; it must use exactly these "
                 f"placeholders: {_placeholders(old)}"
             )
+        leaked = _leaked_json(old.text, new.text)
+        if leaked:
+            return leaked
         lost = task_kept.problem(old.text, new.text, asked)
         if lost:
             return lost
-        if must_change and new.text.strip() == old.text.strip():
+        if must_change and _same_text(old.text, new.text):
             return "the new template is the current one unchanged; work the requests into it"
         return None
 

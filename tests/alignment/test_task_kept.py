@@ -143,3 +143,36 @@ def test_manual_principles_with_braces_cannot_invent_a_placeholder_in_the_fallba
     result = propose(grocery.template, [], manual, workflow="principles", model=model)
     assert result.template.variables == ("dish", "guests")
     assert "- Always mention { {season} } produce." in result.template.text
+
+
+@pytest.mark.parametrize(
+    ("answer", "problem"),
+    [
+        # what Gemma 3 270M answered: the template, then its own JSON spilled into the string
+        (GROCERY.replace("\n", "\\n") + ' ",\n"rationale": ', "JSON keys"),
+        (GROCERY + '","rationale": "No alcohol."', "JSON keys"),
+        (GROCERY.replace("\n", "\\n") + " No alcohol.", "escaped line breaks"),
+    ],
+)
+def test_a_rewrite_that_spills_its_json_is_not_a_template(grocery, answer, problem):
+    model = Scripted(
+        _two_principles({"op": "none", "text": ""}),
+        {"template": answer, "rationale": "r"},
+        {"template": answer, "rationale": "r"},
+    )
+    result = propose(grocery.template, grocery.feedback, [], workflow="principles", model=model)
+    assert result.fallback is not None and problem in result.fallback
+    assert result.template.text.endswith("Guidelines:\n- Do not include alcohol in the list.")
+
+
+def test_a_principle_copied_from_the_instructions_example_is_not_used(uses):
+    """A base model copies "Specify dietary restrictions" from the prompt's own example."""
+    model = Scripted(
+        {"principles": {"fb-1": {"op": "add", "text": "Make every one of them creative."},
+                        "fb-2": {"op": "add", "text": "Specify dietary restrictions"}}},
+        {"template": uses.template.text + " Make every use creative.", "rationale": "r"},
+    )  # fmt: skip
+    result = propose(uses.template, uses.feedback, [], workflow="principles", model=model)
+    texts = [p.text for p in result.principles_after]
+    assert "Specify dietary restrictions" not in texts
+    assert any("plant stand" in t for t in texts)  # the person's corrected output, kept
