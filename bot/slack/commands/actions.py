@@ -25,10 +25,11 @@ _ACTIONS: dict[str, type] = {
 ACTION_IDS = tuple(_ACTIONS)
 
 
-def parse_action(action_id: str, value: str | None) -> Command:
-    cls = _ACTIONS.get(action_id)
+def parse_action(action_id: object, value: object) -> Command:
+    """`value` is whatever the payload held: anything but a non-blank string is refused."""
+    cls = _ACTIONS.get(action_id) if isinstance(action_id, str) else None
     if cls is None:
-        raise CommandError(f"This button (`{action_id[:40]}`) is not one alignbot knows.")
-    if not value or not value.strip():
+        raise CommandError(f"This button (`{str(action_id)[:40]}`) is not one alignbot knows.")
+    if not isinstance(value, str) or not value.strip():
         raise CommandError("This button lost track of what it was about; please try again.")
     return cls(value.strip())

@@ -53,8 +53,8 @@ def actor_of(body: dict[str, Any], view: dict[str, Any]) -> Actor:
     )
 
 
-def _meta(raw: str | None) -> dict[str, str]:
-    if raw and raw.startswith("{"):
+def _meta(raw: object) -> dict[str, str]:
+    if isinstance(raw, str) and raw.startswith("{"):
         try:
             data = json.loads(raw)
             return {str(k): str(v) for k, v in data.items() if v is not None}
