@@ -11,7 +11,7 @@ from alignment import FeedbackKind, ModelError, ProposalFailed, Template, propos
 from alignment.evaluation import SampleRun, evaluate, pick_samples
 from alignment.judge import JudgeError, LabelledOutput, build_judge
 from alignment.usage import CallStats
-from bot.services.context import Actor, ServiceError
+from bot.services.context import Actor, ServiceError, not_in_workspace
 from bot.services.metering import MeteredModel
 from bot.services.models import Models
 from bot.services.templates import TemplateService
@@ -126,7 +126,7 @@ class ProposalService:
 
     def create_edited(self, actor: Actor, proposal_id: str, text: str) -> ProposalInfo:
         """A person's edit of a proposal becomes a new proposal that supersedes it."""
-        old = self.get(proposal_id)
+        old = self.checked(actor, proposal_id)
         if str(old.status.value) != "pending":
             raise ServiceError(
                 f"Proposal #{old.id} is {old.status.value}; only a pending proposal can be edited."
@@ -151,10 +151,20 @@ class ProposalService:
             raise ServiceError(f"There is no proposal #{proposal_id}.")
         return p
 
+    def checked(self, actor: Actor, proposal_id: str | int) -> ProposalInfo:
+        """The proposal with an id taken from a payload, if it is of the asker's workspace."""
+        p = self.store.get_proposal(proposal_id, team_id=actor.team_id)
+        if p is None:
+            foreign = self.store.get_proposal(proposal_id) is not None
+            raise not_in_workspace(actor, "proposal", proposal_id, foreign=foreign)
+        return p
+
     def approve(self, actor: Actor, proposal_id: str) -> DecisionOutcome:
+        self.checked(actor, proposal_id)
         return self.store.approve(proposal_id, actor.user_id)
 
     def reject(self, actor: Actor, proposal_id: str, reason: str) -> DecisionOutcome:
+        self.checked(actor, proposal_id)
         return self.store.reject(proposal_id, actor.user_id, reason)
 
     def fail(self, proposal_id: int, reason: str) -> ProposalInfo:
@@ -165,8 +175,16 @@ class ProposalService:
 
     # --- the view --------------------------------------------------------------------------
 
+    def view_for(
+        self, actor: Actor, proposal_id: str | int, permalink: Permalink | None = None
+    ) -> vm.ProposalView:
+        return self._view(self.checked(actor, proposal_id), permalink)
+
     def view(self, proposal_id: str | int, permalink: Permalink | None = None) -> vm.ProposalView:
-        p = self.get(proposal_id)
+        """For the worker, whose rows carry ids already checked; a request uses `view_for`."""
+        return self._view(self.get(proposal_id), permalink)
+
+    def _view(self, p: ProposalInfo, permalink: Permalink | None) -> vm.ProposalView:
         info = self.store.get_template_by_id(p.template_id)
         base = self.store.get_version(info.id, p.base_version_number)
         principles = {pr.id: pr for pr in self.store.all_principles(info.id)}

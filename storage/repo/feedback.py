@@ -10,7 +10,7 @@ from storage import models as m
 from storage.errors import InvalidInput, NotFound
 from storage.records import FeedbackInfo
 from storage.repo import convert
-from storage.repo.base import StoreBase
+from storage.repo.base import StoreBase, team_templates
 
 MAX_FEEDBACK_CHARS = 20_000
 
@@ -100,14 +100,16 @@ class FeedbackRepo(StoreBase):
                 return convert.feedback(row), True
             return convert.feedback(row), False
 
-    def retract_feedback(self, source_key: str) -> bool:
-        """Mark the feedback with this key retracted; False if unknown or already retracted."""
+    def retract_feedback(self, source_key: str, *, team_id: str | None = None) -> bool:
+        """Mark the feedback with this key retracted; False if unknown or already retracted
+        (or, with `team_id`, another workspace's)."""
         with self._tx() as s:
-            result = s.execute(
-                update(m.Feedback)
-                .where(m.Feedback.source_key == source_key, m.Feedback.retracted_at.is_(None))
-                .values(retracted_at=self.now())
+            stmt = update(m.Feedback).where(
+                m.Feedback.source_key == source_key, m.Feedback.retracted_at.is_(None)
             )
+            if team_id is not None:
+                stmt = stmt.where(m.Feedback.template_id.in_(team_templates(team_id)))
+            result = s.execute(stmt.values(retracted_at=self.now()))
             return result.rowcount == 1
 
     def edit_feedback(

@@ -19,7 +19,7 @@ from storage.records import (
     ProposalStatus,
 )
 from storage.repo import convert
-from storage.repo.base import parse_id, version_numbers
+from storage.repo.base import in_team, parse_id, version_numbers
 from storage.repo.feedback import FeedbackRepo
 from storage.repo.principles import PrinciplesRepo
 from storage.repo.runs import RunsRepo
@@ -151,9 +151,13 @@ class ProposalsRepo(TemplatesRepo, RunsRepo, FeedbackRepo, PrinciplesRepo):
             s.flush()
             return self._proposal_infos(s, [row])[0]
 
-    def get_proposal(self, proposal_id: int | str) -> ProposalInfo | None:
+    def get_proposal(
+        self, proposal_id: int | str, *, team_id: str | None = None
+    ) -> ProposalInfo | None:
+        """With `team_id`, a proposal of another workspace is None, as if it did not exist."""
         with self._tx(write=False) as s:
-            row = s.get(m.Proposal, parse_id(proposal_id, "proposal"))
+            stmt = select(m.Proposal).where(m.Proposal.id == parse_id(proposal_id, "proposal"))
+            row = s.scalars(in_team(stmt, m.Proposal.template_id, team_id)).one_or_none()
             return None if row is None else self._proposal_infos(s, [row])[0]
 
     def pending_proposals(self, team_id: str) -> list[ProposalInfo]:

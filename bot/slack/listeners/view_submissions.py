@@ -122,7 +122,7 @@ def handle(deps: Deps, actor: Actor, cmd: c.Command, view: dict[str, Any]) -> No
         kind = FeedbackKind.CRITIQUE if isinstance(cmd, c.Critique) else FeedbackKind.REWRITE
         services.feedback.on_run(actor, cmd.run_id, kind, cmd.text, source_key=key)
     elif isinstance(cmd, c.RejectProposal):
-        p = services.proposals.get(cmd.proposal_id)
+        p = services.proposals.checked(actor, cmd.proposal_id)
         deps.inbox.put(
             key=key,
             kind=DECIDE,
@@ -136,7 +136,7 @@ def handle(deps: Deps, actor: Actor, cmd: c.Command, view: dict[str, Any]) -> No
             team_id=actor.team_id,
         )
     elif isinstance(cmd, c.EditProposal):
-        p = services.proposals.get(cmd.proposal_id)
+        p = services.proposals.checked(actor, cmd.proposal_id)
         deps.inbox.put(
             key=key,
             kind=EDIT,
