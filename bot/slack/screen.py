@@ -149,7 +149,7 @@ def _first_error(exc: ValidationError) -> str:
 # Only the fields Bolt (request/internals.py: team, enterprise, user, channel, authorizations)
 # and our listeners read are declared; everything else Slack sends is allowed through as is.
 
-SlackId = Annotated[StrictStr, Field(pattern=r"^[A-Z0-9]{1,32}$")]
+SlackId = Annotated[StrictStr, Field(pattern=r"^[A-Z][A-Z0-9]{0,31}$")]  # T…, U…, C…
 EnterpriseId = Annotated[StrictStr, Field(pattern=r"^[A-Z0-9]{0,32}$")]  # "" when not on Grid
 Ts = Annotated[StrictStr, Field(pattern=r"^\d{1,12}\.\d{1,8}$")]
 EventId = Annotated[StrictStr, Field(pattern=r"^[A-Za-z0-9_-]{1,128}$")]
