@@ -4,21 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any
 
+from alignment.vocabulary import FeedbackKind, Label
 
-class FeedbackKind(StrEnum):
-    KUDOS = "kudos"  # praise: keep doing what this output does
-    CRITIQUE = "critique"  # what is wrong with the output
-    REWRITE = "rewrite"  # a corrected output, written by a person
-    PRINCIPLE = "principle"  # a guideline suggested directly
-    LABEL = "label"  # good/bad, from a reaction
-
-
-class Label(StrEnum):
-    GOOD = "good"
-    BAD = "bad"
+__all__ = ["Feedback", "FeedbackKind", "Label"]
 
 
 @dataclass(frozen=True)
@@ -43,3 +33,8 @@ class Feedback:
             raise ValueError("a label feedback needs label=good|bad")
         if self.kind is not FeedbackKind.LABEL and not self.text.strip():
             raise ValueError(f"{self.kind.value} feedback needs text")
+
+
+def aware(moment: datetime) -> datetime:
+    """Naive datetimes (SQLite hands them back) are taken as UTC, so they sort with aware ones."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 
 from alignment.template import TemplateError
+from alignment.values import InvalidValue
 from storage.errors import StorageError
 
 
@@ -41,8 +42,9 @@ def not_in_workspace(actor: Actor, what: str, ident: object, *, foreign: bool) -
     return ServiceError(f"There is no {what} #{ident}.")
 
 
-# Everything a listener may show to the user as is, instead of a generic failure.
-USER_ERRORS: tuple[type[Exception], ...] = (ServiceError, StorageError, TemplateError)
+# Everything a listener may show to the user as is, instead of a generic failure (an
+# InvalidValue is a value someone typed, refused by its one parser).
+USER_ERRORS: tuple[type[Exception], ...] = (ServiceError, StorageError, TemplateError, InvalidValue)
 
 
 def user_message(exc: BaseException) -> str:

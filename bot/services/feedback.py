@@ -7,11 +7,11 @@ redelivered event never counts twice, and a removed reaction retracts exactly wh
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from alignment.feedback import FeedbackKind, Label
 from bot.services.context import Actor
 from bot.services.runs import run_in_workspace
+from storage import Store
 from storage.records import RunInfo
 
 
@@ -31,14 +31,14 @@ class FeedbackResult:
 
 
 class FeedbackService:
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
 
     def reaction(
         self, actor: Actor, message_ts: str, emoji: str, label: Label | None, *, added: bool
     ) -> FeedbackResult:
-        run = self._run_at(actor, message_ts) if label else None
-        if run is None:
+        run = self._run_at(actor, message_ts)
+        if run is None or label is None:
             return FeedbackResult(run=None)
         base = emoji.strip(":").split("::", 1)[0]
         key = f"reaction:{actor.channel_id}:{message_ts}:{actor.user_id}:{base}"
@@ -108,7 +108,10 @@ class FeedbackService:
         return result
 
     def _run_at(self, actor: Actor, ts: str) -> RunInfo | None:
-        """The run posted at `ts` in the actor's channel, of the actor's workspace."""
+        """The run posted at `ts` in the actor's channel (feedback only comes from one), of the
+        actor's workspace (Slack Connect channels share their ids)."""
+        if not actor.channel_id:
+            return None
         return self.store.find_run_by_message(actor.channel_id, ts, team_id=actor.team_id)
 
     def withdraw_reply(self, actor: Actor, reply_ts: str) -> bool:

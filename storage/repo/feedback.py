@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from alignment.feedback import Feedback, FeedbackKind, Label
 from storage import models as m
+from storage.arguments import (
+    ChannelId,
+    FeedbackId,
+    Limit,
+    MessageTs,
+    RunId,
+    SourceKey,
+    TeamId,
+    TemplateId,
+    UserId,
+)
 from storage.errors import InvalidInput, NotFound
 from storage.records import FeedbackInfo
 from storage.repo import convert
-from storage.repo.base import StoreBase, team_templates
+from storage.repo.base import StoreBase, changed, team_templates
 
 MAX_FEEDBACK_CHARS = 20_000
 
@@ -41,16 +52,16 @@ def check_feedback(kind: str, text: str, label: str | None) -> tuple[FeedbackKin
 class FeedbackRepo(StoreBase):
     def add_feedback(
         self,
-        template_id: int,
-        run_id: int | None,
-        author: str,
+        template_id: TemplateId,
+        run_id: RunId | None,
+        author: UserId,
         kind: str,
         text: str = "",
         label: str | None = None,
         *,
-        source_key: str | None = None,
-        channel_id: str | None = None,
-        ts: str | None = None,
+        source_key: SourceKey | None = None,
+        channel_id: ChannelId | None = None,
+        ts: MessageTs | None = None,
     ) -> tuple[FeedbackInfo, bool]:
         """Store feedback once per `source_key`; `created` is False when it was already there.
 
@@ -86,6 +97,7 @@ class FeedbackRepo(StoreBase):
             stmt = (
                 self._insert(m.Feedback)
                 .values(**values)
+                # both dialects' Insert have it (see _insert); the generic type does not
                 .on_conflict_do_nothing()  # type: ignore[attr-defined]
                 .returning(*m.Feedback.__table__.c)
             )
@@ -100,7 +112,7 @@ class FeedbackRepo(StoreBase):
                 return convert.feedback(row), True
             return convert.feedback(row), False
 
-    def retract_feedback(self, source_key: str, *, team_id: str | None = None) -> bool:
+    def retract_feedback(self, source_key: SourceKey, *, team_id: TeamId | None = None) -> bool:
         """Mark the feedback with this key retracted; False if unknown or already retracted
         (or, with `team_id`, another workspace's)."""
         with self._tx() as s:
@@ -109,11 +121,10 @@ class FeedbackRepo(StoreBase):
             )
             if team_id is not None:
                 stmt = stmt.where(m.Feedback.template_id.in_(team_templates(team_id)))
-            result = s.execute(stmt.values(retracted_at=self.now()))
-            return result.rowcount == 1
+            return changed(s.execute(stmt.values(retracted_at=self.now()))) == 1
 
     def edit_feedback(
-        self, source_key: str, text: str, *, kind: str | None = None
+        self, source_key: SourceKey, text: str, *, kind: str | None = None
     ) -> FeedbackInfo | None:
         """New text (and kind) for the feedback with this key, e.g. an edited thread reply.
 
@@ -134,18 +145,21 @@ class FeedbackRepo(StoreBase):
                 s.flush()
             return convert.feedback(row)
 
-    def get_feedback(self, feedback_id: int) -> FeedbackInfo | None:
+    def get_feedback(self, feedback_id: FeedbackId) -> FeedbackInfo | None:
         with self._tx(write=False) as s:
             row = s.get(m.Feedback, feedback_id)
             return None if row is None else convert.feedback(row)
 
-    def count_pending(self, template_id: int) -> int:
+    def count_pending(self, template_id: TemplateId) -> int:
         with self._tx(write=False) as s:
-            return s.scalar(
+            count = s.scalar(
                 select(func.count()).select_from(m.Feedback).where(*_pending(template_id))
             )
+            return count or 0
 
-    def pending_feedback(self, template_id: int, limit: int | None = None) -> list[Feedback]:
+    def pending_feedback(
+        self, template_id: TemplateId, limit: Limit | None = None
+    ) -> list[Feedback]:
         """Not retracted, not consumed; most agreed first, then most recent.
 
         `agreement` counts the other pending items on the same run with the same kind, label
@@ -195,7 +209,7 @@ class FeedbackRepo(StoreBase):
         ]
 
 
-def _pending(template_id: int) -> tuple:
+def _pending(template_id: int) -> tuple[ColumnElement[bool], ...]:
     fb = m.Feedback
     return (
         fb.template_id == template_id,

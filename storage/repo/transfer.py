@@ -15,9 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 
+from alignment.values import TemplateName
+from alignment.vocabulary import VersionSource
 from storage import models as m
+from storage.arguments import ChannelId, TeamId, TemplateId
 from storage.errors import InvalidInput
-from storage.records import TemplateInfo
+from storage.records import TemplateInfo, VersionInfo
 from storage.repo.history import HistoryRepo
 from storage.repo.transfer_import import (
     FEEDBACK_FIELDS,
@@ -47,17 +50,17 @@ def _calls(rows: list[m.LLMCall]) -> list[dict[str, Any]]:
 
 
 class TransferRepo(HistoryRepo):
-    def export_template(self, template_id: int) -> dict[str, Any]:
+    def export_template(self, template_id: TemplateId) -> dict[str, Any]:
         with self._tx(write=False) as s:
             return _Exporter(s, self._template_row(s, template_id)).document()
 
     def import_template(
         self,
-        team_id: str,
+        team_id: TeamId,
         data: dict[str, Any],
         *,
-        name: str | None = None,
-        channel_id: str | None = None,
+        name: TemplateName | None = None,
+        channel_id: ChannelId | None = None,
     ) -> TemplateInfo:
         """Create a template from an export; InvalidInput on a malformed document."""
         if not isinstance(data, dict) or data.get("format") != FORMAT:
@@ -73,12 +76,35 @@ class TransferRepo(HistoryRepo):
             # validate_export should have caught it; still nothing was written (rolled back)
             raise InvalidInput(f"the export is malformed: {exc!r}"[:500]) from None
 
+    def import_on_top(self, template_id: int, data: dict[str, Any], *, author: str) -> VersionInfo:
+        """The export's active version becomes the next version of an existing template.
+
+        For a template that already exists under the export's name: its own history stays as it
+        is, and the imported text arrives like any other change (source `import`, with a note
+        naming where it came from). The export's runs and feedback are not merged in.
+        """
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise InvalidInput(f"not an alignbot template export (expected format {FORMAT!r})")
+        validate_export(data)
+        meta = data["template"]
+        number = meta["active_version"]
+        texts = {v["number"]: v["text"] for v in data["versions"]}
+        if number not in texts:
+            raise InvalidInput(f"the export has no version v{number}, which it names as active")
+        note = f"imported from {meta['name']} v{number}"
+        with self._tx() as s:
+            row = self._append_version(
+                s, template_id, texts[number], author, VersionSource.IMPORT, note
+            )
+            return self._version_infos(s, [row])[0]
+
 
 class _Exporter:
     def __init__(self, s: Session, template: m.Template) -> None:
         self.s, self.t = s, template
 
     def _all(self, model: type[m.Base], *where: Any) -> list[Any]:
+        # Base has no `id`; every model exported has one
         return list(self.s.scalars(select(model).where(*where).order_by(model.id)).all())  # type: ignore[attr-defined]
 
     def document(self) -> dict[str, Any]:

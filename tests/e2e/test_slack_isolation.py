@@ -24,8 +24,8 @@ from starlette.routing import Route
 from bot.sandbox.slack_sim import SlackSim
 from bot.sandbox.slack_sim import payloads as sim_payloads
 from bot.sandbox.slack_sim.inputs import state_values
-from bot.sandbox.slack_sim.serving import BackgroundServer
 from bot.sandbox.slack_sim.state import Team
+from bot.server import BackgroundServer
 from bot.slack.views import ids, modals
 from storage import Store
 from tests.e2e.helpers import CHANNEL, TEAM, db_snapshot

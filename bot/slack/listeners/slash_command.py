@@ -78,7 +78,7 @@ def handle(
         )
         return notice_message(f"Working on a proposal for `{cmd.name}`…", emoji=":hourglass:")
     if isinstance(cmd, c.Export):
-        content = services.templates.export(actor, cmd.name)
+        content = services.transfer.export_text(actor, cmd.name)
         if export_fits_inline(content):
             return export_message(cmd.name, content)
         deps.inbox.put(  # a file upload is several Web API calls: after the ack
@@ -141,10 +141,10 @@ def answer(services: Services, actor: Actor, cmd: c.Command) -> Message:
     if isinstance(cmd, c.Diff):
         return diff_message(cmd.name, cmd.from_version, cmd.to_version, t.diff(actor, cmd))
     if isinstance(cmd, c.Rollback):
-        row = t.rollback(actor, cmd)
+        rolled = t.rollback(actor, cmd)
         return _public(
             notice_message(
-                f"`{cmd.name}` rolled back: v{row.version} is now active, with the text of "
+                f"`{cmd.name}` rolled back: v{rolled.version} is now active, with the text of "
                 f"v{cmd.version}.",
                 emoji=":rewind:",
             )
