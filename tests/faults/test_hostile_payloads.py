@@ -15,6 +15,7 @@ import os
 from collections import Counter
 
 import httpx
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 from bot.sandbox.slack_sim.signing import signed_headers
@@ -36,6 +37,7 @@ def other_workspace(store: Store) -> tuple[int, int]:
     return run.id, proposal.id
 
 
+@pytest.mark.timeout(max(120, EXAMPLES // 4))  # a full-size run takes its time
 def test_hostile_requests_never_get_a_5xx_nor_change_anything(sim, bot_server, db_engine, caplog):
     store = Store(db_engine)
     run_id, proposal_id = other_workspace(store)
