@@ -129,6 +129,7 @@ def bravo_data(bravo: SlackSim, store: Store) -> Bravo:
         return ps[0] if ps and ps[0].message_ts else None
 
     proposal = bravo.wait_for(pending_proposal, timeout=20)
+    bravo.wait_for(lambda: store.inbox_pending_count() == 0)  # the worker is done with it all
     assert reply.ts is not None and run.message_ts is not None
     return Bravo(bravo, run.id, run.message_ts, reply.ts, proposal.id)
 
