@@ -18,11 +18,11 @@ from slack_bolt.oauth.oauth_settings import OAuthSettings
 
 from bot.background import processors
 from bot.background.inbox import Inbox, InboxWorker, Router
+from bot.background.jobs import parse_job
 from bot.config import Config
 from bot.server import build_asgi
 from bot.services import Models, Services, build_services
 from bot.slack.listeners import Deps, register_all
-from bot.slack.listeners.common import report_target
 from bot.slack.views.notices import error_message
 from bot.slack.webapi import ChannelPacer, ClientProvider, PosterProvider, make_web_client
 from storage.records import InboxItem
@@ -116,11 +116,8 @@ def create_app(
     )
     posters = PosterProvider(clients, ChannelPacer(config.post_interval))
     inbox = Inbox(store, lease_seconds=inbox_lease_seconds)
-    router = Router()
-    bot_user_id = None
-    if config.slack_bot_token and token_verification:
-        bot_user_id = client.auth_test().get("user_id")
-    deps = Deps(services, inbox, router, posters, bot_user_id=bot_user_id)
+    router = Router(inbox)
+    deps = Deps(services, inbox, router, posters)
     processors.register(bolt, deps)
     register_all(bolt, deps)
     worker = InboxWorker(
@@ -128,7 +125,6 @@ def create_app(
         router,
         threads=worker_threads or max(config.inbox_workers, 1),
         poll_interval=poll_interval,
-        lane_of=router.lane_of,
         on_failure=_reporter(posters),
         heartbeat=inbox_lease_seconds / 4,
     )
@@ -151,7 +147,11 @@ def _reporter(posters: PosterProvider):
     """Failures are told where the work was asked for: in the thread of the message."""
 
     def report(item: InboxItem, exc: BaseException) -> None:
-        where = report_target(item.payload)
+        try:
+            where = parse_job(item.payload).report_to()
+        except ValueError:  # not a job (pydantic's ValidationError): nowhere to tell it
+            log.warning("inbox item %s holds no job; not reported", item.id)
+            return
         if not where.channel_id:
             return
         text = f"Sorry, I could not process that ({item.kind}): {exc}"

@@ -263,13 +263,16 @@ class InboxEvent(Base):
     __table_args__ = (
         UniqueConstraint("channel_id", "message_ts"),  # a message is one event, retried or not
         Index(None, "status", "available_at"),
+        Index(None, "lane", "id"),  # "is an older row of this lane unfinished?"
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[str] = mapped_column(String(255), unique=True)
     team_id: Mapped[str | None] = mapped_column(String(32))
     kind: Mapped[str] = mapped_column(String(64))
-    payload: Mapped[dict[str, Any]]
+    lane: Mapped[str | None] = mapped_column(String(255))  # rows of one lane run in id order
+    payload: Mapped[dict[str, Any]]  # the job, as stored; never changed afterwards
+    notes: Mapped[dict[str, Any] | None]  # what attempts did (posted messages, made records)
     channel_id: Mapped[str | None] = mapped_column(String(32))
     message_ts: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16))  # pending | claimed | done | failed

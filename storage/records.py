@@ -203,4 +203,5 @@ class InboxItem:
     ts: str | None
     attempts: int
     created_at: datetime
-    extra: dict[str, Any] = field(default_factory=dict)
+    lane: str | None = None
+    notes: dict[str, Any] = field(default_factory=dict)  # see `Store.inbox_note`

@@ -1,8 +1,8 @@
 """The slow halves of runs and proposals, run by the inbox worker after the ack.
 
-Each stored payload is the small dict our own listeners wrote (`common.stored`), never a Slack
-payload. A run or proposal first posts (or finds) its message, does the model work, then updates
-that same message; failures are shown in the message and in its thread.
+Each gets its typed job (`bot.background.jobs`) and the attempt (what earlier attempts of the
+row noted they did). A run or proposal first posts (or finds) its message, does the model work,
+then updates that same message; failures are shown in the message and in its thread.
 """
 
 from __future__ import annotations
@@ -11,59 +11,57 @@ import logging
 import time
 from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 from slack_bolt import App
 
 from alignment import ProposalFailed
+from bot.background.inbox import Attempt
+from bot.background.jobs import (
+    DecideJob,
+    EditProposalJob,
+    ExportJob,
+    NoticeJob,
+    ProposeJob,
+    RunJob,
+)
 from bot.services import USER_ERRORS, Actor, user_message
-from bot.slack.listeners.common import actor_from_payload
 from bot.slack.listeners.deps import Deps
 from bot.slack.views.export import export_file_comment, export_filename
 from bot.slack.views.notices import error_message, not_an_approver_message, notice_message
 from bot.slack.views.proposal import proposal_message, proposal_pending_message
 from bot.slack.views.run import run_message
-from bot.slack.webapi.poster import Posted
-from storage.records import InboxItem, Outcome, ProposalInfo
+from bot.slack.webapi.poster import Posted, SlackPoster
+from storage.records import Outcome, ProposalInfo
 
 log = logging.getLogger(__name__)
 
-RUN, PROPOSE, DECIDE, EDIT, NOTICE = "run", "propose", "decide", "edit_proposal", "notice"
-EXPORT = "export"
 REFUSED = {Outcome.NOT_ALLOWED, Outcome.SUPERSEDED, Outcome.CLOSED, Outcome.ALREADY_DECIDED}
 
 
 def register(app: App, deps: Deps) -> None:
-    deps.router.add(RUN, partial(process_run, deps))
-    deps.router.add(PROPOSE, partial(process_propose, deps), lane=_template_lane)
-    deps.router.add(DECIDE, partial(process_decision, deps), lane=_proposal_lane)
-    deps.router.add(EDIT, partial(process_edit, deps), lane=_proposal_lane)
-    deps.router.add(NOTICE, partial(process_notice, deps))
-    deps.router.add(EXPORT, partial(process_export, deps))
+    deps.router.add(RunJob, partial(process_run, deps))
+    deps.router.add(ProposeJob, partial(process_propose, deps))
+    deps.router.add(DecideJob, partial(process_decision, deps))
+    deps.router.add(EditProposalJob, partial(process_edit, deps))
+    deps.router.add(NoticeJob, partial(process_notice, deps))
+    deps.router.add(ExportJob, partial(process_export, deps))
 
 
-def _template_lane(item: InboxItem) -> str:
-    return f"template:{item.payload.get('team_id')}:{item.payload.get('name')}"
-
-
-def _proposal_lane(item: InboxItem) -> str:
-    return f"proposal:{item.payload.get('proposal_id')}"
-
-
-def process_run(deps: Deps, item: InboxItem) -> None:
-    actor = actor_from_payload(item.payload)
-    run_id = int(item.payload["run_id"])
+def process_run(deps: Deps, job: RunJob, attempt: Attempt) -> None:
+    actor = job.actor
+    run_id = job.run_id
     runs = deps.services.runs
     poster = deps.posters.for_team(actor.team_id)
     run = deps.services.store.get_run(run_id)
     if run.message_ts and run.channel_id:  # posted before a crash: update that message
         channel, ts = run.channel_id, run.message_ts
     else:
-        channel = runs.channel_for(run, actor, item.payload.get("post_channel"))
+        channel = runs.channel_for(run, actor, job.post_channel)
         msg = run_message(runs.view(run_id))
         store = deps.services.store
         posted = _post_once(
-            deps,
-            item,
+            attempt,
             poster,
             channel,
             msg,
@@ -79,25 +77,25 @@ def process_run(deps: Deps, item: InboxItem) -> None:
         poster.post(channel, note["text"], note["blocks"], thread_ts=ts)
 
 
-def process_propose(deps: Deps, item: InboxItem) -> None:
+def process_propose(deps: Deps, job: ProposeJob, attempt: Attempt) -> None:
     """Idempotent across crashes: the "Drafting…" message and the proposal an earlier attempt
-    made are remembered on the inbox row (`Inbox.note`) and reused, never made twice."""
-    actor = actor_from_payload(item.payload)
-    name = item.payload["name"]
+    made are remembered on the inbox row (`Attempt.note`) and reused, never made twice."""
+    actor = job.actor
+    name = job.name
     poster = deps.posters.for_team(actor.team_id)
     proposals = deps.services.proposals
     channel = proposals.template_channel(actor, name) or actor.channel_id
     if not channel:
         log.warning("no channel to post the proposal for %s in", name)
         return
-    posted = _pending_message(deps, item, poster, channel, name, actor)
-    made = item.payload.get("proposal_id")
+    posted = _pending_message(attempt, poster, channel, name, actor)
+    made = attempt.notes.get("proposal_id")
     if made is not None:  # created before a crash: finish showing it
         proposals.attach_message(int(made), posted.channel, posted.ts)
         refresh_proposal(deps, actor, made)
         return
     try:
-        proposal = proposals.create(actor, name, created_by=item.payload.get("created_by"))
+        proposal = proposals.create(actor, name, created_by=job.created_by)
     except ProposalFailed as exc:
         msg = error_message(f"No proposal for `{name}`: {exc.reason}")
         poster.update(posted.channel, posted.ts, msg["text"], msg["blocks"])
@@ -106,43 +104,42 @@ def process_propose(deps: Deps, item: InboxItem) -> None:
         msg = error_message(f"No proposal for `{name}`: {user_message(exc)}")
         poster.update(posted.channel, posted.ts, msg["text"], msg["blocks"])
         return
-    deps.inbox.note(item.id, proposal_id=proposal.id)
+    attempt.note(proposal_id=proposal.id)
     proposals.attach_message(proposal.id, posted.channel, posted.ts)
     refresh_proposal(deps, actor, proposal.id)
     _refresh_superseded(deps, actor, proposal)
 
 
 def _pending_message(
-    deps: Deps, item: InboxItem, poster, channel: str, name: str, actor: Actor
+    attempt: Attempt, poster: SlackPoster, channel: str, name: str, actor: Actor
 ) -> Posted:
     """The request's one "Drafting…" message: the one an earlier attempt posted, else a new one.
 
     The time is noted before posting, so even a crash between the post and noting its ts is
     recovered by finding our message in the channel's history."""
-    noted = item.payload.get("message")
+    noted = attempt.notes.get("message")
     if noted:
         return Posted(channel=noted["channel"], ts=noted["ts"])
     pending = proposal_pending_message(name, actor.user_id if actor.user_id else None)
-    posted = _post_once(deps, item, poster, channel, pending)
-    deps.inbox.note(item.id, message={"channel": posted.channel, "ts": posted.ts})
+    posted = _post_once(attempt, poster, channel, pending)
+    attempt.note(message={"channel": posted.channel, "ts": posted.ts})
     return posted
 
 
 def _post_once(
-    deps: Deps,
-    item: InboxItem,
-    poster,
+    attempt: Attempt,
+    poster: SlackPoster,
     channel: str,
-    msg: dict,
+    msg: dict[str, Any],
     taken: Callable[[str], bool] | None = None,
 ) -> Posted:
     """Post `msg`, unless an earlier attempt of this row already did and crashed before it could
     record the message: the time noted before posting finds that message in the history."""
-    since = item.payload.get("posting_after")
+    since = attempt.notes.get("posting_after")
     found = poster.find_own(channel, since, msg["text"], taken) if since else None
     if found is not None:
         return found
-    deps.inbox.note(item.id, posting_after=f"{time.time() - 1:.6f}")
+    attempt.note(posting_after=f"{time.time() - 1:.6f}")
     return poster.post(channel, msg["text"], msg["blocks"])
 
 
@@ -168,36 +165,36 @@ def _refresh_superseded(deps: Deps, actor: Actor, newest: ProposalInfo) -> None:
                 log.info("could not refresh superseded proposal %s", p.id, exc_info=True)
 
 
-def process_decision(deps: Deps, item: InboxItem) -> None:
-    actor = actor_from_payload(item.payload)
-    pid = item.payload["proposal_id"]
+def process_decision(deps: Deps, job: DecideJob, attempt: Attempt) -> None:
+    actor = job.actor
+    pid = job.proposal_id
     proposals = deps.services.proposals
     try:
-        if item.payload["decision"] == "approve":
+        if job.decision == "approve":
             outcome = proposals.approve(actor, pid)
         else:
-            outcome = proposals.reject(actor, pid, item.payload.get("reason") or "")
+            outcome = proposals.reject(actor, pid, job.reason)
     except USER_ERRORS as exc:
-        _tell(deps, actor, item, user_message(exc))
+        _tell(deps, actor, job.reply_channel, user_message(exc))
         return
     if outcome.outcome is Outcome.NOT_ALLOWED:
         approvers = proposals.view(pid).approvers
-        _tell(deps, actor, item, message=not_an_approver_message(approvers))
+        _tell(deps, actor, job.reply_channel, message=not_an_approver_message(approvers))
         return
     if outcome.outcome in REFUSED:
-        _tell(deps, actor, item, outcome.message)
+        _tell(deps, actor, job.reply_channel, outcome.message)
         return
     refresh_proposal(deps, actor, pid)
 
 
-def process_edit(deps: Deps, item: InboxItem) -> None:
-    actor = actor_from_payload(item.payload)
+def process_edit(deps: Deps, job: EditProposalJob, attempt: Attempt) -> None:
+    actor = job.actor
     proposals = deps.services.proposals
     try:
-        old = proposals.get(item.payload["proposal_id"])
-        new = proposals.create_edited(actor, str(old.id), item.payload["template"])
+        old = proposals.get(job.proposal_id)
+        new = proposals.create_edited(actor, str(old.id), job.template)
     except USER_ERRORS as exc:
-        _tell(deps, actor, item, user_message(exc))
+        _tell(deps, actor, job.reply_channel, user_message(exc))
         return
     poster = deps.posters.for_team(actor.team_id)
     channel = old.channel_id or actor.channel_id
@@ -207,20 +204,20 @@ def process_edit(deps: Deps, item: InboxItem) -> None:
     refresh_proposal(deps, actor, old.id)
 
 
-def process_notice(deps: Deps, item: InboxItem) -> None:
+def process_notice(deps: Deps, job: NoticeJob, attempt: Attempt) -> None:
     """A short confirmation in the channel (for changes made from a modal)."""
-    actor = actor_from_payload(item.payload)
+    actor = job.actor
     if actor.channel_id:
-        msg = notice_message(item.payload["text"], emoji=item.payload.get("emoji", ":memo:"))
+        msg = notice_message(job.text, emoji=job.emoji)
         deps.posters.for_team(actor.team_id).post(actor.channel_id, msg["text"], msg["blocks"])
 
 
-def process_export(deps: Deps, item: InboxItem) -> None:
+def process_export(deps: Deps, job: ExportJob, attempt: Attempt) -> None:
     """An export too long for a message, uploaded whole as a JSON file where it was asked for."""
-    if item.payload.get("uploaded"):  # uploaded before a crash
+    if attempt.notes.get("uploaded"):  # uploaded before a crash
         return
-    actor = actor_from_payload(item.payload)
-    name = item.payload["name"]
+    actor = job.actor
+    name = job.name
     content = deps.services.templates.export(actor, name)
     file_id = deps.posters.for_team(actor.team_id).upload(
         actor.channel_id or "",
@@ -229,14 +226,19 @@ def process_export(deps: Deps, item: InboxItem) -> None:
         title=f"Export of {name}",
         comment=export_file_comment(name, actor.user_id or None),
     )
-    deps.inbox.note(item.id, uploaded=file_id or True)
+    attempt.note(uploaded=file_id or True)
 
 
 def _tell(
-    deps: Deps, actor: Actor, item: InboxItem, text: str = "", *, message: dict | None = None
+    deps: Deps,
+    actor: Actor,
+    reply_channel: str | None,
+    text: str = "",
+    *,
+    message: dict[str, Any] | None = None,
 ) -> None:
     """A refusal or error, shown only to the person who asked."""
-    channel = item.payload.get("reply_channel") or actor.channel_id
+    channel = reply_channel or actor.channel_id
     if not channel:
         return
     msg = message or notice_message(text, emoji=":no_entry:")

@@ -2,16 +2,22 @@
 
 Claiming uses `FOR UPDATE SKIP LOCKED` on PostgreSQL so workers never wait on each other's rows;
 SQLite has one writer at a time (our transactions begin IMMEDIATE), which gives the same result.
-A claim is a lease: rows held by a worker that died are claimable again once the lease is over.
+A claim is a lease: rows held by a worker that died are claimable again once the lease is over,
+or at once when a process knows their worker is dead (`inbox_release`).
+
+Rows of one *lane* (one run's thread, one proposal) are claimed one at a time, oldest first: a
+row is claimable only while no older row of its lane is unfinished (pending, waiting to retry, or
+claimed), so the lane's order holds across workers and instances, and across crashes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.orm import Session, aliased
 
 from storage import models as m
 from storage.errors import InvalidInput, NotFound
@@ -32,13 +38,15 @@ class InboxRepo(StoreBase):
         team_id: str | None,
         kind: str,
         payload: dict[str, Any],
+        lane: str | None = None,
         channel_id: str | None = None,
         ts: str | None = None,
     ) -> bool:
         """Insert unless this event (or, when channel_id+ts are given, this message) is known.
 
         Pass channel_id and ts only for message events: they make a message one row however
-        many event ids Slack sends for it. Returns True when the event is new.
+        many event ids Slack sends for it. Rows with the same `lane` run one at a time in the
+        order they were stored; `None` is a lane of its own. Returns True when the event is new.
         """
         if not event_id:
             raise InvalidInput("an inbox event needs an event id")
@@ -53,6 +61,7 @@ class InboxRepo(StoreBase):
                     event_id=event_id,
                     team_id=team_id,
                     kind=kind,
+                    lane=lane,
                     payload=payload,
                     channel_id=channel_id,
                     message_ts=ts,
@@ -64,11 +73,19 @@ class InboxRepo(StoreBase):
             )
 
     def inbox_claim(
-        self, worker_id: str, limit: int = 10, lease_seconds: float = 300.0
+        self,
+        worker_id: str,
+        limit: int = 10,
+        lease_seconds: float = 300.0,
+        *,
+        kinds: Collection[str] | None = None,
     ) -> list[InboxItem]:
-        """Claim up to `limit` rows, oldest first, for `lease_seconds`."""
+        """Claim up to `limit` rows, oldest first, for `lease_seconds`: only the head of each
+        lane; only rows of `kinds` when given (a worker with no room for model work leaves it
+        to others, while an older row of any kind still holds back its lane)."""
         now = self.now()
         ev = m.InboxEvent
+        older = aliased(m.InboxEvent)
         with self._tx() as s:
             # Rows whose worker died too often are given up on, with a reason.
             s.execute(
@@ -80,37 +97,49 @@ class InboxRepo(StoreBase):
                 )
                 .values(status=FAILED, last_error="gave up: the worker's lease ran out each time")
             )
+            blocked = exists().where(
+                older.lane == ev.lane, older.id < ev.id, older.status.in_((PENDING, CLAIMED))
+            )
+            query = select(ev).where(
+                or_(
+                    and_(ev.status == PENDING, ev.available_at <= now),
+                    and_(ev.status == CLAIMED, ev.lease_until < now),
+                ),
+                or_(ev.lane.is_(None), ~blocked),
+            )
+            if kinds is not None:
+                query = query.where(ev.kind.in_(sorted(kinds)))
             rows = s.scalars(
-                select(ev)
-                .where(
-                    or_(
-                        and_(ev.status == PENDING, ev.available_at <= now),
-                        and_(ev.status == CLAIMED, ev.lease_until < now),
-                    )
-                )
-                .order_by(ev.id)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
+                query.order_by(ev.id).limit(limit).with_for_update(skip_locked=True)
             ).all()
             lease = now + timedelta(seconds=lease_seconds)
             for row in rows:
                 row.status, row.claimed_by, row.lease_until = CLAIMED, worker_id, lease
                 row.attempts += 1
             s.flush()
-            return [
-                InboxItem(
-                    id=r.id,
-                    event_id=r.event_id,
-                    team_id=r.team_id,
-                    kind=r.kind,
-                    payload=dict(r.payload or {}),
-                    channel_id=r.channel_id,
-                    ts=r.message_ts,
-                    attempts=r.attempts,
-                    created_at=r.created_at,
-                )
-                for r in rows
-            ]
+            return [_item(r) for r in rows]
+
+    def inbox_claimants(self) -> list[str]:
+        """The workers that hold claims now (a starting process looks for its dead ones)."""
+        ev = m.InboxEvent
+        with self._tx(write=False) as s:
+            held = s.scalars(select(ev.claimed_by).where(ev.status == CLAIMED).distinct()).all()
+            return sorted(h for h in held if h)
+
+    def inbox_release(self, worker_ids: Collection[str]) -> int:
+        """Give back at once the claims of workers known to be dead (their process is gone): the
+        rows are claimable now instead of when the lease runs out. Returns how many."""
+        if not worker_ids:
+            return 0
+        ev = m.InboxEvent
+        with self._tx() as s:
+            result = s.execute(
+                update(ev)
+                .where(ev.status == CLAIMED, ev.claimed_by.in_(sorted(worker_ids)))
+                .values(status=PENDING, claimed_by=None, lease_until=None, available_at=self.now())
+                .returning(ev.id)
+            )
+            return len(result.scalars().all())
 
     def inbox_extend(
         self, item_ids: list[int], worker_id: str, lease_seconds: float = 300.0
@@ -132,15 +161,15 @@ class InboxRepo(StoreBase):
             return sorted(result.scalars().all())
 
     def inbox_note(self, item_id: int, values: dict[str, Any]) -> dict[str, Any]:
-        """Merge `values` into the row's payload, so a retry after a crash knows what an earlier
-        attempt already did (e.g. the message it posted). Returns the new payload."""
+        """Merge `values` into the row's notes, so a retry after a crash knows what an earlier
+        attempt already did (e.g. the message it posted). Returns the new notes."""
         with self._tx() as s:
             row = s.get(m.InboxEvent, item_id, with_for_update=True)
             if row is None:
                 raise NotFound(f"no inbox item {item_id}")
-            row.payload = {**(row.payload or {}), **values}
+            row.notes = {**(row.notes or {}), **values}
             s.flush()
-            return dict(row.payload)
+            return dict(row.notes)
 
     def inbox_done(self, item_id: int, *, worker_id: str) -> bool:
         """Mark the row done if `worker_id` still holds its claim; False (nothing changed) when
@@ -195,3 +224,19 @@ class InboxRepo(StoreBase):
             if row is None:
                 return None
             return {"status": row.status, "attempts": row.attempts, "error": row.last_error}
+
+
+def _item(r: m.InboxEvent) -> InboxItem:
+    return InboxItem(
+        id=r.id,
+        event_id=r.event_id,
+        team_id=r.team_id,
+        kind=r.kind,
+        payload=dict(r.payload or {}),
+        channel_id=r.channel_id,
+        ts=r.message_ts,
+        attempts=r.attempts,
+        created_at=r.created_at,
+        lane=r.lane,
+        notes=dict(r.notes or {}),
+    )

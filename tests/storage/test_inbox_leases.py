@@ -191,3 +191,52 @@ def test_apscheduler_uses_the_migrated_job_table(store: Store) -> None:
         assert ids == ["digest"]
     finally:
         scheduler.shutdown(wait=False)
+
+
+def lane_put(store: Store, event_id: str, lane: str | None, kind: str = "reaction") -> None:
+    assert store.inbox_put(event_id, team_id="T1", kind=kind, payload={}, lane=lane)
+
+
+def test_only_the_head_of_a_lane_is_claimed_until_it_is_finished(timed: Store) -> None:
+    lane_put(timed, "EvAdd", "thread:C1:1.1")
+    lane_put(timed, "EvRemove", "thread:C1:1.1")
+    lane_put(timed, "EvOther", "thread:C1:2.2")
+    lane_put(timed, "EvFree", None)
+    first = timed.inbox_claim("w1", limit=10)
+    assert [i.event_id for i in first] == ["EvAdd", "EvOther", "EvFree"]
+    assert first[0].lane == "thread:C1:1.1" and first[2].lane is None
+    assert timed.inbox_claim("w2", limit=10) == []  # EvRemove waits for EvAdd, on any worker
+    assert timed.inbox_failed(first[0].id, "slack 500", retry=True, worker_id="w1")
+    assert timed.inbox_claim("w2", limit=10) == []  # waiting to retry is still unfinished
+    [again] = Store(timed.engine, clock=lambda: timed.now() + timedelta(minutes=1)).inbox_claim(
+        "w2", limit=10
+    )
+    assert again.event_id == "EvAdd"  # the retry comes first, not the newer row
+    assert timed.inbox_done(again.id, worker_id="w2")
+    [remove] = timed.inbox_claim("w2", limit=10)
+    assert remove.event_id == "EvRemove"
+
+
+def test_a_claim_of_some_kinds_still_respects_older_rows_of_other_kinds(timed: Store) -> None:
+    lane_put(timed, "EvPropose", "template:T1:x", kind="propose")
+    lane_put(timed, "EvDecide", "template:T1:x", kind="decide")
+    lane_put(timed, "EvReaction", "thread:C1:1.1", kind="reaction")
+    quick = timed.inbox_claim("w1", limit=10, kinds={"decide", "reaction"})
+    assert [i.event_id for i in quick] == ["EvReaction"]
+    [model] = timed.inbox_claim("w1", limit=10, kinds={"propose"})
+    assert model.event_id == "EvPropose"
+
+
+def test_claims_of_dead_workers_are_released_at_once(timed: Store) -> None:
+    lane_put(timed, "EvAdd", "thread:C1:1.1")
+    lane_put(timed, "EvRemove", "thread:C1:1.1")
+    lane_put(timed, "EvAlive", None)
+    [add] = timed.inbox_claim("dead", limit=1)
+    [alive] = timed.inbox_claim("alive", limit=10)
+    assert alive.event_id == "EvAlive"
+    assert timed.inbox_claimants() == ["alive", "dead"]
+    assert timed.inbox_release(["dead"]) == 1 and timed.inbox_release([]) == 0
+    [again] = timed.inbox_claim("new", limit=10)  # long before the 300 s lease runs out
+    assert (again.id, again.attempts) == (add.id, 2)
+    assert timed.inbox_done(add.id, worker_id="dead") is False  # the dead one's word is void
+    assert timed.inbox_claimants() == ["alive", "new"]

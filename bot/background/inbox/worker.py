@@ -34,7 +34,8 @@ FailureReporter = Callable[[InboxItem, BaseException], None]
 
 
 def default_lane(item: InboxItem) -> str:
-    return f"item:{item.id}"
+    """The lane stored on the row; a row without one is a lane of its own."""
+    return item.lane or f"item:{item.id}"
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -164,6 +165,7 @@ class InboxWorker:
                 self._in_flight -= 1
                 if self._in_flight == 0:
                     self._idle.notify_all()
+            self._wake.set()  # the lane's next row is claimable now
 
     def _run_one(self, item: InboxItem) -> None:
         try:

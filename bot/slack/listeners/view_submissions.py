@@ -6,15 +6,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 
 from alignment import FeedbackKind, TemplateError
-from bot.background.processors import DECIDE, EDIT, NOTICE, RUN
+from bot.background.jobs import DecideJob, EditProposalJob, NoticeJob, RunJob
 from bot.services import USER_ERRORS, Actor, user_message
 from bot.slack import commands as c
 from bot.slack.commands.modals import parse_view_submission
-from bot.slack.listeners.common import stored
-from bot.slack.listeners.deps import Deps, team_of
+from bot.slack.listeners.common import actor_of
+from bot.slack.listeners.deps import Deps
 from bot.slack.views import ids
 from storage.errors import AlreadyExists
 
@@ -44,13 +44,10 @@ def register(app: App, deps: Deps) -> None:
         app.view(callback_id)(_handler(deps))
 
 
-def actor_of(body: dict[str, Any], view: dict[str, Any]) -> Actor:
+def _submitter(context: BoltContext, view: dict[str, Any]) -> Actor:
+    """A modal has no channel of its own: the one it was opened from is in its metadata."""
     meta = _meta(view.get("private_metadata"))
-    return Actor(
-        team_id=team_of(body) or "",
-        user_id=(body.get("user") or {}).get("id") or "",
-        channel_id=meta.get("channel"),
-    )
+    return actor_of(context, meta.get("channel"))
 
 
 def _meta(raw: str | None) -> dict[str, str]:
@@ -64,9 +61,9 @@ def _meta(raw: str | None) -> dict[str, str]:
 
 
 def _handler(deps: Deps):
-    def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def on_submit(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         callback = view.get("callback_id", "")
-        actor = actor_of(body, view)
+        actor = _submitter(context, view)
         try:
             cmd = parse_view_submission(
                 callback, view.get("private_metadata"), view.get("state", {}).get("values", {})
@@ -108,10 +105,8 @@ def handle(deps: Deps, actor: Actor, cmd: c.Command, view: dict[str, Any]) -> No
     elif isinstance(cmd, c.Run):
         run = services.runs.start(actor, cmd)
         deps.inbox.put(
+            RunJob(actor=actor, run_id=run.id, post_channel=cmd.channel_id or actor.channel_id),
             key=f"run:{run.id}",
-            kind=RUN,
-            payload=stored(actor, run_id=run.id, post_channel=cmd.channel_id or actor.channel_id),
-            team_id=actor.team_id,
         )
     elif isinstance(cmd, c.AddPrinciple):
         row = services.templates.add_principle(actor, cmd)
@@ -124,37 +119,28 @@ def handle(deps: Deps, actor: Actor, cmd: c.Command, view: dict[str, Any]) -> No
     elif isinstance(cmd, c.RejectProposal):
         p = services.proposals.get(cmd.proposal_id)
         deps.inbox.put(
-            key=key,
-            kind=DECIDE,
-            payload=stored(
-                actor,
+            DecideJob(
+                actor=actor,
                 proposal_id=cmd.proposal_id,
                 decision="reject",
                 reason=cmd.reason,
                 reply_channel=p.channel_id,
             ),
-            team_id=actor.team_id,
+            key=key,
         )
     elif isinstance(cmd, c.EditProposal):
         p = services.proposals.get(cmd.proposal_id)
         deps.inbox.put(
-            key=key,
-            kind=EDIT,
-            payload=stored(
-                actor,
+            EditProposalJob(
+                actor=actor,
                 proposal_id=cmd.proposal_id,
                 template=cmd.template,
                 reply_channel=p.channel_id,
             ),
-            team_id=actor.team_id,
+            key=key,
         )
 
 
 def _notice(deps: Deps, actor: Actor, key: str, text: str) -> None:
     if actor.channel_id:
-        deps.inbox.put(
-            key=f"{key}:notice",
-            kind=NOTICE,
-            payload=stored(actor, text=text),
-            team_id=actor.team_id,
-        )
+        deps.inbox.put(NoticeJob(actor=actor, text=text), key=f"{key}:notice")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import inspect
 
 from alignment import FeedbackKind
+from bot.background.jobs import ProposeJob
 from bot.background.scheduler import Jobs, jobs_for, start_scheduler
 from bot.slack import commands as c
 from tests.bot.conftest import ALICE, BOB, CHANNEL
@@ -57,7 +58,7 @@ def test_auto_propose_once_at_the_threshold_and_only_by_the_lease_holder(app, si
 
 def test_stale_proposals_expire_and_their_message_says_so(app, sim, clock):
     _template_with_feedback(app, 1)
-    app.inbox.put(key="p1", kind="propose", payload={**_payload(), "name": "summary"})
+    app.inbox.put(ProposeJob(actor=ALICE, name="summary"), key="p1")
     proposal = _posted_proposal(app, sim)
     jobs = jobs_for(app, clock)
     clock.advance(hours=71)
@@ -71,7 +72,7 @@ def test_stale_proposals_expire_and_their_message_says_so(app, sim, clock):
 
 def test_reminder_is_posted_once_in_the_proposal_thread(app, sim, clock):
     _template_with_feedback(app, 1)
-    app.inbox.put(key="p1", kind="propose", payload={**_payload(), "name": "summary"})
+    app.inbox.put(ProposeJob(actor=ALICE, name="summary"), key="p1")
     proposal = _posted_proposal(app, sim)
     jobs = jobs_for(app, clock)
     assert jobs.remind() == []
@@ -107,7 +108,3 @@ def test_jobs_are_kept_in_the_database_job_store(app, clock):
         assert "apscheduler_jobs" in inspect(app.store.engine).get_table_names()
     finally:
         scheduler.shutdown(wait=False)
-
-
-def _payload():
-    return {"team_id": ALICE.team_id, "user_id": ALICE.user_id, "channel_id": CHANNEL}

@@ -3,6 +3,8 @@ field, decisions are stored for the worker."""
 
 from __future__ import annotations
 
+from bot.background.jobs import DecideJob, parse_job
+from bot.services import Actor
 from bot.slack.views import ids, modals
 from tests.bot.slack.listeners.conftest import CHANNEL, TEAM, claimed
 
@@ -68,8 +70,10 @@ def test_critique_button_opens_its_modal_and_the_submission_is_feedback(app, sla
 def test_approve_is_stored_for_the_worker_and_unknown_buttons_are_refused(app, slack, sim):
     assert slack.interaction(click(ids.PROPOSAL_APPROVE, "7", "t-1"))[0] == 200
     [item] = claimed(app)
-    assert item.kind == "decide" and item.payload["proposal_id"] == "7"
-    assert item.payload["decision"] == "approve" and item.payload["user_id"] == "U0BOB"
+    assert (item.kind, item.lane) == ("decide", "proposal:7")
+    assert parse_job(item.payload) == DecideJob(
+        actor=Actor(TEAM, "U0BOB", CHANNEL), proposal_id="7", decision="approve"
+    )
     assert slack.interaction(click(ids.PROPOSAL_APPROVE, "7", "t-1"))[0] == 200  # retried
     assert claimed(app) == []
     assert slack.interaction(click(ids.PROPOSAL_REJECT, "999", "t-2"))[0] == 200

@@ -3,6 +3,8 @@ runs and proposals stored for the worker (the model is never called in the reque
 
 from __future__ import annotations
 
+from bot.background.jobs import ExportJob, ProposeJob, RunJob, parse_job
+from bot.services import Actor
 from tests.bot.slack.listeners.conftest import CHANNEL, TEAM, claimed
 
 
@@ -36,7 +38,9 @@ def test_run_is_recorded_and_queued_without_running_the_model(app, slack):
     [run] = app.store.recent_runs(info.id)
     assert run.status.value == "pending" and run.inputs == {"text": "hello there"}
     [item] = claimed(app)
-    assert item.kind == "run" and item.payload["run_id"] == run.id
+    assert parse_job(item.payload) == RunJob(
+        actor=Actor(TEAM, "U0ALICE", CHANNEL), run_id=run.id, post_channel=CHANNEL
+    )
 
 
 def test_run_with_a_missing_variable_is_refused(app, slack):
@@ -51,7 +55,10 @@ def test_propose_is_queued_and_acknowledged_privately(app, slack):
     _status, body = slack.command("propose summary")
     assert "Working on a proposal" in _text(body)
     [item] = claimed(app)
-    assert (item.kind, item.payload["name"]) == ("propose", "summary")
+    assert parse_job(item.payload) == ProposeJob(
+        actor=Actor(TEAM, "U0ALICE", CHANNEL), name="summary"
+    )
+    assert item.lane == f"template:{TEAM}:summary"
 
 
 def test_bare_forms_open_their_modal(app, slack, sim):
@@ -104,10 +111,6 @@ def test_an_export_too_long_for_a_message_is_queued_as_a_file_upload(app, slack)
     assert status == 200 and "uploaded to this channel as `big.json`" in _text(body)
     assert "more than a message holds" not in _text(body)  # no truncated copy is offered
     [item] = claimed(app)
-    assert (item.kind, item.payload["name"], item.payload["channel_id"]) == (
-        "export",
-        "big",
-        CHANNEL,
-    )
+    assert parse_job(item.payload) == ExportJob(actor=Actor(TEAM, "U0ALICE", CHANNEL), name="big")
     status, body = slack.command("export big")  # asked again: a second upload, a second row
     assert len(claimed(app)) == 1
