@@ -3,7 +3,7 @@ at once (a new template, a principle, a critique) or stored in the inbox (runs, 
 
 from __future__ import annotations
 
-import json
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -12,7 +12,7 @@ from alignment import FeedbackKind, TemplateError
 from bot.background.jobs import DecideJob, EditProposalJob, NoticeJob, RunJob
 from bot.services import USER_ERRORS, Actor, user_message
 from bot.slack import commands as c
-from bot.slack.commands.modals import parse_view_submission
+from bot.slack.commands.modals import parse_view_submission, read_metadata
 from bot.slack.listeners.common import actor_of
 from bot.slack.listeners.deps import Deps
 from bot.slack.views import ids
@@ -46,18 +46,11 @@ def register(app: App, deps: Deps) -> None:
 
 def _submitter(context: BoltContext, view: dict[str, Any]) -> Actor:
     """A modal has no channel of its own: the one it was opened from is in its metadata."""
-    meta = _meta(view.get("private_metadata"))
-    return actor_of(context, meta.get("channel"))
-
-
-def _meta(raw: str | None) -> dict[str, str]:
-    if raw and raw.startswith("{"):
-        try:
-            data = json.loads(raw)
-            return {str(k): str(v) for k, v in data.items() if v is not None}
-        except (json.JSONDecodeError, AttributeError):
-            return {}
-    return {}
+    try:
+        channel = read_metadata(view.get("private_metadata")).channel
+    except c.CommandError:  # damaged: the parser says so next to the field
+        channel = None
+    return actor_of(context, channel)
 
 
 def _handler(deps: Deps):
@@ -99,7 +92,7 @@ def handle(deps: Deps, actor: Actor, cmd: c.Command, view: dict[str, Any]) -> No
     key = f"view:{view.get('id')}"
     if isinstance(cmd, c.NewTemplate):
         detail = services.templates.new(actor, cmd)
-        where = Actor(actor.team_id, actor.user_id, detail.settings.channel_id)
+        where = replace(actor, channel_id=detail.settings.channel_id)
         variables = ", ".join(f"{{{{{v}}}}}" for v in detail.variables) or "none"
         _notice(deps, where, key, f"New template `{detail.name}` v1 (variables: {variables}).")
     elif isinstance(cmd, c.Run):
@@ -111,7 +104,7 @@ def handle(deps: Deps, actor: Actor, cmd: c.Command, view: dict[str, Any]) -> No
     elif isinstance(cmd, c.AddPrinciple):
         row = services.templates.add_principle(actor, cmd)
         channel = services.templates.get(actor, cmd.name).channel_id
-        where = Actor(actor.team_id, actor.user_id, channel)
+        where = replace(actor, channel_id=channel)
         _notice(deps, where, key, f"New principle for `{cmd.name}`: {row.text}")
     elif isinstance(cmd, c.Critique | c.SuggestRewrite):
         kind = FeedbackKind.CRITIQUE if isinstance(cmd, c.Critique) else FeedbackKind.REWRITE

@@ -4,7 +4,6 @@ private_metadata are what `bot.slack.commands.parse_view_submission` reads back.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,6 +19,7 @@ from slack_sdk.models.views import View
 
 from bot.slack.views import ids
 from bot.slack.views.blocks import context, section
+from bot.slack.views.metadata import ModalMeta
 from bot.slack.views.text import escape, truncate
 
 INPUT_LIMIT = 3000  # plain_text_input's maximum length
@@ -30,7 +30,7 @@ def _modal(
     callback_id: str,
     title: str,
     blocks: Sequence[Block],
-    private_metadata: str,
+    meta: ModalMeta,
     submit: str | None = "Submit",
 ) -> dict[str, Any]:
     return View(
@@ -40,7 +40,7 @@ def _modal(
         submit=PlainTextObject(text=submit) if submit else None,
         close=PlainTextObject(text="Cancel"),
         blocks=list(blocks),
-        private_metadata=private_metadata,
+        private_metadata=meta.encode(),
     ).to_dict()
 
 
@@ -69,10 +69,6 @@ def _text_input(
         hint=PlainTextObject(text=truncate(hint, 2000)) if hint else None,
         optional=optional,
     )
-
-
-def _json(**values: str | None) -> str:
-    return json.dumps({k: v for k, v in values.items() if v}, separators=(",", ":"))
 
 
 def new_template_modal(channel_id: str | None = None, name: str | None = None) -> dict[str, Any]:
@@ -106,7 +102,11 @@ def new_template_modal(channel_id: str | None = None, name: str | None = None) -
         ),
     ]
     return _modal(
-        ids.NEW_TEMPLATE_MODAL, "New template", blocks, _json(channel=channel_id), "Create"
+        ids.NEW_TEMPLATE_MODAL,
+        "New template",
+        blocks,
+        ModalMeta(channel=channel_id),
+        "Create",
     )
 
 
@@ -120,7 +120,7 @@ def run_modal(
         blocks.append(context("This template has no variables: submit to run it."))
     if len(variables) > MAX_VARIABLES:
         blocks.append(context("Too many variables for a form: use `/align run NAME var=value …`"))
-    meta = _json(template=template_name, channel=channel_id)
+    meta = ModalMeta(template=template_name, channel=channel_id)
     return _modal(ids.RUN_MODAL, f"Run {template_name}", blocks, meta, "Run")
 
 
@@ -135,7 +135,11 @@ def principle_modal(template_name: str) -> dict[str, Any]:
         ),
     ]
     return _modal(
-        ids.PRINCIPLE_MODAL, "Add a principle", blocks, _json(template=template_name), "Add"
+        ids.PRINCIPLE_MODAL,
+        "Add a principle",
+        blocks,
+        ModalMeta(template=template_name),
+        "Add",
     )
 
 
@@ -155,7 +159,7 @@ def critique_modal(run_id: str, output: str | None = None) -> dict[str, Any]:
             placeholder="Too long, and it ignored the budget.",
         ),
     ]
-    return _modal(ids.CRITIQUE_MODAL, "Critique", blocks, run_id, "Send")
+    return _modal(ids.CRITIQUE_MODAL, "Critique", blocks, ModalMeta(run=run_id), "Send")
 
 
 def rewrite_modal(run_id: str, output: str | None = None) -> dict[str, Any]:
@@ -166,7 +170,7 @@ def rewrite_modal(run_id: str, output: str | None = None) -> dict[str, Any]:
     blocks = [
         _text_input(ids.TEXT_BLOCK, ids.TEXT_INPUT, "A better output", initial=prefill, hint=hint)
     ]
-    return _modal(ids.REWRITE_MODAL, "Suggest a rewrite", blocks, run_id, "Send")
+    return _modal(ids.REWRITE_MODAL, "Suggest a rewrite", blocks, ModalMeta(run=run_id), "Send")
 
 
 def reject_modal(proposal_id: str, template_name: str) -> dict[str, Any]:
@@ -182,11 +186,18 @@ def reject_modal(proposal_id: str, template_name: str) -> dict[str, Any]:
             placeholder="It dropped the part about portion sizes.",
         ),
     ]
-    return _modal(ids.REJECT_MODAL, "Reject proposal", blocks, proposal_id, "Reject")
+    return _modal(
+        ids.REJECT_MODAL,
+        "Reject proposal",
+        blocks,
+        ModalMeta(proposal=proposal_id),
+        "Reject",
+    )
 
 
 def proposal_edit_modal(proposal_id: str, template_name: str, template_text: str) -> dict[str, Any]:
     name = escape(template_name)
+    meta = ModalMeta(proposal=proposal_id)
     if len(template_text) > INPUT_LIMIT:
         blocks = [
             section(
@@ -194,9 +205,9 @@ def proposal_edit_modal(proposal_id: str, template_name: str, template_text: str
                 f"form holds at most {INPUT_LIMIT:,}. Edit it with `/align new` or the CLI instead."
             )
         ]
-        return _modal(ids.PROPOSAL_EDIT_MODAL, "Edit proposal", blocks, proposal_id, submit=None)
+        return _modal(ids.PROPOSAL_EDIT_MODAL, "Edit proposal", blocks, meta, submit=None)
     blocks = [
         section(f"Edit the proposed template for *{name}*."),
         _text_input(ids.TEMPLATE_BLOCK, ids.TEMPLATE_INPUT, "Template", initial=template_text),
     ]
-    return _modal(ids.PROPOSAL_EDIT_MODAL, "Edit proposal", blocks, proposal_id, "Save")
+    return _modal(ids.PROPOSAL_EDIT_MODAL, "Edit proposal", blocks, meta, "Save")
