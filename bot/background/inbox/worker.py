@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 
 class InboxPort(Protocol):
+    def recover(self) -> int: ...  # at start: take back the claims of dead processes
     def claim(self, limit: int) -> list[InboxItem]: ...
     def extend(self, item_ids: list[int]) -> None: ...
     def done(self, item_id: int) -> bool: ...  # False: another worker holds the row now
@@ -85,6 +86,12 @@ class InboxWorker:
     # --- lifecycle ---------------------------------------------------------------------------
 
     def start(self) -> InboxWorker:
+        """Rows a crashed predecessor held are taken back first, so they run now and, being the
+        heads of their lanes, before anything newer in those lanes."""
+        try:
+            self.inbox.recover()
+        except Exception:  # the database is briefly unavailable: the leases still run out
+            log.exception("taking back the claims of dead processes failed")
         self._thread = threading.Thread(target=self._dispatch_loop, name="inbox-dispatch")
         self._thread.daemon = True
         self._thread.start()
