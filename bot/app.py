@@ -18,7 +18,7 @@ from slack_bolt.oauth.oauth_settings import OAuthSettings
 
 from bot.background import processors
 from bot.background.inbox import Inbox, InboxWorker, Router
-from bot.background.jobs import parse_job
+from bot.background.jobs import Work, kinds_of, parse_job
 from bot.config import Config
 from bot.server import build_asgi
 from bot.services import Models, Services, build_services
@@ -123,7 +123,9 @@ def create_app(
     worker = InboxWorker(
         inbox,
         router,
-        threads=worker_threads or max(config.inbox_workers, 1),
+        threads=worker_threads or max(config.inbox_workers, 2),
+        model_kinds=kinds_of(Work.MODEL),
+        model_threads=worker_threads or max(config.inbox_workers, 1),
         poll_interval=poll_interval,
         on_failure=_reporter(posters),
         heartbeat=inbox_lease_seconds / 4,

@@ -79,10 +79,12 @@ class InboxRepo(StoreBase):
         lease_seconds: float = 300.0,
         *,
         kinds: Collection[str] | None = None,
+        except_kinds: Collection[str] | None = None,
     ) -> list[InboxItem]:
         """Claim up to `limit` rows, oldest first, for `lease_seconds`: only the head of each
-        lane; only rows of `kinds` when given (a worker with no room for model work leaves it
-        to others, while an older row of any kind still holds back its lane)."""
+        lane; only rows of `kinds`, or of kinds other than `except_kinds`, when given (a worker
+        with no room for model work leaves it to others, while an older row of any kind still
+        holds back its lane)."""
         now = self.now()
         ev = m.InboxEvent
         older = aliased(m.InboxEvent)
@@ -109,6 +111,8 @@ class InboxRepo(StoreBase):
             )
             if kinds is not None:
                 query = query.where(ev.kind.in_(sorted(kinds)))
+            if except_kinds:
+                query = query.where(ev.kind.not_in(sorted(except_kinds)))
             rows = s.scalars(
                 query.order_by(ev.id).limit(limit).with_for_update(skip_locked=True)
             ).all()

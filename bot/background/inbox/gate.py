@@ -102,9 +102,14 @@ class Inbox:
             log.info("took back %d inbox row(s) claimed by a process that is gone", released)
         return released
 
-    def claim(self, limit: int, kinds: frozenset[str] | None = None) -> list[InboxItem]:
+    def claim(
+        self,
+        limit: int,
+        kinds: frozenset[str] | None = None,
+        except_kinds: frozenset[str] | None = None,
+    ) -> list[InboxItem]:
         items: list[InboxItem] = self.store.inbox_claim(
-            self.worker_id, limit, self.lease_seconds, kinds=kinds
+            self.worker_id, limit, self.lease_seconds, kinds=kinds, except_kinds=except_kinds
         )
         return items
 
