@@ -8,8 +8,6 @@ then updates that same message; failures are shown in the message and in its thr
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -25,6 +23,7 @@ from bot.background.jobs import (
     ProposeJob,
     RunJob,
 )
+from bot.background.steps import post_once
 from bot.services import USER_ERRORS, Actor, user_message
 from bot.slack.listeners.deps import Deps
 from bot.slack.views.export import export_file_comment, export_filename
@@ -60,8 +59,9 @@ def process_run(deps: Deps, job: RunJob, attempt: Attempt) -> None:
         channel = runs.channel_for(run, actor, job.post_channel)
         msg = run_message(runs.view(run_id))
         store = deps.services.store
-        posted = _post_once(
+        posted = post_once(
             attempt,
+            "message",
             poster,
             channel,
             msg,
@@ -74,7 +74,7 @@ def process_run(deps: Deps, job: RunJob, attempt: Attempt) -> None:
     poster.update(channel, ts, msg["text"], msg["blocks"])
     if done.status == "failed":
         note = error_message(f"Run #{done.run_id} failed: {done.error}")
-        poster.post(channel, note["text"], note["blocks"], thread_ts=ts)
+        post_once(attempt, "failure", poster, channel, note, thread_ts=ts)
 
 
 def process_propose(deps: Deps, job: ProposeJob, attempt: Attempt) -> None:
@@ -113,34 +113,10 @@ def process_propose(deps: Deps, job: ProposeJob, attempt: Attempt) -> None:
 def _pending_message(
     attempt: Attempt, poster: SlackPoster, channel: str, name: str, actor: Actor
 ) -> Posted:
-    """The request's one "Drafting…" message: the one an earlier attempt posted, else a new one.
-
-    The time is noted before posting, so even a crash between the post and noting its ts is
-    recovered by finding our message in the channel's history."""
-    noted = attempt.notes.get("message")
-    if noted:
-        return Posted(channel=noted["channel"], ts=noted["ts"])
+    """The request's one "Drafting…" message: the one an earlier attempt posted, else a new one
+    (a crash between the post and noting it is recovered by finding it in the history)."""
     pending = proposal_pending_message(name, actor.user_id if actor.user_id else None)
-    posted = _post_once(attempt, poster, channel, pending)
-    attempt.note(message={"channel": posted.channel, "ts": posted.ts})
-    return posted
-
-
-def _post_once(
-    attempt: Attempt,
-    poster: SlackPoster,
-    channel: str,
-    msg: dict[str, Any],
-    taken: Callable[[str], bool] | None = None,
-) -> Posted:
-    """Post `msg`, unless an earlier attempt of this row already did and crashed before it could
-    record the message: the time noted before posting finds that message in the history."""
-    since = attempt.notes.get("posting_after")
-    found = poster.find_own(channel, since, msg["text"], taken) if since else None
-    if found is not None:
-        return found
-    attempt.note(posting_after=f"{time.time() - 1:.6f}")
-    return poster.post(channel, msg["text"], msg["blocks"])
+    return post_once(attempt, "message", poster, channel, pending)
 
 
 def refresh_proposal(deps: Deps, actor: Actor, proposal_id: int | str) -> None:
@@ -166,42 +142,59 @@ def _refresh_superseded(deps: Deps, actor: Actor, newest: ProposalInfo) -> None:
 
 
 def process_decision(deps: Deps, job: DecideJob, attempt: Attempt) -> None:
+    """The decision is recorded once: a retry (after Slack failed to show it) shows it rather
+    than deciding again, which would be refused as already decided."""
     actor = job.actor
     pid = job.proposal_id
     proposals = deps.services.proposals
-    try:
-        if job.decision == "approve":
-            outcome = proposals.approve(actor, pid)
-        else:
-            outcome = proposals.reject(actor, pid, job.reason)
-    except USER_ERRORS as exc:
-        _tell(deps, actor, job.reply_channel, user_message(exc))
-        return
-    if outcome.outcome is Outcome.NOT_ALLOWED:
+
+    def decide() -> dict[str, Any]:
+        try:
+            if job.decision == "approve":
+                outcome = proposals.approve(actor, pid)
+            else:
+                outcome = proposals.reject(actor, pid, job.reason)
+        except USER_ERRORS as exc:
+            return {"refused": user_message(exc)}
+        if outcome.outcome is Outcome.NOT_ALLOWED:
+            return {"not_an_approver": True}
+        if outcome.outcome in REFUSED:
+            return {"refused": outcome.message}
+        return {}
+
+    decided: dict[str, Any] = attempt.once("decided", decide)
+    if decided.get("not_an_approver"):
         approvers = proposals.view(pid).approvers
         _tell(deps, actor, job.reply_channel, message=not_an_approver_message(approvers))
-        return
-    if outcome.outcome in REFUSED:
-        _tell(deps, actor, job.reply_channel, outcome.message)
-        return
-    refresh_proposal(deps, actor, pid)
+    elif decided.get("refused"):
+        _tell(deps, actor, job.reply_channel, decided["refused"])
+    else:
+        refresh_proposal(deps, actor, pid)
 
 
 def process_edit(deps: Deps, job: EditProposalJob, attempt: Attempt) -> None:
     actor = job.actor
     proposals = deps.services.proposals
-    try:
-        old = proposals.get(job.proposal_id)
-        new = proposals.create_edited(actor, str(old.id), job.template)
-    except USER_ERRORS as exc:
-        _tell(deps, actor, job.reply_channel, user_message(exc))
+
+    def edit() -> dict[str, Any]:
+        try:
+            old = proposals.get(job.proposal_id)
+            new = proposals.create_edited(actor, str(old.id), job.template)
+        except USER_ERRORS as exc:
+            return {"refused": user_message(exc)}
+        return {"old": old.id, "new": new.id, "channel": old.channel_id or actor.channel_id}
+
+    edited: dict[str, Any] = attempt.once("edited", edit)
+    if edited.get("refused"):
+        _tell(deps, actor, job.reply_channel, edited["refused"])
         return
     poster = deps.posters.for_team(actor.team_id)
-    channel = old.channel_id or actor.channel_id
-    posted = poster.post(channel, f"Proposal #{new.id}", [])
-    proposals.attach_message(new.id, posted.channel, posted.ts)
-    refresh_proposal(deps, actor, new.id)
-    refresh_proposal(deps, actor, old.id)
+    new_id = int(edited["new"])
+    placeholder = {"text": f"Proposal #{new_id}", "blocks": []}  # shown in full just below
+    posted = post_once(attempt, "message", poster, edited["channel"], placeholder)
+    proposals.attach_message(new_id, posted.channel, posted.ts)
+    refresh_proposal(deps, actor, new_id)
+    refresh_proposal(deps, actor, edited["old"])
 
 
 def process_notice(deps: Deps, job: NoticeJob, attempt: Attempt) -> None:
@@ -209,7 +202,7 @@ def process_notice(deps: Deps, job: NoticeJob, attempt: Attempt) -> None:
     actor = job.actor
     if actor.channel_id:
         msg = notice_message(job.text, emoji=job.emoji)
-        deps.posters.for_team(actor.team_id).post(actor.channel_id, msg["text"], msg["blocks"])
+        post_once(attempt, "notice", deps.posters.for_team(actor.team_id), actor.channel_id, msg)
 
 
 def process_export(deps: Deps, job: ExportJob, attempt: Attempt) -> None:

@@ -13,6 +13,7 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot.background.inbox import Attempt
 from bot.background.jobs import MentionJob
+from bot.background.steps import post_once
 from bot.slack.commands.events import mention
 from bot.slack.listeners.common import actor_of
 from bot.slack.listeners.deps import Deps
@@ -40,7 +41,5 @@ def process(deps: Deps, job: MentionJob, attempt: Attempt) -> None:
     channel = job.actor.channel_id or ""
     if job.thread_ts and deps.services.store.find_run_by_message(channel, job.thread_ts):
         return  # feedback in a run thread: the message listener has it
-    msg = help_message()
-    deps.posters.for_team(job.actor.team_id).post(
-        channel, msg["text"], msg["blocks"], thread_ts=job.thread_ts or job.ts
-    )
+    poster = deps.posters.for_team(job.actor.team_id)
+    post_once(attempt, "help", poster, channel, help_message(), thread_ts=job.thread_ts or job.ts)

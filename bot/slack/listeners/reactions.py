@@ -13,6 +13,7 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot.background.inbox import Attempt
 from bot.background.jobs import ReactionJob
+from bot.background.steps import post_once
 from bot.slack.commands.events import reaction_change
 from bot.slack.listeners.common import actor_of
 from bot.slack.listeners.deps import Deps
@@ -38,12 +39,18 @@ def _storer(deps: Deps):
 
 
 def process(deps: Deps, job: ReactionJob, attempt: Attempt) -> None:
+    """Two side effects, each noted: the label (whether to ask is decided with it, once), then
+    the question; a retry after Slack failed to take the question still asks it, once."""
     actor = job.actor
-    result = deps.services.feedback.reaction(
-        actor, job.message_ts, job.emoji, job.label, added=job.added
-    )
-    if result.ask_what_should_change and actor.channel_id:
-        msg = bad_label_question(actor.user_id)
-        deps.posters.for_team(actor.team_id).post(
-            actor.channel_id, msg["text"], msg["blocks"], thread_ts=job.message_ts
+
+    def record() -> bool:
+        result = deps.services.feedback.reaction(
+            actor, job.message_ts, job.emoji, job.label, added=job.added
         )
+        return result.ask_what_should_change
+
+    ask: bool = attempt.once("recorded", record)
+    if ask and actor.channel_id:
+        poster = deps.posters.for_team(actor.team_id)
+        msg = bad_label_question(actor.user_id)
+        post_once(attempt, "question", poster, actor.channel_id, msg, thread_ts=job.message_ts)

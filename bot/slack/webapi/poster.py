@@ -118,11 +118,23 @@ class SlackPoster:
         return str(file.get("id", ""))
 
     def find_own(
-        self, channel: str, oldest: str, text: str, taken: Callable[[str], bool] | None = None
+        self,
+        channel: str,
+        oldest: str,
+        text: str,
+        taken: Callable[[str], bool] | None = None,
+        *,
+        thread_ts: str | None = None,
     ) -> Posted | None:
         """A message this app posted with `text` since `oldest` (a post whose reply was lost),
-        oldest first, skipping those `taken(ts)` says belong to something else."""
-        resp = self.client.conversations_history(channel=channel, oldest=oldest, limit=200)
+        in the channel or in the thread of `thread_ts`, oldest first, skipping those
+        `taken(ts)` says belong to something else."""
+        if thread_ts:
+            resp = self.client.conversations_replies(
+                channel=channel, ts=thread_ts, oldest=oldest, limit=200
+            )
+        else:
+            resp = self.client.conversations_history(channel=channel, oldest=oldest, limit=200)
         for msg in sorted(resp.get("messages") or [], key=lambda m: float(m["ts"])):
             if msg.get("bot_id") and msg.get("text") == text and not (taken and taken(msg["ts"])):
                 return Posted(channel=channel, ts=msg["ts"])
