@@ -57,12 +57,23 @@ class JobBase(BaseModel):
 # --- what people do on run messages and in their threads (Slack events) -----------------------
 
 
-def thread_lane(channel_id: str | None, ts: str) -> str:
-    """A run message's reactions, replies, edits and deletions: one lane per thread."""
-    return f"thread:{channel_id}:{ts}"
+class ThreadJob(JobBase):
+    """About one run message: its reactions, replies, edits and deletions share the thread's
+    lane, and a failure is told in the thread."""
+
+    @property
+    def thread(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def lane(self) -> str:
+        return f"thread:{self.actor.channel_id}:{self.thread}"
+
+    def report_to(self) -> ReportTarget:
+        return ReportTarget(self.actor.channel_id, self.thread, self.actor.user_id)
 
 
-class ReactionJob(JobBase):
+class ReactionJob(ThreadJob):
     """A feedback emoji added to or removed from a message (a run's, if any)."""
 
     kind: Literal["reaction"] = "reaction"
@@ -72,14 +83,11 @@ class ReactionJob(JobBase):
     added: bool
 
     @property
-    def lane(self) -> str:
-        return thread_lane(self.actor.channel_id, self.message_ts)
-
-    def report_to(self) -> ReportTarget:
-        return ReportTarget(self.actor.channel_id, self.message_ts, self.actor.user_id)
+    def thread(self) -> str:
+        return self.message_ts
 
 
-class ThreadReplyJob(JobBase):
+class ThreadReplyJob(ThreadJob):
     """A reply in a thread, classified; `edited` when it is the new text of an earlier reply."""
 
     kind: Literal["thread_reply"] = "thread_reply"
@@ -90,24 +98,18 @@ class ThreadReplyJob(JobBase):
     edited: bool = False
 
     @property
-    def lane(self) -> str:
-        return thread_lane(self.actor.channel_id, self.thread_ts)
-
-    def report_to(self) -> ReportTarget:
-        return ReportTarget(self.actor.channel_id, self.thread_ts, self.actor.user_id)
+    def thread(self) -> str:
+        return self.thread_ts
 
 
-class ReplyDeletedJob(JobBase):
+class ReplyDeletedJob(ThreadJob):
     kind: Literal["thread_reply_deleted"] = "thread_reply_deleted"
     thread_ts: Ts
     reply_ts: Ts
 
     @property
-    def lane(self) -> str:
-        return thread_lane(self.actor.channel_id, self.thread_ts)
-
-    def report_to(self) -> ReportTarget:
-        return ReportTarget(self.actor.channel_id, self.thread_ts, self.actor.user_id)
+    def thread(self) -> str:
+        return self.thread_ts
 
 
 class MentionJob(JobBase):

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, aliased
 from storage import models as m
 from storage.errors import InvalidInput, NotFound
 from storage.records import InboxItem
+from storage.repo import convert
 from storage.repo.base import StoreBase
 
 PENDING, CLAIMED, DONE, FAILED = "pending", "claimed", "done", "failed"
@@ -121,7 +122,7 @@ class InboxRepo(StoreBase):
                 row.status, row.claimed_by, row.lease_until = CLAIMED, worker_id, lease
                 row.attempts += 1
             s.flush()
-            return [_item(r) for r in rows]
+            return [convert.inbox_item(r) for r in rows]
 
     def inbox_claimants(self) -> list[str]:
         """The workers that hold claims now (a starting process looks for its dead ones)."""
@@ -228,19 +229,3 @@ class InboxRepo(StoreBase):
             if row is None:
                 return None
             return {"status": row.status, "attempts": row.attempts, "error": row.last_error}
-
-
-def _item(r: m.InboxEvent) -> InboxItem:
-    return InboxItem(
-        id=r.id,
-        event_id=r.event_id,
-        team_id=r.team_id,
-        kind=r.kind,
-        payload=dict(r.payload or {}),
-        channel_id=r.channel_id,
-        ts=r.message_ts,
-        attempts=r.attempts,
-        created_at=r.created_at,
-        lane=r.lane,
-        notes=dict(r.notes or {}),
-    )

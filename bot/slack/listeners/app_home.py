@@ -5,30 +5,26 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import App
 
 from bot.background.inbox import Attempt
 from bot.background.jobs import HomeOpenedJob
-from bot.slack.listeners.common import actor_of
+from bot.services import Actor
+from bot.slack.listeners.common import event_storer
 from bot.slack.listeners.deps import Deps
 from bot.slack.views.home import app_home
 
 
 def register(app: App, deps: Deps) -> None:
-    app.event("app_home_opened")(_storer(deps))
+    app.event("app_home_opened")(event_storer(deps.inbox, home_opened))
     deps.router.add(HomeOpenedJob, partial(process, deps))
 
 
-def _storer(deps: Deps):
-    def store_home_opened(
-        ack: Ack, body: dict[str, Any], event: dict[str, Any], context: BoltContext
-    ) -> None:
-        actor = actor_of(context)
-        if event.get("tab", "home") == "home" and actor.user_id:
-            deps.inbox.put(HomeOpenedJob(actor=actor), key=body["event_id"])
-        ack()
-
-    return store_home_opened
+def home_opened(event: dict[str, Any], actor: Actor) -> HomeOpenedJob | None:
+    """Only the Home tab (not Messages or About) is ours to draw."""
+    if event.get("tab", "home") != "home" or not actor.user_id:
+        return None
+    return HomeOpenedJob(actor=actor)
 
 
 def process(deps: Deps, job: HomeOpenedJob, attempt: Attempt) -> None:

@@ -7,34 +7,21 @@ the message listener so nothing is counted twice.
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import App
 
 from bot.background.inbox import Attempt
 from bot.background.jobs import MentionJob
 from bot.background.steps import post_once
 from bot.slack.commands.events import mention
-from bot.slack.listeners.common import actor_of
+from bot.slack.listeners.common import event_storer
 from bot.slack.listeners.deps import Deps
 from bot.slack.views.help import help_message
 
 
 def register(app: App, deps: Deps) -> None:
-    app.event("app_mention")(_storer(deps))
+    app.event("app_mention")(event_storer(deps.inbox, mention))
     deps.router.add(MentionJob, partial(process, deps))
-
-
-def _storer(deps: Deps):
-    def store_mention(
-        ack: Ack, body: dict[str, Any], event: dict[str, Any], context: BoltContext
-    ) -> None:
-        job = mention(event, actor_of(context))
-        if job is not None:
-            deps.inbox.put(job, key=body["event_id"])
-        ack()
-
-    return store_mention
 
 
 def process(deps: Deps, job: MentionJob, attempt: Attempt) -> None:

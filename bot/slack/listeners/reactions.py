@@ -7,35 +7,23 @@ label, asks in the thread what should change.
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import App
 
 from bot.background.inbox import Attempt
 from bot.background.jobs import ReactionJob
 from bot.background.steps import post_once
 from bot.slack.commands.events import reaction_change
-from bot.slack.listeners.common import actor_of
+from bot.slack.listeners.common import event_storer
 from bot.slack.listeners.deps import Deps
 from bot.slack.views.notices import bad_label_question
 
 
 def register(app: App, deps: Deps) -> None:
-    app.event("reaction_added")(_storer(deps))
-    app.event("reaction_removed")(_storer(deps))
+    store = event_storer(deps.inbox, reaction_change)
+    app.event("reaction_added")(store)
+    app.event("reaction_removed")(store)
     deps.router.add(ReactionJob, partial(process, deps))
-
-
-def _storer(deps: Deps):
-    def store_reaction(
-        ack: Ack, body: dict[str, Any], event: dict[str, Any], context: BoltContext
-    ) -> None:
-        job = reaction_change(event, actor_of(context))
-        if job is not None:
-            deps.inbox.put(job, key=body["event_id"])
-        ack()
-
-    return store_reaction
 
 
 def process(deps: Deps, job: ReactionJob, attempt: Attempt) -> None:
