@@ -211,7 +211,7 @@ def process_export(deps: Deps, job: ExportJob, attempt: Attempt) -> None:
         return
     actor = job.actor
     name = job.name
-    content = deps.services.templates.export(actor, name)
+    content = deps.services.transfer.export_text(actor, name)
     file_id = deps.posters.for_team(actor.team_id).upload(
         actor.channel_id or "",
         export_filename(name),
