@@ -60,6 +60,7 @@ class Base(DeclarativeBase):
 
 
 PENDING_FEEDBACK = text("retracted_at IS NULL AND consumed_by_proposal_id IS NULL")
+UNFINISHED_INBOX = text("status IN ('pending', 'claimed')")
 
 
 class Template(Base):
@@ -263,7 +264,15 @@ class InboxEvent(Base):
     __table_args__ = (
         UniqueConstraint("channel_id", "message_ts"),  # a message is one event, retried or not
         Index(None, "status", "available_at"),
-        Index(None, "lane", "id"),  # "is an older row of this lane unfinished?"
+        # The head of each lane (its oldest unfinished row) is found in this index alone:
+        # done rows, the bulk of an old inbox, cost nothing.
+        Index(
+            "ix_inbox_unfinished",
+            "lane",
+            "id",
+            postgresql_where=UNFINISHED_INBOX,
+            sqlite_where=UNFINISHED_INBOX,
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -12,12 +12,26 @@ claimed), so the lane's order holds across workers and instances, and across cra
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    func,
+    not_,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm.util import AliasedClass
 
 from storage import models as m
 from storage.errors import InvalidInput, NotFound
@@ -81,48 +95,83 @@ class InboxRepo(StoreBase):
         *,
         kinds: Collection[str] | None = None,
         except_kinds: Collection[str] | None = None,
+        lanes: int | None = None,
     ) -> list[InboxItem]:
-        """Claim up to `limit` rows, oldest first, for `lease_seconds`: only the head of each
-        lane; only rows of `kinds`, or of kinds other than `except_kinds`, when given (a worker
-        with no room for model work leaves it to others, while an older row of any kind still
-        holds back its lane)."""
+        """Claim up to `limit` rows, oldest first, for `lease_seconds`; of a lane, only the
+        unbroken run of its oldest unfinished rows (from its head up to the first row that is
+        held, waiting to retry, or not of these kinds), and rows of at most `lanes` lanes.
+
+        Only rows of `kinds`, or of kinds other than `except_kinds`, when given: a worker with
+        no room for model work leaves it to others, while an older row of any kind still holds
+        back its lane."""
         now = self.now()
         ev = m.InboxEvent
-        older = aliased(m.InboxEvent)
+        claimable = _claimable(
+            frozenset(kinds) if kinds is not None else None,
+            frozenset(except_kinds) if except_kinds else None,
+        )
+        at = {"now": now}
+        with self._tx(write=False) as s:  # most looks find nothing: then no write lock at all
+            found = s.execute(claimable.limit(1), at).first()
+            gave_up = s.execute(select(ev.id).where(_lapsed(ev, now), _used_up(ev, self))).first()
+        if found is None and gave_up is None:
+            return []
         with self._tx() as s:
             # Rows whose worker died too often are given up on, with a reason.
             s.execute(
                 update(ev)
-                .where(
-                    ev.status == CLAIMED,
-                    ev.lease_until < now,
-                    ev.attempts >= self.inbox_max_attempts,
-                )
+                .where(_lapsed(ev, now), _used_up(ev, self))
                 .values(status=FAILED, last_error="gave up: the worker's lease ran out each time")
             )
-            blocked = exists().where(
-                older.lane == ev.lane, older.id < ev.id, older.status.in_((PENDING, CLAIMED))
-            )
-            query = select(ev).where(
-                or_(
-                    and_(ev.status == PENDING, ev.available_at <= now),
-                    and_(ev.status == CLAIMED, ev.lease_until < now),
-                ),
-                or_(ev.lane.is_(None), ~blocked),
-            )
-            if kinds is not None:
-                query = query.where(ev.kind.in_(sorted(kinds)))
-            if except_kinds:
-                query = query.where(ev.kind.not_in(sorted(except_kinds)))
-            rows = s.scalars(
-                query.order_by(ev.id).limit(limit).with_for_update(skip_locked=True)
+            candidates = s.scalars(
+                claimable.limit(limit).with_for_update(skip_locked=True, of=ev), at
             ).all()
+            rows = self._unbroken_runs(s, list(candidates), lanes)
             lease = now + timedelta(seconds=lease_seconds)
             for row in rows:
                 row.status, row.claimed_by, row.lease_until = CLAIMED, worker_id, lease
                 row.attempts += 1
             s.flush()
             return [convert.inbox_item(r) for r in rows]
+
+    @staticmethod
+    def _unbroken_runs(
+        s: Session, candidates: list[m.InboxEvent], lanes: int | None
+    ) -> list[m.InboxEvent]:
+        """Of the rows found, per lane those that are exactly the lane's oldest unfinished
+        rows, in order. A row another worker is claiming right now was skipped (SKIP LOCKED)
+        and breaks its lane's run here, so two workers never hold rows of one lane."""
+        named = {r.lane for r in candidates if r.lane is not None}
+        unfinished: dict[str, list[int]] = {}
+        # SQLite has one writer at a time: no claim runs beside this one and nothing is skipped.
+        serialized = s.get_bind().dialect.name == "sqlite"
+        if named and not serialized:
+            ev = m.InboxEvent
+            top = max(r.id for r in candidates)
+            for lane, row_id in s.execute(
+                select(ev.lane, ev.id)
+                .where(m.UNFINISHED_INBOX, ev.lane.in_(sorted(named)), ev.id <= top)
+                .order_by(ev.lane, ev.id)
+            ):
+                unfinished.setdefault(lane, []).append(row_id)
+        taken: list[m.InboxEvent] = []
+        next_at: dict[str, int] = {}  # lane -> position of its next expected row
+        broken: set[str] = set()
+        for row in candidates:  # in id order
+            lane = row.lane if row.lane is not None else f"item:{row.id}"
+            if lane in broken:
+                continue
+            if lane not in next_at and lanes is not None and len(next_at) >= lanes:
+                broken.add(lane)  # no thread for another lane now
+                continue
+            at = next_at.get(lane, 0)
+            expected = unfinished.get(lane, [row.id])
+            if not serialized and (at >= len(expected) or expected[at] != row.id):
+                broken.add(lane)
+                continue
+            next_at[lane] = at + 1
+            taken.append(row)
+        return taken
 
     def inbox_claimants(self) -> list[str]:
         """The workers that hold claims now (a starting process looks for its dead ones)."""
@@ -229,3 +278,64 @@ class InboxRepo(StoreBase):
             if row is None:
                 return None
             return {"status": row.status, "attempts": row.attempts, "error": row.last_error}
+
+
+Rows = type[m.InboxEvent] | AliasedClass[m.InboxEvent]
+
+
+_NOW = bindparam("now", type_=m.InboxEvent.available_at.type)
+_BLOCKING = aliased(m.InboxEvent, name="blocking")
+
+
+@functools.cache
+def _claimable(
+    kinds: frozenset[str] | None, except_kinds: frozenset[str] | None
+) -> Select[tuple[m.InboxEvent]]:
+    """The rows a claim may take at `:now`, oldest first: ready, of the kinds asked for, and
+    before the first row of their lane that is not (its run ends there). Built once per kinds
+    (building it is costlier than running it)."""
+    ev, b = m.InboxEvent, _BLOCKING
+    blocked = (
+        select(b.lane, func.min(b.id).label("first"))
+        .where(
+            m.UNFINISHED_INBOX,
+            b.lane.is_not(None),
+            not_(and_(_ready(b, _NOW), _of_kinds(b, kinds, except_kinds))),
+        )
+        .group_by(b.lane)
+        .subquery()
+    )
+    return (
+        select(ev)
+        .outerjoin(blocked, blocked.c.lane == ev.lane)
+        .where(
+            _ready(ev, _NOW),
+            _of_kinds(ev, kinds, except_kinds),
+            or_(blocked.c.first.is_(None), ev.id < blocked.c.first),
+        )
+        .order_by(ev.id)
+    )
+
+
+def _ready(ev: Rows, now: datetime | BindParameter[datetime]) -> ColumnElement[bool]:
+    """Claimable now: pending and due, or claimed by a worker whose lease ran out."""
+    return or_(and_(ev.status == PENDING, ev.available_at <= now), _lapsed(ev, now))
+
+
+def _lapsed(ev: Rows, now: datetime | BindParameter[datetime]) -> ColumnElement[bool]:
+    return and_(ev.status == CLAIMED, ev.lease_until < now)
+
+
+def _used_up(ev: Rows, repo: InboxRepo) -> ColumnElement[bool]:
+    return ev.attempts >= repo.inbox_max_attempts
+
+
+def _of_kinds(
+    ev: Rows, kinds: frozenset[str] | None, except_kinds: frozenset[str] | None
+) -> ColumnElement[bool]:
+    conditions: list[ColumnElement[bool]] = []
+    if kinds is not None:
+        conditions.append(ev.kind.in_(sorted(kinds)))
+    if except_kinds:
+        conditions.append(ev.kind.not_in(sorted(except_kinds)))
+    return and_(true(), *conditions)

@@ -107,9 +107,15 @@ class Inbox:
         limit: int,
         kinds: frozenset[str] | None = None,
         except_kinds: frozenset[str] | None = None,
+        lanes: int | None = None,
     ) -> list[InboxItem]:
         items: list[InboxItem] = self.store.inbox_claim(
-            self.worker_id, limit, self.lease_seconds, kinds=kinds, except_kinds=except_kinds
+            self.worker_id,
+            limit,
+            self.lease_seconds,
+            kinds=kinds,
+            except_kinds=except_kinds,
+            lanes=lanes,
         )
         return items
 

@@ -30,6 +30,7 @@ class InboxPort(Protocol):
         limit: int,
         kinds: frozenset[str] | None = None,
         except_kinds: frozenset[str] | None = None,
+        lanes: int | None = None,
     ) -> list[InboxItem]: ...
     def extend(self, item_ids: list[int]) -> None: ...
     def done(self, item_id: int) -> bool: ...  # False: another worker holds the row now
@@ -105,6 +106,8 @@ class InboxWorker:
         self._lock = threading.Lock()
         self._lanes: dict[str, deque[InboxItem]] = {}
         self._in_flight = 0
+        self._news = 0  # rows stored or finished since the dispatcher last looked
+        self._quiet = True  # the last look found nothing to claim
         self._idle = threading.Condition(self._lock)
         self._thread: threading.Thread | None = None
 
@@ -124,6 +127,9 @@ class InboxWorker:
 
     def notify(self) -> None:
         """Called after a new row is stored, so it is picked up without waiting for the poll."""
+        with self._lock:
+            self._news += 1
+            self._quiet = False
         self._wake.set()
 
     def stop(self, wait: bool = True) -> None:
@@ -135,9 +141,13 @@ class InboxWorker:
             share.pool.shutdown(wait=wait, cancel_futures=not wait)
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
-        """True once nothing is queued or running (tests and graceful shutdown)."""
+        """True once nothing is running here and the dispatcher found nothing more to claim
+        since the last row was stored or finished (tests and graceful shutdown)."""
         with self._idle:
-            return self._idle.wait_for(lambda: self._in_flight == 0, timeout=timeout)
+            return self._idle.wait_for(
+                lambda: self._in_flight == 0 and (self._quiet or self._thread is None),
+                timeout=timeout,
+            )
 
     # --- internals ---------------------------------------------------------------------------
 
@@ -146,21 +156,29 @@ class InboxWorker:
 
     def _dispatch_loop(self) -> None:
         while not self._stop.is_set():
+            self._wake.clear()  # a notify from here on wakes the wait below
             self._beat()
-            full = False
+            with self._lock:
+                news = self._news
+            full, claimed = False, 0
             for share in self._shares():
-                full |= self._claim_for(share)
+                got, more = self._claim_for(share)
+                claimed += got
+                full |= more
+            with self._lock:
+                if not claimed and news == self._news:
+                    self._quiet = True
+                    self._idle.notify_all()
             if not full:
                 self._wake.wait(self.poll_interval)
-                self._wake.clear()
 
-    def _claim_for(self, share: _Share) -> bool:
-        """Claim as many rows as `share` has free threads; True when it got all it asked for
-        (there may be more waiting)."""
+    def _claim_for(self, share: _Share) -> tuple[int, bool]:
+        """Claim rows of as many lanes as `share` has free threads: (how many rows, whether it
+        got as many as it asked for, so that more may be waiting)."""
         with self._lock:
-            free = min(share.threads - share.in_flight, self.batch)
+            free = share.threads - share.in_flight  # threads, one per lane
         if free <= 0:
-            return False
+            return 0, False
         if self._model is None:
             kinds, except_kinds = None, None
         elif share is self._model:
@@ -168,17 +186,17 @@ class InboxWorker:
         else:
             kinds, except_kinds = None, self.model_kinds
         try:
-            items = self.inbox.claim(free, kinds=kinds, except_kinds=except_kinds)
+            items = self.inbox.claim(self.batch, kinds=kinds, except_kinds=except_kinds, lanes=free)
         except Exception:  # the database is briefly unavailable: try again at the next poll
             log.exception("claiming from the inbox failed")
-            return False
+            return 1, False  # not quiet: unknown
         for item in items:
             with self._lock:
                 if item.id in self._running:  # our own, still running: not a second time
                     continue
                 self._running.add(item.id)
             self._enqueue(item, share)
-        return len(items) >= free
+        return len(items), len(items) >= self.batch
 
     def _beat(self) -> None:
         """Extend the claims on rows still running, so no other worker takes them over."""
@@ -212,6 +230,8 @@ class InboxWorker:
                 if not queue:
                     del self._lanes[lane]
                     share.in_flight -= 1
+                    self._news += 1  # the lane's next row may be claimable now
+                    self._quiet = False
                     break
                 item = queue[0]
             self._run_one(item)

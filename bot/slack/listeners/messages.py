@@ -53,22 +53,17 @@ def _storer(deps: Deps):
 
 
 def process(deps: Deps, job: ThreadReplyJob, attempt: Attempt) -> None:
-    """The feedback is recorded once (with the emoji that acknowledges it), then the emoji is
-    added; a retry after Slack failed to take the emoji adds it without recording again."""
+    """Record the feedback (once per reply, however often this runs), then acknowledge it with
+    an emoji; a retry after Slack failed to take the emoji finds the feedback stored and adds
+    the emoji (reacting twice is harmless)."""
     actor = job.actor
-
-    def record() -> str | None:
-        feedback = deps.services.feedback
-        save = feedback.edit_reply if job.edited else feedback.reply
-        result = save(actor, job.thread_ts, job.reply_ts, job.feedback, job.text)
-        acknowledge = result.created or job.text or job.edited
-        if result.run is None or result.kind is None or not acknowledge or result.retracted:
-            return None
-        return ACK_EMOJI.get(result.kind.value, "memo")
-
-    emoji: str | None = attempt.once("recorded", record)
-    if emoji and actor.channel_id:  # reacting twice is harmless (already_reacted)
-        deps.posters.for_team(actor.team_id).react(actor.channel_id, job.reply_ts, emoji)
+    feedback = deps.services.feedback
+    record = feedback.edit_reply if job.edited else feedback.reply
+    result = record(actor, job.thread_ts, job.reply_ts, job.feedback, job.text)
+    if result.run is None or result.kind is None or result.retracted or not actor.channel_id:
+        return  # not a run's thread, nothing to learn from, or withdrawn by the edit
+    emoji = ACK_EMOJI.get(result.kind.value, "memo")
+    deps.posters.for_team(actor.team_id).react(actor.channel_id, job.reply_ts, emoji)
 
 
 def process_deleted(deps: Deps, job: ReplyDeletedJob, attempt: Attempt) -> None:

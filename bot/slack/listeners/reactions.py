@@ -27,18 +27,16 @@ def register(app: App, deps: Deps) -> None:
 
 
 def process(deps: Deps, job: ReactionJob, attempt: Attempt) -> None:
-    """Two side effects, each noted: the label (whether to ask is decided with it, once), then
-    the question; a retry after Slack failed to take the question still asks it, once."""
+    """The label, then for a new bad label the question. Whether to ask is known only when the
+    label is first stored, so it is noted then: a retry after Slack failed to take the question
+    still asks it, once (and a retry of anything else just finds the label stored)."""
     actor = job.actor
-
-    def record() -> bool:
-        result = deps.services.feedback.reaction(
-            actor, job.message_ts, job.emoji, job.label, added=job.added
-        )
-        return result.ask_what_should_change
-
-    ask: bool = attempt.once("recorded", record)
-    if ask and actor.channel_id:
+    result = deps.services.feedback.reaction(
+        actor, job.message_ts, job.emoji, job.label, added=job.added
+    )
+    if result.ask_what_should_change:
+        attempt.note(ask=True)
+    if attempt.notes.get("ask") and actor.channel_id:
         poster = deps.posters.for_team(actor.team_id)
         msg = bad_label_question(actor.user_id)
         post_once(attempt, "question", poster, actor.channel_id, msg, thread_ts=job.message_ts)

@@ -23,11 +23,17 @@ def upgrade() -> None:
     with op.batch_alter_table("inbox", schema=None) as batch_op:
         batch_op.add_column(sa.Column("lane", sa.String(length=255), nullable=True))
         batch_op.add_column(sa.Column("notes", sa.JSON(), nullable=True))
-        batch_op.create_index(batch_op.f("ix_inbox_lane_id"), ["lane", "id"], unique=False)
+        batch_op.create_index(
+            "ix_inbox_unfinished",
+            ["lane", "id"],
+            unique=False,
+            postgresql_where=sa.text("status IN ('pending', 'claimed')"),
+            sqlite_where=sa.text("status IN ('pending', 'claimed')"),
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("inbox", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_inbox_lane_id"))
+        batch_op.drop_index("ix_inbox_unfinished")
         batch_op.drop_column("notes")
         batch_op.drop_column("lane")

@@ -20,7 +20,7 @@ class MemoryInbox:
     def recover(self) -> int:
         return 0
 
-    def claim(self, limit: int, kinds=None, except_kinds=None) -> list[InboxItem]:
+    def claim(self, limit: int, kinds=None, except_kinds=None, lanes=None) -> list[InboxItem]:
         taken, self.items = self.items[:limit], self.items[limit:]
         return taken
 
