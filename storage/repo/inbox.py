@@ -5,9 +5,10 @@ SQLite has one writer at a time (our transactions begin IMMEDIATE), which gives 
 A claim is a lease: rows held by a worker that died are claimable again once the lease is over,
 or at once when a process knows their worker is dead (`inbox_release`).
 
-Rows of one *lane* (one run's thread, one proposal) are claimed one at a time, oldest first: a
-row is claimable only while no older row of its lane is unfinished (pending, waiting to retry, or
-claimed), so the lane's order holds across workers and instances, and across crashes.
+Rows of one *lane* (one run's thread, one proposal) are held by one worker at a time, oldest
+first: a claim takes a lane's rows only from its oldest unfinished row on (pending, waiting to
+retry, or claimed rows of it elsewhere hold it back), so the lane's order holds across workers
+and instances, and across crashes.
 """
 
 from __future__ import annotations
@@ -34,6 +35,19 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.util import AliasedClass
 
 from storage import models as m
+from storage.arguments import (
+    ChannelId,
+    EventId,
+    InboxItemId,
+    InboxKind,
+    InboxLane,
+    JsonObject,
+    Limit,
+    MessageTs,
+    Seconds,
+    TeamId,
+    WorkerId,
+)
 from storage.errors import InvalidInput, NotFound
 from storage.records import InboxItem
 from storage.repo import convert
@@ -48,14 +62,14 @@ class InboxRepo(StoreBase):
 
     def inbox_put(
         self,
-        event_id: str,
+        event_id: EventId,
         *,
-        team_id: str | None,
-        kind: str,
-        payload: dict[str, Any],
-        lane: str | None = None,
-        channel_id: str | None = None,
-        ts: str | None = None,
+        team_id: TeamId | None,
+        kind: InboxKind,
+        payload: JsonObject,
+        lane: InboxLane | None = None,
+        channel_id: ChannelId | None = None,
+        ts: MessageTs | None = None,
     ) -> bool:
         """Insert unless this event (or, when channel_id+ts are given, this message) is known.
 
@@ -89,9 +103,9 @@ class InboxRepo(StoreBase):
 
     def inbox_claim(
         self,
-        worker_id: str,
-        limit: int = 10,
-        lease_seconds: float = 300.0,
+        worker_id: WorkerId,
+        limit: Limit = 10,
+        lease_seconds: Seconds = 300.0,
         *,
         kinds: Collection[str] | None = None,
         except_kinds: Collection[str] | None = None,
@@ -153,7 +167,8 @@ class InboxRepo(StoreBase):
                 .where(m.UNFINISHED_INBOX, ev.lane.in_(sorted(named)), ev.id <= top)
                 .order_by(ev.lane, ev.id)
             ):
-                unfinished.setdefault(lane, []).append(row_id)
+                if lane is not None:
+                    unfinished.setdefault(lane, []).append(row_id)
         taken: list[m.InboxEvent] = []
         next_at: dict[str, int] = {}  # lane -> position of its next expected row
         broken: set[str] = set()
@@ -196,7 +211,7 @@ class InboxRepo(StoreBase):
             return len(result.scalars().all())
 
     def inbox_extend(
-        self, item_ids: list[int], worker_id: str, lease_seconds: float = 300.0
+        self, item_ids: list[int], worker_id: WorkerId, lease_seconds: Seconds = 300.0
     ) -> list[int]:
         """Heartbeat: renew the lease on rows `worker_id` still holds; returns those ids.
 
@@ -214,7 +229,7 @@ class InboxRepo(StoreBase):
             )
             return sorted(result.scalars().all())
 
-    def inbox_note(self, item_id: int, values: dict[str, Any]) -> dict[str, Any]:
+    def inbox_note(self, item_id: InboxItemId, values: dict[str, Any]) -> dict[str, Any]:
         """Merge `values` into the row's notes, so a retry after a crash knows what an earlier
         attempt already did (e.g. the message it posted). Returns the new notes."""
         with self._tx() as s:
@@ -225,7 +240,7 @@ class InboxRepo(StoreBase):
             s.flush()
             return dict(row.notes)
 
-    def inbox_done(self, item_id: int, *, worker_id: str) -> bool:
+    def inbox_done(self, item_id: InboxItemId, *, worker_id: WorkerId) -> bool:
         """Mark the row done if `worker_id` still holds its claim; False (nothing changed) when
         its lease ran out and another worker claimed it, or it is no longer claimed."""
         with self._tx() as s:
@@ -235,7 +250,9 @@ class InboxRepo(StoreBase):
             row.status, row.done_at, row.lease_until = DONE, self.now(), None
             return True
 
-    def inbox_failed(self, item_id: int, error: str, retry: bool, *, worker_id: str) -> bool:
+    def inbox_failed(
+        self, item_id: InboxItemId, error: str, retry: bool, *, worker_id: WorkerId
+    ) -> bool:
         """Record the error; retry later (backing off) unless out of attempts or `retry` is off.
 
         Only while `worker_id` holds the claim: False (nothing changed) otherwise."""
@@ -265,13 +282,14 @@ class InboxRepo(StoreBase):
     def inbox_pending_count(self) -> int:
         """Rows not yet done or given up on (pending, claimed, or waiting to retry)."""
         with self._tx(write=False) as s:
-            return s.scalar(
+            count = s.scalar(
                 select(func.count())
                 .select_from(m.InboxEvent)
                 .where(m.InboxEvent.status.in_((PENDING, CLAIMED)))
             )
+            return count or 0
 
-    def inbox_status(self, event_id: str) -> dict[str, Any] | None:
+    def inbox_status(self, event_id: EventId) -> dict[str, Any] | None:
         """Status, attempts and last error of one event (for tests and operators)."""
         with self._tx(write=False) as s:
             row = s.scalars(select(m.InboxEvent).where(m.InboxEvent.event_id == event_id)).first()
@@ -290,7 +308,7 @@ _BLOCKING = aliased(m.InboxEvent, name="blocking")
 @functools.cache
 def _claimable(
     kinds: frozenset[str] | None, except_kinds: frozenset[str] | None
-) -> Select[tuple[m.InboxEvent]]:
+) -> Select[m.InboxEvent]:
     """The rows a claim may take at `:now`, oldest first: ready, of the kinds asked for, and
     before the first row of their lane that is not (its run ends there). Built once per kinds
     (building it is costlier than running it)."""

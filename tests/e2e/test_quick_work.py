@@ -11,12 +11,16 @@ from tests.fakes.gemini_server import HANG
 
 
 def test_feedback_is_processed_within_2_s_while_hung_runs_fill_the_model_threads(
-    sim, bot_server, sqlite_engine, gemini, monkeypatch
+    sim, bot_server, sqlite_engine, gemini
 ):
     gemini.respond_with(lambda request: HANG)
     gemini.hang_seconds = 60  # hung for the whole test (released when the server closes)
-    monkeypatch.setenv("ALIGNBOT_LLM_BACKOFF", "0.05")
-    bot_server(ALIGNBOT_MODEL_TIMEOUT="60", ALIGNBOT_INBOX_WORKERS="2")
+    bot_server(
+        ALIGNBOT_MODEL_TIMEOUT="60",
+        ALIGNBOT_LLM_BACKOFF="0.05",
+        ALIGNBOT_INBOX_WORKERS="2",
+        **gemini.env,
+    )
     store = Store(sqlite_engine)
     run = new_and_run(sim, store)  # offline: a run message to give feedback on
     sim.slash_command(

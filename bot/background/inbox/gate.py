@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.background.jobs import JobBase, dump_job
+from storage import Store
 from storage.records import InboxItem
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ def _alive(pid: int) -> bool:
 
 
 class Inbox:
-    def __init__(self, store: Any, *, lease_seconds: float = 60.0) -> None:
+    def __init__(self, store: Store, *, lease_seconds: float = 60.0) -> None:
         self.store = store
         self.lease_seconds = lease_seconds
         self.worker_id = worker_id()

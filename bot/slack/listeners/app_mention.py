@@ -26,7 +26,7 @@ def register(app: App, deps: Deps) -> None:
 
 def process(deps: Deps, job: MentionJob, attempt: Attempt) -> None:
     channel = job.actor.channel_id or ""
-    if job.thread_ts and deps.services.store.find_run_by_message(channel, job.thread_ts):
+    if job.thread_ts and deps.services.runs.is_run_message(channel, job.thread_ts):
         return  # feedback in a run thread: the message listener has it
     poster = deps.posters.for_team(job.actor.team_id)
     post_once(attempt, "help", poster, channel, help_message(), thread_ts=job.thread_ts or job.ts)

@@ -10,6 +10,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
+from alignment.vocabulary import FeedbackKind
 from bot.background.inbox import Attempt
 from bot.background.jobs import ReplyDeletedJob, ThreadReplyJob
 from bot.slack.commands.events import reply_deleted, thread_reply
@@ -17,10 +18,10 @@ from bot.slack.listeners.common import actor_of
 from bot.slack.listeners.deps import Deps
 
 ACK_EMOJI = {
-    "critique": "memo",
-    "rewrite": "pencil2",
-    "principle": "bookmark",
-    "kudos": "raised_hands",
+    FeedbackKind.CRITIQUE: "memo",
+    FeedbackKind.REWRITE: "pencil2",
+    FeedbackKind.PRINCIPLE: "bookmark",
+    FeedbackKind.KUDOS: "raised_hands",
 }
 
 
@@ -62,7 +63,7 @@ def process(deps: Deps, job: ThreadReplyJob, attempt: Attempt) -> None:
     result = record(actor, job.thread_ts, job.reply_ts, job.feedback, job.text)
     if result.run is None or result.kind is None or result.retracted or not actor.channel_id:
         return  # not a run's thread, nothing to learn from, or withdrawn by the edit
-    emoji = ACK_EMOJI.get(result.kind.value, "memo")
+    emoji = ACK_EMOJI.get(result.kind, "memo")
     deps.posters.for_team(actor.team_id).react(actor.channel_id, job.reply_ts, emoji)
 
 

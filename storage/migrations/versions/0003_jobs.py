@@ -2,7 +2,7 @@
 attempt already did (kept apart from the job, which never changes once stored).
 
 Revision ID: 0003_jobs
-Revises: 0002
+Revises: 0003_config
 Create Date: 2026-12-01
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003_jobs"
-down_revision: str | None = "0002"
+down_revision: str | None = "0003_config"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
