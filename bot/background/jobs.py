@@ -53,6 +53,11 @@ class JobBase(BaseModel):
     def report_to(self) -> ReportTarget:
         return ReportTarget(self.actor.channel_id, None, self.actor.user_id)
 
+    @property
+    def what(self) -> str:
+        """Which work this is, for the words a failure is told in (views.notices)."""
+        return self.kind
+
 
 # --- what people do on run messages and in their threads (Slack events) -----------------------
 
@@ -86,6 +91,10 @@ class ReactionJob(ThreadJob):
     def thread(self) -> str:
         return self.message_ts
 
+    @property
+    def what(self) -> str:
+        return "reaction_added" if self.added else "reaction_removed"
+
 
 class ThreadReplyJob(ThreadJob):
     """A reply in a thread, classified; `edited` when it is the new text of an earlier reply."""
@@ -96,10 +105,15 @@ class ThreadReplyJob(ThreadJob):
     feedback: FeedbackKind
     text: str
     edited: bool = False
+    under_our_message: bool = False  # the thread's first message is the bot's (not a run?)
 
     @property
     def thread(self) -> str:
         return self.thread_ts
+
+    @property
+    def what(self) -> str:
+        return "thread_reply_edited" if self.edited else "thread_reply"
 
 
 class ReplyDeletedJob(ThreadJob):
@@ -188,6 +202,19 @@ class EditProposalJob(JobBase):
         return f"proposal:{self.proposal_id}"
 
 
+class FeedbackEchoJob(JobBase):
+    """Feedback given in a form, shown in the thread it is about (a run's, a proposal's)."""
+
+    kind: Literal["feedback_echo"] = "feedback_echo"
+    feedback_id: int
+    post_channel: str
+    thread_ts: Ts
+    proposal_id: int | None = None
+
+    def report_to(self) -> ReportTarget:
+        return ReportTarget(self.post_channel, self.thread_ts, self.actor.user_id)
+
+
 class NoticeJob(JobBase):
     """A short confirmation in the channel (for changes made from a modal)."""
 
@@ -213,6 +240,7 @@ Job = Annotated[
     | ProposeJob
     | DecideJob
     | EditProposalJob
+    | FeedbackEchoJob
     | NoticeJob
     | ExportJob,
     Field(discriminator="kind"),
@@ -227,6 +255,7 @@ JOB_TYPES: tuple[type[JobBase], ...] = (
     ProposeJob,
     DecideJob,
     EditProposalJob,
+    FeedbackEchoJob,
     NoticeJob,
     ExportJob,
 )

@@ -16,10 +16,12 @@ from slack_bolt import App
 from alignment import ProposalFailed
 from alignment.vocabulary import ProposalStatus, RunStatus
 from bot.background.inbox import Attempt
+from bot.background.inbox.worker import is_transient
 from bot.background.jobs import (
     DecideJob,
     EditProposalJob,
     ExportJob,
+    FeedbackEchoJob,
     NoticeJob,
     ProposeJob,
     RunJob,
@@ -27,10 +29,22 @@ from bot.background.jobs import (
 from bot.background.steps import post_once
 from bot.services import USER_ERRORS, Actor, ServiceError, user_message
 from bot.slack.listeners.deps import Deps
+from bot.slack.views.blocks import Message
 from bot.slack.views.export import export_file_comment, export_filename
-from bot.slack.views.notices import error_message, not_an_approver_message, notice_message
-from bot.slack.views.proposal import proposal_message, proposal_pending_message
+from bot.slack.views.notices import (
+    error_message,
+    feedback_echo_message,
+    not_an_approver_message,
+    notice_message,
+    rejection_echo_message,
+)
+from bot.slack.views.proposal import (
+    no_proposal_message,
+    proposal_message,
+    proposal_pending_message,
+)
 from bot.slack.views.run import run_message
+from bot.slack.views.text import sentence
 from bot.slack.webapi.poster import Posted, SlackPoster
 from storage.records import Outcome, ProposalInfo
 
@@ -46,6 +60,7 @@ def register(app: App, deps: Deps) -> None:
     deps.router.add(EditProposalJob, partial(process_edit, deps))
     deps.router.add(NoticeJob, partial(process_notice, deps))
     deps.router.add(ExportJob, partial(process_export, deps))
+    deps.router.add(FeedbackEchoJob, partial(process_echo, deps))
 
 
 def process_run(deps: Deps, job: RunJob, attempt: Attempt) -> None:
@@ -69,7 +84,13 @@ def process_run(deps: Deps, job: RunJob, attempt: Attempt) -> None:
         )
         channel, ts = posted.channel, posted.ts
         runs.attach_message(run_id, channel, ts)
-    done = runs.execute(run_id)
+    try:
+        done = runs.execute(run_id)
+    except Exception as exc:  # the message must not stay on "Running…" whatever went wrong
+        if is_transient(exc):
+            raise  # worth another attempt: the worker retries the row
+        log.exception("run %s failed", run_id)
+        done = runs.fail(run_id, f"something went wrong on our side ({type(exc).__name__})")
     msg = run_message(done)
     poster.update(channel, ts, msg["text"], msg["blocks"])
     if done.status is RunStatus.FAILED:
@@ -97,17 +118,26 @@ def process_propose(deps: Deps, job: ProposeJob, attempt: Attempt) -> None:
     try:
         proposal = proposals.create(actor, name, created_by=job.created_by)
     except ProposalFailed as exc:
-        msg = error_message(f"No proposal for `{name}`: {exc.reason}")
-        poster.update(posted.channel, posted.ts, msg["text"], msg["blocks"])
+        _no_proposal(deps, actor, posted, no_proposal_message(name, exc.reason))
         return
     except USER_ERRORS as exc:
-        msg = error_message(f"No proposal for `{name}`: {user_message(exc)}")
-        poster.update(posted.channel, posted.ts, msg["text"], msg["blocks"])
+        _no_proposal(deps, actor, posted, no_proposal_message(name, user_message(exc)))
         return
     attempt.note(proposal_id=proposal.id)
     proposals.attach_message(proposal.id, posted.channel, posted.ts)
     refresh_proposal(deps, actor, proposal.id)
     _refresh_superseded(deps, actor, proposal)
+
+
+def _no_proposal(deps: Deps, actor: Actor, posted: Posted, msg: Message) -> None:
+    """Why there is no proposal is told to the person who asked, and the "Drafting…" note
+    leaves the channel; an automatic attempt (nobody asked) says it in place of the note."""
+    poster = deps.posters.for_team(actor.team_id)
+    if not actor.user_id:
+        poster.update(posted.channel, posted.ts, msg["text"], msg["blocks"])
+        return
+    poster.delete(posted.channel, posted.ts)
+    poster.ephemeral(posted.channel, actor.user_id, msg["text"], msg["blocks"])
 
 
 def _pending_message(
@@ -160,6 +190,9 @@ def process_decision(deps: Deps, job: DecideJob, attempt: Attempt) -> None:
             return {"not_an_approver": True}
         if outcome.outcome in REFUSED:
             return {"refused": outcome.message}
+        p, fb = outcome.proposal, outcome.feedback
+        if fb is not None and p is not None and p.channel_id and p.message_ts:
+            return {"echo": [fb.id, p.channel_id, p.message_ts, p.id]}  # a rejection's reason
         return {}
 
     decided: dict[str, Any] = attempt.once("decided", decide)
@@ -170,6 +203,45 @@ def process_decision(deps: Deps, job: DecideJob, attempt: Attempt) -> None:
         _tell(deps, actor, job.reply_channel, decided["refused"])
     else:
         refresh_proposal(deps, actor, pid)
+        if decided.get("echo"):
+            feedback_id, channel_id, thread_ts, proposal_id = decided["echo"]
+            echo_feedback(deps, actor, feedback_id, channel_id, thread_ts, proposal_id)
+
+
+def echo_feedback(
+    deps: Deps,
+    actor: Actor,
+    feedback_id: int,
+    channel_id: str,
+    thread_ts: str,
+    proposal_id: int | None = None,
+) -> None:
+    """Show feedback that came from a form (not a reply) in the thread it is about: a critique
+    or rewrite in the run's thread, a rejection's reason in the proposal's. Posted after the
+    ack; a proposal that uses the feedback links to that message."""
+    job = FeedbackEchoJob(
+        actor=actor,
+        feedback_id=feedback_id,
+        post_channel=channel_id,
+        thread_ts=thread_ts,
+        proposal_id=proposal_id,
+    )
+    deps.inbox.put(job, key=f"echo:{feedback_id}")
+
+
+def process_echo(deps: Deps, job: FeedbackEchoJob, attempt: Attempt) -> None:
+    feedback = deps.services.feedback
+    fb = feedback.get(job.feedback_id)
+    if fb is None or fb.message_ts:  # gone, or shown before a crash
+        return
+    if job.proposal_id is not None:
+        msg = rejection_echo_message(fb.author, fb.text, str(job.proposal_id))
+    else:
+        msg = feedback_echo_message(fb.kind, fb.author, fb.text)
+    poster = deps.posters.for_team(job.actor.team_id)
+    # Posted once even if a crash comes between the post and noting where it is.
+    posted = post_once(attempt, "echo", poster, job.post_channel, msg, thread_ts=job.thread_ts)
+    feedback.attach_message(fb.id, posted.channel, posted.ts)
 
 
 def process_edit(deps: Deps, job: EditProposalJob, attempt: Attempt) -> None:
@@ -237,7 +309,7 @@ def _tell(
     channel = reply_channel or actor.channel_id
     if not channel:
         return
-    msg = message or notice_message(text, emoji=":no_entry:")
+    msg = message or notice_message(sentence(text), emoji=":no_entry:")
     deps.posters.for_team(actor.team_id).ephemeral(
         channel, actor.user_id, msg["text"], msg["blocks"]
     )

@@ -95,6 +95,8 @@ def thread_reply(
             feedback=kind,
             text=text,
             edited=edited,
+            under_our_message=bot_user_id is not None
+            and message.get("parent_user_id") == bot_user_id,
         )
     except ValidationError:  # e.g. no ts: it could not be keyed to its message
         return None

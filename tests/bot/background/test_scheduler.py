@@ -43,8 +43,8 @@ def _template_with_feedback(app, n: int, **settings):
 
 
 def _summary_id(app) -> int:
-    """Not 1 on PostgreSQL, whose ids go on across the tests of a session."""
-    return app.store.get_template(ALICE.team_id, "summary").id
+    """Not 1 on PostgreSQL: the session's other tests share its schema and its id sequence."""
+    return app.services.templates.get(ALICE, "summary").id
 
 
 def _posted_proposal(app, sim):
@@ -110,8 +110,8 @@ def test_daily_digest_posts_once_per_day_for_templates_that_want_it(app, sim, cl
     other = replace(jobs, holder="other-instance")
     assert jobs.daily_digest() == ["summary"]
     assert other.daily_digest() == []
-    digest = [m for m in sim.messages(CHANNEL) if "feedback item(s) pending" in m["text"]]
-    assert len(digest) == 1 and "2 feedback item(s) pending" in digest[0]["text"]
+    digest = [m for m in sim.messages(CHANNEL) if "feedback items pending" in m["text"]]
+    assert len(digest) == 1 and "2 feedback items pending" in digest[0]["text"]
     clock.advance(days=1)
     assert other.daily_digest() == ["summary"]
 
@@ -181,5 +181,5 @@ def test_two_instances_on_postgres_run_each_due_job_once(pg_app, sim, clock):
     proposal = _posted_proposal(app, sim)
     assert proposal.created_by == "scheduler"
     assert len(app.store.list_proposals(_summary_id(app))) == 1
-    digests = [m for m in sim.messages(CHANNEL) if "feedback item(s) pending" in m["text"]]
+    digests = [m for m in sim.messages(CHANNEL) if "feedback items pending" in m["text"]]
     assert len(digests) == 1
