@@ -356,12 +356,14 @@ def apply_mutations(
 
 _WORDS = re.compile(r"[\w']+")
 _ANSWER_KEYS = re.compile(r'"\s*,?\s*"?(?:rationale|template)"?\s*:')
+_STRING_END = re.compile(r'",\s*(?:\n|$)')  # the JSON string's end, then the next key
 
 
 def _leaked_json(old: str, new: str) -> str | None:
     """A small model's answer that spilled its own JSON (`", "rationale": …`, or line breaks
     written as `\\n`) into the template string: not a template."""
-    if _ANSWER_KEYS.search(new) and not _ANSWER_KEYS.search(old):
+    spilled = _ANSWER_KEYS.search(new) or _STRING_END.search(new)
+    if spilled and not (_ANSWER_KEYS.search(old) or _STRING_END.search(old)):
         return 'the new template contains the answer\'s JSON keys ("rationale": …) as text'
     if "\\n" in new and "\\n" not in old:
         return "the new template contains escaped line breaks (\\n) as text"

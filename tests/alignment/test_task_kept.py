@@ -151,6 +151,7 @@ def test_manual_principles_with_braces_cannot_invent_a_placeholder_in_the_fallba
         # what Gemma 3 270M answered: the template, then its own JSON spilled into the string
         (GROCERY.replace("\n", "\\n") + ' ",\n"rationale": ', "JSON keys"),
         (GROCERY + '","rationale": "No alcohol."', "JSON keys"),
+        (GROCERY + ' No alcohol.",\n  ', "JSON keys"),
         (GROCERY.replace("\n", "\\n") + " No alcohol.", "escaped line breaks"),
     ],
 )
