@@ -105,6 +105,7 @@ class TemplateSettingsView:
     proposal_ttl_hours: int = 72  # pending proposals older than this expire
     remind_after_hours: int | None = 24  # None = no reminders
     pending_feedback: int = 0  # feedback items no proposal has used yet
+    candidates: int = 1  # candidate templates per proposal (above 1 the channel votes)
 
 
 @dataclass(frozen=True)
