@@ -106,7 +106,7 @@ def call_structured_many(
     answers = [call_structured(model, request, check, calls, extra)]
     for text in extra:
         try:
-            parsed = cast(Output, request.schema.model_validate_json(text.strip()))
+            parsed = cast(Output, schema.model_validate_json(text.strip()))
         except ValueError:
             continue
         if check(parsed) is None:

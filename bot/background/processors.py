@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 
 RUN, PROPOSE, DECIDE, EDIT, NOTICE = "run", "propose", "decide", "edit_proposal", "notice"
 EXPORT = "export"
+VOTE, ANOTHER = "vote", "another_candidate"
 ECHO = "feedback_echo"
 REFUSED = {Outcome.NOT_ALLOWED, Outcome.SUPERSEDED, Outcome.CLOSED, Outcome.ALREADY_DECIDED}
 
@@ -52,6 +53,8 @@ def register(app: App, deps: Deps) -> None:
     deps.router.add(PROPOSE, partial(process_propose, deps), lane=_template_lane)
     deps.router.add(DECIDE, partial(process_decision, deps), lane=_proposal_lane)
     deps.router.add(EDIT, partial(process_edit, deps), lane=_proposal_lane)
+    deps.router.add(VOTE, partial(process_vote, deps), lane=_proposal_lane)
+    deps.router.add(ANOTHER, partial(process_another, deps), lane=_proposal_lane)
     deps.router.add(NOTICE, partial(process_notice, deps))
     deps.router.add(EXPORT, partial(process_export, deps))
     deps.router.add(ECHO, partial(process_echo, deps))
@@ -284,6 +287,48 @@ def process_edit(deps: Deps, item: InboxItem) -> None:
     proposals.attach_message(new.id, posted.channel, posted.ts)
     refresh_proposal(deps, actor, new.id)
     refresh_proposal(deps, actor, old.id)
+
+
+def process_vote(deps: Deps, item: InboxItem) -> None:
+    """A vote between candidates: stored (or changed) and shown on the proposal's message."""
+    actor = actor_from_payload(item.payload)
+    pid = str(item.payload["proposal_id"])
+    try:
+        outcome = deps.services.proposals.vote(actor, pid, int(item.payload["candidate"]))
+    except USER_ERRORS as exc:
+        _tell(deps, actor, item, user_message(exc))
+        return
+    refresh_proposal(deps, actor, pid)
+    if outcome.approvals_cleared:
+        _tell(
+            deps,
+            actor,
+            item,
+            f"Candidate {outcome.leader} now leads; the approvals given to the previous leader "
+            "were withdrawn, since they were for another text",
+        )
+
+
+def process_another(deps: Deps, item: InboxItem) -> None:
+    """The "Another candidate" button: one more candidate from the feedback as it stands, the
+    proposal's thread included, added to its vote (the vote goes on; nothing starts over)."""
+    actor = actor_from_payload(item.payload)
+    proposals = deps.services.proposals
+    pid = str(item.payload["proposal_id"])
+    try:
+        p = proposals.get(pid)
+        poster = deps.posters.for_team(actor.team_id)
+        thread = (
+            poster.thread_texts(p.channel_id, p.message_ts) if p.channel_id and p.message_ts else []
+        )
+        proposals.another_candidate(actor, pid, thread)
+    except ProposalFailed as exc:
+        _tell(deps, actor, item, f"No other candidate: {exc.reason}")
+        return
+    except USER_ERRORS as exc:
+        _tell(deps, actor, item, user_message(exc))
+        return
+    refresh_proposal(deps, actor, pid)
 
 
 def process_notice(deps: Deps, item: InboxItem) -> None:

@@ -16,6 +16,7 @@ from alignment import (
     propose,
 )
 from alignment.evaluation import SampleRun, evaluate, pick_samples
+from alignment.feedback import Feedback
 from alignment.judge import JudgeError, LabelledOutput, build_judge
 from alignment.textdiff import unified_diff
 from alignment.usage import CallStats
@@ -24,10 +25,12 @@ from bot.services.context import Actor, ServiceError
 from bot.services.metering import MeteredModel
 from bot.services.models import Models
 from bot.services.templates import TemplateService
+from bot.services.votes import preference_feedback, preference_labels, stored_ids
 from bot.slack.views import models as vm
 from storage import Store
 from storage.errors import InvalidInput
-from storage.records import DecisionOutcome, ProposalInfo
+from storage.records import DecisionOutcome, ProposalInfo, VoteOutcome
+from storage.repo.votes import CANDIDATES, candidates_of
 
 log = logging.getLogger(__name__)
 
@@ -56,20 +59,38 @@ class ProposalService:
         by = created_by or actor.user_id
         base = Template(info.active_version.text)
         feedback = self.store.pending_feedback(info.id, limit=self.feedback_budget)
+        votes = preference_feedback(self.store.preferences(info.id))
         principles = self.store.active_principles(info.id)
         calls: list[CallStats] = []
         try:
             result = propose(
                 base,
-                feedback,
+                [*feedback, *votes],
                 principles,
                 workflow=info.workflow.value,
                 model=MeteredModel(self.models.align(), calls),
+                candidates=info.settings.candidates,
             )
         except ProposalFailed as exc:
             self._record_failure(info, exc.reason, calls, by)
             raise
         evaluation = self._evaluate(info, base, result.template, feedback, calls)
+        if len(result.candidates) > 1:  # the same inputs for every candidate: a fair vote
+            evaluation[CANDIDATES] = [
+                {
+                    "number": n,
+                    "text": c.template.text,
+                    "rationale": c.rationale,
+                    "rows": evaluation.get("rows", [])
+                    if n == 1
+                    else self._evaluate(info, base, c.template, feedback, calls).get("rows", []),
+                }
+                for n, c in enumerate(result.candidates, 1)
+            ]
+        mutations = [
+            dataclasses.replace(mu, feedback_ids=tuple(stored_ids(mu.feedback_ids)))
+            for mu in result.mutations
+        ]
         try:
             return self.store.create_proposal(
                 info.id,
@@ -77,8 +98,8 @@ class ProposalService:
                 result.template.text,
                 result.rationale,
                 info.workflow,
-                list(result.mutations),
-                list(result.used_feedback_ids),
+                mutations,
+                stored_ids(result.used_feedback_ids),
                 evaluation,
                 calls,
                 by,
@@ -117,7 +138,7 @@ class ProposalService:
             LabelledOutput(f.inputs, f.output, f.label)
             for f in feedback
             if f.kind is FeedbackKind.LABEL and f.output and f.label
-        ]
+        ] + preference_labels(self.store.preferences(info.id))
         judge, judge_note = None, None
         try:
             judge = build_judge(labelled, MeteredModel(self.models.align(), calls))
@@ -169,6 +190,51 @@ class ProposalService:
             calls,
             actor.user_id,
         )
+
+    def vote(self, actor: Actor, proposal_id: str, candidate: int, pair: str = "") -> VoteOutcome:
+        """One vote per person (and A/B pair); voting again changes it."""
+        return self.store.vote(_proposal_number(proposal_id), actor.user_id, candidate, pair)
+
+    def another_candidate(
+        self, actor: Actor, proposal_id: str, thread: list[tuple[str, str]]
+    ) -> int:
+        """One more candidate from the feedback as it stands, with what people said in the
+        proposal's thread (`(user, text)` pairs), added to the vote. Returns its number."""
+        p = self.get(proposal_id)
+        if p.status is not ProposalStatus.PENDING:
+            raise ServiceError(f"Proposal #{p.id} is {p.status.value}; its vote is closed.")
+        info = self.store.get_template_by_id(p.template_id)
+        version = self.store.get_version(info.id, p.base_version_number)
+        if version is None:
+            raise ServiceError(f"Proposal #{p.id}'s base version is gone.")
+        base = Template(version.text)
+        feedback = self.store.pending_feedback(info.id, limit=self.feedback_budget)
+        said = [
+            Feedback(f"thread-{n}", FeedbackKind.CRITIQUE, user, text[:2000])
+            for n, (user, text) in enumerate(thread, 1)
+            if text.strip()
+        ]
+        votes = preference_feedback(self.store.preferences(info.id))
+        existing = [c["text"] for c in candidates_of(p.evaluation)] or [p.text]
+        calls: list[CallStats] = []
+        try:
+            result = propose(
+                base,
+                [*feedback, *said, *votes],
+                self.store.active_principles(info.id),
+                workflow=p.workflow.value,
+                model=MeteredModel(self.models.align(), calls),
+                others=existing,
+            )
+        finally:  # what the attempt cost is recorded even when it made nothing
+            self.store.record_calls(list(calls), proposal_id=p.id)
+        calls = []
+        rows = self._evaluate(info, base, result.template, feedback, calls).get("rows", [])
+        if not candidates_of(p.evaluation):  # a one-candidate proposal becomes a vote
+            first = (p.evaluation or {}).get("rows", [])
+            self.store.add_candidate(p.id, p.text, p.rationale, first)
+        self.store.record_calls(calls, proposal_id=p.id)
+        return self.store.add_candidate(p.id, result.template.text, result.rationale, rows)
 
     def get(self, proposal_id: str | int) -> ProposalInfo:
         p = self.store.get_proposal(_proposal_number(proposal_id))
@@ -249,6 +315,25 @@ class ProposalService:
             superseded_by=superseded_by,
             placeholders_added=added,
             placeholders_removed=removed,
+            candidates=self._candidates(p, base.text),
+            voters=len(self.store.votes_of(p.id)) if candidates_of(p.evaluation) else 0,
+        )
+
+    def _candidates(self, p: ProposalInfo, base: str) -> tuple[vm.CandidateView, ...]:
+        found = candidates_of(p.evaluation)
+        if len(found) < 2:
+            return ()
+        tally = self.store.tally(p.id)
+        return tuple(
+            vm.CandidateView(
+                number=int(c["number"]),
+                diff=unified_diff(base, c["text"], f"v{p.base_version_number}", "candidate"),
+                rationale=c.get("rationale") or "",
+                votes=tally.get(int(c["number"]), 0),
+                leading=c["text"] == p.text,
+                sample_after=(c.get("rows") or [{}])[0].get("after"),
+            )
+            for c in found
         )
 
     def _newer(self, p: ProposalInfo, permalink: Permalink | None) -> vm.FeedbackLink | None:

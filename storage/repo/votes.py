@@ -147,9 +147,8 @@ class VotesRepo(ProposalsRepo):
             out = []
             for p in prefs:
                 proposal = s.get(m.Proposal, p.proposal_id)
-                found = {
-                    int(c["number"]): c for c in candidates_of(proposal and proposal.evaluation)
-                }
+                stored = candidates_of(proposal.evaluation if proposal else None)
+                found = {int(c["number"]): c for c in stored}
                 if p.chosen not in found:
                     continue
                 others = [found[n] for n in p.others if n in found]

@@ -183,6 +183,21 @@ class OpenRejectModal:
 
 
 @dataclass(frozen=True)
+class VoteCandidate:
+    """A "Vote N" button: this person's choice among a proposal's candidates."""
+
+    proposal_id: str
+    candidate: int
+
+
+@dataclass(frozen=True)
+class AnotherCandidate:
+    """The "Another candidate" button: one more candidate for the proposal's vote."""
+
+    proposal_id: str
+
+
+@dataclass(frozen=True)
 class OpenProposalEditModal:
     proposal_id: str
 
@@ -255,6 +270,8 @@ Command = (
     | ApproveProposal
     | OpenRejectModal
     | OpenProposalEditModal
+    | VoteCandidate
+    | AnotherCandidate
     | ConfirmRollback
     | CancelRollback
     | Critique
@@ -272,6 +289,7 @@ from bot.slack.commands.thread_reply import classify_reply  # noqa: E402
 
 __all__ = [
     "AddPrinciple",
+    "AnotherCandidate",
     "ApproveProposal",
     "CancelRollback",
     "Command",
@@ -303,6 +321,7 @@ __all__ = [
     "Show",
     "SuggestRewrite",
     "ViewSubmissionError",
+    "VoteCandidate",
     "classify_reply",
     "parse_action",
     "parse_command",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.slack.commands import (
+    AnotherCandidate,
     ApproveProposal,
     CancelRollback,
     Command,
@@ -14,6 +15,7 @@ from bot.slack.commands import (
     OpenRewriteModal,
     Rollback,
     RunAgain,
+    VoteCandidate,
 )
 from bot.slack.views import ids
 
@@ -24,14 +26,21 @@ _ACTIONS: dict[str, type] = {
     ids.PROPOSAL_APPROVE: ApproveProposal,
     ids.PROPOSAL_REJECT: OpenRejectModal,
     ids.PROPOSAL_EDIT: OpenProposalEditModal,
+    ids.PROPOSAL_ANOTHER: AnotherCandidate,
     ids.ROLLBACK_CANCEL: CancelRollback,
 }
-ACTION_IDS = (*_ACTIONS, ids.ROLLBACK_CONFIRM)
+VOTE_IDS = tuple(f"{ids.PROPOSAL_VOTE}:{n}" for n in range(1, 9))  # one id per candidate
+ACTION_IDS = (*_ACTIONS, ids.ROLLBACK_CONFIRM, *VOTE_IDS)
 
 
 def parse_action(action_id: str, value: str | None) -> Command:
     if action_id == ids.ROLLBACK_CONFIRM and value:  # value: "NAME vN", as typed
         return _confirm_rollback(value)
+    if action_id in VOTE_IDS:  # value: "<proposal id>:<candidate number>"
+        proposal, _, number = (value or "").partition(":")
+        if not proposal.strip() or not number.strip().isdigit():
+            raise CommandError("This button lost track of what it was about; please try again.")
+        return VoteCandidate(proposal.strip(), int(number))
     cls = _ACTIONS.get(action_id)
     if cls is None:
         raise CommandError(f"This button (`{action_id[:40]}`) is not one alignbot knows.")

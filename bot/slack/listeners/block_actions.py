@@ -10,7 +10,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.background.processors import DECIDE, RUN
+from bot.background.processors import ANOTHER, DECIDE, RUN, VOTE
 from bot.services import USER_ERRORS, Actor, user_message
 from bot.slack import commands as c
 from bot.slack.commands.actions import ACTION_IDS, parse_action
@@ -73,6 +73,20 @@ def handle(deps: Deps, actor: Actor, cmd: c.Command, body: dict[str, Any], clien
             key=f"action:{trigger or body.get('container', {}).get('message_ts')}:{actor.user_id}",
             kind=DECIDE,
             payload=stored(actor, proposal_id=cmd.proposal_id, decision="approve"),
+            team_id=actor.team_id,
+        )
+    elif isinstance(cmd, c.VoteCandidate):
+        deps.inbox.put(
+            key=f"action:{trigger or body.get('container', {}).get('message_ts')}:{actor.user_id}",
+            kind=VOTE,
+            payload=stored(actor, proposal_id=cmd.proposal_id, candidate=cmd.candidate),
+            team_id=actor.team_id,
+        )
+    elif isinstance(cmd, c.AnotherCandidate):
+        deps.inbox.put(
+            key=f"action:{trigger or body.get('container', {}).get('message_ts')}:{actor.user_id}",
+            kind=ANOTHER,
+            payload=stored(actor, proposal_id=cmd.proposal_id),
             team_id=actor.team_id,
         )
     elif isinstance(cmd, c.OpenRejectModal):

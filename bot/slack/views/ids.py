@@ -15,6 +15,8 @@ RUN_AGAIN = "run_again"
 PROPOSAL_APPROVE = "proposal_approve"
 PROPOSAL_REJECT = "proposal_reject"
 PROPOSAL_EDIT = "proposal_edit"
+PROPOSAL_VOTE = "proposal_vote"  # value = "<proposal id>:<candidate number>"
+PROPOSAL_ANOTHER = "proposal_another"  # "Another candidate" (value = proposal id)
 
 # Buttons under `/align rollback NAME vN`'s preview (value = "NAME vN")
 ROLLBACK_CONFIRM = "rollback_confirm"

@@ -67,6 +67,18 @@ class EvaluationRow:
 
 
 @dataclass(frozen=True)
+class CandidateView:
+    """One competing template of a proposal, with the same before/after inputs as the rest."""
+
+    number: int
+    diff: str
+    rationale: str = ""
+    votes: int = 0
+    leading: bool = False
+    sample_after: str | None = None  # its output on the first sample input
+
+
+@dataclass(frozen=True)
 class ProposalView:
     proposal_id: str
     template_name: str
@@ -91,6 +103,8 @@ class ProposalView:
     superseded_by: FeedbackLink | None = None  # the newer proposal (label, message permalink)
     placeholders_added: tuple[str, ...] = ()  # in the proposed text, not in the base version
     placeholders_removed: tuple[str, ...] = ()  # in the base version, gone from the proposal
+    candidates: tuple[CandidateView, ...] = ()  # two or more when the channel votes
+    voters: int = 0  # people who voted
 
 
 @dataclass(frozen=True)
