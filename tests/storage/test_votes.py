@@ -29,7 +29,7 @@ def vote(store):
 
 
 def test_one_vote_per_person_changeable_and_the_leader_is_the_proposal_text(store, vote):
-    t, p = vote
+    _t, p = vote
     store.vote(p.id, "U1", 2)
     out = store.vote(p.id, "U2", 2)
     assert out.tally == {1: 0, 2: 2, 3: 0} and out.leader == 2
