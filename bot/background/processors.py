@@ -293,10 +293,24 @@ def process_vote(deps: Deps, item: InboxItem) -> None:
     """A vote between candidates: stored (or changed) and shown on the proposal's message."""
     actor = actor_from_payload(item.payload)
     pid = str(item.payload["proposal_id"])
+    pair = str(item.payload.get("pair") or "")
+    chosen = int(item.payload["candidate"])
     try:
-        outcome = deps.services.proposals.vote(actor, pid, int(item.payload["candidate"]))
+        outcome = deps.services.proposals.vote(actor, pid, chosen, pair)
     except USER_ERRORS as exc:
         _tell(deps, actor, item, user_message(exc))
+        return
+    if pair:  # an A/B choice is a preference, not a vote: only its author hears of it
+        msg = notice_message(
+            f"Noted: of candidates {pair.replace(':', ' and ')}, you prefer {chosen}'s outputs. "
+            "It teaches the judge and the next proposal; your vote is unchanged.",
+            emoji=":scales:",
+        )
+        channel = item.payload.get("reply_channel") or actor.channel_id
+        if channel:
+            deps.posters.for_team(actor.team_id).ephemeral(
+                channel, actor.user_id, msg["text"], msg["blocks"]
+            )
         return
     refresh_proposal(deps, actor, pid)
     if outcome.approvals_cleared:

@@ -25,7 +25,7 @@ from bot.services.context import Actor, ServiceError
 from bot.services.metering import MeteredModel
 from bot.services.models import Models
 from bot.services.templates import TemplateService
-from bot.services.votes import preference_feedback, preference_labels, stored_ids
+from bot.services.votes import close_pair, preference_feedback, preference_labels, stored_ids
 from bot.slack.views import models as vm
 from storage import Store
 from storage.errors import InvalidInput
@@ -195,6 +195,22 @@ class ProposalService:
         """One vote per person (and A/B pair); voting again changes it."""
         return self.store.vote(_proposal_number(proposal_id), actor.user_id, candidate, pair)
 
+    def comparison(self, proposal_id: str, a: int, b: int) -> vm.ComparisonView:
+        """Candidates `a` and `b`'s outputs on the same sample inputs, for an A/B choice."""
+        p = self.get(proposal_id)
+        found = {int(c["number"]): c for c in candidates_of(p.evaluation)}
+        if a == b or a not in found or b not in found:
+            raise ServiceError(f"Proposal #{p.id} has no candidates {a} and {b} to compare.")
+        rows = tuple(
+            (dict(ra.get("inputs") or {}), str(ra.get("after") or ""), str(rb.get("after") or ""))
+            for ra, rb in zip(found[a].get("rows") or [], found[b].get("rows") or [], strict=False)
+            if ra.get("inputs") == rb.get("inputs")
+        )
+        if not rows:
+            raise ServiceError(f"Candidates {a} and {b} have no outputs to compare.")
+        name = self.store.get_template_by_id(p.template_id).name
+        return vm.ComparisonView(str(p.id), name, a, b, rows)
+
     def another_candidate(
         self, actor: Actor, proposal_id: str, thread: list[tuple[str, str]]
     ) -> int:
@@ -316,6 +332,9 @@ class ProposalService:
             placeholders_added=added,
             placeholders_removed=removed,
             candidates=self._candidates(p, base.text),
+            close_pair=close_pair(candidates_of(p.evaluation), self.store.tally(p.id))
+            if len(candidates_of(p.evaluation)) > 1
+            else None,
             voters=len(self.store.votes_of(p.id)) if candidates_of(p.evaluation) else 0,
         )
 

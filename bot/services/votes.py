@@ -4,6 +4,7 @@ judge (every vote is a preference: the chosen template over the others)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from alignment.feedback import Feedback
 from alignment.judge import LabelledOutput
@@ -50,6 +51,39 @@ def preference_labels(prefs: Sequence[PreferenceRecord]) -> list[LabelledOutput]
                 if row.get("after"):
                     out.append(LabelledOutput(row.get("inputs") or {}, row["after"], Label.BAD))
     return out
+
+
+def close_pair(
+    candidates: Sequence[dict[str, Any]], tally: dict[int, int]
+) -> tuple[int, int] | None:
+    """The two leading candidates, when they are close enough that comparing their outputs side
+    by side helps: votes within one of each other and, where the judge scored both, mean scores
+    within CLOSE. None when there is nothing to compare (no outputs, or the same outputs)."""
+    ranked = sorted(candidates, key=lambda c: (-tally.get(int(c["number"]), 0), int(c["number"])))
+    if len(ranked) < 2:
+        return None
+    a, b = ranked[0], ranked[1]
+    if abs(tally.get(int(a["number"]), 0) - tally.get(int(b["number"]), 0)) > 1:
+        return None
+    outs_a, outs_b = _afters(a), _afters(b)
+    if not outs_a or not outs_b or outs_a == outs_b:
+        return None
+    sa, sb = _mean_score(a), _mean_score(b)
+    if sa is not None and sb is not None and abs(sa - sb) > CLOSE:
+        return None
+    first, second = sorted((int(a["number"]), int(b["number"])))
+    return first, second
+
+
+def _afters(candidate: dict[str, Any]) -> list[str]:
+    return [str(r.get("after")) for r in candidate.get("rows") or [] if r.get("after")]
+
+
+def _mean_score(candidate: dict[str, Any]) -> float | None:
+    scores = [
+        r["score_after"] for r in candidate.get("rows") or [] if r.get("score_after") is not None
+    ]
+    return sum(scores) / len(scores) if scores else None
 
 
 def stored_ids(ids: Sequence[str]) -> list[str]:

@@ -55,6 +55,20 @@ def test_the_channel_votes_asks_for_another_candidate_and_approves_the_winner(
     sim.click_button("carol", CHANNEL, p.message_ts, "proposal_vote:3")
     _tally_shown(sim, p.message_ts, "3 voters")
     assert store.tally(p.id) == {1: 0, 2: 1, 3: 2}
+
+    # 2 and 3 are one vote apart: an A/B of their outputs is offered; alice's choice is a
+    # preference between the two, not a vote.
+    _tally_shown(sim, p.message_ts, "Compare 2 and 3 (A/B)")
+    sim.click_button("alice", CHANNEL, p.message_ts, "proposal_compare")
+    ab = sim.wait_for(
+        lambda: next((e for e in sim.ephemerals("alice") if "A/B for" in e["text"]), None)
+    )
+    assert "*A*" in blocks_text(ab) and "*B*" in blocks_text(ab)
+    sim.click_button("alice", CHANNEL, ab["ts"], "proposal_pair:B")
+    sim.wait_for(lambda: any(x.pair == "2:3" for x in store.preferences(info.id)))
+    pair = next(x for x in store.preferences(info.id) if x.pair == "2:3")
+    assert pair.chosen_text == texts[2] and pair.other_texts == (texts[1],)
+    assert store.tally(p.id) == {1: 0, 2: 1, 3: 2}
     sim.click_button("alice", CHANNEL, p.message_ts, "proposal_vote:3")  # changes her mind
     sim.wait_for(lambda: store.tally(p.id) == {1: 0, 2: 0, 3: 3})
     _tally_shown(sim, p.message_ts, "3 votes")
@@ -73,6 +87,6 @@ def test_the_channel_votes_asks_for_another_candidate_and_approves_the_winner(
     sim.click_button("bob", CHANNEL, p.message_ts, "proposal_approve")
     sim.wait_for(lambda: template(store, "summary").active_version.number == 2)
     assert template(store, "summary").active_version.text == texts[2]
-    prefs = store.preferences(info.id)
+    prefs = [x for x in store.preferences(info.id) if not x.pair]
     assert {x.user_id for x in prefs} == {sim.user_id(u) for u in ("alice", "bob", "carol")}
     assert all(x.chosen_text == texts[2] and len(x.other_texts) == 2 for x in prefs)

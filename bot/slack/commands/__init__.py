@@ -191,6 +191,25 @@ class VoteCandidate:
 
 
 @dataclass(frozen=True)
+class CompareCandidates:
+    """The A/B button: show this person two close candidates' outputs on the same input."""
+
+    proposal_id: str
+    a: int
+    b: int
+
+
+@dataclass(frozen=True)
+class ChoosePair:
+    """ "A is better" / "B is better" in an A/B comparison: a preference between two."""
+
+    proposal_id: str
+    a: int
+    b: int
+    chosen: int
+
+
+@dataclass(frozen=True)
 class AnotherCandidate:
     """The "Another candidate" button: one more candidate for the proposal's vote."""
 
@@ -272,6 +291,8 @@ Command = (
     | OpenProposalEditModal
     | VoteCandidate
     | AnotherCandidate
+    | CompareCandidates
+    | ChoosePair
     | ConfirmRollback
     | CancelRollback
     | Critique
@@ -292,8 +313,10 @@ __all__ = [
     "AnotherCandidate",
     "ApproveProposal",
     "CancelRollback",
+    "ChoosePair",
     "Command",
     "CommandError",
+    "CompareCandidates",
     "ConfirmRollback",
     "Critique",
     "Diff",

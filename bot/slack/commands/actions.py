@@ -6,8 +6,10 @@ from bot.slack.commands import (
     AnotherCandidate,
     ApproveProposal,
     CancelRollback,
+    ChoosePair,
     Command,
     CommandError,
+    CompareCandidates,
     ConfirmRollback,
     OpenCritiqueModal,
     OpenProposalEditModal,
@@ -30,17 +32,32 @@ _ACTIONS: dict[str, type] = {
     ids.ROLLBACK_CANCEL: CancelRollback,
 }
 VOTE_IDS = tuple(f"{ids.PROPOSAL_VOTE}:{n}" for n in range(1, 9))  # one id per candidate
-ACTION_IDS = (*_ACTIONS, ids.ROLLBACK_CONFIRM, *VOTE_IDS)
+ACTION_IDS = (
+    *_ACTIONS, ids.ROLLBACK_CONFIRM, *VOTE_IDS, ids.PROPOSAL_COMPARE, ids.PAIR_A, ids.PAIR_B
+)  # fmt: skip
+LOST = "This button lost track of what it was about; please try again."
+
+
+def _numbers(value: str | None, count: int) -> tuple[str, list[int]]:
+    """A proposal id and `count` candidate numbers from a button value "<id>:<n>:…"."""
+    proposal, *rest = (value or "").strip().split(":")
+    if not proposal or len(rest) != count or not all(r.isdigit() for r in rest):
+        raise CommandError(LOST)
+    return proposal, [int(r) for r in rest]
 
 
 def parse_action(action_id: str, value: str | None) -> Command:
     if action_id == ids.ROLLBACK_CONFIRM and value:  # value: "NAME vN", as typed
         return _confirm_rollback(value)
     if action_id in VOTE_IDS:  # value: "<proposal id>:<candidate number>"
-        proposal, _, number = (value or "").partition(":")
-        if not proposal.strip() or not number.strip().isdigit():
-            raise CommandError("This button lost track of what it was about; please try again.")
-        return VoteCandidate(proposal.strip(), int(number))
+        proposal, (number,) = _numbers(value, 1)
+        return VoteCandidate(proposal, number)
+    if action_id == ids.PROPOSAL_COMPARE:
+        proposal, (a, b) = _numbers(value, 2)
+        return CompareCandidates(proposal, a, b)
+    if action_id in (ids.PAIR_A, ids.PAIR_B):
+        proposal, (a, b, chosen) = _numbers(value, 3)
+        return ChoosePair(proposal, a, b, chosen)
     cls = _ACTIONS.get(action_id)
     if cls is None:
         raise CommandError(f"This button (`{action_id[:40]}`) is not one alignbot knows.")

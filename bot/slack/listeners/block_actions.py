@@ -18,6 +18,7 @@ from bot.slack.listeners.common import actor_from_interaction, fail_fast, stored
 from bot.slack.listeners.deps import Deps
 from bot.slack.views import modals
 from bot.slack.views.notices import error_message
+from bot.slack.views.proposal import comparison_message
 from bot.slack.views.rollback import rollback_done_message
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,19 @@ def handle(deps: Deps, actor: Actor, cmd: c.Command, body: dict[str, Any], clien
             key=f"action:{trigger or body.get('container', {}).get('message_ts')}:{actor.user_id}",
             kind=VOTE,
             payload=stored(actor, proposal_id=cmd.proposal_id, candidate=cmd.candidate),
+            team_id=actor.team_id,
+        )
+    elif isinstance(cmd, c.CompareCandidates):  # quick: read from the store, shown privately
+        msg = comparison_message(services.proposals.comparison(cmd.proposal_id, cmd.a, cmd.b))
+        if actor.channel_id:
+            client.chat_postEphemeral(channel=actor.channel_id, user=actor.user_id, **msg)
+    elif isinstance(cmd, c.ChoosePair):
+        deps.inbox.put(
+            key=f"action:{trigger or body.get('container', {}).get('message_ts')}:{actor.user_id}",
+            kind=VOTE,
+            payload=stored(
+                actor, proposal_id=cmd.proposal_id, candidate=cmd.chosen, pair=f"{cmd.a}:{cmd.b}"
+            ),
             team_id=actor.team_id,
         )
     elif isinstance(cmd, c.AnotherCandidate):

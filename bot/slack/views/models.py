@@ -79,6 +79,17 @@ class CandidateView:
 
 
 @dataclass(frozen=True)
+class ComparisonView:
+    """Two close candidates' outputs on the same inputs, shown as A and B to one person."""
+
+    proposal_id: str
+    template_name: str
+    a: int
+    b: int
+    rows: tuple[tuple[dict[str, str], str, str], ...]  # (inputs, output of A, output of B)
+
+
+@dataclass(frozen=True)
 class ProposalView:
     proposal_id: str
     template_name: str
@@ -105,6 +116,7 @@ class ProposalView:
     placeholders_removed: tuple[str, ...] = ()  # in the base version, gone from the proposal
     candidates: tuple[CandidateView, ...] = ()  # two or more when the channel votes
     voters: int = 0  # people who voted
+    close_pair: tuple[int, int] | None = None  # two close candidates worth an A/B comparison
 
 
 @dataclass(frozen=True)

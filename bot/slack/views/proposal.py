@@ -26,6 +26,7 @@ from bot.slack.views.blocks import (
 )
 from bot.slack.views.models import (
     CandidateView,
+    ComparisonView,
     EvaluationRow,
     PrincipleChangeView,
     ProposalView,
@@ -311,11 +312,48 @@ def _vote_buttons(p: ProposalView) -> list[Block]:
                     f"{p.proposal_id}:{c.number}",
                     style="primary" if c.leading else None,
                 )
-                for c in p.candidates[:25]
+                for c in p.candidates[:8]
+            ),
+            *(
+                [
+                    button(
+                        f"Compare {p.close_pair[0]} and {p.close_pair[1]} (A/B)",
+                        ids.PROPOSAL_COMPARE,
+                        f"{p.proposal_id}:{p.close_pair[0]}:{p.close_pair[1]}",
+                    )
+                ]
+                if p.close_pair
+                else []
             ),
             block_id=f"vote:{p.proposal_id}"[:255],
         )
     ]
+
+
+def comparison_message(c: ComparisonView) -> Message:
+    """Two close candidates' outputs side by side, as A and B, for one person to choose."""
+    blocks: list[Block] = [
+        section(
+            f":scales: *A/B for proposal #{escape(c.proposal_id)}* ({escape(c.template_name)}): "
+            "two close candidates, the same inputs. Which output is better?"
+        )
+    ]
+    for inputs, out_a, out_b in c.rows[:EVAL_ROWS]:
+        blocks.append(
+            fields_section(
+                _inputs_line(inputs),
+                ["*A*\n" + truncate(escape(out_a), 900), "*B*\n" + truncate(escape(out_b), 900)],
+            )
+        )
+    value = f"{c.proposal_id}:{c.a}:{c.b}"
+    blocks.append(
+        actions(
+            button("A is better", ids.PAIR_A, f"{value}:{c.a}"),
+            button("B is better", ids.PAIR_B, f"{value}:{c.b}"),
+            block_id=f"pair:{value}"[:255],
+        )
+    )
+    return message(f"A/B for proposal #{c.proposal_id}", blocks)
 
 
 def _outcome(p: ProposalView) -> str:
