@@ -312,7 +312,7 @@ class ProposalService:
                 )
                 for mu in p.mutations
             ),
-            evaluation=_rows(p.evaluation),
+            evaluation=_rows(_leader_evaluation(p)),
             judge_note=(p.evaluation or {}).get("judge_note"),
             evaluation_note=(p.evaluation or {}).get("error"),
             approvals=len(p.approvals),
@@ -403,6 +403,14 @@ def _proposal_number(proposal_id: str | int) -> int:
         return int(str(proposal_id).strip())
     except ValueError:
         raise ServiceError(f"`{proposal_id}` is not a proposal number.") from None
+
+
+def _leader_evaluation(p: ProposalInfo) -> dict[str, Any] | None:
+    """The before/after to show: in a vote, the leading candidate's (the text approval takes)."""
+    leader = next((c for c in candidates_of(p.evaluation) if c["text"] == p.text), None)
+    if leader is None:
+        return p.evaluation
+    return {**(p.evaluation or {}), "rows": leader.get("rows") or []}
 
 
 def _edited_from(evaluation: dict[str, Any] | None) -> str | None:

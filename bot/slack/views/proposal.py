@@ -235,8 +235,8 @@ def _candidates(p: ProposalView) -> list[Block]:
     voters = f"{p.voters} voter" + ("" if p.voters == 1 else "s")
     blocks: list[Block] = [
         section(
-            f":ballot_box_with_ballot: *{len(p.candidates)} candidates* · {voters} · one vote "
-            "each, change it any time · the leader goes on to approval"
+            f"🗳️ *{len(p.candidates)} candidates* · {voters} · one vote each, change it any "
+            "time · the leader goes on to approval (before/after below: the leader's)"
         )
     ]
     for c in p.candidates:
@@ -246,7 +246,7 @@ def _candidates(p: ProposalView) -> list[Block]:
 
 def _candidate(c: CandidateView) -> list[Block]:
     votes = f"{c.votes} vote" + ("" if c.votes == 1 else "s")
-    lead = " · :trophy: leading" if c.leading else ""
+    lead = " · 🏆 leading" if c.leading else ""
     text = f"*Candidate {c.number}* · {votes}{lead}"
     if c.rationale.strip():
         text += "\n" + truncate(escape(c.rationale.strip()), 600)
