@@ -3,12 +3,17 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from alignment import Feedback, FeedbackKind, Template, propose
 from alignment.datablocks import read_blocks
 from alignment.models.offline import OfflineModel
+from alignment.settings import SettingsChange, TemplateSettings, setting
+from alignment.values import InvalidValue
 from tests.fakes.gemini_server import gemini_candidates, gemini_json
+from tests.fakes.openai_server import openai_json
 
 BASE = Template("Summarize {{text}}.")
 FEEDBACK = [
@@ -82,3 +87,38 @@ def test_gemini_missing_or_repeated_candidates_are_asked_for_one_call_each(gemin
     assert "candidateCount" not in follow_up.get("generationConfig", {})
     others = read_blocks(follow_up["contents"][0]["parts"][0]["text"])["other_candidates"]
     assert others == [_answer(1)["template"]]
+
+
+def test_openai_compatible_servers_get_n_and_llama_cpp_style_single_answers_fall_back(
+    openai_server, openai_model
+):
+    both = openai_json(_answer(1))
+    second = {"role": "assistant", "content": json.dumps(_answer(2))}
+    both["choices"].append({"index": 1, "message": second, "finish_reason": "stop"})
+    openai_server.enqueue(both)
+    result = propose(BASE, FEEDBACK, [], workflow="direct", model=openai_model, candidates=2)
+    assert [c.rationale for c in result.candidates] == ["style 1", "style 2"]
+    assert len(result.calls) == 1 and openai_server.requests[0].body["n"] == 2
+
+    # A server that ignores `n` (llama.cpp) answers once: the second candidate is its own call.
+    openai_server.enqueue(openai_json(_answer(1)), openai_json(_answer(3)))
+    result = propose(BASE, FEEDBACK, [], workflow="direct", model=openai_model, candidates=2)
+    assert [c.rationale for c in result.candidates] == ["style 1", "style 3"]
+    assert len(result.calls) == 2 and "n" not in openai_server.requests[2].body
+
+
+@pytest.mark.parametrize("typed", ["1", "4", "3"])
+def test_the_candidates_setting_takes_one_to_four(typed):
+    change = SettingsChange.parse({setting("candidates").field: typed})
+    assert TemplateSettings().changed_by(change).candidates == int(typed)
+    assert change.changed == ("candidates",)
+
+
+@pytest.mark.parametrize("typed", ["0", "5", "many"])
+def test_the_candidates_setting_refuses_what_it_cannot_do(typed):
+    with pytest.raises(InvalidValue, match="candidates"):
+        SettingsChange.parse({"candidates": typed})
+
+
+def test_a_stored_template_without_the_setting_has_one_candidate():
+    assert TemplateSettings.from_json({"approvals_required": 2}).candidates == 1
