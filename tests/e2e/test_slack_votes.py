@@ -49,6 +49,7 @@ def test_the_channel_votes_asks_for_another_candidate_and_approves_the_winner(
     assert len(set(texts)) == 3 and all(CRITIQUES[1].lower() in t.lower() for t in texts)
     rewrites = [c for c in store.call_stats(proposal_id=p.id) if c.purpose == "rewrite"]
     assert len(rewrites) == 3  # the offline model answers once per call: one call each
+    assert "(made in 3 model calls)" in shown
 
     sim.click_button("alice", CHANNEL, p.message_ts, "proposal_vote:2")
     sim.click_button("bob", CHANNEL, p.message_ts, "proposal_vote:3")
@@ -83,6 +84,7 @@ def test_the_channel_votes_asks_for_another_candidate_and_approves_the_winner(
     assert "takeaway" in fourth["text"].lower() and fourth["text"] not in texts
     assert store.tally(p.id) == {1: 0, 2: 0, 3: 3, 4: 0}  # votes kept, nothing started over
     assert len(store.list_proposals(info.id)) == 1
+    assert "4 candidates* (made in 4 model calls)" in blocks_text(message_at(sim, p.message_ts))
 
     sim.click_button("bob", CHANNEL, p.message_ts, "proposal_approve")
     sim.wait_for(lambda: template(store, "summary").active_version.number == 2)

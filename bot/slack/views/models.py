@@ -117,6 +117,7 @@ class ProposalView:
     candidates: tuple[CandidateView, ...] = ()  # two or more when the channel votes
     voters: int = 0  # people who voted
     close_pair: tuple[int, int] | None = None  # two close candidates worth an A/B comparison
+    candidate_calls: int = 0  # the rewrite calls that made the candidates (repairs included)
 
 
 @dataclass(frozen=True)

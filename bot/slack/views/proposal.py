@@ -233,10 +233,12 @@ def _inputs_line(inputs: Mapping[str, str]) -> str:
 
 def _candidates(p: ProposalView) -> list[Block]:
     voters = f"{p.voters} voter" + ("" if p.voters == 1 else "s")
+    calls = f"{p.candidate_calls} model call" + ("" if p.candidate_calls == 1 else "s")
     blocks: list[Block] = [
         section(
-            f"🗳️ *{len(p.candidates)} candidates* · {voters} · one vote each, change it any "
-            "time · the leader goes on to approval (before/after below: the leader's)"
+            f"🗳️ *{len(p.candidates)} candidates* (made in {calls}) · {voters} · one vote "
+            "each, change it any time · the leader goes on to approval (before/after below: "
+            "the leader's)"
         )
     ]
     for c in p.candidates:
