@@ -71,14 +71,14 @@ def handle(deps: Deps, actor: Actor, cmd: c.Command, body: dict[str, Any], clien
         )
     elif isinstance(cmd, c.ApproveProposal):
         deps.inbox.put(
-            key=f"action:{trigger or body.get('container', {}).get('message_ts')}:{actor.user_id}",
+            key=_click_key(body, actor),
             kind=DECIDE,
             payload=stored(actor, proposal_id=cmd.proposal_id, decision="approve"),
             team_id=actor.team_id,
         )
     elif isinstance(cmd, c.VoteCandidate):
         deps.inbox.put(
-            key=f"action:{trigger or body.get('container', {}).get('message_ts')}:{actor.user_id}",
+            key=_click_key(body, actor),
             kind=VOTE,
             payload=stored(actor, proposal_id=cmd.proposal_id, candidate=cmd.candidate),
             team_id=actor.team_id,
@@ -89,7 +89,7 @@ def handle(deps: Deps, actor: Actor, cmd: c.Command, body: dict[str, Any], clien
             client.chat_postEphemeral(channel=actor.channel_id, user=actor.user_id, **msg)
     elif isinstance(cmd, c.ChoosePair):
         deps.inbox.put(
-            key=f"action:{trigger or body.get('container', {}).get('message_ts')}:{actor.user_id}",
+            key=_click_key(body, actor),
             kind=VOTE,
             payload=stored(
                 actor, proposal_id=cmd.proposal_id, candidate=cmd.chosen, pair=f"{cmd.a}:{cmd.b}"
@@ -98,7 +98,7 @@ def handle(deps: Deps, actor: Actor, cmd: c.Command, body: dict[str, Any], clien
         )
     elif isinstance(cmd, c.AnotherCandidate):
         deps.inbox.put(
-            key=f"action:{trigger or body.get('container', {}).get('message_ts')}:{actor.user_id}",
+            key=_click_key(body, actor),
             kind=ANOTHER,
             payload=stored(actor, proposal_id=cmd.proposal_id),
             team_id=actor.team_id,
@@ -129,6 +129,12 @@ def rollback(
             deps.posters.for_team(actor.team_id).post(actor.channel_id, msg["text"], msg["blocks"])
     else:
         respond(delete_original=True)
+
+
+def _click_key(body: dict[str, Any], actor: Actor) -> str:
+    """One inbox row per click: a retried delivery of the same click finds it stored."""
+    trigger = body.get("trigger_id") or body.get("container", {}).get("message_ts")
+    return f"action:{trigger}:{actor.user_id}"
 
 
 def _refuse(client: WebClient, actor: Actor, body: dict[str, Any], text: str) -> None:
