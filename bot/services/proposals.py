@@ -336,9 +336,7 @@ class ProposalService:
             if len(candidates_of(p.evaluation)) > 1
             else None,
             voters=len(self.store.votes_of(p.id)) if candidates_of(p.evaluation) else 0,
-            candidate_calls=sum(
-                c.purpose.split(":")[0] in ("rewrite", "direct") for c in p.calls
-            )
+            candidate_calls=sum(c.purpose.split(":")[0] in ("rewrite", "direct") for c in p.calls)
             if candidates_of(p.evaluation)
             else 0,
         )
