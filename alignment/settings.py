@@ -161,8 +161,8 @@ SETTINGS = (
     Setting("daily_digest", "daily_digest", ("digest",)),
     Setting("proposal_ttl_hours", "proposal_ttl_hours", ("proposal_ttl", "ttl_hours")),
     Setting("remind_after_hours", "remind_after_hours", ("remind_after",)),
-    Setting("channel", "channel_id", ("channel_id",)),
     Setting("candidates", "candidates", ("candidate_count",)),
+    Setting("channel", "channel_id", ("channel_id",)),
 )
 _BY_KEY = {key: s for s in SETTINGS for key in (s.name, *s.aliases)}
 
