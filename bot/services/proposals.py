@@ -18,6 +18,7 @@ from alignment import (
 from alignment.evaluation import SampleRun, evaluate, pick_samples
 from alignment.feedback import Feedback
 from alignment.judge import JudgeError, LabelledOutput, build_judge
+from alignment.proposer import Candidate
 from alignment.textdiff import unified_diff
 from alignment.usage import CallStats
 from alignment.vocabulary import Decision, MutationOp, ProposalStatus
@@ -74,18 +75,18 @@ class ProposalService:
         except ProposalFailed as exc:
             self._record_failure(info, exc.reason, calls, by)
             raise
-        evaluation = self._evaluate(info, base, result.template, feedback, calls)
-        if len(result.candidates) > 1:  # the same inputs for every candidate: a fair vote
+        made = result.candidates or [Candidate(result.template, result.rationale, result.diff)]
+        evaluations = self._evaluate_all(info, base, [c.template for c in made], feedback, calls)
+        evaluation = evaluations[0]
+        if len(made) > 1:  # the same inputs and the same judge for every candidate: a fair vote
             evaluation[CANDIDATES] = [
                 {
                     "number": n,
                     "text": c.template.text,
                     "rationale": c.rationale,
-                    "rows": evaluation.get("rows", [])
-                    if n == 1
-                    else self._evaluate(info, base, c.template, feedback, calls).get("rows", []),
+                    "rows": e.get("rows", []),
                 }
-                for n, c in enumerate(result.candidates, 1)
+                for n, (c, e) in enumerate(zip(made, evaluations, strict=True), 1)
             ]
         mutations = [
             dataclasses.replace(mu, feedback_ids=tuple(stored_ids(mu.feedback_ids)))
@@ -121,7 +122,13 @@ class ProposalService:
     def _evaluate(
         self, info, base: Template, new: Template, feedback, calls: list[CallStats]
     ) -> dict:
-        """Before/after on recent inputs, scored by a judge from the team's labels if any.
+        return self._evaluate_all(info, base, [new], feedback, calls)[0]
+
+    def _evaluate_all(
+        self, info, base: Template, news: list[Template], feedback, calls: list[CallStats]
+    ) -> list[dict]:
+        """Before/after on recent inputs, scored by a judge from the team's labels (and votes)
+        if any: one evaluation per template in `news`, on the same samples, with one judge.
 
         The calls made (the judge's and a failed evaluation's included) are added to `calls`."""
         samples = pick_samples(
@@ -132,7 +139,7 @@ class ProposalService:
             ]
         )
         if not samples:
-            return {"rows": []}
+            return [{"rows": []} for _ in news]
         _, target = self.models.target(info.target_model)
         labelled = [
             LabelledOutput(f.inputs, f.output, f.label)
@@ -148,12 +155,16 @@ class ProposalService:
             judge_note = f"the judge could not be built: {exc}"
         if judge_note:
             log.info("no judge for %s: %s", info.name, judge_note)
-        try:
-            result = evaluate(base, new, samples, MeteredModel(target, calls), judge)
-        except (JudgeError, ModelError) as exc:
-            return {"rows": [], "error": f"evaluation failed: {exc}"}
-        rows = [dataclasses.asdict(r) for r in result.rows]
-        return {"rows": rows, "judge_note": judge_note} if judge_note else {"rows": rows}
+        out: list[dict] = []
+        for new in news:
+            try:
+                result = evaluate(base, new, samples, MeteredModel(target, calls), judge)
+            except (JudgeError, ModelError) as exc:
+                out.append({"rows": [], "error": f"evaluation failed: {exc}"})
+                continue
+            rows = [dataclasses.asdict(r) for r in result.rows]
+            out.append({"rows": rows, "judge_note": judge_note} if judge_note else {"rows": rows})
+        return out
 
     def check_edit(self, proposal_id: str, text: str) -> ProposalInfo:
         """Refuse an edit that cannot become a proposal, while the form is still open."""
