@@ -46,22 +46,24 @@ def _numbers(value: str | None, count: int) -> tuple[str, list[int]]:
     return proposal, [int(r) for r in rest]
 
 
-def parse_action(action_id: str, value: str | None) -> Command:
-    if action_id == ids.ROLLBACK_CONFIRM and value:  # value: "NAME vN", as typed
-        return _confirm_rollback(value)
+def parse_action(action_id: object, value: object) -> Command:
+    """`value` is whatever the payload held: anything but a non-blank string is refused."""
+    if action_id == ids.ROLLBACK_CONFIRM and isinstance(value, str) and value.strip():
+        return _confirm_rollback(value)  # value: "NAME vN", as typed
+    text = value if isinstance(value, str) else None
     if action_id in VOTE_IDS:  # value: "<proposal id>:<candidate number>"
-        proposal, (number,) = _numbers(value, 1)
+        proposal, (number,) = _numbers(text, 1)
         return VoteCandidate(proposal, number)
     if action_id == ids.PROPOSAL_COMPARE:
-        proposal, (a, b) = _numbers(value, 2)
+        proposal, (a, b) = _numbers(text, 2)
         return CompareCandidates(proposal, a, b)
     if action_id in (ids.PAIR_A, ids.PAIR_B):
-        proposal, (a, b, chosen) = _numbers(value, 3)
+        proposal, (a, b, chosen) = _numbers(text, 3)
         return ChoosePair(proposal, a, b, chosen)
-    cls = _ACTIONS.get(action_id)
+    cls = _ACTIONS.get(action_id) if isinstance(action_id, str) else None
     if cls is None:
-        raise CommandError(f"This button (`{action_id[:40]}`) is not one alignbot knows.")
-    if not value or not value.strip():
+        raise CommandError(f"This button (`{str(action_id)[:40]}`) is not one alignbot knows.")
+    if not isinstance(value, str) or not value.strip():
         raise CommandError("This button lost track of what it was about; please try again.")
     return cls(value.strip())
 

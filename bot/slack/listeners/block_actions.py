@@ -6,15 +6,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.background.processors import ANOTHER, DECIDE, RUN, VOTE
+from bot.background.jobs import AnotherCandidateJob, DecideJob, RunJob, VoteJob
 from bot.services import USER_ERRORS, Actor, user_message
 from bot.slack import commands as c
 from bot.slack.commands.actions import ACTION_IDS, parse_action
-from bot.slack.listeners.common import actor_from_interaction, fail_fast, stored
+from bot.slack.listeners.common import actor_of, fail_fast
 from bot.slack.listeners.deps import Deps
 from bot.slack.views import modals
 from bot.slack.views.notices import error_message
@@ -33,10 +33,15 @@ def register(app: App, deps: Deps) -> None:
 
 def _handler(deps: Deps):
     def on_action(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: WebClient,
+        respond: Respond,
+        context: BoltContext,
     ) -> None:
         ack()  # block_actions acks carry nothing; what follows is quick or stored first
-        actor = actor_from_interaction(body)
+        actor = actor_of(context)
         client = fail_fast(client)
         try:
             cmd = parse_action(action.get("action_id", ""), action.get("value"))
@@ -56,60 +61,50 @@ def handle(deps: Deps, actor: Actor, cmd: c.Command, body: dict[str, Any], clien
     services = deps.services
     trigger = body.get("trigger_id")
     if isinstance(cmd, c.OpenCritiqueModal | c.OpenRewriteModal):
-        view = services.runs.view(cmd.run_id)
+        view = services.runs.view_for(actor, cmd.run_id)
         make = (
             modals.critique_modal if isinstance(cmd, c.OpenCritiqueModal) else modals.rewrite_modal
         )
         client.views_open(trigger_id=trigger, view=make(view.run_id, view.output))
     elif isinstance(cmd, c.RunAgain):
         run = services.runs.again(actor, cmd.run_id)
-        deps.inbox.put(
-            key=f"run:{run.id}",
-            kind=RUN,
-            payload=stored(actor, run_id=run.id),
-            team_id=actor.team_id,
-        )
+        deps.inbox.put(RunJob(actor=actor, run_id=run.id), key=f"run:{run.id}")
     elif isinstance(cmd, c.ApproveProposal):
+        services.proposals.checked(actor, cmd.proposal_id)  # another workspace's: not found
         deps.inbox.put(
+            DecideJob(actor=actor, proposal_id=cmd.proposal_id, decision="approve"),
             key=_click_key(body, actor),
-            kind=DECIDE,
-            payload=stored(actor, proposal_id=cmd.proposal_id, decision="approve"),
-            team_id=actor.team_id,
         )
     elif isinstance(cmd, c.VoteCandidate):
+        services.proposals.checked(actor, cmd.proposal_id)
         deps.inbox.put(
+            VoteJob(actor=actor, proposal_id=cmd.proposal_id, candidate=cmd.candidate),
             key=_click_key(body, actor),
-            kind=VOTE,
-            payload=stored(actor, proposal_id=cmd.proposal_id, candidate=cmd.candidate),
-            team_id=actor.team_id,
         )
     elif isinstance(cmd, c.CompareCandidates):  # quick: read from the store, shown privately
+        services.proposals.checked(actor, cmd.proposal_id)
         msg = comparison_message(services.proposals.comparison(cmd.proposal_id, cmd.a, cmd.b))
         if actor.channel_id:
             client.chat_postEphemeral(channel=actor.channel_id, user=actor.user_id, **msg)
     elif isinstance(cmd, c.ChoosePair):
-        deps.inbox.put(
-            key=_click_key(body, actor),
-            kind=VOTE,
-            payload=stored(
-                actor, proposal_id=cmd.proposal_id, candidate=cmd.chosen, pair=f"{cmd.a}:{cmd.b}"
-            ),
-            team_id=actor.team_id,
+        services.proposals.checked(actor, cmd.proposal_id)
+        job = VoteJob(
+            actor=actor, proposal_id=cmd.proposal_id, candidate=cmd.chosen, pair=f"{cmd.a}:{cmd.b}"
         )
+        deps.inbox.put(job, key=_click_key(body, actor))
     elif isinstance(cmd, c.AnotherCandidate):
+        services.proposals.checked(actor, cmd.proposal_id)
         deps.inbox.put(
+            AnotherCandidateJob(actor=actor, proposal_id=cmd.proposal_id),
             key=_click_key(body, actor),
-            kind=ANOTHER,
-            payload=stored(actor, proposal_id=cmd.proposal_id),
-            team_id=actor.team_id,
         )
     elif isinstance(cmd, c.OpenRejectModal):
-        p = services.proposals.view(cmd.proposal_id)
+        p = services.proposals.view_for(actor, cmd.proposal_id)
         client.views_open(
             trigger_id=trigger, view=modals.reject_modal(p.proposal_id, p.template_name)
         )
     elif isinstance(cmd, c.OpenProposalEditModal):
-        info = services.proposals.get(cmd.proposal_id)
+        info = services.proposals.checked(actor, cmd.proposal_id)
         name = services.proposals.template_name(info)
         client.views_open(
             trigger_id=trigger, view=modals.proposal_edit_modal(str(info.id), name, info.text)

@@ -1,7 +1,7 @@
 """Preferences: each person's vote between a proposal's competing candidates.
 
-Revision ID: 0004_vote
-Revises: 0003_config
+Revision ID: 0005_vote
+Revises: 0003_jobs
 Create Date: 2026-12-01
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0004_vote"
-down_revision: str | None = "0003_config"
+revision: str = "0005_vote"
+down_revision: str | None = "0003_jobs"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
