@@ -78,7 +78,13 @@ class BackgroundServer:
 
     def __init__(self, asgi: Any, sock: socket.socket, log_level: str = "warning") -> None:
         self.sock = sock
-        config = uvicorn.Config(asgi, log_level=log_level, access_log=False, lifespan="off")
+        config = uvicorn.Config(
+            asgi,
+            log_level=log_level,
+            access_log=False,
+            lifespan="off",
+            timeout_graceful_shutdown=1.0,  # a request still open when stopping is cut short
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(
             target=self.server.run, kwargs={"sockets": [sock]}, daemon=True, name="uvicorn"

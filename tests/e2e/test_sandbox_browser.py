@@ -49,21 +49,46 @@ def sandbox(tmp_path):
     sb.stop()
 
 
-@pytest.fixture
-def page(sandbox, request):
+@pytest.fixture(scope="module")
+def chromium():
+    """One browser for the module (starting Chromium is the slow part); a fresh context, so
+    fresh storage, per test."""
     from playwright.sync_api import sync_playwright
 
+    _require_browser()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        pg = browser.new_page(viewport={"width": 1360, "height": 860})
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(chromium, request):
+    """Opens pages at a size; each fails the test on a JavaScript error or a native dialog
+    (`alert`/`confirm`: the page asks in-page), and leaves a last screenshot."""
+    opened = []
+
+    def open_page(url: str, width: int = 1360, height: int = 860):
+        context = chromium.new_context(viewport={"width": width, "height": height})
+        pg = context.new_page()
         pg.set_default_timeout(TIMEOUT)
         errors: list[str] = []
         pg.on("pageerror", lambda e: errors.append(str(e)))
-        pg.goto(sandbox.url)
-        yield pg
-        shot(pg, f"{request.node.name}-end")  # what the page showed last, pass or fail
-        browser.close()
-        assert errors == [], f"JavaScript errors on the page: {errors}"
+        pg.on("dialog", lambda d: (errors.append(f"native {d.type}: {d.message}"), d.dismiss()))
+        pg.goto(url)
+        opened.append((context, pg, errors))
+        return pg
+
+    yield open_page
+    for i, (context, pg, errors) in enumerate(opened):
+        shot(pg, f"{request.node.name}-end{i or ''}")  # what the page showed last, pass or fail
+        context.close()
+        assert errors == [], f"JavaScript errors or native dialogs on the page: {errors}"
+
+
+@pytest.fixture
+def page(sandbox, new_page):
+    return new_page(sandbox.url)
 
 
 def shot(page, name: str) -> Path:
@@ -199,3 +224,32 @@ def test_app_home_and_reset(sandbox, page):
     page.locator("#messages .message", has_text="hello from a person").wait_for(state="detached")
     page.locator("#messages .message:has-text('tldr')").first.wait_for()
     assert [t.name for t in sandbox.store.list_templates("T0SANDBOX")] == ["tldr"]
+
+
+def test_an_open_page_follows_a_restarted_sandbox(tmp_path, new_page):
+    db = tmp_path / "sandbox.db"
+    first = Sandbox(database=db, seed=False).start()
+    port = first.sim.port
+    try:
+        page = new_page(first.url)
+        first.sim.post_message("bob", "general", "said before the restart")
+        page.locator("#messages .message", has_text="said before the restart").wait_for()
+        for i in range(5):  # the old server's change counter runs ahead of the new one's
+            first.sim.post_message("bob", "general", f"filler {i}")
+        page.locator("#messages .message", has_text="filler 4").wait_for()
+    finally:
+        first.stop()
+    page.locator("#offline").wait_for()  # the page notices the server is gone
+
+    second = Sandbox(database=db, seed=False, port=port).start()
+    try:
+        second.sim.post_message("carol", "general", "said after the restart")
+        # No reload: the page sees a new server and takes its state whole.
+        page.locator("#messages .message", has_text="said after the restart").wait_for(
+            timeout=5_000
+        )
+        page.locator("#offline").wait_for(state="hidden")
+        assert page.locator("#messages .message", has_text="said before the restart").count() == 1
+        shot(page, "restart-resynced")
+    finally:
+        second.stop()

@@ -3,12 +3,14 @@ and the next start shows the channel as it was."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -41,10 +43,31 @@ def start(tmp_path: Path, *args: str) -> tuple[subprocess.Popen, str]:
     pytest.fail(f"the sandbox did not print its URL: {proc.stdout.read()}")
 
 
-def stop(proc: subprocess.Popen) -> tuple[int, str]:
-    proc.send_signal(signal.SIGINT)  # what Ctrl-C sends
+def stop(proc: subprocess.Popen, sig: int = signal.SIGINT) -> tuple[int, str]:
+    proc.send_signal(sig)  # SIGINT is what Ctrl-C sends
     out, _ = proc.communicate(timeout=20)
     return proc.returncode, out
+
+
+def stop_with_page_open(proc: subprocess.Popen, url: str, sig: int) -> tuple[int, str, float]:
+    """Stops the sandbox while a page waits in its long poll, as an open browser tab does;
+    returns the exit code, the output and how long stopping took."""
+    version = state(url)["version"]
+    polling = threading.Event()
+
+    def page() -> None:
+        polling.set()
+        with contextlib.suppress(httpx.HTTPError):  # the server goes away under it
+            httpx.get(f"{url}/sim/api/state?since={version}&wait=20", timeout=30)
+
+    waiter = threading.Thread(target=page, daemon=True)
+    waiter.start()
+    polling.wait()
+    time.sleep(0.3)  # unanswered 0.3 s later: the server holds it in its long poll (20 s)
+    assert waiter.is_alive()
+    began = time.monotonic()
+    code, out = stop(proc, sig)
+    return code, out, time.monotonic() - began
 
 
 def state(url: str) -> dict:
@@ -73,10 +96,13 @@ def test_sandbox_starts_seeds_stops_and_resumes(tmp_path):
         assert httpx.get(f"{url}/sim/api/info", timeout=10).json()["model"] == "offline"
         seeded = wait(lambda: bot_runs(url))
         assert "tldr" in seeded[0]["text"]
+        code, out, took = stop_with_page_open(proc, url, signal.SIGINT)
     finally:
-        code, out = stop(proc)
+        if proc.poll() is None:
+            stop(proc)
     assert code == 0, out
     assert "stopping" in out
+    assert took < 2.0, f"Ctrl-C with a page open took {took:.1f} s"
 
     # Started again on the same database: the channel is back and its buttons still work.
     proc, url = start(tmp_path)
@@ -92,9 +118,21 @@ def test_sandbox_starts_seeds_stops_and_resumes(tmp_path):
         resp = httpx.post(f"{url}/sim/api/click_button", json=click, timeout=10)
         assert resp.json()["status"] == 200
         wait(lambda: len(bot_runs(url)) == 2)
+        code, out, took = stop_with_page_open(proc, url, signal.SIGTERM)
     finally:
-        code, out = stop(proc)
+        if proc.poll() is None:
+            stop(proc)
+    # SIGTERM (a service manager, `kill`) stops as cleanly as Ctrl-C, and as fast.
     assert code == 0, out
+    assert "stopping" in out and "Traceback" not in out
+    assert took < 2.0, f"SIGTERM with a page open took {took:.1f} s"
+
+    # What the SIGTERM'd sandbox had shows again at the next start.
+    proc, url = start(tmp_path)
+    try:
+        assert len(bot_runs(url)) == 2
+    finally:
+        stop(proc)
 
     # --reset starts over: one seeded run again.
     proc, url = start(tmp_path, "--reset")

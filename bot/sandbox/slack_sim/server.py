@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -80,6 +81,10 @@ class SlackSim(UserActions):
         self.on_reset: Callable[[], None] | None = None  # the page's "reset" (set by the sandbox)
         self.info: dict[str, Any] = {}  # shown on the page (model in use, …); the sandbox fills it
         self._server: BackgroundServer | None = None
+        # A new id at every start: a page open across a restart sees it change and resyncs (the
+        # new server's change counter starts again below what the page last saw).
+        self.instance = uuid.uuid4().hex
+        self.closing = threading.Event()  # set on stop: long polls answer at once
 
     # -- addresses ----------------------------------------------------------------------------
     @property
@@ -111,12 +116,15 @@ class SlackSim(UserActions):
 
     def start(self) -> SlackSim:
         """Serves on `host:port` (port 0 = a free one) in a daemon thread; returns when ready."""
+        self.closing.clear()
+        self.instance = uuid.uuid4().hex
         self._server = BackgroundServer(self.asgi_app(), self.host, self.port, "slack-sim")
         self._server.start()
         self.port = self._server.port
         return self
 
     def stop(self) -> None:
+        self.closing.set()
         if self._server is not None:
             self._server.stop()
         self.deliverer.close()

@@ -9,22 +9,36 @@ import {
   $, act, channelName, channels, ctx, el, hooks, isTop, messages, myEphemerals, toast, users, view,
 } from "./shared.js";
 
+// Long polls the simulator's state. A restarted server has a new instance id and counts its
+// changes from zero again; the server answers such a page at once with everything, and the page
+// takes it whole.
 async function poll() {
   for (;;) {
     try {
-      const resp = await fetch(`/sim/api/state?since=${view.version}&wait=20`);
+      const q = `since=${view.version}&wait=20&instance=${encodeURIComponent(view.instance || "")}`;
+      const resp = await fetch(`/sim/api/state?${q}`);
       const data = await resp.json();
-      if (data.changed) {
+      const restarted = Boolean(view.instance) && data.instance !== view.instance;
+      view.instance = data.instance;
+      if (data.changed || restarted) {
         view.state = data;
         view.version = data.version;
+        if (restarted) onRestart();
         render();
       }
       $("#offline").hidden = true;
     } catch (e) {
       $("#offline").hidden = false;
-      await new Promise((r) => setTimeout(r, 1500));
+      await new Promise((r) => setTimeout(r, 500));
     }
   }
+}
+
+// A new server (a restart, or a reset elsewhere): drop what referred to the old one.
+function onRestart() {
+  view.modalKey = "";
+  if (view.thread && !messages().some((m) => m.ts === view.thread)) view.thread = null;
+  if (view.activity) renderActivity();
 }
 
 // -- helpers over the state --------------------------------------------------------------------
