@@ -20,7 +20,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.routing import Route
 
-from bot.sandbox.slack_sim import DeliveryOptions, SimError, SlackSim
+from bot.sandbox.slack_sim import DeliveryOptions, SimError
 from bot.sandbox.slack_sim.serving import BackgroundServer
 
 BUTTONS = [
@@ -58,13 +58,6 @@ MODAL = {
         }
     ],
 }
-
-
-@pytest.fixture
-def sim():
-    s = SlackSim().start()
-    yield s
-    s.stop()
 
 
 @pytest.fixture

@@ -16,12 +16,6 @@ from bot.cli.serve import close_socket_mode
 from bot.sandbox.slack_sim import DeliveryOptions, SlackSim
 
 
-@pytest.fixture
-def sim() -> Iterator[SlackSim]:
-    with SlackSim() as s:
-        yield s
-
-
 def _client(sim: SlackSim, on_request) -> SocketModeClient:
     client = SocketModeClient(
         app_token=sim.app_token,
