@@ -208,6 +208,7 @@ def test_model_output_with_html_shows_as_text(sandbox, page):
 
 def test_app_home_and_reset(sandbox, page):
     page.locator("#messages .message:has-text('tldr')").first.wait_for()
+    page.click("#tour-close")  # a person who has seen the tour
     page.click("#home-link")
     page.locator("#home-body", has_text="tldr").wait_for()
     page.locator("#channels .nav-item").first.click()
@@ -219,11 +220,54 @@ def test_app_home_and_reset(sandbox, page):
 
     type_in(page, "#composer-input", "hello from a person")
     page.locator("#messages .message", has_text="hello from a person").wait_for()
-    page.on("dialog", lambda d: d.accept())
+    page.reload()
+    assert page.locator("#tour").is_hidden()  # closed stays closed
+
+    # Reset asks in the page (a native confirm() fails the test), and Cancel keeps everything.
     page.click("#reset")
+    dialog = page.locator("#confirm-overlay")
+    dialog.wait_for()
+    assert "deletes every template" in dialog.inner_text()
+    shot(page, "reset-confirm")
+    page.click("#confirm button:has-text('Cancel')")
+    dialog.wait_for(state="hidden")
+    assert page.locator("#messages .message", has_text="hello from a person").count() == 1
+
+    page.click("#activity-link")  # the requests pane is open while resetting
+    page.locator("#activity-list .activity-row", has_text="app_home_opened").wait_for()
+    page.click("#reset")
+    page.click("#confirm .confirm-ok")
     page.locator("#messages .message", has_text="hello from a person").wait_for(state="detached")
     page.locator("#messages .message:has-text('tldr')").first.wait_for()
     assert [t.name for t in sandbox.store.list_templates("T0SANDBOX")] == ["tldr"]
+    # The first-start state: the tour is back, and the requests list holds only the new seed.
+    assert page.locator("#tour").is_visible()
+    rows = page.locator("#activity-list .activity-row")
+    rows.filter(has_text="/align").first.wait_for()
+    assert rows.filter(has_text="app_home_opened").count() == 0
+    assert all(d.kind == "command" for d in sandbox.sim.deliveries)
+    page.reload()
+    assert page.locator("#tour").is_visible()  # for good, not until the next reload
+    shot(page, "reset-done")
+
+
+def test_the_page_says_what_the_offline_model_does(sandbox, page):
+    foot = page.locator(".sidebar-foot")
+    foot.locator("#model", has_text="offline").wait_for()
+    # Said on the page, not in a hover.
+    assert "cannot tell good outputs from bad" in foot.inner_text()
+    page.click("#model-link")
+    pane = page.locator("#model-pane")
+    pane.wait_for()
+    said = pane.inner_text()
+    assert "It does:" in said and "It does not:" in said
+    for variable in ("ALIGNBOT_TARGET_MODEL", "ALIGNBOT_ALIGN_MODEL", "GEMINI_API_KEY"):
+        assert variable in said
+    assert "OPENAI_BASE_URL=http://127.0.0.1:11434/v1" in said  # a local Gemma over Ollama
+    assert "openai/gemma3:4b" in said and "llama-server" in said
+    shot(page, "model-info")
+    page.click("#model-close")
+    pane.wait_for(state="hidden")
 
 
 def test_an_open_page_follows_a_restarted_sandbox(tmp_path, new_page):
