@@ -354,3 +354,54 @@ def test_every_emoji_the_bot_uses_is_drawn(tmp_path, new_page):
         assert [p for p in pills if ":" in p] == []
         assert "👍🏼" in pills  # a skin tone is drawn with its modifier
         shot(page, "emoji")
+
+
+def test_mentions_autocomplete_and_approvers_work_as_typed(sandbox, page):
+    page.locator("#messages .message:has-text('tldr')").first.wait_for()
+    box = page.locator("#composer-input")
+    people = page.locator("#mention-list")
+
+    # `@` lists the sandbox's people; what follows narrows the list; Tab puts the name in.
+    box.click()
+    page.keyboard.type("ping @")
+    people.wait_for()
+    assert {"alice", "bob", "carol"} <= set(
+        people.locator(".mention-option").evaluate_all("rows => rows.map(r => r.dataset.name)")
+    )
+    page.keyboard.type("ca")
+    assert people.locator(".mention-option").all_inner_texts() == ["Carol Chen @carol"]
+    shot(page, "mention-autocomplete")
+    page.keyboard.press("Tab")
+    people.wait_for(state="hidden")
+    assert box.input_value() == "ping @carol "
+    page.keyboard.press("Enter")
+    said = page.locator("#messages .message", has_text="ping").last
+    said.locator(".mention", has_text="@carol").wait_for()
+
+    # The syntax `/align help` documents, typed key by key: a mention may follow `=` and `,`.
+    box.click()
+    page.keyboard.type("/align settings tldr approvers=@bob,@carol")
+    page.keyboard.press("Enter")  # the names are complete: Enter sends, it does not pick
+    sandbox.sim.wait_for(
+        lambda: (
+            sandbox.store.get_template("T0SANDBOX", "tldr").settings.approvers
+            == ("U0BOB", "U0CAROL")
+        )
+    )
+    assert box.input_value() == ""
+
+    # Picking from the list inside a value list adds no space, so the list stays one value.
+    box.click()
+    page.keyboard.type("/align settings tldr approvers=@al")
+    page.keyboard.press("Enter")  # an incomplete name: Enter picks it
+    page.keyboard.type(",@b")
+    page.keyboard.press("ArrowDown")  # `@b` matches only bob: the choice wraps around to him
+    page.keyboard.press("Enter")
+    assert box.input_value() == "/align settings tldr approvers=@alice,@bob"
+    page.keyboard.press("Enter")
+    sandbox.sim.wait_for(
+        lambda: (
+            sandbox.store.get_template("T0SANDBOX", "tldr").settings.approvers
+            == ("U0ALICE", "U0BOB")
+        )
+    )
