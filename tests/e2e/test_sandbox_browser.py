@@ -405,3 +405,31 @@ def test_mentions_autocomplete_and_approvers_work_as_typed(sandbox, page):
             == ("U0ALICE", "U0BOB")
         )
     )
+
+
+def test_at_800_px_a_thread_overlays_and_the_channel_stays_usable(sandbox, new_page):
+    page = new_page(sandbox.url, width=800, height=700)
+    run = last_message_with(page, "button[data-action-id='run_again']")
+    run.hover()
+    run.locator(".thread-link").click()
+    thread = page.locator("#thread-pane")
+    thread.wait_for()
+
+    def width(selector: str) -> float:
+        return page.locator(selector).evaluate("n => n.getBoundingClientRect().width")
+
+    # The channel keeps its width (the thread lies over it, as in Slack), nothing scrolls sideways.
+    assert width("#channel-pane") >= 540
+    assert 360 <= width("#thread-pane") <= 800 - 200
+    assert page.evaluate("document.documentElement.scrollWidth") <= 800
+    type_in(page, "#thread-input", "a reply from a narrow window")
+    page.locator("#thread-messages .message", has_text="a reply from a narrow window").wait_for()
+    shot(page, "800px-thread")
+
+    page.click("#thread-close")
+    thread.wait_for(state="hidden")
+    type_in(page, "#composer-input", "back in the channel")
+    said = page.locator("#messages .message", has_text="back in the channel")
+    said.wait_for()
+    assert said.evaluate("n => n.getBoundingClientRect().width") >= 540
+    shot(page, "800px-channel")
