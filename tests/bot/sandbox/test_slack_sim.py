@@ -16,6 +16,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.routing import Route
@@ -184,7 +185,10 @@ def test_rate_limit_is_retried_after_retry_after(sim):
 
 def test_server_errors_are_retried(sim):
     client = WebClient(token=sim.bot_token, base_url=sim.api_url)
-    client.retry_handlers.append(ServerErrorRetryHandler(max_retry_count=2))
+    quick = FixedValueRetryIntervalCalculator(0.01)  # the sim's faults, not the backoff, tested
+    client.retry_handlers.append(
+        ServerErrorRetryHandler(max_retry_count=2, interval_calculator=quick)
+    )
     sim.fail_next("chat.postMessage", status=503, times=2)
     client.chat_postMessage(channel="C0GENERAL", text="third time")
     statuses = [c["status"] for c in sim.api_calls if c["method"] == "chat.postMessage"]
