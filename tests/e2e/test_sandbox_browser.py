@@ -91,10 +91,14 @@ def page(sandbox, new_page):
     return new_page(sandbox.url)
 
 
-def shot(page, name: str) -> Path:
+def shot(page, name: str, *, docs: bool = False) -> Path:
+    """A screenshot in test-artifacts/; `docs=True` marks a state the docs show, copied to
+    docs/sandbox-NAME.png when ALIGNBOT_UPDATE_SCREENSHOT=1."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"sandbox-{name}.png"
     page.screenshot(path=str(path))
+    if docs and os.environ.get("ALIGNBOT_UPDATE_SCREENSHOT") == "1":
+        shutil.copy(path, ROOT / "docs" / path.name)
     return path
 
 
@@ -228,7 +232,7 @@ def test_app_home_and_reset(sandbox, page):
     dialog = page.locator("#confirm-overlay")
     dialog.wait_for()
     assert "deletes every template" in dialog.inner_text()
-    shot(page, "reset-confirm")
+    shot(page, "reset-confirm", docs=True)
     page.click("#confirm button:has-text('Cancel')")
     dialog.wait_for(state="hidden")
     assert page.locator("#messages .message", has_text="hello from a person").count() == 1
@@ -248,7 +252,7 @@ def test_app_home_and_reset(sandbox, page):
     assert all(d.kind == "command" for d in sandbox.sim.deliveries)
     page.reload()
     assert page.locator("#tour").is_visible()  # for good, not until the next reload
-    shot(page, "reset-done")
+    shot(page, "reset-done", docs=True)
 
 
 def test_the_page_says_what_the_offline_model_does(sandbox, page):
@@ -265,7 +269,7 @@ def test_the_page_says_what_the_offline_model_does(sandbox, page):
         assert variable in said
     assert "OPENAI_BASE_URL=http://127.0.0.1:11434/v1" in said  # a local Gemma over Ollama
     assert "openai/gemma3:4b" in said and "llama-server" in said
-    shot(page, "model-info")
+    shot(page, "model-info", docs=True)
     page.click("#model-close")
     pane.wait_for(state="hidden")
 
@@ -294,7 +298,7 @@ def test_an_open_page_follows_a_restarted_sandbox(tmp_path, new_page):
         )
         page.locator("#offline").wait_for(state="hidden")
         assert page.locator("#messages .message", has_text="said before the restart").count() == 1
-        shot(page, "restart-resynced")
+        shot(page, "restart-resynced", docs=True)
     finally:
         second.stop()
 
@@ -353,7 +357,7 @@ def test_every_emoji_the_bot_uses_is_drawn(tmp_path, new_page):
         pills = msg.locator(".reaction .emoji").all_inner_texts()
         assert [p for p in pills if ":" in p] == []
         assert "👍🏼" in pills  # a skin tone is drawn with its modifier
-        shot(page, "emoji")
+        shot(page, "emoji", docs=True)
 
 
 def test_mentions_autocomplete_and_approvers_work_as_typed(sandbox, page):
@@ -370,7 +374,7 @@ def test_mentions_autocomplete_and_approvers_work_as_typed(sandbox, page):
     )
     page.keyboard.type("ca")
     assert people.locator(".mention-option").all_inner_texts() == ["Carol Chen @carol"]
-    shot(page, "mention-autocomplete")
+    shot(page, "mention-autocomplete", docs=True)
     page.keyboard.press("Tab")
     people.wait_for(state="hidden")
     assert box.input_value() == "ping @carol "
@@ -424,7 +428,7 @@ def test_at_800_px_a_thread_overlays_and_the_channel_stays_usable(sandbox, new_p
     assert page.evaluate("document.documentElement.scrollWidth") <= 800
     type_in(page, "#thread-input", "a reply from a narrow window")
     page.locator("#thread-messages .message", has_text="a reply from a narrow window").wait_for()
-    shot(page, "800px-thread")
+    shot(page, "800px-thread", docs=True)
 
     page.click("#thread-close")
     thread.wait_for(state="hidden")
