@@ -13,6 +13,7 @@ from bot.services.models import Models
 from bot.services.proposals import ProposalService
 from bot.services.runs import RunService
 from bot.services.templates import TemplateService
+from bot.services.transfer import TransferService
 
 
 @dataclass
@@ -24,6 +25,7 @@ class Services:
     feedback: FeedbackService
     proposals: ProposalService
     home: HomeService
+    transfer: TransferService
 
 
 def build_services(
@@ -39,6 +41,7 @@ def build_services(
         feedback=FeedbackService(store),
         proposals=ProposalService(store, templates, models, feedback_budget),
         home=HomeService(store, templates),
+        transfer=TransferService(store, templates),
     )
 
 

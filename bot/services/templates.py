@@ -1,8 +1,7 @@
-"""Templates and their history: create, list, show, principles, mode, settings, rollback, export."""
+"""Templates and their history: create, list, show, principles, mode, settings, rollback."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from alignment.template import Template
@@ -124,18 +123,3 @@ class TemplateService:
         info = self.get(actor, cmd.name)
         version = self.store.rollback(info.id, cmd.version, actor.user_id)
         return convert.version_row(version, version.number, rolled_back_to=cmd.version)
-
-    def export(self, actor: Actor, name: str) -> str:
-        info = self.get(actor, name)
-        exporter = getattr(self.store, "export_template", None)
-        if exporter is not None:
-            data = exporter(info.id)
-        else:
-            data = {
-                "name": info.name,
-                "versions": [
-                    {"number": v.number, "text": v.text, "source": str(v.source)}
-                    for v in self.store.list_versions(info.id)
-                ],
-            }
-        return data if isinstance(data, str) else json.dumps(data, indent=2, default=str)
