@@ -28,6 +28,9 @@ from bot.slack.webapi import ChannelPacer, ClientProvider, PosterProvider, make_
 from storage.records import InboxItem
 
 log = logging.getLogger(__name__)
+# Named here: without a name Bolt derives one from inspect.stack(), which reads the source of
+# every frame of the caller (about 0.1 s under a test runner, at every app start).
+APP_NAME = "alignbot"
 
 
 @dataclass
@@ -89,6 +92,7 @@ def create_app(
     if config.oauth_enabled and not config.slack_bot_token:
         installation_store = store.installation_store(config.slack_client_id)
         bolt = App(
+            name=APP_NAME,
             signing_secret=config.slack_signing_secret,
             client=client,
             process_before_response=True,
@@ -105,6 +109,7 @@ def create_app(
     else:
         with _without_env("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"):
             bolt = App(
+                name=APP_NAME,
                 token=config.slack_bot_token,
                 signing_secret=config.slack_signing_secret,
                 client=client,

@@ -223,6 +223,7 @@ def test_views_need_a_trigger_and_respect_hashes(client, sim):
 def bolt(sim):
     """A tiny Bolt app behind Starlette on its own port, wired to the simulator."""
     app = App(
+        name="sim-test",  # a name: else Bolt reads the caller's whole stack to make one
         signing_secret=sim.signing_secret,
         client=WebClient(token=sim.bot_token, base_url=sim.api_url),
     )
