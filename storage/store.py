@@ -10,15 +10,15 @@ from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallation
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine
 
+from storage.arguments import typed_arguments
 from storage.db import make_engine
 from storage.repo.base import utcnow
-from storage.repo.checks import check_arguments
 from storage.repo.inbox import InboxRepo
 from storage.repo.leases import LeasesRepo
 from storage.repo.transfer import TransferRepo
 
 
-@check_arguments
+@typed_arguments
 class Store(TransferRepo, InboxRepo, LeasesRepo):
     """Templates, versions, runs, feedback, principles, proposals, the inbox and leases."""
 
@@ -29,10 +29,6 @@ class Store(TransferRepo, InboxRepo, LeasesRepo):
     def from_url(cls, url: str | None = None, **engine_kwargs: object) -> Store:
         """`url`, else `DATABASE_URL`, else SQLite `alignbot.db` (WAL, foreign keys on)."""
         return cls(make_engine(url, **engine_kwargs))
-
-    @classmethod
-    def from_engine(cls, engine: Engine, *, clock: Callable[[], datetime] = utcnow) -> Store:
-        return cls(engine, clock=clock)
 
     def check_schema(self) -> None:
         """Raise SchemaOutOfDate unless the database is at this code's latest migration."""

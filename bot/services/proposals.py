@@ -5,18 +5,19 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Callable
-from typing import Any
 
 from alignment import FeedbackKind, ModelError, ProposalFailed, Template, propose
 from alignment.evaluation import SampleRun, evaluate, pick_samples
 from alignment.judge import JudgeError, LabelledOutput, build_judge
+from alignment.textdiff import unified_diff
 from alignment.usage import CallStats
+from alignment.vocabulary import Decision, MutationOp, ProposalStatus
 from bot.services.context import Actor, ServiceError
 from bot.services.metering import MeteredModel
 from bot.services.models import Models
 from bot.services.templates import TemplateService
 from bot.slack.views import models as vm
-from bot.slack.views.text import unified_diff
+from storage import Store
 from storage.errors import InvalidInput
 from storage.records import DecisionOutcome, ProposalInfo
 
@@ -27,7 +28,7 @@ Permalink = Callable[[str, str], str | None]  # (channel, ts) -> URL
 
 class ProposalService:
     def __init__(
-        self, store: Any, templates: TemplateService, models: Models, feedback_budget: int = 50
+        self, store: Store, templates: TemplateService, models: Models, feedback_budget: int = 50
     ) -> None:
         self.store = store
         self.templates = templates
@@ -127,7 +128,7 @@ class ProposalService:
     def create_edited(self, actor: Actor, proposal_id: str, text: str) -> ProposalInfo:
         """A person's edit of a proposal becomes a new proposal that supersedes it."""
         old = self.get(proposal_id)
-        if str(old.status.value) != "pending":
+        if old.status is not ProposalStatus.PENDING:
             raise ServiceError(
                 f"Proposal #{old.id} is {old.status.value}; only a pending proposal can be edited."
             )
@@ -157,9 +158,6 @@ class ProposalService:
     def reject(self, actor: Actor, proposal_id: str, reason: str) -> DecisionOutcome:
         return self.store.reject(proposal_id, actor.user_id, reason)
 
-    def fail(self, proposal_id: int, reason: str) -> ProposalInfo:
-        return self.store.fail_proposal(proposal_id, reason)
-
     def attach_message(self, proposal_id: int, channel_id: str, ts: str) -> None:
         self.store.set_proposal_message(proposal_id, channel_id, ts)
 
@@ -169,6 +167,8 @@ class ProposalService:
         p = self.get(proposal_id)
         info = self.store.get_template_by_id(p.template_id)
         base = self.store.get_version(info.id, p.base_version_number)
+        if base is None:  # versions are never deleted
+            raise ServiceError(f"Version {p.base_version_number} of {info.name} is missing.")
         principles = {pr.id: pr for pr in self.store.all_principles(info.id)}
         new_version = None
         if p.result_version_id is not None:
@@ -181,8 +181,8 @@ class ProposalService:
                 None,
             )
         decisions = self.store.decisions(p.id)
-        rejection = next((d for d in decisions if d.decision == "reject"), None)
-        status = str(p.status.value)
+        rejection = next((d for d in decisions if d.decision is Decision.REJECT), None)
+        status = p.status
         reason = rejection.reason if rejection else (p.status_reason or None)
         return vm.ProposalView(
             proposal_id=str(p.id),
@@ -192,7 +192,7 @@ class ProposalService:
             rationale=p.rationale,
             principle_changes=tuple(
                 vm.PrincipleChangeView(
-                    op=str(getattr(mu.op, "value", mu.op)),  # type: ignore[arg-type]
+                    op=MutationOp(mu.op),
                     text=mu.text or (principles.get(mu.principle_id or "") or _NoText).text,
                     feedback=tuple(self._links(mu.feedback_ids, permalink)),
                     previous_text=(
@@ -209,13 +209,13 @@ class ProposalService:
             approvals_required=info.settings.approvals_required,
             approvers=tuple(info.settings.approvers),
             approved_by=tuple(p.approvals),
-            status=status,  # type: ignore[arg-type]
+            status=status,
             new_version=new_version,
             decided_by=rejection.user_id
             if rejection
             else (p.approvals[-1] if new_version else None),
-            reason=None if status in ("pending", "approved") else reason,
-            mode=str(p.workflow.value),  # type: ignore[arg-type]
+            reason=None if status in (ProposalStatus.PENDING, ProposalStatus.APPROVED) else reason,
+            mode=p.workflow,
             created_by=p.created_by if p.created_by.startswith(("U", "W")) else None,
         )
 
@@ -234,6 +234,12 @@ class ProposalService:
                 url = permalink(fb.channel_id, fb.message_ts)
             links.append(vm.FeedbackLink(label=label, permalink=url))
         return links
+
+    def of_template(self, template_id: int) -> list[ProposalInfo]:
+        return self.store.list_proposals(template_id)
+
+    def template_name(self, info: ProposalInfo) -> str:
+        return self.templates.by_id(info.template_id).name
 
     def pending(self, team_id: str) -> list[ProposalInfo]:
         return self.store.pending_proposals(team_id)

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from alignment import ModelError, Template, inputs_from_text, run_template
+from alignment.vocabulary import RunStatus
 from bot.services import convert
 from bot.services.context import Actor, ServiceError
 from bot.services.models import Models
 from bot.services.templates import TemplateService
 from bot.slack import commands as c
 from bot.slack.views import models as vm
+from storage import Store
 from storage.records import RunInfo
 
 
 class RunService:
-    def __init__(self, store: Any, templates: TemplateService, models: Models) -> None:
+    def __init__(self, store: Store, templates: TemplateService, models: Models) -> None:
         self.store = store
         self.templates = templates
         self.models = models
@@ -61,10 +61,12 @@ class RunService:
         """Run the model; a failure (timeout included) is recorded on the run, not raised."""
         run = self._run(run_id)
         info = self.store.get_template_by_id(run.template_id)
-        if str(run.status.value) in ("done", "failed"):
+        if run.status in (RunStatus.DONE, RunStatus.FAILED):
             return convert.run_view(run, info.name)  # processed before a crash: do not redo
         self.store.start_run(run.id)
         version = self.store.get_version(info.id, run.version_number)
+        if version is None:  # versions are never deleted: a run's version is always there
+            raise ServiceError(f"Version {run.version_number} of {info.name} is missing.")
         try:
             name, model = self.models.target(info.target_model)
             result = run_template(Template(version.text), run.inputs, model)
@@ -85,6 +87,13 @@ class RunService:
 
     def attach_message(self, run_id: int, channel_id: str, ts: str) -> None:
         self.store.set_run_message(run_id, channel_id, ts)
+
+    def get(self, run_id: int | str) -> RunInfo:
+        return self._run(run_id)
+
+    def is_run_message(self, channel_id: str, ts: str) -> bool:
+        """Whether the message at `ts` is a run's (replies there are feedback)."""
+        return self.store.find_run_by_message(channel_id, ts) is not None
 
     def view(self, run_id: int | str) -> vm.RunView:
         run = self._run(run_id)

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from alignment.template import Template
+from alignment.textdiff import unified_diff
 from bot.services import convert
 from bot.services.context import Actor, ServiceError
 from bot.slack import commands as c
 from bot.slack.views import models as vm
-from bot.slack.views.text import unified_diff
+from storage import Store
 from storage.records import TemplateInfo
 
 
 class TemplateService:
-    def __init__(self, store: Any, default_target_model: str = "offline") -> None:
+    def __init__(self, store: Store, default_target_model: str = "offline") -> None:
         self.store = store
         self.default_target_model = default_target_model
 
@@ -24,6 +23,12 @@ class TemplateService:
             known = [t.name for t in self.store.list_templates(actor.team_id)]
             hint = f" Templates here: {', '.join(known)}." if known else " There are none yet."
             raise ServiceError(f"There is no template named `{name}`.{hint}")
+        return info
+
+    def by_id(self, template_id: int) -> TemplateInfo:
+        info = self.store.get_template_by_id(template_id)
+        if info is None:
+            raise ServiceError(f"There is no template #{template_id}.")
         return info
 
     def new(self, actor: Actor, cmd: c.NewTemplate) -> vm.TemplateDetail:
@@ -66,7 +71,7 @@ class TemplateService:
             principles=self.principles(info),
             active_version=info.active_version.number,
             author=version.author,
-            source=convert.source(version.source),
+            source=version.source,
             created_at=version.created_at,
         )
 
@@ -87,22 +92,12 @@ class TemplateService:
         return convert.settings_view(info, self.default_target_model)
 
     def settings(self, actor: Actor, cmd: c.Settings) -> vm.TemplateSettingsView:
+        """Show or change the settings: the whole change is applied in one step, or none of it."""
         info = self.get(actor, cmd.name)
-        changes: dict[str, Any] = {}
-        if cmd.approvers is not None:
-            changes["approvers"] = list(cmd.approvers)
-        for key in ("approvals_required", "daily_digest", "proposal_ttl_hours"):
-            if getattr(cmd, key) is not None:
-                changes[key] = getattr(cmd, key)
-        for key in ("auto_propose_after", "remind_after_hours"):  # 0 = off, stored as None
-            if getattr(cmd, key) is not None:
-                changes[key] = getattr(cmd, key) or None
-        # The validated settings first: if they are refused, the model is not changed either.
-        if changes:
-            info = self.store.update_settings(info.id, **changes)
-        if cmd.target_model is not None:
-            info = self.store.set_target_model(info.id, cmd.target_model)
-        return convert.settings_view(info, self.default_target_model)
+        if cmd.has_changes:
+            info = self.store.update_settings(info.id, cmd.change)
+        pending = self.store.count_pending(info.id)
+        return convert.settings_view(info, self.default_target_model, pending_feedback=pending)
 
     def history(self, actor: Actor, name: str) -> tuple[vm.VersionRow, ...]:
         info = self.get(actor, name)

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from alignment.feedback import Feedback, FeedbackKind, Label
 from storage import models as m
+from storage.arguments import (
+    ChannelId,
+    FeedbackId,
+    Limit,
+    MessageTs,
+    RunId,
+    SourceKey,
+    TemplateId,
+    UserId,
+)
 from storage.errors import InvalidInput, NotFound
 from storage.records import FeedbackInfo
 from storage.repo import convert
-from storage.repo.base import StoreBase
+from storage.repo.base import StoreBase, changed
 
 MAX_FEEDBACK_CHARS = 20_000
 
@@ -41,16 +51,16 @@ def check_feedback(kind: str, text: str, label: str | None) -> tuple[FeedbackKin
 class FeedbackRepo(StoreBase):
     def add_feedback(
         self,
-        template_id: int,
-        run_id: int | None,
-        author: str,
+        template_id: TemplateId,
+        run_id: RunId | None,
+        author: UserId,
         kind: str,
         text: str = "",
         label: str | None = None,
         *,
-        source_key: str | None = None,
-        channel_id: str | None = None,
-        ts: str | None = None,
+        source_key: SourceKey | None = None,
+        channel_id: ChannelId | None = None,
+        ts: MessageTs | None = None,
     ) -> tuple[FeedbackInfo, bool]:
         """Store feedback once per `source_key`; `created` is False when it was already there.
 
@@ -86,6 +96,7 @@ class FeedbackRepo(StoreBase):
             stmt = (
                 self._insert(m.Feedback)
                 .values(**values)
+                # both dialects' Insert have it (see _insert); the generic type does not
                 .on_conflict_do_nothing()  # type: ignore[attr-defined]
                 .returning(*m.Feedback.__table__.c)
             )
@@ -100,7 +111,7 @@ class FeedbackRepo(StoreBase):
                 return convert.feedback(row), True
             return convert.feedback(row), False
 
-    def retract_feedback(self, source_key: str) -> bool:
+    def retract_feedback(self, source_key: SourceKey) -> bool:
         """Mark the feedback with this key retracted; False if unknown or already retracted."""
         with self._tx() as s:
             result = s.execute(
@@ -108,10 +119,10 @@ class FeedbackRepo(StoreBase):
                 .where(m.Feedback.source_key == source_key, m.Feedback.retracted_at.is_(None))
                 .values(retracted_at=self.now())
             )
-            return result.rowcount == 1
+            return changed(result) == 1
 
     def edit_feedback(
-        self, source_key: str, text: str, *, kind: str | None = None
+        self, source_key: SourceKey, text: str, *, kind: str | None = None
     ) -> FeedbackInfo | None:
         """New text (and kind) for the feedback with this key, e.g. an edited thread reply.
 
@@ -132,18 +143,21 @@ class FeedbackRepo(StoreBase):
                 s.flush()
             return convert.feedback(row)
 
-    def get_feedback(self, feedback_id: int) -> FeedbackInfo | None:
+    def get_feedback(self, feedback_id: FeedbackId) -> FeedbackInfo | None:
         with self._tx(write=False) as s:
             row = s.get(m.Feedback, feedback_id)
             return None if row is None else convert.feedback(row)
 
-    def count_pending(self, template_id: int) -> int:
+    def count_pending(self, template_id: TemplateId) -> int:
         with self._tx(write=False) as s:
-            return s.scalar(
+            count = s.scalar(
                 select(func.count()).select_from(m.Feedback).where(*_pending(template_id))
             )
+            return count or 0
 
-    def pending_feedback(self, template_id: int, limit: int | None = None) -> list[Feedback]:
+    def pending_feedback(
+        self, template_id: TemplateId, limit: Limit | None = None
+    ) -> list[Feedback]:
         """Not retracted, not consumed; most agreed first, then most recent.
 
         `agreement` counts the other pending items on the same run with the same kind, label
@@ -193,7 +207,7 @@ class FeedbackRepo(StoreBase):
         ]
 
 
-def _pending(template_id: int) -> tuple:
+def _pending(template_id: int) -> tuple[ColumnElement[bool], ...]:
     fb = m.Feedback
     return (
         fb.template_id == template_id,

@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from alignment.settings import TemplateSettings
+from alignment.values import template_name, workflow
 from storage import models as m
 from storage.errors import AlreadyExists, InvalidInput
-from storage.repo.templates import check_name, check_workflow
-from storage.settings import TemplateSettings
 
 FEEDBACK_FIELDS = ("author", "kind", "text", "label", "source_key", "channel_id", "message_ts")
 RUN_FIELDS = (
@@ -39,14 +39,14 @@ class Importer:
         channel_id: str | None,
     ) -> None:
         self.now, self.s, self.team_id, self.data = now, s, team_id, data
-        self.name = check_name(name or data["template"]["name"])
+        self.name = template_name(name or data["template"]["name"])
         self.channel_id = channel_id or data["template"].get("channel_id")
 
     def _free(self, model: type[m.Base], **where: Any) -> bool:
         if any(v is None for v in where.values()):
             return True
         cols = [getattr(model, k) == v for k, v in where.items()]
-        return self.s.scalar(select(model).where(*cols).limit(1)) is None  # type: ignore[arg-type]
+        return self.s.scalar(select(model).where(*cols).limit(1)) is None
 
     def run(self) -> m.Template:
         s, d, t = self.s, self.data, self.data["template"]
@@ -61,7 +61,7 @@ class Importer:
             team_id=self.team_id,
             name=self.name,
             channel_id=self.channel_id,
-            workflow=check_workflow(t["workflow"]).value,
+            workflow=workflow(t["workflow"]).value,
             target_model=t.get("target_model"),
             settings=TemplateSettings.from_json(t.get("settings")).to_json(),
             active_version_number=len(versions),
@@ -93,18 +93,18 @@ class Importer:
                 m.ProposalFeedback(proposal_id=prop_id[p["ref"]], feedback_id=fb_id[int(f)])
                 for f in p.get("feedback", [])
             )
-            row = s.get(m.Proposal, prop_id[p["ref"]])
-            assert row is not None
-            row.mutations = [self._mutation(mu, fb_id) for mu in p.get("mutations", [])]
+            proposal = s.get(m.Proposal, prop_id[p["ref"]])
+            assert proposal is not None
+            proposal.mutations = [self._mutation(mu, fb_id) for mu in p.get("mutations", [])]
         pr_id = self._principles(template.id, prop_id, fb_id)
         for p in d.get("proposals", []):  # principle refs in mutations → new principle ids
-            row = s.get(m.Proposal, prop_id[p["ref"]])
-            assert row is not None
-            row.mutations = [
+            proposal = s.get(m.Proposal, prop_id[p["ref"]])
+            assert proposal is not None
+            proposal.mutations = [
                 {**mu, "principle_id": str(pr_id.get(int(mu["principle_id"]), mu["principle_id"]))}
                 if mu.get("principle_id") and str(mu["principle_id"]).isdigit()
                 else mu
-                for mu in row.mutations
+                for mu in proposal.mutations
             ]
         s.flush()
         return template

@@ -13,16 +13,18 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 OUT = Path(__file__).parent / "static" / "emoji-data.js"
 
 
-def shortcodes(entries: list[dict[str, object]]) -> dict[str, str]:
+def shortcodes(entries: list[dict[str, Any]]) -> dict[str, str]:
     """Every short name (aliases too) -> the emoji's characters, fully qualified."""
     table: dict[str, str] = {}
-    for entry in sorted(entries, key=lambda e: int(str(e.get("sort_order", 0)))):
+    for entry in sorted(entries, key=lambda e: int(e.get("sort_order", 0))):
         chars = "".join(chr(int(cp, 16)) for cp in str(entry["unified"]).split("-"))
-        for name in entry.get("short_names") or [entry["short_name"]]:  # type: ignore[union-attr]
+        names: list[str] = entry.get("short_names") or [entry["short_name"]]
+        for name in names:
             table.setdefault(str(name), chars)
     return table
 

@@ -25,11 +25,12 @@ from bot.sandbox.slack_sim.api_methods import METHODS, ApiContext
 from bot.sandbox.slack_sim.delivery import Deliverer, Delivery
 from bot.sandbox.slack_sim.faults import Fault, Faults
 from bot.sandbox.slack_sim.responses import ResponseUrls
-from bot.sandbox.slack_sim.serving import BackgroundServer, SharedServer
+from bot.sandbox.slack_sim.shared_server import SharedServer
 from bot.sandbox.slack_sim.socket_mode import SocketModeServer
 from bot.sandbox.slack_sim.state import SimState, Team
 from bot.sandbox.slack_sim.views import Views
 from bot.sandbox.slack_sim.web_api import WebApi
+from bot.server import BackgroundServer, bind
 
 log = logging.getLogger(__name__)
 
@@ -124,8 +125,8 @@ class SlackSim(UserActions):
             self.host, self.port, self._shared = on.host, on.port, on
             on.plug(self.asgi_app())
             return self
-        self._server = BackgroundServer(self.asgi_app(), self.host, self.port, "slack-sim")
-        self._server.start()
+        sock = bind(self.host, self.port)
+        self._server = BackgroundServer(self.asgi_app(), sock, name="slack-sim").start()
         self.port = self._server.port
         return self
 

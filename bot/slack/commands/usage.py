@@ -76,9 +76,9 @@ SUBCOMMANDS: tuple[Usage, ...] = (
     Usage(
         "settings",
         "/align settings NAME [key=value …]",
-        "Show or change settings: approvers=@a,@b|any, approvals=N, auto_propose_after=N|off, "
-        "target_model=provider/model, daily_digest=on|off, proposal_ttl_hours=N, "
-        "remind_after_hours=N|off.",
+        "Show or change settings: mode=principles|direct, target_model=provider/model, "
+        "approvers=@a,@b|any, approvals=N, auto_propose_after=N|off, daily_digest=on|off, "
+        "proposal_ttl_hours=N, remind_after_hours=N|off, channel=#channel.",
         "/align settings recipe approvers=@ana,@bo approvals=2 daily_digest=on",
     ),
     Usage(

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from alignment.vocabulary import VersionSource
 from bot.slack.views.blocks import Message, message, section, sections
 from bot.slack.views.models import VersionRow
 from bot.slack.views.text import MESSAGE_BLOCK_LIMIT, code_block, escape, mention, truncate
 
-_SOURCES = {"manual": "written", "proposal": "approved proposal", "rollback": "rollback"}
+SOURCE_LABELS = {
+    VersionSource.MANUAL: "written",
+    VersionSource.PROPOSAL: "approved proposal",
+    VersionSource.ROLLBACK: "rollback",
+    VersionSource.IMPORT: "imported",
+}
 
 
 def version_line(row: VersionRow) -> str:
     parts = [f"*v{row.version}*" + (" :large_green_circle: active" if row.active else "")]
-    source = _SOURCES.get(row.source, escape(row.source))
-    if row.source == "rollback" and row.rolled_back_to:
+    source = SOURCE_LABELS[VersionSource(row.source)]
+    if row.source == VersionSource.ROLLBACK and row.rolled_back_to:
         source += f" to v{row.rolled_back_to}"
     parts.append(source + (f" by {mention(row.author)}" if row.author else ""))
     parts.append(row.created_at.strftime("%Y-%m-%d %H:%M UTC"))
@@ -36,7 +42,7 @@ def history_message(template_name: str, versions: Sequence[VersionRow]) -> Messa
 
 
 def diff_message(template_name: str, from_version: int, to_version: int, diff: str) -> Message:
-    """`diff` is a unified diff (see `bot.slack.views.text.unified_diff`); empty means identical."""
+    """`diff` is a unified diff (see `alignment.textdiff.unified_diff`); empty means identical."""
     name = escape(template_name)
     title = f"*{name}*: v{from_version} → v{to_version}"
     if not diff.strip():

@@ -9,25 +9,29 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
 
-RunStatus = Literal["pending", "done", "failed"]
-ProposalStatus = Literal["pending", "approved", "rejected", "superseded", "expired", "failed"]
-VersionSource = Literal["manual", "proposal", "rollback"]
-WorkflowMode = Literal["principles", "direct"]
-MutationOpName = Literal["add", "edit", "retire"]
+from alignment.vocabulary import (
+    MutationOp,
+    PrincipleOrigin,
+    PrincipleStatus,
+    ProposalStatus,
+    RunStatus,
+    VersionSource,
+    Workflow,
+)
 
 
 @dataclass(frozen=True)
 class RunView:
-    """One run of a template. `output` is None while pending; `error` is set when failed."""
+    """One run of a template. `output` is None while pending or running; `error` is set when
+    failed."""
 
     run_id: str
     template_name: str
     version: int
     inputs: Mapping[str, str] = field(default_factory=dict)
     output: str | None = None
-    status: RunStatus = "done"
+    status: RunStatus = RunStatus.DONE
     error: str | None = None
     model: str = ""
     requested_by: str | None = None  # Slack user id of whoever started the run
@@ -44,7 +48,7 @@ class FeedbackLink:
 
 @dataclass(frozen=True)
 class PrincipleChangeView:
-    op: MutationOpName
+    op: MutationOp
     text: str
     feedback: tuple[FeedbackLink, ...] = ()
     previous_text: str | None = None  # for edit/retire: the principle as it was
@@ -67,7 +71,7 @@ class ProposalView:
     proposal_id: str
     template_name: str
     base_version: int
-    diff: str  # unified diff of the template text (see bot.slack.views.text.unified_diff)
+    diff: str  # unified diff of the template text (see alignment.textdiff.unified_diff)
     rationale: str = ""
     principle_changes: tuple[PrincipleChangeView, ...] = ()
     evaluation: tuple[EvaluationRow, ...] | None = None
@@ -77,21 +81,17 @@ class ProposalView:
     approvals_required: int = 1
     approvers: tuple[str, ...] = ()  # user ids allowed to approve; empty = any channel member
     approved_by: tuple[str, ...] = ()  # user ids who approved so far
-    status: ProposalStatus = "pending"
+    status: ProposalStatus = ProposalStatus.PENDING
     new_version: int | None = None  # set once approved
     decided_by: str | None = None  # who rejected / whose approval completed it
     reason: str | None = None  # rejection reason, or why it failed / was superseded
-    mode: WorkflowMode = "principles"
+    mode: Workflow = Workflow.PRINCIPLES
     created_by: str | None = None  # user id, or None when the scheduler proposed it
-
-    @property
-    def is_open(self) -> bool:
-        return self.status == "pending"
 
 
 @dataclass(frozen=True)
 class TemplateSettingsView:
-    mode: WorkflowMode = "principles"
+    mode: Workflow = Workflow.PRINCIPLES
     target_model: str = "offline"
     approvers: tuple[str, ...] = ()  # empty = any channel member
     approvals_required: int = 1
@@ -100,14 +100,15 @@ class TemplateSettingsView:
     daily_digest: bool = False
     proposal_ttl_hours: int = 72  # pending proposals older than this expire
     remind_after_hours: int | None = 24  # None = no reminders
+    pending_feedback: int = 0  # feedback items no proposal has used yet
 
 
 @dataclass(frozen=True)
 class PrincipleRow:
     id: str
     text: str
-    status: Literal["active", "retired"] = "active"
-    origin: Literal["distilled", "manual"] = "distilled"
+    status: PrincipleStatus = PrincipleStatus.ACTIVE
+    origin: PrincipleOrigin = PrincipleOrigin.DISTILLED
     feedback_count: int = 0
 
 
@@ -117,7 +118,7 @@ class TemplateSummary:
 
     name: str
     active_version: int
-    mode: WorkflowMode = "principles"
+    mode: Workflow = Workflow.PRINCIPLES
     channel_id: str | None = None
     pending_feedback: int = 0
     pending_proposal_id: str | None = None
@@ -136,7 +137,7 @@ class TemplateDetail:
     principles: tuple[PrincipleRow, ...] = ()
     active_version: int | None = None  # when showing an older version, the active one
     author: str | None = None
-    source: VersionSource = "manual"
+    source: VersionSource = VersionSource.MANUAL
     created_at: datetime | None = None
 
 

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from slack_sdk.models.blocks import Block
+
+from alignment.vocabulary import RunStatus
 from bot.slack.views import ids
 from bot.slack.views.blocks import (
     Message,
@@ -37,13 +40,13 @@ def run_message(run: RunView) -> Message:
     title = f":robot_face: *{escape(run.template_name)}* · v{run.version}"
     if run.requested_by:
         title += f" · run by {mention(run.requested_by)}"
-    blocks = [section(title)]
+    blocks: list[Block] = [section(title)]
     if run.inputs:
         blocks.append(section(_inputs(run.inputs)))
     blocks.append(divider())
 
-    tail = [context(*_details(run))]
-    if run.status == "done":
+    tail: list[Block] = [context(*_details(run))]
+    if run.status == RunStatus.DONE:
         tail.append(
             actions(
                 button("Critique", ids.RUN_CRITIQUE, run.run_id),
@@ -52,13 +55,14 @@ def run_message(run: RunView) -> Message:
                 block_id=f"run:{run.run_id}"[:255],
             )
         )
-    elif run.status == "failed":
+    elif run.status == RunStatus.FAILED:
         tail.append(actions(button("Run again", ids.RUN_AGAIN, run.run_id)))
 
-    if run.status == "pending":
+    body: list[Block]
+    if run.status == RunStatus.PENDING:
         body = [section("_Running…_ :hourglass_flowing_sand:")]
         fallback = f"{escape(run.template_name)} v{run.version}: running…"
-    elif run.status == "failed":
+    elif run.status == RunStatus.FAILED:
         error = escape(run.error or "unknown error")
         body = [section(truncate(f":warning: *The run failed:* {error}", SECTION_TEXT_LIMIT))]
         fallback = f"{escape(run.template_name)} v{run.version} failed: {error}"
@@ -95,7 +99,7 @@ def _details(run: RunView) -> list[str]:
     parts = []
     if run.model:
         parts.append(f"model {inline_code(escape(run.model))}")
-    if run.latency_ms is not None and run.status == "done":
+    if run.latency_ms is not None and run.status == RunStatus.DONE:
         parts.append(f"{run.latency_ms / 1000:.1f} s")
     parts.append(f"run {inline_code(escape(run.run_id))}")
     return [" · ".join(parts)]

@@ -15,6 +15,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.handler import default_interval_calculator
 from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
 from slack_sdk.oauth.installation_store import InstallationStore
 
@@ -24,11 +25,11 @@ DEFAULT_BASE_URL = "https://slack.com/api/"
 def retry_handlers(max_retries: int = 3, backoff: RetryIntervalCalculator | None = None) -> list:
     """Slack-sdk's own handlers: 429 waits Retry-After; 5xx and connection errors back off
     (slack-sdk's exponential backoff with jitter unless `backoff` says otherwise)."""
-    pause = {"interval_calculator": backoff} if backoff is not None else {}
+    pause = backoff if backoff is not None else default_interval_calculator
     return [
         RateLimitErrorRetryHandler(max_retry_count=max_retries),
-        ServerErrorRetryHandler(max_retry_count=max_retries, **pause),
-        ConnectionErrorRetryHandler(max_retry_count=max_retries, **pause),
+        ServerErrorRetryHandler(max_retry_count=max_retries, interval_calculator=pause),
+        ConnectionErrorRetryHandler(max_retry_count=max_retries, interval_calculator=pause),
     ]
 
 
