@@ -45,8 +45,11 @@ def _posted_proposal(app, sim):
     """The proposal once the worker has finished with it: its message is attached first and
     updated to show the proposal just after, so wait for that update and for the worker."""
 
+    template_id = app.store.get_template(ALICE.team_id, "summary").id  # not 1 on PostgreSQL,
+    # whose id sequences go on across the tests of a session
+
     def shown():
-        ps = app.store.list_proposals(1)
+        ps = app.store.list_proposals(template_id)
         if not ps or not ps[-1].message_ts:
             return None
         message = next(m for m in sim.messages(CHANNEL) if m["ts"] == ps[-1].message_ts)
@@ -173,7 +176,8 @@ def test_two_instances_on_postgres_run_each_due_job_once(pg_app, sim, clock):
     assert done["daily_digest"] == [["summary"]]
     assert done["remind"] == done["expire"] == []  # nothing due for them, and no error
     proposal = _posted_proposal(app, sim)
-    assert proposal.created_by == "scheduler" and len(app.store.list_proposals(1)) == 1
+    template_id = app.store.get_template(ALICE.team_id, "summary").id
+    assert proposal.created_by == "scheduler" and len(app.store.list_proposals(template_id)) == 1
     digests = [m for m in sim.messages(CHANNEL) if "feedback item(s) pending" in m["text"]]
     assert len(digests) == 1
 
