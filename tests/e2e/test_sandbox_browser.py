@@ -251,9 +251,9 @@ def test_app_home_and_reset(sandbox, page):
     rows.filter(has_text="/align").first.wait_for()
     assert rows.filter(has_text="app_home_opened").count() == 0
     assert all(d.kind == "command" for d in sandbox.sim.deliveries)
+    shot(page, "reset-done", docs=True)
     page.reload()
     assert page.locator("#tour").is_visible()  # for good, not until the next reload
-    shot(page, "reset-done", docs=True)
 
 
 def test_the_page_says_what_the_offline_model_does(sandbox, page):
