@@ -317,8 +317,21 @@ def _emoji_the_bot_uses() -> set[str]:
         for path in (ROOT / folder).rglob("*.py"):
             if "sandbox" in path.relative_to(ROOT).parts:
                 continue  # the simulator's own strings (`v0:ts:body`) are not emoji
-            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-                if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            docstrings = {
+                id(n.body[0].value)
+                for n in ast.walk(tree)
+                if isinstance(n, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+                and n.body
+                and isinstance(n.body[0], ast.Expr)
+                and isinstance(n.body[0].value, ast.Constant)
+            }  # prose for readers (`host:pid:random`), never posted
+            for node in ast.walk(tree):
+                if (
+                    isinstance(node, ast.Constant)
+                    and isinstance(node.value, str)
+                    and id(node) not in docstrings
+                ):
                     names |= set(re.findall(r":([a-z0-9_+-]+):", node.value))
     return names
 
