@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from alignment import bounds, prompts, task_kept
@@ -40,7 +40,12 @@ from alignment.principles import (
     PrincipleStatus,
 )
 from alignment.schemas import DistillOutput, PrincipleOut, RewriteOutput
-from alignment.structured import Repairs, StructuredFailure, call_structured
+from alignment.structured import (
+    Repairs,
+    StructuredFailure,
+    call_structured,
+    call_structured_many,
+)
 from alignment.template import Template, TemplateError
 from alignment.textdiff import unified_diff
 from alignment.usage import CallStats
@@ -61,6 +66,15 @@ class ProposalFailed(Exception):
         self.calls = list(calls)
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """One competing template of a proposal (the first is the proposal's own text)."""
+
+    template: Template
+    rationale: str
+    diff: str
+
+
 @dataclass
 class ProposalResult:
     template: Template
@@ -72,6 +86,9 @@ class ProposalResult:
     diff: str
     workflow: Workflow = Workflow.PRINCIPLES
     fallback: str | None = None  # why the template was built without the model, if it was
+    # Every candidate, the first being `template`; one unless more were asked for. Fewer than
+    # asked when the model's answers repeated one another.
+    candidates: list[Candidate] = field(default_factory=list)
     repairs: int = 0  # repair calls spent (at most one per proposal)
 
 
@@ -154,6 +171,34 @@ class _Calls:
             self.calls,
         )
 
+    def request(
+        self,
+        name: str,
+        prompt: str,
+        parse: type[Any],
+        schema: JsonSchema,
+        *,
+        temperature: float = 0.2,
+        answers: int = 1,
+    ) -> LLMRequest:
+        """A bounded request for `name` that fits the context window (else ProposalFailed)."""
+        system = prompts.text(f"{name}_system")
+        max_tokens = bounds.max_tokens_for(schema)
+        room = self.room(system + prompt)
+        if room is not None and room < max_tokens:
+            raise self.too_long(f"the {name} prompt", system + prompt, max_tokens)
+        return LLMRequest(
+            system=system,
+            prompt=prompt,
+            schema=parse,
+            temperature=temperature,
+            purpose=name,
+            json_schema=schema,
+            max_tokens=max_tokens,
+            seed=self.seed,
+            answers=answers,
+        )
+
     def ask(
         self,
         name: str,
@@ -162,22 +207,8 @@ class _Calls:
         schema: JsonSchema,
         check: Callable[[Any], str | None],
     ) -> Any:
-        system = prompts.text(f"{name}_system")
-        max_tokens = bounds.max_tokens_for(schema)
-        room = self.room(system + prompt)
-        if room is not None and room < max_tokens:
-            raise self.too_long(f"the {name} prompt", system + prompt, max_tokens)
-        request = LLMRequest(
-            system=system,
-            prompt=prompt,
-            schema=parse,
-            temperature=0.2,
-            purpose=name,
-            json_schema=schema,
-            max_tokens=max_tokens,
-            seed=self.seed,
-        )
-        return call_structured(self.model, request, check, self.calls, self.repairs)
+        request = self.request(name, prompt, parse, schema)
+        return call_structured(self.model, request, check, self.calls, repairs=self.repairs)
 
 
 # --- distill: one principle per feedback item -----------------------------------------------------
@@ -417,8 +448,12 @@ def _rewrite(
     must_change: bool,
     run: _Calls,
     requests: int,
-) -> RewriteOutput:
-    """`requests`: how many principles or feedback items the rewrite must work in."""
+    count: int = 1,
+    others: Sequence[str] = (),
+) -> list[RewriteOutput]:
+    """`count` distinct rewrites (one call for all where the provider can, else one each);
+    `others` are candidates made earlier, which a new one must differ from. `requests`: how
+    many principles or feedback items the rewrite must work in."""
     prompt = prompts.render(
         name,
         template=data_block("template", template.text),
@@ -434,8 +469,31 @@ def _rewrite(
             need = bounds.max_tokens_for(rewrite_schema(len(template.text)))
             raise run.too_long(f"the {name} prompt", prompt, need)
     check = _check_rewrite(template, asked, must_change)
-    result: RewriteOutput = run.ask(name, prompt, RewriteOutput, rewrite_schema(chars), check)
-    return result
+    schema = rewrite_schema(chars)
+
+    def variant(number: int, so_far: Sequence[str]) -> LLMRequest:
+        extra = prompts.render(
+            "candidate_variant",
+            number=str(number),
+            others=data_block("other_candidates", list(so_far)),
+        )
+        # a second candidate worth voting on needs some variety
+        return run.request(name, f"{prompt}\n\n{extra}", RewriteOutput, schema, temperature=0.8)
+
+    if others:  # one more candidate, different from those the vote already has
+        one = variant(len(others) + 1, others)
+        return [call_structured(run.model, one, check, run.calls, repairs=run.repairs)]
+    if count == 1:
+        return [run.ask(name, prompt, RewriteOutput, schema, check)]
+    many = run.request(name, prompt, RewriteOutput, schema, temperature=0.8, answers=count)
+    return call_structured_many(
+        run.model,
+        many,
+        check,
+        run.calls,
+        lambda n, so_far: variant(n, [a.template for a in so_far]),
+        key=lambda answer: answer.template.strip(),
+    )
 
 
 def _fallback_text(template: Template, lines: Sequence[str]) -> str:
@@ -463,11 +521,18 @@ def propose(
     budget_tokens: int = 6000,
     seed: int | None = DEFAULT_SEED,
     context_tokens: int | None = None,
+    candidates: int = 1,
+    others: Sequence[str] = (),
 ) -> ProposalResult:
     """Propose a new template. Raises ProposalFailed with a reason; never returns half a result.
 
     `budget_tokens` caps the feedback sent; the model's context window (`context_tokens`, else
-    what its client reports) caps it further. `seed` is sent with every call (None: none)."""
+    what its client reports) caps it further. `seed` is sent with every call (None: none).
+    With `candidates` above 1 the result carries up to that many competing templates for the
+    team to vote on; with `others` (the templates a vote already has) it carries one more,
+    different from them."""
+    if not 1 <= candidates <= 4:
+        raise ValueError(f"candidates must be 1 to 4, not {candidates}")
     try:
         workflow = Workflow(workflow)
     except ValueError:
@@ -491,7 +556,7 @@ def propose(
                 )
             asked = [item.text for item, _ in sent]
             try:
-                rewrite = _rewrite(
+                rewrites = _rewrite(
                     template,
                     "direct",
                     {"feedback": [d for _, d in sent]},
@@ -499,15 +564,18 @@ def propose(
                     True,
                     run,
                     len(sent),
+                    candidates,
+                    others,
                 )
-                new_text, rationale = rewrite.template, rewrite.rationale.strip()
             except StructuredFailure as exc:
                 fallback = f"the alignment model's rewrite was unusable: {exc.reason}"
-                new_text = _fallback_text(template, _direct_lines(template, sent))
-                rationale = (
-                    f"{fallback}. Instead, the feedback's own words were added to the template's "
-                    "Guidelines section as instructions."
-                )
+                rewrites = [
+                    RewriteOutput(
+                        template=_fallback_text(template, _direct_lines(template, sent)),
+                        rationale=f"{fallback}. Instead, the feedback's own words were added to "
+                        "the template's Guidelines section as instructions.",
+                    )
+                ]
         else:
             selection = _select(feedback, budget_tokens, run, template, active, workflow)
             sent = selection.sent
@@ -534,7 +602,7 @@ def propose(
                 )
             asked = [p.text for p in after]
             try:
-                rewrite = _rewrite(
+                rewrites = _rewrite(
                     template,
                     "rewrite",
                     # texts only: a small model copies ids such as new-1 into the template
@@ -543,32 +611,47 @@ def propose(
                     bool(mutations),
                     run,
                     len(after),
+                    candidates,
+                    others,
                 )
-                new_text, rationale = rewrite.template, rewrite.rationale.strip()
             except StructuredFailure as exc:
                 fallback = f"the alignment model's rewrite was unusable: {exc.reason}"
-                new_text = _fallback_text(template, [p.text for p in after])
-                rationale = (
-                    f"{fallback}. Instead, the template's Guidelines section now lists the "
-                    f"{len(after)} active principle(s) word for word."
-                )
+                rewrites = [
+                    RewriteOutput(
+                        template=_fallback_text(template, [p.text for p in after]),
+                        rationale=f"{fallback}. Instead, the template's Guidelines section now "
+                        f"lists the {len(after)} active principle(s) word for word.",
+                    )
+                ]
     except ModelError as exc:
         raise ProposalFailed(f"the alignment model failed: {exc}", run.calls) from exc
-    new = Template(new_text)
-    if new.text.strip() == template.text.strip():
+    made = [
+        Candidate(
+            Template(r.template),
+            " ".join([r.rationale.strip()[: RATIONALE_CHARS * 2], *notes]).strip(),
+            unified_diff(template.text, r.template),
+        )
+        for r in rewrites
+        if r.template.strip() != template.text.strip()
+        and r.template.strip() not in {o.strip() for o in others}
+    ]
+    if not made:
         raise ProposalFailed(
             "the rewrite made no change: the template already follows the feedback and "
-            "principles, as far as the alignment model can tell",
+            "principles, as far as the alignment model can tell"
+            if not others
+            else "the alignment model's new candidate repeated one the vote already has",
             run.calls,
         )
     return ProposalResult(
-        template=new,
-        rationale=" ".join([rationale[: RATIONALE_CHARS * 2], *notes]).strip(),
+        template=made[0].template,
+        rationale=made[0].rationale,
+        candidates=made,
         mutations=mutations,
         principles_after=after,
         used_feedback_ids=selection.used_ids,
         calls=run.calls,
-        diff=unified_diff(template.text, new.text),
+        diff=made[0].diff,
         workflow=workflow,
         fallback=fallback,
         repairs=run.repairs.used,
@@ -613,6 +696,7 @@ def _select(
 
 
 __all__ = [
+    "Candidate",
     "ProposalFailed",
     "ProposalResult",
     "Workflow",

@@ -182,6 +182,8 @@ class OpenAICompatModel:
             body["max_tokens"] = request.max_tokens
         if request.seed is not None:
             body["seed"] = request.seed
+        if request.answers > 1:
+            body["n"] = request.answers  # servers without `n` (llama.cpp) answer once
         if schema is not None:
             name = request.schema.__name__ if request.schema is not None else "answer"
             body["response_format"] = {
@@ -296,7 +298,17 @@ class OpenAICompatModel:
         except ModelOutputError as exc:
             exc.stats = stats
             raise
-        return LLMResponse(text=text, parsed=parsed, stats=stats)
+        alternatives = tuple(
+            str(((c or {}).get("message") or {}).get("content") or "")
+            for c in (data.get("choices") or [])[1:]
+            if isinstance(c, dict) and c.get("finish_reason") != "content_filter"
+        )
+        return LLMResponse(
+            text=text,
+            parsed=parsed,
+            stats=stats,
+            alternatives=tuple(a for a in alternatives if a.strip()),
+        )
 
     def _text(self, data: dict[str, Any]) -> str:
         choices = data.get("choices") if isinstance(data, dict) else None
