@@ -25,6 +25,9 @@ class TemplateSettings:
     proposal_ttl_hours: int = 72  # pending proposals older than this expire
     remind_after_hours: int | None = 24  # remind approvers of a proposal waiting this long
     daily_digest: bool = False
+    # Runs logged by applications: the share posted for review (1 all, 0 none) and a cap per hour.
+    review_rate: float = 1.0
+    review_cap_per_hour: int = 20
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -113,6 +116,26 @@ def _bool(name: str, value: Any) -> bool:
     raise InvalidInput(f"{name} must be on or off, not {value!r}")
 
 
+def _rate(name: str, value: Any) -> float:
+    """`all`, `none`, `10%` or `0.1`: the share of an application's runs posted for review."""
+    if isinstance(value, bool):
+        raise InvalidInput(f"{name} must be all, none, a percentage or a fraction, not {value!r}")
+    text = str(value).strip().lower()
+    if text in {"all", "every", "always"}:
+        return 1.0
+    if text in _OFF:
+        return 0.0
+    try:
+        rate = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        raise InvalidInput(
+            f"{name} must be all, none, a percentage (10%) or a fraction (0.1), not {value!r}"
+        ) from None
+    if not 0.0 <= rate <= 1.0:
+        raise InvalidInput(f"{name} must be between 0 and 1 (or 0% and 100%), not {value!r}")
+    return rate
+
+
 _PARSERS = {
     "approvers": _approvers,
     "approvals_required": lambda n, v: _int(n, v, low=1, high=50),
@@ -120,4 +143,6 @@ _PARSERS = {
     "proposal_ttl_hours": lambda n, v: _int(n, v, low=1, high=24 * 90),
     "remind_after_hours": lambda n, v: _optional_int(n, v, low=1, high=24 * 30),
     "daily_digest": _bool,
+    "review_rate": _rate,
+    "review_cap_per_hour": lambda n, v: _int(n, v, low=0, high=10_000),
 }

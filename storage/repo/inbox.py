@@ -44,24 +44,37 @@ class InboxRepo(StoreBase):
             raise InvalidInput("an inbox event needs an event id")
         if (channel_id is None) != (ts is None):
             raise InvalidInput("give both channel_id and ts, or neither")
-        now = self.now()
         with self._tx() as s:
-            return self._insert_if_new(
-                s,
-                m.InboxEvent,
-                dict(
-                    event_id=event_id,
-                    team_id=team_id,
-                    kind=kind,
-                    payload=payload,
-                    channel_id=channel_id,
-                    message_ts=ts,
-                    status=PENDING,
-                    attempts=0,
-                    available_at=now,
-                    created_at=now,
-                ),
-            )
+            return self._inbox_put(s, event_id, team_id, kind, payload, channel_id, ts)
+
+    def _inbox_put(
+        self,
+        s: Session,
+        event_id: str,
+        team_id: str | None,
+        kind: str,
+        payload: dict[str, Any],
+        channel_id: str | None = None,
+        ts: str | None = None,
+    ) -> bool:
+        """`inbox_put` inside a caller's transaction: the row commits with the change it serves."""
+        now = self.now()
+        return self._insert_if_new(
+            s,
+            m.InboxEvent,
+            dict(
+                event_id=event_id,
+                team_id=team_id,
+                kind=kind,
+                payload=payload,
+                channel_id=channel_id,
+                message_ts=ts,
+                status=PENDING,
+                attempts=0,
+                available_at=now,
+                created_at=now,
+            ),
+        )
 
     def inbox_claim(
         self, worker_id: str, limit: int = 10, lease_seconds: float = 300.0
