@@ -16,7 +16,8 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 
-from bot.background import processors
+from bot.api import ApiLimits, build_api
+from bot.background import api_jobs, processors
 from bot.background.inbox import Inbox, InboxWorker, Router
 from bot.config import Config
 from bot.server import build_asgi
@@ -55,7 +56,8 @@ class AlignBot:
             self._started = False
 
     def asgi(self):
-        return build_asgi(self.bolt, health=self.health)
+        api = build_api(self.services.api, ApiLimits.from_env())
+        return build_asgi(self.bolt, health=self.health, api=api)
 
     def health(self) -> dict[str, Any]:
         try:
@@ -122,6 +124,7 @@ def create_app(
         bot_user_id = client.auth_test().get("user_id")
     deps = Deps(services, inbox, router, posters, bot_user_id=bot_user_id)
     processors.register(bolt, deps)
+    api_jobs.register(deps, max_attempts=store.inbox_max_attempts)
     register_all(bolt, deps)
     worker = InboxWorker(
         inbox,
@@ -133,6 +136,7 @@ def create_app(
         heartbeat=inbox_lease_seconds / 4,
     )
     inbox.on_new(worker.notify)
+    services.api.notify = services.webhooks.notify = worker.notify  # rows written by the store
     return AlignBot(bolt, store, services, inbox, router, worker, posters, config, deps)
 
 

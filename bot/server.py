@@ -19,14 +19,19 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 EVENTS_PATH = "/slack/events"
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
+API_PREFIX = "/api"
 
 
-def build_asgi(app: App, health: Callable[[], dict[str, Any]] | None = None) -> Starlette:
+def build_asgi(
+    app: App, health: Callable[[], dict[str, Any]] | None = None, api: Any = None
+) -> Starlette:
+    """Slack's endpoints and /healthz; with `api` (bot.api.build_api), the API under /api."""
+
     async def events(request: Request) -> Response:
         body = await request.body()
         bolt_resp = await run_in_threadpool(app.dispatch, to_bolt_request(request, body))
@@ -55,6 +60,8 @@ def build_asgi(app: App, health: Callable[[], dict[str, Any]] | None = None) -> 
             Route(flow.install_path, install, methods=["GET"]),
             Route(flow.redirect_uri_path, redirect, methods=["GET"]),
         ]
+    if api is not None:
+        routes.append(Mount(API_PREFIX, app=api))
     return Starlette(routes=routes)
 
 

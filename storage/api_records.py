@@ -15,6 +15,7 @@ PRODUCTION = "production"  # the label that follows the active version
 class Scope(StrEnum):
     READ_TEMPLATES = "templates:read"
     WRITE_RUNS = "runs:write"  # log runs and end users' feedback
+    WRITE_LABELS = "labels:write"  # move labels other than production (e.g. CI sets staging)
 
 
 class Review(StrEnum):

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bot.services.announce import Announcer
+from bot.services.api import ApiService
 from bot.services.context import USER_ERRORS, Actor, ServiceError, user_message
 from bot.services.feedback import FeedbackResult, FeedbackService
 from bot.services.home import HomeService
@@ -13,6 +15,7 @@ from bot.services.models import Models
 from bot.services.proposals import ProposalService
 from bot.services.runs import RunService
 from bot.services.templates import TemplateService
+from bot.services.webhooks import WebhookService
 
 
 @dataclass
@@ -24,21 +27,27 @@ class Services:
     feedback: FeedbackService
     proposals: ProposalService
     home: HomeService
+    api: ApiService
+    webhooks: WebhookService
 
 
 def build_services(
     store: Any, models: Models | None = None, *, feedback_budget: int = 50
 ) -> Services:
     models = models or Models()
-    templates = TemplateService(store, models.target_model)
+    webhooks = WebhookService(store)
+    announcer = Announcer(webhooks)
+    templates = TemplateService(store, models.target_model, announcer)
     return Services(
         store=store,
         models=models,
         templates=templates,
         runs=RunService(store, templates, models),
         feedback=FeedbackService(store),
-        proposals=ProposalService(store, templates, models, feedback_budget),
+        proposals=ProposalService(store, templates, models, feedback_budget, announcer),
         home=HomeService(store, templates),
+        api=ApiService(store, announcer),
+        webhooks=webhooks,
     )
 
 

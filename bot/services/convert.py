@@ -26,6 +26,8 @@ def settings_view(info: TemplateInfo, default_model: str) -> vm.TemplateSettings
         daily_digest=s.daily_digest,
         proposal_ttl_hours=s.proposal_ttl_hours,
         remind_after_hours=s.remind_after_hours,
+        review_rate=s.review_rate,
+        review_cap_per_hour=s.review_cap_per_hour,
     )
 
 
@@ -74,7 +76,7 @@ def version_row(
     )
 
 
-def run_view(run: RunInfo, template_name: str) -> vm.RunView:
+def run_view(run: RunInfo, template_name: str, origin: str | None = None) -> vm.RunView:
     status = str(run.status.value)
     return vm.RunView(
         run_id=str(run.id),
@@ -85,8 +87,9 @@ def run_view(run: RunInfo, template_name: str) -> vm.RunView:
         status="pending" if status in ("pending", "running") else status,  # type: ignore[arg-type]
         error=run.error,
         model=run.model or "",
-        requested_by=run.requested_by,
+        requested_by=None if origin else run.requested_by,
         latency_ms=int(run.latency_ms) if run.latency_ms is not None else None,
+        origin=origin,
     )
 
 

@@ -11,6 +11,7 @@ from alignment import FeedbackKind, ModelError, ProposalFailed, Template, propos
 from alignment.evaluation import SampleRun, evaluate, pick_samples
 from alignment.judge import JudgeError, LabelledOutput, build_judge
 from alignment.usage import CallStats
+from bot.services.announce import Announcer
 from bot.services.context import Actor, ServiceError
 from bot.services.metering import MeteredModel
 from bot.services.models import Models
@@ -27,9 +28,15 @@ Permalink = Callable[[str, str], str | None]  # (channel, ts) -> URL
 
 class ProposalService:
     def __init__(
-        self, store: Any, templates: TemplateService, models: Models, feedback_budget: int = 50
+        self,
+        store: Any,
+        templates: TemplateService,
+        models: Models,
+        feedback_budget: int = 50,
+        announcer: Announcer | None = None,
     ) -> None:
         self.store = store
+        self.announcer = announcer  # webhooks of proposals and approvals
         self.templates = templates
         self.models = models
         self.feedback_budget = feedback_budget  # items sent per proposal: most agreed, newest
@@ -61,7 +68,7 @@ class ProposalService:
             raise
         evaluation = self._evaluate(info, base, result.template, feedback, calls)
         try:
-            return self.store.create_proposal(
+            made = self.store.create_proposal(
                 info.id,
                 info.active_version.id,
                 result.template.text,
@@ -76,6 +83,9 @@ class ProposalService:
         except InvalidInput as exc:  # e.g. a new version became active meanwhile
             self._record_failure(info, str(exc), calls, by)
             raise
+        if self.announcer is not None:
+            self.announcer.proposal_created(info, made)
+        return made
 
     def _record_failure(self, info, reason: str, calls: list[CallStats], by: str) -> None:
         if not calls:  # nothing was spent (e.g. nothing to propose): nothing to keep
@@ -132,7 +142,7 @@ class ProposalService:
                 f"Proposal #{old.id} is {old.status.value}; only a pending proposal can be edited."
             )
         Template(text)
-        return self.store.create_proposal(
+        made = self.store.create_proposal(
             old.template_id,
             old.base_version_id,
             text,
@@ -144,6 +154,9 @@ class ProposalService:
             [],
             actor.user_id,
         )
+        if self.announcer is not None:
+            self.announcer.proposal_created(self.store.get_template_by_id(old.template_id), made)
+        return made
 
     def get(self, proposal_id: str | int) -> ProposalInfo:
         p = self.store.get_proposal(proposal_id)
@@ -152,10 +165,16 @@ class ProposalService:
         return p
 
     def approve(self, actor: Actor, proposal_id: str) -> DecisionOutcome:
-        return self.store.approve(proposal_id, actor.user_id)
+        return self._announced(self.store.approve(proposal_id, actor.user_id))
 
     def reject(self, actor: Actor, proposal_id: str, reason: str) -> DecisionOutcome:
-        return self.store.reject(proposal_id, actor.user_id, reason)
+        return self._announced(self.store.reject(proposal_id, actor.user_id, reason))
+
+    def _announced(self, outcome: DecisionOutcome) -> DecisionOutcome:
+        if self.announcer is not None and outcome.proposal is not None:
+            template = self.store.get_template_by_id(outcome.proposal.template_id)
+            self.announcer.decided(template, outcome)
+        return outcome
 
     def fail(self, proposal_id: int, reason: str) -> ProposalInfo:
         return self.store.fail_proposal(proposal_id, reason)

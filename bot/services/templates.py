@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
 from alignment.template import Template
 from bot.services import convert
+from bot.services.announce import Announcer
 from bot.services.context import Actor, ServiceError
 from bot.slack import commands as c
 from bot.slack.views import models as vm
@@ -15,9 +17,15 @@ from storage.records import TemplateInfo
 
 
 class TemplateService:
-    def __init__(self, store: Any, default_target_model: str = "offline") -> None:
+    def __init__(
+        self,
+        store: Any,
+        default_target_model: str = "offline",
+        announcer: Announcer | None = None,
+    ) -> None:
         self.store = store
         self.default_target_model = default_target_model
+        self.announcer = announcer  # webhooks of rollbacks
 
     def get(self, actor: Actor, name: str) -> TemplateInfo:
         info = self.store.get_template(actor.team_id, name)
@@ -69,7 +77,15 @@ class TemplateService:
             author=version.author,
             source=convert.source(version.source),
             created_at=version.created_at,
+            labels=self._labels_at(info.id).get(version.number, ()),
         )
+
+    def _labels_at(self, template_id: int) -> dict[int, tuple[str, ...]]:
+        """Version number -> the labels pointing at it."""
+        out: dict[int, tuple[str, ...]] = {}
+        for label, number in self.store.labels_of(template_id).items():
+            out[number] = (*out.get(number, ()), label)
+        return out
 
     def principles(self, info: TemplateInfo) -> tuple[vm.PrincipleRow, ...]:
         return tuple(convert.principle_row(p) for p in self.store.all_principles(info.id))
@@ -92,7 +108,13 @@ class TemplateService:
         changes: dict[str, Any] = {}
         if cmd.approvers is not None:
             changes["approvers"] = list(cmd.approvers)
-        for key in ("approvals_required", "daily_digest", "proposal_ttl_hours"):
+        for key in (
+            "approvals_required",
+            "daily_digest",
+            "proposal_ttl_hours",
+            "review_rate",
+            "review_cap_per_hour",
+        ):
             if getattr(cmd, key) is not None:
                 changes[key] = getattr(cmd, key)
         for key in ("auto_propose_after", "remind_after_hours"):  # 0 = off, stored as None
@@ -108,7 +130,11 @@ class TemplateService:
     def history(self, actor: Actor, name: str) -> tuple[vm.VersionRow, ...]:
         info = self.get(actor, name)
         active = info.active_version.number
-        return tuple(convert.version_row(v, active) for v in self.store.list_versions(info.id))
+        labels = self._labels_at(info.id)
+        return tuple(
+            dataclasses.replace(convert.version_row(v, active), labels=labels.get(v.number, ()))
+            for v in self.store.list_versions(info.id)
+        )
 
     def diff(self, actor: Actor, cmd: c.Diff) -> str:
         info = self.get(actor, cmd.name)
@@ -123,6 +149,8 @@ class TemplateService:
     def rollback(self, actor: Actor, cmd: c.Rollback) -> vm.VersionRow:
         info = self.get(actor, cmd.name)
         version = self.store.rollback(info.id, cmd.version, actor.user_id)
+        if self.announcer is not None:
+            self.announcer.rolled_back(info, version, cmd.version)
         return convert.version_row(version, version.number, rolled_back_to=cmd.version)
 
     def export(self, actor: Actor, name: str) -> str:

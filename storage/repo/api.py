@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from alignment.feedback import FeedbackKind
 from storage import models as m
 from storage.api_records import (
     PRODUCTION,
@@ -31,8 +32,9 @@ from storage.api_records import (
     TemplateLabels,
 )
 from storage.errors import AlreadyExists, InvalidInput, NotFound
-from storage.records import RunStatus
+from storage.records import FeedbackInfo, RunStatus
 from storage.repo import convert
+from storage.repo.feedback import FeedbackRepo, check_feedback
 from storage.repo.inbox import InboxRepo
 from storage.repo.runs import MAX_INPUT_CHARS, RunsRepo
 from storage.repo.templates import TemplatesRepo
@@ -82,7 +84,7 @@ def check_scopes(scopes: Sequence[str]) -> tuple[Scope, ...]:
     return tuple(out)
 
 
-class ApiRepo(TemplatesRepo, RunsRepo, InboxRepo):
+class ApiRepo(TemplatesRepo, RunsRepo, FeedbackRepo, InboxRepo):
     # -- tokens --------------------------------------------------------------------------------
 
     def create_token(
@@ -234,9 +236,7 @@ class ApiRepo(TemplatesRepo, RunsRepo, InboxRepo):
                 )[0]
             )
             at = tuple(lb for lb, n in labels.items() if n == number)
-            return ResolvedTemplate(
-                convert.template(row, active), vinfo, at, max(row.updated_at, version.created_at)
-            )
+            return ResolvedTemplate(convert.template(row, active), vinfo, at, version.created_at)
 
     @staticmethod
     def _labels(s: Session, rows: list[m.Template]) -> dict[int, dict[str, int]]:
@@ -366,6 +366,53 @@ class ApiRepo(TemplatesRepo, RunsRepo, InboxRepo):
             run_row = s.get(m.Run, run_id)
             assert run_row is not None
             return self._api_result(s, run_row, api_row, created=False)
+
+    def add_app_feedback(
+        self,
+        team_id: str,
+        run_id: int,
+        *,
+        author: str,
+        label: str | None,
+        comment: str | None,
+        source_key: str | None,
+    ) -> tuple[list[FeedbackInfo], bool]:
+        """End users' rating (a label) and comment (a critique) of a run an app logged, stored
+        together or not at all. `source_key` makes a retry a no-op (created False)."""
+        items: list[tuple[str, str, str | None]] = []
+        if label is not None:
+            check_feedback(FeedbackKind.LABEL.value, "", label)
+            items.append((FeedbackKind.LABEL.value, "", label))
+        if comment is not None and comment.strip():
+            check_feedback(FeedbackKind.CRITIQUE.value, comment, None)
+            items.append((FeedbackKind.CRITIQUE.value, comment, None))
+        if not items:
+            raise InvalidInput("feedback needs a rating, a comment, or both")
+        with self._tx() as s:
+            api_row = s.get(m.ApiRun, run_id)
+            if api_row is None or api_row.team_id != team_id:
+                raise NotFound(f"no run {run_id} was logged by this workspace's applications")
+            keys = [f"{source_key}:{kind}" if source_key else None for kind, _, _ in items]
+            if source_key:
+                known = s.scalars(select(m.Feedback).where(m.Feedback.source_key.in_(keys))).all()
+                if known:
+                    return [convert.feedback(r) for r in known], False
+            rows = [
+                m.Feedback(
+                    template_id=api_row.template_id,
+                    run_id=run_id,
+                    author=author,
+                    kind=kind,
+                    text=text,
+                    label=lb,
+                    source_key=key,
+                    created_at=self.now(),
+                )
+                for (kind, text, lb), key in zip(items, keys, strict=True)
+            ]
+            s.add_all(rows)
+            s.flush()
+            return [convert.feedback(r) for r in rows], True
 
     def api_run_origin(self, run_id: int) -> ApiRunResult | None:
         """Where a run came from, when an application logged it (for its Slack message)."""

@@ -126,6 +126,8 @@ class Settings:
     daily_digest: bool | None = None
     proposal_ttl_hours: int | None = None
     remind_after_hours: int | None = None
+    review_rate: str | None = None  # checked by storage: all | none | 10% | 0.1
+    review_cap_per_hour: int | None = None
 
     FIELDS = (
         "approvers",
@@ -135,6 +137,8 @@ class Settings:
         "daily_digest",
         "proposal_ttl_hours",
         "remind_after_hours",
+        "review_rate",
+        "review_cap_per_hour",
     )
 
     @property

@@ -27,6 +27,7 @@ from bot.slack.commands import (
     SetMode,
     Settings,
     Show,
+    api_commands,
 )
 from bot.slack.commands import values as v
 from bot.slack.commands.usage import BY_NAME
@@ -48,6 +49,10 @@ SETTING_KEYS = {
     "ttl_hours": "proposal_ttl_hours",
     "remind_after_hours": "remind_after_hours",
     "remind_after": "remind_after_hours",
+    "review_rate": "review_rate",
+    "review": "review_rate",
+    "review_cap_per_hour": "review_cap_per_hour",
+    "review_cap": "review_cap_per_hour",
 }
 SETTING_NAMES = (
     "approvers",
@@ -57,13 +62,15 @@ SETTING_NAMES = (
     "daily_digest",
     "proposal_ttl_hours",
     "remind_after_hours",
+    "review_rate",
+    "review_cap_per_hour",
 )
 MAX_APPROVALS = 50
 MAX_TTL_HOURS = 24 * 90  # the storage layer's bounds (storage.settings)
 MAX_REMIND_HOURS = 24 * 30
 
 
-def parse_command(text: str) -> Command:
+def parse_command(text: str) -> Command | api_commands.ApiCommand:
     """Parse the text after `/align`. Empty text is `help`."""
     if len(text) > MAX_TEXT:
         raise CommandError(f"That is too long ({len(text):,} characters; at most {MAX_TEXT:,}).")
@@ -245,6 +252,10 @@ def _setting_value(key: str, value: str) -> Any:
         return v.positive_int(
             value, key="remind_after_hours", allow_off=True, high=MAX_REMIND_HOURS
         )
+    if key == "review_rate":
+        return v.unescape_entities(value).strip()
+    if key == "review_cap_per_hour":
+        return v.positive_int(value, key="review_cap_per_hour", allow_off=True, high=10_000)
     return v.model_name(v.unescape_entities(value))
 
 
@@ -273,4 +284,5 @@ _PARSERS = {
     "rollback": _rollback,
     "settings": _settings,
     "export": _name_only("export", Export),
+    **api_commands.PARSERS,
 }

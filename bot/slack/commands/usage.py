@@ -78,7 +78,7 @@ SUBCOMMANDS: tuple[Usage, ...] = (
         "/align settings NAME [key=value …]",
         "Show or change settings: approvers=@a,@b|any, approvals=N, auto_propose_after=N|off, "
         "target_model=provider/model, daily_digest=on|off, proposal_ttl_hours=N, "
-        "remind_after_hours=N|off.",
+        "remind_after_hours=N|off, review_rate=all|none|10%, review_cap_per_hour=N.",
         "/align settings recipe approvers=@ana,@bo approvals=2 daily_digest=on",
     ),
     Usage(
@@ -86,6 +86,27 @@ SUBCOMMANDS: tuple[Usage, ...] = (
         "/align export NAME",
         "Export the template, its principles and history.",
         "/align export recipe",
+    ),
+    Usage(
+        "label",
+        "/align label NAME vN LABEL",
+        "Point a label (staging, canary, …) at a version; apps fetch templates by label. "
+        "`production` always follows the approved version.",
+        "/align label recipe v3 staging",
+    ),
+    Usage(
+        "token",
+        "/align token create NAME [scopes] | list | revoke NAME",
+        "API tokens for your applications (shown once, only to you). Scopes: templates:read, "
+        "runs:write, labels:write (default: templates:read runs:write).",
+        "/align token create checkout-app templates:read runs:write",
+    ),
+    Usage(
+        "webhook",
+        "/align webhook add URL [events] | list | remove ID | log | allow-private on|off",
+        "Signed webhooks on version.approved, version.rolled_back, label.moved, "
+        "proposal.created, proposal.decided (default: all).",
+        "/align webhook add https://ci.example.com/hooks/alignbot version.approved",
     ),
 )
 

@@ -13,6 +13,8 @@ _SOURCES = {"manual": "written", "proposal": "approved proposal", "rollback": "r
 
 def version_line(row: VersionRow) -> str:
     parts = [f"*v{row.version}*" + (" :large_green_circle: active" if row.active else "")]
+    if row.labels:
+        parts[0] += " " + " ".join(f"`{escape(label)}`" for label in row.labels)
     source = _SOURCES.get(row.source, escape(row.source))
     if row.source == "rollback" and row.rolled_back_to:
         source += f" to v{row.rolled_back_to}"

@@ -32,6 +32,7 @@ class RunView:
     model: str = ""
     requested_by: str | None = None  # Slack user id of whoever started the run
     latency_ms: int | None = None
+    origin: str | None = None  # set when an application logged it: which app, trace, end user
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,8 @@ class TemplateSettingsView:
     daily_digest: bool = False
     proposal_ttl_hours: int = 72  # pending proposals older than this expire
     remind_after_hours: int | None = 24  # None = no reminders
+    review_rate: float = 1.0  # share of an application's runs posted for review
+    review_cap_per_hour: int = 20
 
 
 @dataclass(frozen=True)
@@ -138,6 +141,7 @@ class TemplateDetail:
     author: str | None = None
     source: VersionSource = "manual"
     created_at: datetime | None = None
+    labels: tuple[str, ...] = ()  # labels on this version (production = the active one)
 
 
 @dataclass(frozen=True)
@@ -152,6 +156,7 @@ class VersionRow:
     proposal_id: str | None = None  # for source=proposal
     rolled_back_to: int | None = None  # for source=rollback: the version whose text was restored
     note: str = ""  # e.g. the proposal's rationale, first line
+    labels: tuple[str, ...] = ()  # e.g. ("production",), ("staging",)
 
 
 HistoryEntry = VersionRow

@@ -58,10 +58,16 @@ def settings_lines(s: TemplateSettingsView) -> str:
         f"• *daily_digest*: {'on' if s.daily_digest else 'off'}",
         f"• *proposal_ttl_hours*: {s.proposal_ttl_hours} (unapproved proposals expire)",
         f"• *remind_after_hours*: {remind}",
+        f"• *review_rate*: {_rate(s.review_rate)} of production runs posted here, "
+        f"at most {s.review_cap_per_hour} an hour (*review_cap_per_hour*)",
     ]
     if s.channel_id:
         lines.append(f"• *channel*: {channel_link(s.channel_id)}")
     return "\n".join(lines)
+
+
+def _rate(rate: float) -> str:
+    return "all" if rate >= 1 else "none" if rate <= 0 else f"{rate * 100:g}%"
 
 
 def settings_message(
@@ -113,7 +119,8 @@ def show_message(t: TemplateDetail) -> Message:
     if t.active_version is not None and t.active_version != t.version:
         status = f" · _not active (v{t.active_version} is)_"
     by = f" · by {mention(t.author)}" if t.author else ""
-    head = f"*{name}* v{t.version}{status} · {escape(t.source)}{by}"
+    labels = " " + " ".join(f"`{escape(label)}`" for label in t.labels) if t.labels else ""
+    head = f"*{name}* v{t.version}{labels}{status} · {escape(t.source)}{by}"
     variables = ", ".join(inline_code(escape("{{" + v + "}}")) for v in t.variables) or "none"
     active = [p for p in t.principles if p.status == "active"]
     tail: list[Block] = [

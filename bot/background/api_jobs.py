@@ -1,0 +1,58 @@
+"""Inbox work for the API: post a logged production run to its channel; send a webhook.
+
+Both rows are written by the store in the transaction of the change they serve. A webhook that
+fails with a 5xx or a network error raises `DeliveryFailed` (a ConnectionError), which the
+inbox retries with backoff up to its attempt limit; a 4xx or a refused address is final.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+
+from bot.background.processors import _post_once
+from bot.services.api import API_RUN_KIND
+from bot.services.webhooks import WEBHOOK_KIND
+from bot.slack.listeners.deps import Deps
+from bot.slack.views.run import run_message
+from storage.records import InboxItem
+
+log = logging.getLogger(__name__)
+
+
+def register(deps: Deps, *, max_attempts: int) -> None:
+    deps.router.add(API_RUN_KIND, partial(post_api_run, deps))
+    deps.router.add(
+        WEBHOOK_KIND,
+        partial(deliver_webhook, deps, max_attempts=max_attempts),
+        lane=lambda item: f"webhook:{item.payload.get('delivery_id')}",
+    )
+
+
+def post_api_run(deps: Deps, item: InboxItem) -> None:
+    """One message per posted run, in the template's channel; reactions and replies on it are
+    feedback like on any run."""
+    store = deps.services.store
+    run_id = int(item.payload["run_id"])
+    run = store.get_run(run_id)
+    if run is None or run.message_ts:
+        return  # deleted, or posted before a crash
+    info = store.get_template_by_id(run.template_id)
+    if not info.channel_id:
+        log.info("run %s: template %s has no channel to post it in", run_id, info.name)
+        return
+    msg = run_message(deps.services.runs.view(run_id))
+    poster = deps.posters.for_team(info.team_id)
+    posted = _post_once(
+        deps,
+        item,
+        poster,
+        info.channel_id,
+        msg,
+        taken=lambda ts: bool(store.find_run_by_message(info.channel_id, ts)),
+    )
+    deps.services.runs.attach_message(run_id, posted.channel, posted.ts)
+
+
+def deliver_webhook(deps: Deps, item: InboxItem, *, max_attempts: int) -> None:
+    deps.services.webhooks.deliver(int(item.payload["delivery_id"]), max_attempts=max_attempts)
