@@ -6,6 +6,7 @@ import itertools
 import json
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -22,6 +23,11 @@ class ApiHarness:
     store: Store
     url: str
     token: str
+    running: Any = None  # tests.e2e.conftest.RunningBot
+
+    def stop_server(self) -> None:
+        """The API goes away (the application must not notice beyond a log line)."""
+        self.running.stop(drain=False)
 
     def client(self, token: str | None = None) -> httpx.Client:
         headers = {"Authorization": f"Bearer {token or self.token}"}
@@ -53,4 +59,4 @@ def start(sim: SlackSim, bot_server, store: Store, **env: str) -> ApiHarness:
     sim.slash_command("alice", CHANNEL, "/align", "new greet Say hello to {{who}}.")
     token, _ = create_token(sim, name="app")
     assert store.get_template(TEAM, "greet") is not None
-    return ApiHarness(sim, store, running.url, token)
+    return ApiHarness(sim, store, running.url, token, running)
