@@ -93,6 +93,19 @@ class Alignbot:
                 return fallback
             return Template(name=name, text=fallback, version=0, source="fallback")
 
+    def refresh(
+        self, name: str, label: str = "production", *, version: int | None = None
+    ) -> Template | None:
+        """Revalidate now (one conditional request, blocking up to the timeout), e.g. when a
+        `version.approved` webhook arrives. Never raises: on failure the cached copy (or None)."""
+        key: Key = (name, None if version is not None else label, version)
+        try:
+            return self._fetch(key)
+        except TemplateUnavailable as exc:
+            log.info("alignbot: could not refresh %s: %s", name, exc)
+            entry = self._cache.get(key)
+            return entry.template if entry is not None else None
+
     def _refresh(self, key: Key) -> None:
         try:
             self._fetch(key)

@@ -1,5 +1,6 @@
 """`alignbot serve`: run the Slack app. Socket Mode when SLACK_APP_TOKEN is set; otherwise HTTP
-(uvicorn) with POST /slack/events, GET /healthz and, with OAuth, /slack/install."""
+(uvicorn) with POST /slack/events, GET /healthz and, with OAuth, /slack/install. Either way the
+API for applications is served over HTTP at /api (OpenAPI at /api/docs)."""
 
 from __future__ import annotations
 
@@ -56,11 +57,19 @@ def run(args: argparse.Namespace) -> int:
     try:
         if config.socket_mode:
             logging.getLogger(__name__).info("alignbot: Socket Mode")
+            # Slack comes over the WebSocket; applications still need the HTTP API (and /healthz).
+            from bot.server import BackgroundServer, bind
+
+            http = BackgroundServer(
+                bot.asgi(), bind(args.host or config.host, args.port or config.port)
+            )
+            http.start()
             handler = socket_mode_handler(bot, config.slack_app_token)
             try:
                 handler.start()  # connects, then blocks until interrupted
             finally:
                 handler.close()
+                http.stop()
         else:
             host = args.host or config.host
             port = args.port or config.port
