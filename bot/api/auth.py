@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from bot.api.limits import RateLimiter
 from bot.services.api import ApiService
@@ -16,13 +17,14 @@ UNAUTHORIZED = {"WWW-Authenticate": "Bearer"}
 
 
 def authenticated(api: ApiService, limiter: RateLimiter):
-    def dependency(
+    async def dependency(
         request: Request,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ) -> ApiTokenInfo:
         if credentials is None or credentials.scheme.lower() != "bearer":
             raise HTTPException(401, "send Authorization: Bearer <token>", headers=UNAUTHORIZED)
-        token = api.authenticate(credentials.credentials)
+        secret = credentials.credentials
+        token = api.cached_token(secret) or await run_in_threadpool(api.authenticate, secret)
         if token is None:
             raise HTTPException(401, "unknown or revoked token", headers=UNAUTHORIZED)
         wait = limiter.take(token.id)

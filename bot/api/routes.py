@@ -8,12 +8,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from alignment.template import Template
 from bot.api import schemas as s
 from bot.api.errors import error
-from bot.services.api import ApiService
-from storage.api_records import ApiRunResult, ApiTokenInfo, NewApiRun, ResolvedTemplate
+from bot.services.api import ApiService, require
+from storage.api_records import ApiRunResult, ApiTokenInfo, NewApiRun, ResolvedTemplate, Scope
 
 LabelName = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
 TemplateName = Annotated[str, Path(min_length=1, max_length=80)]
@@ -57,6 +58,13 @@ def template_body(r: ResolvedTemplate) -> bytes:
     )
 
 
+def _document(
+    api: ApiService, token: ApiTokenInfo, name: str, label: str | None, version: int | None
+) -> tuple[bytes, str]:
+    body = template_body(api.template(token, name, label=label, version=version))
+    return body, etag_of(body)
+
+
 def run_out(r: ApiRunResult) -> s.RunOut:
     return s.RunOut(
         id=r.run.id,
@@ -78,7 +86,7 @@ def build_router(api: ApiService, auth: object, max_batch: int) -> APIRouter:
         responses={304: {"description": "If-None-Match matched: unchanged"}},
         summary="The version behind a label (default production), or a version number",
     )
-    def get_template(
+    async def get_template(
         request: Request,
         token: Token,
         name: TemplateName,
@@ -87,9 +95,13 @@ def build_router(api: ApiService, auth: object, max_batch: int) -> APIRouter:
     ) -> Response:
         if label is not None and version is not None:
             return error(422, "give ?label or ?version, not both", ["label", "version"])
-        resolved = api.template(token, name, label=label, version=version)
-        body = template_body(resolved)
-        tag = etag_of(body)
+        require(token, Scope.READ_TEMPLATES)
+        key = (token.team_id, name, label, version)
+        document = api.documents.get(key)
+        if document is None:  # build it once per CACHE_SECONDS, off the event loop
+            document = await run_in_threadpool(_document, api, token, name, label, version)
+            api.documents.put(key, document)
+        body, tag = document
         headers = {"ETag": tag, "Cache-Control": "no-cache"}
         if matches(request.headers.get("if-none-match"), tag):
             return Response(status_code=304, headers=headers)

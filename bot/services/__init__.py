@@ -38,6 +38,8 @@ def build_services(
     webhooks = WebhookService(store)
     announcer = Announcer(webhooks)
     templates = TemplateService(store, models.target_model, announcer)
+    api = ApiService(store, announcer)
+    announcer.listeners.append(api.invalidate)
     return Services(
         store=store,
         models=models,
@@ -46,7 +48,7 @@ def build_services(
         feedback=FeedbackService(store),
         proposals=ProposalService(store, templates, models, feedback_budget, announcer),
         home=HomeService(store, templates),
-        api=ApiService(store, announcer),
+        api=api,
         webhooks=webhooks,
     )
 

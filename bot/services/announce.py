@@ -5,6 +5,7 @@ only queues deliveries (the inbox sends them), so nothing here delays the Slack 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from bot.services.webhooks import WebhookService
@@ -25,8 +26,14 @@ def _version(v: VersionInfo) -> dict[str, Any]:
 class Announcer:
     def __init__(self, webhooks: WebhookService) -> None:
         self.webhooks = webhooks
+        self.listeners: list[Callable[[], None]] = []  # e.g. the API's cache of served templates
+
+    def _changed(self) -> None:
+        for listener in self.listeners:
+            listener()
 
     def proposal_created(self, template: TemplateInfo, p: ProposalInfo) -> None:
+        self._changed()
         self.webhooks.announce(
             template.team_id,
             WebhookEvent.PROPOSAL_CREATED,
@@ -45,6 +52,7 @@ class Announcer:
     def decided(self, template: TemplateInfo, outcome: DecisionOutcome) -> None:
         if outcome.outcome not in (Outcome.APPROVED, Outcome.REJECTED) or outcome.proposal is None:
             return  # a counted approval or a refusal changes nothing outside
+        self._changed()
         p = outcome.proposal
         self.webhooks.announce(
             template.team_id,
@@ -64,6 +72,7 @@ class Announcer:
             )
 
     def rolled_back(self, template: TemplateInfo, version: VersionInfo, to_number: int) -> None:
+        self._changed()
         self.webhooks.announce(
             template.team_id,
             WebhookEvent.VERSION_ROLLED_BACK,
@@ -76,6 +85,7 @@ class Announcer:
         )
 
     def label_moved(self, template: TemplateInfo, move: LabelMove) -> None:
+        self._changed()
         self.webhooks.announce(
             template.team_id,
             WebhookEvent.LABEL_MOVED,

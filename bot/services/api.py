@@ -5,6 +5,10 @@ served by label, runs and end users' feedback logged by apps.
 from an app is refused (403) with a pointer to the channel; other labels may move with the
 `labels:write` scope. Refusing keeps one road to production, the channel's approval, rather than
 creating proposals nobody asked the engine for.
+
+Tokens and served templates are cached in this process for CACHE_SECONDS, so a busy app's GETs
+cost no database work. Changes made through this process (approval, rollback, labels, revoking)
+clear the caches at once; another instance sees them within CACHE_SECONDS.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import Any
 
 from bot.services.announce import Announcer
 from bot.services.context import Actor, ServiceError
+from bot.services.ttl_cache import TtlCache
 from storage.api_records import (
     PRODUCTION,
     ApiRunResult,
@@ -41,6 +46,10 @@ SCOPE_ALIASES = {
 }
 
 
+CACHE_SECONDS = 1.0
+DocumentKey = tuple[str, str, str | None, int | None]  # team, name, label, version
+
+
 class Forbidden(ServiceError):
     """The token is valid but may not do this (a missing scope, or moving production)."""
 
@@ -58,6 +67,8 @@ class ApiService:
         self.announcer = announcer
         self.draw = draw  # the sample-rate draw, in [0, 1)
         self.notify = notify  # wakes the inbox worker when runs were queued for posting
+        self.tokens: TtlCache[str, ApiTokenInfo] = TtlCache(CACHE_SECONDS)
+        self.documents: TtlCache[DocumentKey, Any] = TtlCache(CACHE_SECONDS)  # HTTP bodies
 
     # -- from Slack ------------------------------------------------------------------------------
 
@@ -69,13 +80,20 @@ class ApiService:
         return self.store.list_tokens(actor.team_id)
 
     def revoke_token(self, actor: Actor, name: str) -> ApiTokenInfo:
-        return self.store.revoke_token(actor.team_id, name)
+        revoked = self.store.revoke_token(actor.team_id, name)
+        self.tokens.clear()
+        return revoked
+
+    def invalidate(self) -> None:
+        """A template, version or label changed: served copies are rebuilt on the next GET."""
+        self.documents.clear()
 
     def set_label(self, actor: Actor, template: str, number: int, label: str) -> LabelMove:
         info = self.store.get_template(actor.team_id, template)
         if info is None:
             raise ServiceError(f"There is no template named `{template}`.")
         move = self.store.set_label(info.id, number, label, set_by=actor.user_id)
+        self.invalidate()
         if self.announcer is not None:
             self.announcer.label_moved(info, move)
         return move
@@ -85,8 +103,15 @@ class ApiService:
 
     # -- from applications (bot.api) ---------------------------------------------------------
 
+    def cached_token(self, secret: str) -> ApiTokenInfo | None:
+        """The token, if this process checked it within CACHE_SECONDS (no database work)."""
+        return self.tokens.get(secret)
+
     def authenticate(self, secret: str) -> ApiTokenInfo | None:
-        return self.store.authenticate(secret)
+        token = self.store.authenticate(secret)
+        if token is not None:  # unknown secrets are not cached: a new token works at once
+            self.tokens.put(secret, token)
+        return token
 
     def template(
         self,
@@ -153,6 +178,7 @@ class ApiService:
         if info is None:
             raise NotFound(f"no template named {name!r}")
         move = self.store.set_label(info.id, version, label, set_by=f"api:{token.name}"[:64])
+        self.invalidate()
         if self.announcer is not None:
             self.announcer.label_moved(info, move)
         return move
