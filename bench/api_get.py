@@ -15,7 +15,6 @@ current ETag (answer 304). A plain GET (answer 200 with the body) is shown too.
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import os
 import socket
 import statistics
@@ -24,36 +23,7 @@ import threading
 import time
 from pathlib import Path
 
-TEAM, CHANNEL = "T0BENCH", "C0BENCH"
-
-
-def serve(sock: socket.socket, db_url: str) -> None:
-    """The child: the real app (bot.asgi(): /slack/events, /healthz, /api) plus /bare."""
-    import uvicorn
-    from starlette.applications import Starlette
-    from starlette.requests import Request
-    from starlette.responses import Response
-    from starlette.routing import Mount, Route
-
-    from bot.app import create_app
-    from bot.config import load_config
-    from storage import Store
-
-    os.environ["ALIGNBOT_API_RATE_PER_MINUTE"] = "10000000"  # the bench is one token
-    os.environ["ALIGNBOT_API_BURST"] = "10000000"
-    env = {
-        "SLACK_BOT_TOKEN": "xoxb-bench",
-        "SLACK_SIGNING_SECRET": "bench",
-        "ALIGNBOT_SCHEDULER": "false",
-    }
-    bot = create_app(load_config(env), Store.from_url(db_url), token_verification=False)
-
-    async def bare(_: Request) -> Response:
-        return Response(b'{"ok":true}', media_type="application/json")
-
-    asgi = Starlette(routes=[Route("/bare", bare), Mount("/", bot.asgi())])
-    config = uvicorn.Config(asgi, log_level="warning", access_log=False, lifespan="off")
-    uvicorn.Server(config).run(sockets=[sock])
+from _api_server import served  # bench/ is on sys.path when run as a script
 
 
 class Conn:
@@ -141,60 +111,29 @@ def main() -> None:
 
     import httpx
 
-    from bot.server import bind
-    from storage import Store
-    from storage.migrate import upgrade
-
-    with tempfile.TemporaryDirectory() as tmp:
-        db_url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        upgrade(db_url)
-        store = Store.from_url(db_url)
-        info = store.create_template(
-            TEAM, "bench", "Summarize for the team: {{text}}", channel_id=CHANNEL, author="U1"
-        )
-        store.set_label(info.id, 1, "staging", set_by="U1")
-        token = store.create_token(TEAM, "bench", ["templates:read"], created_by="U1").secret
-        store.close()
-
-        sock = bind("127.0.0.1", 0)  # the app's own listening socket (TCP_NODELAY)
-        port = sock.getsockname()[1]
-        child = multiprocessing.get_context("fork").Process(target=serve, args=(sock, db_url))
-        child.start()
-        try:
-            auth = {"Authorization": f"Bearer {token}"}
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    first = httpx.get(
-                        f"http://127.0.0.1:{port}/api/v1/templates/bench", headers=auth
-                    )
-                    break
-                except httpx.TransportError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.05)
-            etag = first.headers["etag"]
-            cases = {
-                "bare Starlette": (request_bytes("/bare", {}), 200),
-                "API 304 (ETag)": (
-                    request_bytes("/api/v1/templates/bench", {**auth, "If-None-Match": etag}),
-                    304,
-                ),
-                "API 200": (request_bytes("/api/v1/templates/bench", auth), 200),
-            }
-            for raw, expect in cases.values():  # warm up every path
-                throughput(port, raw, expect, 0.5, 2)
-            rates = {
-                name: throughput(port, raw, expect, args.seconds, args.connections)
-                for name, (raw, expect) in cases.items()
-            }
-            latencies = {
-                name: paced(port, raw, expect, args.rate, args.paced_seconds)
-                for name, (raw, expect) in cases.items()
-            }
-        finally:
-            child.terminate()
-            child.join(10)
+    with tempfile.TemporaryDirectory() as tmp, served(f"sqlite:///{Path(tmp)}/b.db") as server:
+        port, token = server.port, server.token
+        auth = {"Authorization": f"Bearer {token}"}
+        first = httpx.get(f"{server.url}/api/v1/templates/bench", headers=auth)
+        etag = first.headers["etag"]
+        cases = {
+            "bare Starlette": (request_bytes("/bare", {}), 200),
+            "API 304 (ETag)": (
+                request_bytes("/api/v1/templates/bench", {**auth, "If-None-Match": etag}),
+                304,
+            ),
+            "API 200": (request_bytes("/api/v1/templates/bench", auth), 200),
+        }
+        for raw, expect in cases.values():  # warm up every path
+            throughput(port, raw, expect, 0.5, 2)
+        rates = {
+            name: throughput(port, raw, expect, args.seconds, args.connections)
+            for name, (raw, expect) in cases.items()
+        }
+        latencies = {
+            name: paced(port, raw, expect, args.rate, args.paced_seconds)
+            for name, (raw, expect) in cases.items()
+        }
 
     bare = rates["bare Starlette"]
     print(

@@ -285,7 +285,6 @@ class ApiRepo(TemplatesRepo, RunsRepo, FeedbackRepo, InboxRepo):
         draw: Callable[[], float],
         post_kind: str | None,
     ) -> list[ApiRunResult]:
-        results: list[ApiRunResult] = []
         with self._tx() as s:
             templates = self._templates_by_name(s, team_id, {i.template for i in items})
             keys = [i.idempotency_key for i in items if i.idempotency_key]
@@ -305,6 +304,8 @@ class ApiRepo(TemplatesRepo, RunsRepo, FeedbackRepo, InboxRepo):
                             f"v{item.version}"
                         ) from None
             posted_hour: dict[int, int] = {}
+            rows: list[tuple[m.Run, m.ApiRun, bool]] = []  # in item order; bool: created
+            new: list[tuple[m.Run, m.ApiRun]] = []
             for index, item in enumerate(items):
                 old = seen.get(item.idempotency_key) if item.idempotency_key else None
                 if old is not None:
@@ -314,11 +315,10 @@ class ApiRepo(TemplatesRepo, RunsRepo, FeedbackRepo, InboxRepo):
                             f"runs[{index}].idempotency_key: {item.idempotency_key!r} was used "
                             "for a run of another template"
                         )
-                    results.append(self._api_result(s, run_row, api_row, created=False))
+                    rows.append((run_row, api_row, False))
                     continue
                 template = templates[item.template]
                 version = versions[(template.id, item.version)]
-                review = self._review(s, template, draw, posted_hour)
                 now = self.now()
                 run_row = m.Run(
                     template_id=template.id,
@@ -332,10 +332,7 @@ class ApiRepo(TemplatesRepo, RunsRepo, FeedbackRepo, InboxRepo):
                     created_at=now,
                     completed_at=now,
                 )
-                s.add(run_row)
-                s.flush()
                 api_row = m.ApiRun(
-                    run_id=run_row.id,
                     team_id=team_id,
                     template_id=template.id,
                     token_name=token_name,
@@ -343,19 +340,26 @@ class ApiRepo(TemplatesRepo, RunsRepo, FeedbackRepo, InboxRepo):
                     trace_id=item.trace_id,
                     end_user_id=item.end_user_id,
                     meta=dict(item.metadata or {}),
-                    review=review.value,
+                    review=self._review(s, template, draw, posted_hour).value,
                     created_at=now,
                 )
-                s.add(api_row)
-                s.flush()
                 if item.idempotency_key:
                     seen[item.idempotency_key] = (run_row, api_row)
-                if review is Review.POST and post_kind is not None:
-                    self._inbox_put(
-                        s, f"api-run:{run_row.id}", team_id, post_kind, {"run_id": run_row.id}
-                    )
-                results.append(self._api_result(s, run_row, api_row, created=True))
-        return results
+                rows.append((run_row, api_row, True))
+                new.append((run_row, api_row))
+            s.add_all([run_row for run_row, _ in new])
+            s.flush()  # one round for the ids of every new run
+            for run_row, api_row in new:
+                api_row.run_id = run_row.id
+            s.add_all([api_row for _, api_row in new])
+            s.flush()
+            if post_kind is not None:
+                for run_row, api_row in new:
+                    if api_row.review == Review.POST.value:
+                        payload = {"run_id": run_row.id}
+                        self._inbox_put(s, f"api-run:{run_row.id}", team_id, post_kind, payload)
+            names = {t.id: t.name for t in templates.values()}
+            return self._api_results(s, rows, names)
 
     def api_run(self, team_id: str, run_id: int) -> ApiRunResult | None:
         """A run logged by an app of this workspace (None for any other run)."""
@@ -482,15 +486,24 @@ class ApiRepo(TemplatesRepo, RunsRepo, FeedbackRepo, InboxRepo):
     ) -> ApiRunResult:
         template = s.get(m.Template, run_row.template_id)
         assert template is not None
-        return ApiRunResult(
-            run=self._run_infos(s, [run_row])[0],
-            template_name=template.name,
-            review=Review(api_row.review),
-            created=created,
-            trace_id=api_row.trace_id,
-            end_user_id=api_row.end_user_id,
-            token_name=api_row.token_name,
-        )
+        return self._api_results(s, [(run_row, api_row, created)], {template.id: template.name})[0]
+
+    def _api_results(
+        self, s: Session, rows: list[tuple[m.Run, m.ApiRun, bool]], names: dict[int, str]
+    ) -> list[ApiRunResult]:
+        infos = self._run_infos(s, [run_row for run_row, _, _ in rows])  # one query for all
+        return [
+            ApiRunResult(
+                run=info,
+                template_name=names[run_row.template_id],
+                review=Review(api_row.review),
+                created=created,
+                trace_id=api_row.trace_id,
+                end_user_id=api_row.end_user_id,
+                token_name=api_row.token_name,
+            )
+            for info, (run_row, api_row, created) in zip(infos, rows, strict=True)
+        ]
 
 
 def _check_item(index: int, item: NewApiRun) -> None:

@@ -136,6 +136,9 @@ def test_malformed_requests_get_4xx_naming_the_field_and_write_nothing(api: ApiH
         assert r.status_code == 422 and r.json()["fields"] == ["runs"]
         r = c.post("/runs", json=_run(output="x" * 1_100_000))
         assert r.status_code == 413
+        chunks = (b"x" * 100_000 for _ in range(11))  # no Content-Length: counted as it arrives
+        r = c.post("/runs", content=chunks, headers={"Content-Type": "application/json"})
+        assert r.status_code == 413
         r = c.get("/templates/greet", params={"version": "abc"})
         assert r.status_code == 422 and r.json()["fields"] == ["version"]
         r = c.get("/templates/greet", params={"version": 2**40})
