@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from alignment.feedback_batch import aware
+from alignment.feedback import aware
 from alignment.judge import Judge
 from alignment.models.base import ModelClient
 from alignment.runner import run_template

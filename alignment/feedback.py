@@ -43,3 +43,8 @@ class Feedback:
             raise ValueError("a label feedback needs label=good|bad")
         if self.kind is not FeedbackKind.LABEL and not self.text.strip():
             raise ValueError(f"{self.kind.value} feedback needs text")
+
+
+def aware(moment: datetime) -> datetime:
+    """Naive datetimes (SQLite hands them back) are taken as UTC, so they sort with aware ones."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from dataclasses import dataclass
 
-from alignment.feedback import Feedback
+from alignment.feedback import Feedback, aware
+from alignment.feedback_groups import FeedbackGroup, group_feedback
 from alignment.models.base import estimate_tokens
 
 MAX_TEXT_CHARS = 1500
@@ -37,27 +38,56 @@ def entry(item: Feedback, text_limit: int = MAX_TEXT_CHARS) -> dict:
     return data
 
 
-def aware(moment: datetime) -> datetime:
-    """Naive datetimes (SQLite hands them back) are taken as UTC, so they sort with aware ones."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+@dataclass(frozen=True)
+class Selection:
+    """What goes into the prompt: one entry per group (its lead), and for each lead every item
+    of its group, so a principle citing the lead is credited to all who asked for it."""
+
+    sent: list[tuple[Feedback, dict]]
+    groups: dict[str, tuple[str, ...]]
+
+    def credited(self, cited: Sequence[str]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(i for c in cited for i in self.groups.get(c, (c,))))
+
+    @property
+    def used_ids(self) -> list[str]:
+        return list(self.credited([item.id for item, _ in self.sent]))
 
 
-def select(feedback: Sequence[Feedback], budget_tokens: int) -> list[tuple[Feedback, dict]]:
-    """Most agreed-on, then most recent first, while the serialized entries fit the budget."""
-    ranked = sorted(feedback, key=lambda f: (f.agreement, aware(f.created_at)), reverse=True)
-    chosen: list[tuple[Feedback, dict]] = []
+def select(feedback: Sequence[Feedback], budget_tokens: int) -> Selection:
+    """Group what asks for the same thing, then the most asked-for and agreed-on groups, then
+    the most recent, while the serialized entries fit the budget."""
+    groups = group_feedback(feedback)
+    ranked = sorted(
+        groups,
+        key=lambda g: (g.agreement, max(aware(m.created_at) for m in g.members)),
+        reverse=True,
+    )
+    chosen: list[tuple[FeedbackGroup, dict]] = []
     used = 0
-    for item in ranked:
-        data = entry(item)
+    for group in ranked:
+        data = _group_entry(group)
         cost = estimate_tokens(json.dumps(data, ensure_ascii=False))
         if used + cost > budget_tokens:
             if chosen:
                 continue
             # The single best item alone is over budget: send it shortened rather than nothing.
-            data = entry(item, text_limit=max(200, budget_tokens * 4 - 400))
+            data = _group_entry(group, text_limit=max(200, budget_tokens * 4 - 400))
             data.pop("output", None)
             cost = estimate_tokens(json.dumps(data, ensure_ascii=False))
-        chosen.append((item, data))
+        chosen.append((group, data))
         used += cost
-    order = {id(item): n for n, item in enumerate(feedback)}
-    return sorted(chosen, key=lambda pair: order[id(pair[0])])  # shown in the order given
+    order = {id(g): n for n, g in enumerate(groups)}
+    chosen.sort(key=lambda pair: order[id(pair[0])])  # shown in the order given
+    return Selection(
+        sent=[(g.lead, data) for g, data in chosen],
+        groups={g.lead.id: g.ids for g, _ in chosen},
+    )
+
+
+def _group_entry(group: FeedbackGroup, text_limit: int = MAX_TEXT_CHARS) -> dict:
+    data = entry(group.lead, text_limit)
+    if group.count > 1:
+        data["asked_by"] = group.count  # this many items say the same; `text` is the strongest
+        data["agreed_by"] = group.agreement
+    return data

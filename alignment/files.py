@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from alignment.feedback import Feedback, FeedbackKind, Label
+from alignment.judge import LabelledOutput
 from alignment.principles import Principle, PrincipleOrigin, PrincipleStatus
 from alignment.template import Template, TemplateError
 
@@ -142,3 +143,43 @@ def load_principles(path: str | Path) -> list[Principle]:
             )
         )
     return principles
+
+
+LABELLED_FIELDS = {"output", "label", "template", "inputs", "id"}
+
+
+def load_labelled(path: str | Path) -> list[LabelledOutput]:
+    """Labelled outputs for the judge, one JSON object a line: `output` and `label` (good/bad)
+    are required; `inputs` (name: value) and `template` are optional. With a template, the prompt
+    it renders from the inputs is shown to the judge as the input `prompt`."""
+    items: list[LabelledOutput] = []
+    for number, line in enumerate(_read(path).splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        where = f"{path}, line {number}"
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputFileError(f"{where}: not valid JSON ({exc.msg})") from None
+        if not isinstance(data, dict):
+            raise InputFileError(f"{where}: expected a JSON object per line")
+        unknown = sorted(set(data) - LABELLED_FIELDS)
+        if unknown:
+            raise InputFileError(f"{where}: unknown field(s) {', '.join(unknown)}")
+        for required in ("output", "label"):
+            if not isinstance(data.get(required), str) or not data[required].strip():
+                raise InputFileError(f"{where}: missing field {required!r} (a non-empty string)")
+        inputs = data.get("inputs") or {}
+        if not isinstance(inputs, dict):
+            raise InputFileError(f"{where}: inputs must be an object of name: value")
+        shown = {str(k): str(v) for k, v in inputs.items()}
+        if data.get("template") is not None:
+            try:
+                shown["prompt"] = Template(str(data["template"])).render(shown)
+            except TemplateError as exc:
+                raise InputFileError(f"{where}: {exc}") from None
+        label = _enum(Label, data["label"].strip().lower(), "label", where)
+        items.append(LabelledOutput(inputs=shown, output=data["output"], label=label))
+    if not items:
+        raise InputFileError(f"{path}: no labelled outputs in the file")
+    return items

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from alignment import prompts
@@ -210,7 +210,8 @@ def propose(
     if budget_tokens < 1:
         raise ValueError(f"budget_tokens must be positive, not {budget_tokens}")
     active = [p for p in principles if p.status is PrincipleStatus.ACTIVE]
-    sent = select(feedback, budget_tokens)
+    selection = select(feedback, budget_tokens)
+    sent = selection.sent
     calls: list[CallStats] = []
     mutations: list[PrincipleMutation] = []
     after = list(active)
@@ -226,7 +227,10 @@ def propose(
             if not sent and not active:
                 raise ProposalFailed("nothing to propose: no pending feedback and no principles")
             if sent:
-                mutations = _distill(template, active, sent, model, calls)
+                mutations = [
+                    replace(m, feedback_ids=selection.credited(m.feedback_ids))
+                    for m in _distill(template, active, sent, model, calls)
+                ]
                 after = apply_mutations(active, mutations)
             if not after:
                 raise ProposalFailed(
@@ -254,7 +258,7 @@ def propose(
         rationale=rewrite.rationale.strip(),
         mutations=mutations,
         principles_after=after,
-        used_feedback_ids=[item.id for item, _ in sent],
+        used_feedback_ids=selection.used_ids,
         calls=calls,
         diff=unified_diff(template.text, new.text),
         workflow=workflow,

@@ -221,7 +221,7 @@ def process_export(deps: Deps, item: InboxItem) -> None:
         return
     actor = actor_from_payload(item.payload)
     name = item.payload["name"]
-    content = deps.services.templates.export(actor, name)
+    content = deps.services.transfer.export_text(actor, name)
     file_id = deps.posters.for_team(actor.team_id).upload(
         actor.channel_id or "",
         export_filename(name),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bot.cli import db, propose, sandbox, serve
+from bot.cli import db, judge, propose, sandbox, serve, transfer
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -14,5 +14,7 @@ def main(argv: list[str] | None = None) -> int:
     db.register(subparsers)
     serve.register(subparsers)
     sandbox.register(subparsers)
+    transfer.register(subparsers)
+    judge.register(subparsers)
     args = parser.parse_args(argv)
     return int(args.func(args) or 0)

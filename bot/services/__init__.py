@@ -15,6 +15,7 @@ from bot.services.models import Models
 from bot.services.proposals import ProposalService
 from bot.services.runs import RunService
 from bot.services.templates import TemplateService
+from bot.services.transfer import TransferService
 from bot.services.webhooks import WebhookService
 
 
@@ -29,6 +30,7 @@ class Services:
     home: HomeService
     api: ApiService
     webhooks: WebhookService
+    transfer: TransferService
 
 
 def build_services(
@@ -50,6 +52,7 @@ def build_services(
         home=HomeService(store, templates),
         api=api,
         webhooks=webhooks,
+        transfer=TransferService(store, templates),
     )
 
 

@@ -1,9 +1,8 @@
-"""Templates and their history: create, list, show, principles, mode, settings, rollback, export."""
+"""Templates and their history: create, list, show, principles, mode, settings, rollback."""
 
 from __future__ import annotations
 
 import dataclasses
-import json
 from typing import Any
 
 from alignment.template import Template
@@ -152,18 +151,3 @@ class TemplateService:
         if self.announcer is not None:
             self.announcer.rolled_back(info, version, cmd.version)
         return convert.version_row(version, version.number, rolled_back_to=cmd.version)
-
-    def export(self, actor: Actor, name: str) -> str:
-        info = self.get(actor, name)
-        exporter = getattr(self.store, "export_template", None)
-        if exporter is not None:
-            data = exporter(info.id)
-        else:
-            data = {
-                "name": info.name,
-                "versions": [
-                    {"number": v.number, "text": v.text, "source": str(v.source)}
-                    for v in self.store.list_versions(info.id)
-                ],
-            }
-        return data if isinstance(data, str) else json.dumps(data, indent=2, default=str)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from storage import models as m
 from storage.errors import InvalidInput
-from storage.records import TemplateInfo
+from storage.records import TemplateInfo, VersionInfo, VersionSource
 from storage.repo.history import HistoryRepo
 from storage.repo.transfer_import import (
     FEEDBACK_FIELDS,
@@ -72,6 +72,28 @@ class TransferRepo(HistoryRepo):
                 raise
             # validate_export should have caught it; still nothing was written (rolled back)
             raise InvalidInput(f"the export is malformed: {exc!r}"[:500]) from None
+
+    def import_on_top(self, template_id: int, data: dict[str, Any], *, author: str) -> VersionInfo:
+        """The export's active version becomes the next version of an existing template.
+
+        For a template that already exists under the export's name: its own history stays as it
+        is, and the imported text arrives like any other change (source `import`, with a note
+        naming where it came from). The export's runs and feedback are not merged in.
+        """
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise InvalidInput(f"not an alignbot template export (expected format {FORMAT!r})")
+        validate_export(data)
+        meta = data["template"]
+        number = meta["active_version"]
+        texts = {v["number"]: v["text"] for v in data["versions"]}
+        if number not in texts:
+            raise InvalidInput(f"the export has no version v{number}, which it names as active")
+        note = f"imported from {meta['name']} v{number}"
+        with self._tx() as s:
+            row = self._append_version(
+                s, template_id, texts[number], author, VersionSource.IMPORT, note
+            )
+            return self._version_infos(s, [row])[0]
 
 
 class _Exporter:

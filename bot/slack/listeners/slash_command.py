@@ -80,7 +80,7 @@ def handle(
         )
         return notice_message(f"Working on a proposal for `{cmd.name}`…", emoji=":hourglass:")
     if isinstance(cmd, c.Export):
-        content = services.templates.export(actor, cmd.name)
+        content = services.transfer.export_text(actor, cmd.name)
         if export_fits_inline(content):
             return export_message(cmd.name, content)
         deps.inbox.put(  # a file upload is several Web API calls: after the ack

@@ -173,7 +173,7 @@ def test_rejection_reason_becomes_pending_feedback_and_history_lists_versions(se
 
     rows = services.templates.history(ALICE, "summary")
     assert [(r.version, r.active) for r in rows] == [(1, True)]
-    assert "Summarize" in services.templates.export(ALICE, "summary")
+    assert "Summarize" in services.transfer.export_text(ALICE, "summary")
 
 
 def test_schedule_settings_are_stored_for_the_scheduler(services, store):

@@ -92,7 +92,7 @@ def test_a_long_export_is_uploaded_whole_as_json(app, slack, files, monkeypatch)
     asked = files.calls[0][1]
     assert asked["filename"] == "big.json"
     exported = json.loads(files.uploaded["F0EXPORT"].decode())  # the whole file, valid JSON
-    assert exported == json.loads(app.services.templates.export(ALICE, "big"))
+    assert exported == json.loads(app.services.transfer.export_text(ALICE, "big"))
     assert long_text.strip() in json.dumps(exported)
     assert int(asked["length"]) == len(files.uploaded["F0EXPORT"])
     done = files.calls[1][1]
