@@ -113,7 +113,7 @@ def sampled_posts(runs: int) -> None:
         posts = [m for m in sim.messages(SIM_CHANNEL) if m.get("bot_id")]
         times = sorted(float(m["ts"]) for m in posts)
         gaps = [b - a for a, b in itertools.pairwise(times)]
-        calls = sim.api_calls()
+        calls = sim.api_calls
         limited = [c for c in calls if c["status"] == 429 or c["error"] == "ratelimited"]
         client.close()
         server.stop()

@@ -36,7 +36,7 @@ class TemplateList(BaseModel):
 
 class RunIn(_In):
     template: Name
-    version: int = Field(ge=1, le=2**31 - 1, description="the version number the app used")
+    version: int = Field(strict=True, ge=1, le=2**31 - 1, description="the version number used")
     inputs: dict[str, InputValue] = Field(default_factory=dict)
     output: str = Field(max_length=100_000)
     model: str | None = Field(default=None, max_length=200)
@@ -94,7 +94,7 @@ class FeedbackOut(BaseModel):
 
 
 class LabelIn(_In):
-    version: int = Field(ge=1, le=2**31 - 1)
+    version: int = Field(strict=True, ge=1, le=2**31 - 1)
 
 
 class LabelOut(BaseModel):

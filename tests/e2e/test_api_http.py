@@ -251,3 +251,51 @@ def test_openapi_is_served_at_api_docs(api: ApiHarness) -> None:
         page = c.get("/api/docs")
         assert page.status_code == 200 and "/api/openapi.json" in page.text
         assert c.get("/healthz").status_code == 200
+
+
+NASTY_BODIES: list[object] = [
+    None,
+    [],
+    "text",
+    42,
+    {"runs": []},
+    {"runs": "x"},
+    {"runs": [None]},
+    {"runs": [{"template": "greet"}]},
+    _run(version=True),
+    _run(version=2**63),
+    _run(inputs=[1, 2]),
+    _run(inputs={"who": {"deep": [1]}}),
+    _run(output=None),
+    _run(template="x" * 81),
+    _run(template="\u0000"),
+    _run(latency_ms=-1),
+    _run(latency_ms="fast"),
+    _run(metadata="m"),
+    _run(idempotency_key=""),
+    _run(trace_id="t" * 300),
+]
+
+
+def test_no_bad_input_gets_a_5xx(api: ApiHarness) -> None:
+    with api.client() as c:
+        for body in NASTY_BODIES:
+            r = c.post("/runs", json=body)
+            assert 400 <= r.status_code < 500, (body, r.status_code, r.text)
+            assert r.json()["error"]
+        for path in (
+            "/templates/%00",
+            "/templates/" + "x" * 500,
+            "/templates/gr%C3%A9et",
+            "/templates/greet?label=PRODUCTION",
+            "/templates/greet?label=staging&version=1",
+            "/templates/greet?version=-1",
+            "/runs/abc/feedback",
+        ):
+            r = c.get(path)
+            assert 400 <= r.status_code < 500, (path, r.status_code, r.text)
+        r = c.post("/runs/1/feedback", content=b"\xff\xfe", headers={"Content-Type": "text/plain"})
+        assert 400 <= r.status_code < 500
+        r = c.put("/templates/greet/labels/Bad!", json={"version": 1})
+        assert 400 <= r.status_code < 500
+    assert _runs_of(api) == []

@@ -110,6 +110,9 @@ def test_private_addresses_are_refused_unless_the_workspace_allows_them(
     assert all(receiver.secret not in json.dumps(m) for m in api.sim.messages(CHANNEL))
     assert receiver.secret not in json.dumps(api.align("webhook list"))
     assert receiver.url in json.dumps(api.align("webhook list"))
+    (hook,) = api.store.list_webhooks(TEAM)
+    assert "removed" in json.dumps(api.align(f"webhook remove {hook.id}"))
+    assert api.store.list_webhooks(TEAM) == []
 
 
 def test_signed_deliveries_retried_after_a_500(api: ApiHarness, receiver: Receiver) -> None:
