@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -16,7 +17,10 @@ bearer = HTTPBearer(auto_error=False, description="`/align token create NAME` ma
 UNAUTHORIZED = {"WWW-Authenticate": "Bearer"}
 
 
-def authenticated(api: ApiService, limiter: RateLimiter):
+Authenticate = Callable[..., Coroutine[Any, Any, ApiTokenInfo]]  # a FastAPI dependency
+
+
+def authenticated(api: ApiService, limiter: RateLimiter) -> Authenticate:
     async def dependency(
         request: Request,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],

@@ -5,7 +5,7 @@ Bad input is 4xx naming the field; only a failure of our own (the database down)
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -36,9 +36,13 @@ def field_name(loc: Sequence[Any]) -> str:
 
 
 def error(
-    status: int, message: str, fields: list[str] | None = None, **headers: str
+    status: int,
+    message: str,
+    fields: list[str] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
-    return JSONResponse({"error": message, "fields": fields or []}, status, headers=headers or None)
+    body = {"error": message, "fields": fields or []}
+    return JSONResponse(body, status, headers=dict(headers) if headers else None)
 
 
 def install(app: FastAPI) -> None:
@@ -55,7 +59,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return error(exc.status_code, str(exc.detail), **(exc.headers or {}))
+        return error(exc.status_code, str(exc.detail), headers=exc.headers)
 
     @app.exception_handler(NotFound)
     async def not_found(_: Request, exc: NotFound) -> JSONResponse:
@@ -80,7 +84,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(SQLAlchemyError)
     async def database(_: Request, exc: SQLAlchemyError) -> JSONResponse:
         log.warning("API request failed on the database: %s", exc)
-        return error(503, "the database is unavailable; try again", **{"Retry-After": "5"})
+        return error(503, "the database is unavailable; try again", headers={"Retry-After": "5"})
 
 
 def _fields_of(message: str) -> list[str]:

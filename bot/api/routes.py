@@ -4,7 +4,7 @@ No `from __future__ import annotations` here: FastAPI reads these annotations at
 including the `Token` alias local to `build_router`."""
 
 import hashlib
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -12,13 +12,14 @@ from starlette.concurrency import run_in_threadpool
 
 from alignment.template import Template
 from bot.api import schemas as s
+from bot.api.auth import Authenticate
 from bot.api.errors import error
 from bot.services.api import ApiService, require
 from storage.api_records import ApiRunResult, ApiTokenInfo, NewApiRun, ResolvedTemplate, Scope
 
 LabelName = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
 TemplateName = Annotated[str, Path(min_length=1, max_length=80)]
-ERRORS = {
+ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": s.ErrorOut, "description": what}
     for code, what in {
         401: "missing, unknown or revoked token",
@@ -71,14 +72,14 @@ def run_out(r: ApiRunResult) -> s.RunOut:
         template=r.template_name,
         version=r.run.version_number,
         created=r.created,
-        review=r.review.value,  # type: ignore[arg-type]
+        review=r.review.value,  # a Review value is one of the Literal's
         trace_id=r.trace_id,
     )
 
 
-def build_router(api: ApiService, auth: object, max_batch: int) -> APIRouter:
-    router = APIRouter(prefix="/v1", responses=ERRORS)  # type: ignore[arg-type]
-    Token = Annotated[ApiTokenInfo, Depends(auth)]  # type: ignore[call-overload]
+def build_router(api: ApiService, auth: Authenticate, max_batch: int) -> APIRouter:
+    router = APIRouter(prefix="/v1", responses=dict(ERRORS))
+    Token = Annotated[ApiTokenInfo, Depends(auth)]
 
     @router.get(
         "/templates/{name}",

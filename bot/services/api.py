@@ -68,7 +68,8 @@ class ApiService:
         self.draw = draw  # the sample-rate draw, in [0, 1)
         self.notify = notify  # wakes the inbox worker when runs were queued for posting
         self.tokens: TtlCache[str, ApiTokenInfo] = TtlCache(CACHE_SECONDS)
-        self.documents: TtlCache[DocumentKey, Any] = TtlCache(CACHE_SECONDS)  # HTTP bodies
+        # HTTP bodies of served templates and their ETags (built by bot.api.routes)
+        self.documents: TtlCache[DocumentKey, tuple[bytes, str]] = TtlCache(CACHE_SECONDS)
 
     # -- from Slack ------------------------------------------------------------------------------
 

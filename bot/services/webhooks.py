@@ -40,7 +40,8 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 
 
 def resolve(host: str, port: int) -> list[str]:
-    return sorted({info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)})
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return sorted({str(info[4][0]) for info in infos})
 
 
 def is_private(address: str) -> bool:
@@ -82,7 +83,7 @@ class WebhookService:
             actor.team_id, url, list(events), secret=secret, created_by=actor.user_id
         )
 
-    def list(self, actor: Actor) -> list[WebhookInfo]:
+    def webhooks(self, actor: Actor) -> list[WebhookInfo]:
         return self.store.list_webhooks(actor.team_id)
 
     def remove(self, actor: Actor, webhook: str) -> WebhookInfo:

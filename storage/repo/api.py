@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -151,9 +151,7 @@ class ApiRepo(TemplatesRepo, RunsRepo, FeedbackRepo, InboxRepo):
         if info.last_used_at is None or now - info.last_used_at > USED_AT_RESOLUTION:
             with self._tx() as s:
                 s.execute(
-                    m.ApiToken.__table__.update()
-                    .where(m.ApiToken.id == info.id)
-                    .values(last_used_at=now)
+                    update(m.ApiToken).where(m.ApiToken.id == info.id).values(last_used_at=now)
                 )
         return info
 
@@ -186,7 +184,8 @@ class ApiRepo(TemplatesRepo, RunsRepo, FeedbackRepo, InboxRepo):
                     )
                 )
             else:
-                previous = s.get(m.Version, row.version_id).number  # type: ignore[union-attr]
+                was = s.get(m.Version, row.version_id)  # never None: the FK cascades
+                previous = was.number if was is not None else None
                 row.version_id, row.set_by, row.updated_at = version.id, set_by, self.now()
             s.flush()
             return LabelMove(template_id, label, self._version_infos(s, [version])[0], previous)
@@ -479,7 +478,8 @@ class ApiRepo(TemplatesRepo, RunsRepo, FeedbackRepo, InboxRepo):
             .join(m.ApiRun, m.ApiRun.run_id == m.Run.id)
             .where(m.ApiRun.team_id == team_id, m.ApiRun.idempotency_key.in_(sorted(set(keys))))
         )
-        return {api.idempotency_key: (run, api) for run, api in s.execute(stmt).all()}
+        found = s.execute(stmt).all()
+        return {api.idempotency_key: (run, api) for run, api in found if api.idempotency_key}
 
     def _api_result(
         self, s: Session, run_row: m.Run, api_row: m.ApiRun, *, created: bool

@@ -25,7 +25,7 @@ def answer_api(services: Services, actor: Actor, cmd: a.ApiCommand) -> Message:
     if isinstance(cmd, a.WebhookAdd):
         return views.webhook_added_message(hooks.add(actor, cmd.url, cmd.events))
     if isinstance(cmd, a.WebhookList):
-        return views.webhooks_message(hooks.list(actor))
+        return views.webhooks_message(hooks.webhooks(actor))
     if isinstance(cmd, a.WebhookRemove):
         return views.webhook_removed_message(hooks.remove(actor, cmd.webhook))
     if isinstance(cmd, a.WebhookLog):

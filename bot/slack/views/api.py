@@ -98,8 +98,10 @@ def webhook_log_message(deliveries: Sequence[DeliveryInfo]) -> Message:
             f"{escape(code[:120])} · {d.attempts} attempt{'s' if d.attempts != 1 else ''} · "
             f"{_when(d.created_at)}"
         )
-    blocks = [section("*Recent webhook deliveries*\n" + "\n".join(lines))]
-    blocks.append(context("Newest first; failed deliveries are retried with backoff."))
+    blocks = [
+        section("*Recent webhook deliveries*\n" + "\n".join(lines)),
+        context("Newest first; failed deliveries are retried with backoff."),
+    ]
     return message("Recent webhook deliveries", blocks)
 
 
