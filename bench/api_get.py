@@ -2,7 +2,7 @@
 constant: both routes in the same Starlette app, served by the same uvicorn server (in a child
 process, so the load generator does not share its interpreter), in the same run.
 
-  * throughput: C keep-alive connections sending back to back for D seconds per endpoint;
+  * throughput: C keep-alive connections sending back to back, in interleaved rounds;
   * latency at a fixed rate: 200 requests/s for S seconds, measured from each request's
     scheduled start (so a slow answer also delays, and counts against, the ones after it).
 
@@ -103,10 +103,11 @@ def pct(ms: list[float], q: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seconds", type=float, default=3.0, help="per throughput round")
+    parser.add_argument("--seconds", type=float, default=5.0, help="throughput, per case")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--paced-seconds", type=float, default=10.0)
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds per case")
     args = parser.parse_args()
 
     import httpx
@@ -126,19 +127,25 @@ def main() -> None:
         }
         for raw, expect in cases.values():  # warm up every path
             throughput(port, raw, expect, 0.5, 2)
-        rates = {
-            name: throughput(port, raw, expect, args.seconds, args.connections)
-            for name, (raw, expect) in cases.items()
-        }
-        latencies = {
-            name: paced(port, raw, expect, args.rate, args.paced_seconds)
-            for name, (raw, expect) in cases.items()
-        }
+        # Interleaved rounds, so that a noisy neighbour on the machine hits every case alike.
+        runs: dict[str, list[float]] = {name: [] for name in cases}
+        latencies: dict[str, list[float]] = {name: [] for name in cases}
+        for _ in range(args.rounds):
+            for name, (raw, expect) in cases.items():
+                runs[name].append(
+                    throughput(port, raw, expect, args.seconds / args.rounds, args.connections)
+                )
+        for _ in range(args.rounds):
+            for name, (raw, expect) in cases.items():
+                chunk = args.paced_seconds / args.rounds
+                latencies[name] += paced(port, raw, expect, args.rate, chunk)
+        rates = {name: statistics.median(r) for name, r in runs.items()}
 
     bare = rates["bare Starlette"]
     print(
         f"GET by label vs a bare Starlette endpoint, one uvicorn process, {os.cpu_count()} CPUs; "
-        f"throughput with {args.connections} connections x {args.seconds:g} s"
+        f"throughput with {args.connections} connections, median of {args.rounds} interleaved "
+        f"rounds of {args.seconds / args.rounds:g} s"
     )
     for name, rate in rates.items():
         print(f"  {name:<15} {rate:8.0f} req/s   {rate / bare:5.2f}x bare")
