@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -21,6 +22,13 @@ from alignbot_client.sender import Item, Sender, Stats
 from alignbot_client.template import Template
 
 log = logging.getLogger("alignbot_client")
+_open_clients: weakref.WeakSet[Alignbot] = weakref.WeakSet()
+
+
+@atexit.register
+def _flush_at_exit() -> None:
+    for client in list(_open_clients):
+        client.close()
 
 
 class TemplateUnavailable(RuntimeError):
@@ -55,7 +63,7 @@ class Alignbot:
             flush_interval=flush_interval,
             max_retries=max_retries,
         )
-        atexit.register(self.close)
+        _open_clients.add(self)  # flushed at exit (held weakly: a dropped client is not kept)
 
     # -- templates ------------------------------------------------------------------------------
 

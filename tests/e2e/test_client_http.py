@@ -4,6 +4,8 @@ despite a fallback), and logging that never blocks or raises."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 
@@ -138,3 +140,22 @@ def test_a_dead_server_costs_the_caller_nothing(served: ApiHarness) -> None:
 
 def _stop_server(api: ApiHarness) -> None:
     api.stop_server()
+
+
+def test_runs_still_queued_are_sent_when_the_application_exits(served: ApiHarness) -> None:
+    served.align("settings greet review_rate=none")
+    script = (
+        "import sys\n"
+        "from alignbot_client import Alignbot\n"
+        "bot = Alignbot(sys.argv[1], sys.argv[2], flush_interval=30)\n"  # no send before exit
+        "prompt = bot.get_template('greet')\n"
+        "for i in range(7):\n"
+        "    bot.log_run(prompt, f'bye {i}', inputs={'who': str(i)})\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, served.url, served.token], timeout=60, check=True
+    )
+    assert done.returncode == 0
+    info = served.store.get_template(TEAM, "greet")
+    outputs = sorted(r.output for r in served.store.recent_runs(info.id, limit=20))
+    assert outputs == [f"bye {i}" for i in range(7)]

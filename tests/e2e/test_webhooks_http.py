@@ -28,6 +28,9 @@ class Receiver:
     def __init__(self) -> None:
         self.secret = ""
         self.fail_first = 0
+        self.hold = threading.Event()  # while cleared, answers wait (a slow receiver)
+        self.hold.set()
+        self.waiting = 0
         self.received: list[dict] = []
         self.rejected = 0
         self.attempts = 0
@@ -37,6 +40,9 @@ class Receiver:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.attempts += 1
+                receiver.waiting += 1
+                receiver.hold.wait(timeout=20)
+                receiver.waiting -= 1
                 ts = self.headers["X-Alignbot-Request-Timestamp"]
                 expected = (
                     "v0="
@@ -175,3 +181,20 @@ def test_approval_rollback_and_proposals_are_announced(api: ApiHarness, receiver
     approved = next(e for e in receiver.received if e["event"] == "version.approved")
     assert approved["data"]["version"]["number"] == 2 and approved["data"]["label"] == "production"
     assert receiver.rejected == 0
+
+
+def test_a_slow_receiver_does_not_delay_slack_work(api: ApiHarness, receiver: Receiver) -> None:
+    api.align("webhook allow-private on")
+    _add(api, receiver, "label.moved")
+    receiver.hold.clear()
+    started = time.monotonic()
+    api.align("label greet v1 staging")
+    api.sim.wait_for(lambda: receiver.waiting == 1)  # the delivery is stuck at the receiver
+    api.align('run greet who="Bo"')
+    info = api.store.get_template(TEAM, "greet")
+    run = api.sim.wait_for(
+        lambda: (r := api.store.recent_runs(info.id, 1)) and r[0].message_ts and r[0], timeout=10
+    )
+    assert run.status == "done" and receiver.waiting == 1  # done while the webhook waited
+    assert time.monotonic() - started < 4  # well within the receiver's 5 s timeout
+    receiver.hold.set()
