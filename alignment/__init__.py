@@ -4,7 +4,7 @@ Pure Python: no Slack, no database. `bot/` and `storage/` build on these types.
 """
 
 from alignment.evaluation import Evaluation, EvaluationRow, SampleRun, evaluate, pick_samples
-from alignment.feedback import Feedback, FeedbackKind, Label
+from alignment.feedback import Feedback
 from alignment.files import InputFileError, load_feedback, load_principles, load_template
 from alignment.judge import Judge, JudgeError, LabelledOutput, build_judge
 from alignment.models import (
@@ -17,25 +17,34 @@ from alignment.models import (
     ModelTimeout,
     get_model,
 )
-from alignment.principles import (
-    MutationOp,
-    Principle,
-    PrincipleMutation,
-    PrincipleOrigin,
-    PrincipleStatus,
-)
-from alignment.proposer import ProposalFailed, ProposalResult, Workflow, apply_mutations, propose
+from alignment.principles import Principle, PrincipleMutation
+from alignment.proposer import ProposalFailed, ProposalResult, apply_mutations, propose
 from alignment.runner import RunResult, inputs_from_text, run_template
 from alignment.template import MissingVariableError, Template, TemplateError
 from alignment.usage import CallStats
+from alignment.values import InvalidValue
+from alignment.vocabulary import (
+    Decision,
+    FeedbackKind,
+    Label,
+    MutationOp,
+    PrincipleOrigin,
+    PrincipleStatus,
+    ProposalStatus,
+    RunStatus,
+    VersionSource,
+    Workflow,
+)
 
 __all__ = [
     "CallStats",
+    "Decision",
     "Evaluation",
     "EvaluationRow",
     "Feedback",
     "FeedbackKind",
     "InputFileError",
+    "InvalidValue",
     "Judge",
     "JudgeError",
     "LLMRequest",
@@ -55,10 +64,13 @@ __all__ = [
     "PrincipleStatus",
     "ProposalFailed",
     "ProposalResult",
+    "ProposalStatus",
     "RunResult",
+    "RunStatus",
     "SampleRun",
     "Template",
     "TemplateError",
+    "VersionSource",
     "Workflow",
     "apply_mutations",
     "build_judge",

@@ -4,21 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any
 
+from alignment.vocabulary import FeedbackKind, Label
 
-class FeedbackKind(StrEnum):
-    KUDOS = "kudos"  # praise: keep doing what this output does
-    CRITIQUE = "critique"  # what is wrong with the output
-    REWRITE = "rewrite"  # a corrected output, written by a person
-    PRINCIPLE = "principle"  # a guideline suggested directly
-    LABEL = "label"  # good/bad, from a reaction
-
-
-class Label(StrEnum):
-    GOOD = "good"
-    BAD = "bad"
+__all__ = ["Feedback", "FeedbackKind", "Label"]
 
 
 @dataclass(frozen=True)

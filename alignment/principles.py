@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 
+from alignment.vocabulary import MutationOp, PrincipleOrigin, PrincipleStatus
 
-class PrincipleStatus(StrEnum):
-    ACTIVE = "active"
-    RETIRED = "retired"
-
-
-class PrincipleOrigin(StrEnum):
-    DISTILLED = "distilled"  # produced by the alignment model from feedback
-    MANUAL = "manual"  # written by a person
-
-
-class MutationOp(StrEnum):
-    ADD = "add"
-    EDIT = "edit"
-    RETIRE = "retire"
+__all__ = [
+    "MutationOp",
+    "Principle",
+    "PrincipleMutation",
+    "PrincipleOrigin",
+    "PrincipleStatus",
+]
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from enum import StrEnum
 
 from alignment import prompts
 from alignment.datablocks import data_block
@@ -27,11 +26,7 @@ from alignment.schemas import DistillOutput, RewriteOutput
 from alignment.structured import StructuredFailure, call_structured
 from alignment.template import Template, TemplateError
 from alignment.usage import CallStats
-
-
-class Workflow(StrEnum):
-    PRINCIPLES = "principles"
-    DIRECT = "direct"
+from alignment.vocabulary import Workflow
 
 
 class ProposalFailed(Exception):

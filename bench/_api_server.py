@@ -56,6 +56,7 @@ def served(db_url: str, **settings: object) -> Iterator[Served]:
     """Migrate `db_url`, add template `bench` (v1, label staging) and a token, serve it."""
     import httpx
 
+    from alignment.settings import SettingsChange
     from bot.server import bind
     from storage import Store
     from storage.migrate import upgrade
@@ -66,7 +67,7 @@ def served(db_url: str, **settings: object) -> Iterator[Served]:
         TEAM, "bench", "Summarize for the team: {{text}}", channel_id=CHANNEL, author="U1"
     )
     if settings:
-        store.update_settings(info.id, **settings)
+        store.update_settings(info.id, SettingsChange.parse(settings))
     store.set_label(info.id, 1, "staging", set_by="U1")
     scopes = ["templates:read", "runs:write"]
     token = store.create_token(TEAM, "bench", scopes, created_by="U1").secret

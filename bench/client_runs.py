@@ -71,6 +71,7 @@ def caller_thread(calls: int) -> None:
 
 
 def sampled_posts(runs: int) -> None:
+    from alignment.settings import SettingsChange
     from bot.app import create_app
     from bot.config import load_config
     from bot.sandbox.slack_sim import SlackSim
@@ -94,7 +95,8 @@ def sampled_posts(runs: int) -> None:
         info = store.create_template(
             sim.state.team.id, "bench", "Summarize: {{text}}", channel_id=SIM_CHANNEL, author="U1"
         )
-        store.update_settings(info.id, review_rate="1%", review_cap_per_hour=10_000)
+        change = {"review_rate": "1%", "review_cap_per_hour": 10_000}
+        store.update_settings(info.id, SettingsChange.parse(change))
         token = store.create_token(sim.state.team.id, "bench", ["templates:read", "runs:write"],
                                    created_by="U1").secret  # fmt: skip
         client = Alignbot(server.url, token, queue_size=runs + 1000)

@@ -1,5 +1,7 @@
 """Storage: SQLAlchemy models, Alembic migrations, and the `Store` the bot's services call."""
 
+from alignment.settings import TemplateSettings
+from alignment.vocabulary import ProposalStatus, RunStatus, VersionSource, Workflow
 from storage.errors import AlreadyExists, InvalidInput, NotFound, SchemaOutOfDate, StorageError
 from storage.records import (
     ApprovalOutcome,
@@ -11,15 +13,10 @@ from storage.records import (
     Outcome,
     PrincipleChange,
     ProposalInfo,
-    ProposalStatus,
     RunInfo,
-    RunStatus,
     TemplateInfo,
     VersionInfo,
-    VersionSource,
-    Workflow,
 )
-from storage.settings import TemplateSettings
 from storage.store import Store
 
 __all__ = [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from alignment.values import InvalidValue
+
 
 class StorageError(Exception):
     """Base class: something the caller asked for cannot be done."""
@@ -15,8 +17,9 @@ class AlreadyExists(StorageError):
     """A unique name or key is already taken."""
 
 
-class InvalidInput(StorageError, ValueError):
-    """A value is malformed or out of range; nothing was changed."""
+class InvalidInput(StorageError, InvalidValue):
+    """A value is malformed or out of range; nothing was changed. An InvalidValue, like the
+    errors of the value parsers storage shares with the bot."""
 
 
 class SchemaOutOfDate(StorageError):

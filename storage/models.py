@@ -24,6 +24,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from alignment.values import MODEL_NAME_MAX, NAME_MAX
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware UTC in and out on every backend (SQLite stores no zone of its own)."""
@@ -68,10 +70,10 @@ class Template(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))
-    name: Mapped[str] = mapped_column(String(80))
+    name: Mapped[str] = mapped_column(String(NAME_MAX))
     channel_id: Mapped[str | None] = mapped_column(String(32))
     workflow: Mapped[str] = mapped_column(String(16))
-    target_model: Mapped[str | None] = mapped_column(String(200))
+    target_model: Mapped[str | None] = mapped_column(String(MODEL_NAME_MAX))
     settings: Mapped[dict[str, Any]]
     # The head of the version sequence; approval is compare-and-set on this number.
     active_version_number: Mapped[int] = mapped_column(Integer)
@@ -111,7 +113,7 @@ class Run(Base):
     requested_by: Mapped[str] = mapped_column(String(64))
     output: Mapped[str | None] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(Text)
-    model: Mapped[str | None] = mapped_column(String(200))
+    model: Mapped[str | None] = mapped_column(String(MODEL_NAME_MAX))
     input_tokens: Mapped[int | None] = mapped_column(Integer)
     output_tokens: Mapped[int | None] = mapped_column(Integer)
     latency_ms: Mapped[float | None] = mapped_column(Float)
@@ -246,7 +248,7 @@ class LLMCall(Base):
     proposal_id: Mapped[int | None] = mapped_column(
         ForeignKey("proposals.id", ondelete="CASCADE"), index=True
     )
-    model: Mapped[str] = mapped_column(String(200))
+    model: Mapped[str] = mapped_column(String(MODEL_NAME_MAX))
     purpose: Mapped[str] = mapped_column(String(32))
     input_tokens: Mapped[int] = mapped_column(Integer)
     output_tokens: Mapped[int] = mapped_column(Integer)

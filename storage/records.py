@@ -8,36 +8,18 @@ from enum import StrEnum
 from typing import Any
 
 from alignment.principles import PrincipleMutation
+from alignment.settings import TemplateSettings
 from alignment.usage import CallStats
-from storage.settings import TemplateSettings
-
-
-class Workflow(StrEnum):
-    PRINCIPLES = "principles"
-    DIRECT = "direct"
-
-
-class VersionSource(StrEnum):
-    MANUAL = "manual"
-    PROPOSAL = "proposal"
-    ROLLBACK = "rollback"
-    IMPORT = "import"
-
-
-class RunStatus(StrEnum):
-    PENDING = "pending"
-    RUNNING = "running"
-    DONE = "done"
-    FAILED = "failed"
-
-
-class ProposalStatus(StrEnum):
-    PENDING = "pending"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    SUPERSEDED = "superseded"
-    EXPIRED = "expired"
-    FAILED = "failed"
+from alignment.vocabulary import (
+    Decision,
+    FeedbackKind,
+    Label,
+    MutationOp,
+    ProposalStatus,
+    RunStatus,
+    VersionSource,
+    Workflow,
+)
 
 
 class Outcome(StrEnum):
@@ -107,9 +89,9 @@ class FeedbackInfo:
     template_id: int
     run_id: int | None
     author: str
-    kind: str
+    kind: FeedbackKind
     text: str
-    label: str | None
+    label: Label | None
     source_key: str | None
     channel_id: str | None
     message_ts: str | None
@@ -124,7 +106,7 @@ class PrincipleChange:
 
     id: int
     principle_id: int
-    op: str  # add | edit | retire
+    op: MutationOp
     text: str
     reason: str
     author: str
@@ -137,7 +119,7 @@ class PrincipleChange:
 class DecisionInfo:
     proposal_id: int
     user_id: str
-    decision: str  # approve | reject
+    decision: Decision
     reason: str
     created_at: datetime
 

@@ -10,17 +10,17 @@ from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallation
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine
 
+from storage.arguments import typed_arguments
 from storage.db import make_engine
 from storage.repo.api import ApiRepo
 from storage.repo.base import utcnow
-from storage.repo.checks import check_arguments
 from storage.repo.inbox import InboxRepo
 from storage.repo.leases import LeasesRepo
 from storage.repo.transfer import TransferRepo
 from storage.repo.webhooks import WebhooksRepo
 
 
-@check_arguments
+@typed_arguments
 class Store(TransferRepo, ApiRepo, WebhooksRepo, InboxRepo, LeasesRepo):
     """Templates, versions, runs, feedback, principles, proposals, the inbox and leases;
     API tokens, labels, runs logged by applications and webhooks."""

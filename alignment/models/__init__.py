@@ -14,6 +14,7 @@ from alignment.models.base import (
     ModelTimeout,
 )
 from alignment.models.offline import OfflineModel
+from alignment.values import InvalidValue, model_name
 
 __all__ = [
     "LLMRequest",
@@ -29,28 +30,13 @@ __all__ = [
 ]
 
 
-PROVIDERS = ("gemini", "openai")
-
-
 def check_model_name(name: str) -> str:
-    """`name` stripped, if it names a model: 'offline', 'gemini/<model>' or 'openai/<model>'.
-
-    Checks the form only (no client, no credentials), so a setting can be refused when typed.
-    """
-    name = (name or "").strip() if isinstance(name, str) else ""
-    if name == "offline":
-        return name
-    provider, _, model = name.partition("/")
-    if not model.strip():
-        raise ModelError(
-            f"unknown model {name!r}: use 'offline', 'gemini/<model>' or 'openai/<model>'"
-        )
-    if provider not in PROVIDERS:
-        raise ModelError(
-            f"unknown model provider {provider!r} in {name!r}: use 'offline', 'gemini/<model>' "
-            "or 'openai/<model>'"
-        )
-    return name
+    """`name` stripped, if it names a model (`alignment.values.ModelName`: 'offline',
+    'gemini/<model>' or 'openai/<model>'). Checks the form only: no client, no credentials."""
+    try:
+        return model_name(name)
+    except InvalidValue as exc:
+        raise ModelError(str(exc)) from None
 
 
 def get_model(

@@ -15,6 +15,7 @@ from functools import partial
 from slack_bolt import App
 
 from alignment import ProposalFailed
+from alignment.vocabulary import ProposalStatus, RunStatus
 from bot.services import USER_ERRORS, Actor, user_message
 from bot.slack.listeners.common import actor_from_payload
 from bot.slack.listeners.deps import Deps
@@ -74,7 +75,7 @@ def process_run(deps: Deps, item: InboxItem) -> None:
     done = runs.execute(run_id)
     msg = run_message(done)
     poster.update(channel, ts, msg["text"], msg["blocks"])
-    if done.status == "failed":
+    if done.status is RunStatus.FAILED:
         note = error_message(f"Run #{done.run_id} failed: {done.error}")
         poster.post(channel, note["text"], note["blocks"], thread_ts=ts)
 
@@ -161,7 +162,7 @@ def _refresh_superseded(deps: Deps, actor: Actor, newest: ProposalInfo) -> None:
     """The proposals this one just superseded show it on their own messages."""
     for p in deps.services.store.list_proposals(newest.template_id):
         just_now = p.decided_at is not None and p.decided_at >= newest.created_at
-        if p.id != newest.id and str(p.status.value) == "superseded" and just_now:
+        if p.id != newest.id and p.status is ProposalStatus.SUPERSEDED and just_now:
             try:
                 refresh_proposal(deps, actor, p.id)
             except Exception:  # an old message may be gone; the new proposal matters more

@@ -17,6 +17,7 @@ from typing import Any
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from alignment.vocabulary import ProposalStatus
 from bot.background.inbox import Inbox
 from bot.background.inbox.gate import worker_id
 from bot.background.processors import PROPOSE, refresh_proposal
@@ -164,7 +165,7 @@ class Jobs:
 
 
 def _pending(p: ProposalInfo) -> bool:
-    return str(p.status.value) == "pending"
+    return p.status is ProposalStatus.PENDING
 
 
 # --- APScheduler wiring ------------------------------------------------------------------------

@@ -14,7 +14,8 @@ from alignment.examples import EXAMPLES
 from alignment.files import InputFileError, load_feedback, load_principles, load_template
 from alignment.models import ModelError, get_model
 from alignment.principles import MutationOp, Principle
-from alignment.proposer import ProposalFailed, ProposalResult, Workflow, propose
+from alignment.proposer import ProposalFailed, ProposalResult, propose
+from alignment.vocabulary import Workflow
 
 EXIT_BAD_INPUT = 2
 EXIT_FAILED = 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from alignment.template import TemplateError
+from alignment.values import InvalidValue
 from storage.errors import StorageError
 
 
@@ -25,8 +26,9 @@ class ServiceError(Exception):
         self.message = message
 
 
-# Everything a listener may show to the user as is, instead of a generic failure.
-USER_ERRORS: tuple[type[Exception], ...] = (ServiceError, StorageError, TemplateError)
+# Everything a listener may show to the user as is, instead of a generic failure (an
+# InvalidValue is a value someone typed, refused by its one parser).
+USER_ERRORS: tuple[type[Exception], ...] = (ServiceError, StorageError, TemplateError, InvalidValue)
 
 
 def user_message(exc: BaseException) -> str:

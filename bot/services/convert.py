@@ -5,19 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from alignment.principles import Principle
+from alignment.vocabulary import ProposalStatus, RunStatus, VersionSource
 from bot.slack.views import models as vm
 from storage.records import ProposalInfo, RunInfo, TemplateInfo, VersionInfo
 
 
-def source(value: Any) -> vm.VersionSource:
-    text = str(getattr(value, "value", value))
-    return text if text in ("manual", "proposal", "rollback") else "manual"  # type: ignore[return-value]
-
-
-def settings_view(info: TemplateInfo, default_model: str) -> vm.TemplateSettingsView:
+def settings_view(
+    info: TemplateInfo, default_model: str, *, pending_feedback: int = 0
+) -> vm.TemplateSettingsView:
     s = info.settings
     return vm.TemplateSettingsView(
-        mode=str(info.workflow.value),  # type: ignore[arg-type]
+        mode=info.workflow,
         target_model=info.target_model or default_model,
         approvers=tuple(s.approvers),
         approvals_required=s.approvals_required,
@@ -26,17 +24,18 @@ def settings_view(info: TemplateInfo, default_model: str) -> vm.TemplateSettings
         daily_digest=s.daily_digest,
         proposal_ttl_hours=s.proposal_ttl_hours,
         remind_after_hours=s.remind_after_hours,
+        pending_feedback=pending_feedback,
         review_rate=s.review_rate,
         review_cap_per_hour=s.review_cap_per_hour,
     )
 
 
 def summary(info: TemplateInfo, store: Any, default_model: str) -> vm.TemplateSummary:
-    pending = [p for p in store.list_proposals(info.id) if str(p.status.value) == "pending"]
+    pending = [p for p in store.list_proposals(info.id) if p.status is ProposalStatus.PENDING]
     return vm.TemplateSummary(
         name=info.name,
         active_version=info.active_version.number,
-        mode=str(info.workflow.value),  # type: ignore[arg-type]
+        mode=info.workflow,
         channel_id=info.channel_id,
         pending_feedback=store.count_pending(info.id),
         pending_proposal_id=str(pending[-1].id) if pending else None,
@@ -48,8 +47,8 @@ def principle_row(p: Principle) -> vm.PrincipleRow:
     return vm.PrincipleRow(
         id=p.id,
         text=p.text,
-        status=str(p.status.value),  # type: ignore[arg-type]
-        origin=str(p.origin.value),  # type: ignore[arg-type]
+        status=p.status,
+        origin=p.origin,
         feedback_count=len(p.feedback_ids),
     )
 
@@ -59,14 +58,14 @@ def version_row(
 ) -> vm.VersionRow:
     if (
         rolled_back_to is None
-        and str(v.source.value) == "rollback"
+        and v.source is VersionSource.ROLLBACK
         and v.note.startswith("rollback")
     ):
         digits = "".join(ch for ch in v.note if ch.isdigit())
         rolled_back_to = int(digits) if digits else None
     return vm.VersionRow(
         version=v.number,
-        source=source(v.source),
+        source=v.source,
         created_at=v.created_at,
         author=v.author,
         active=v.number == active_number,
@@ -77,14 +76,15 @@ def version_row(
 
 
 def run_view(run: RunInfo, template_name: str, origin: str | None = None) -> vm.RunView:
-    status = str(run.status.value)
+    # A running run shows as pending: the people in the channel see "Running…" for both.
+    status = RunStatus.PENDING if run.status is RunStatus.RUNNING else run.status
     return vm.RunView(
         run_id=str(run.id),
         template_name=template_name,
         version=run.version_number,
         inputs={k: str(v) for k, v in run.inputs.items()},
         output=run.output,
-        status="pending" if status in ("pending", "running") else status,  # type: ignore[arg-type]
+        status=status,
         error=run.error,
         model=run.model or "",
         requested_by=None if origin else run.requested_by,

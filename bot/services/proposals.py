@@ -11,6 +11,7 @@ from alignment import FeedbackKind, ModelError, ProposalFailed, Template, propos
 from alignment.evaluation import SampleRun, evaluate, pick_samples
 from alignment.judge import JudgeError, LabelledOutput, build_judge
 from alignment.usage import CallStats
+from alignment.vocabulary import Decision, MutationOp, ProposalStatus
 from bot.services.announce import Announcer
 from bot.services.context import Actor, ServiceError
 from bot.services.metering import MeteredModel
@@ -137,7 +138,7 @@ class ProposalService:
     def create_edited(self, actor: Actor, proposal_id: str, text: str) -> ProposalInfo:
         """A person's edit of a proposal becomes a new proposal that supersedes it."""
         old = self.get(proposal_id)
-        if str(old.status.value) != "pending":
+        if old.status is not ProposalStatus.PENDING:
             raise ServiceError(
                 f"Proposal #{old.id} is {old.status.value}; only a pending proposal can be edited."
             )
@@ -200,8 +201,8 @@ class ProposalService:
                 None,
             )
         decisions = self.store.decisions(p.id)
-        rejection = next((d for d in decisions if d.decision == "reject"), None)
-        status = str(p.status.value)
+        rejection = next((d for d in decisions if d.decision is Decision.REJECT), None)
+        status = p.status
         reason = rejection.reason if rejection else (p.status_reason or None)
         return vm.ProposalView(
             proposal_id=str(p.id),
@@ -211,7 +212,7 @@ class ProposalService:
             rationale=p.rationale,
             principle_changes=tuple(
                 vm.PrincipleChangeView(
-                    op=str(getattr(mu.op, "value", mu.op)),  # type: ignore[arg-type]
+                    op=MutationOp(mu.op),
                     text=mu.text or (principles.get(mu.principle_id or "") or _NoText).text,
                     feedback=tuple(self._links(mu.feedback_ids, permalink)),
                     previous_text=(
@@ -228,13 +229,13 @@ class ProposalService:
             approvals_required=info.settings.approvals_required,
             approvers=tuple(info.settings.approvers),
             approved_by=tuple(p.approvals),
-            status=status,  # type: ignore[arg-type]
+            status=status,
             new_version=new_version,
             decided_by=rejection.user_id
             if rejection
             else (p.approvals[-1] if new_version else None),
-            reason=None if status in ("pending", "approved") else reason,
-            mode=str(p.workflow.value),  # type: ignore[arg-type]
+            reason=None if status in (ProposalStatus.PENDING, ProposalStatus.APPROVED) else reason,
+            mode=p.workflow,
             created_by=p.created_by if p.created_by.startswith(("U", "W")) else None,
         )
 

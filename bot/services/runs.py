@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from alignment import ModelError, Template, inputs_from_text, run_template
+from alignment.vocabulary import RunStatus
 from bot.services import convert
 from bot.services.context import Actor, ServiceError
 from bot.services.models import Models
@@ -74,7 +75,7 @@ class RunService:
         """Run the model; a failure (timeout included) is recorded on the run, not raised."""
         run = self._run(run_id)
         info = self.store.get_template_by_id(run.template_id)
-        if str(run.status.value) in ("done", "failed"):
+        if run.status in (RunStatus.DONE, RunStatus.FAILED):
             return convert.run_view(run, info.name)  # processed before a crash: do not redo
         self.store.start_run(run.id)
         version = self.store.get_version(info.id, run.version_number)

@@ -74,7 +74,7 @@ class TemplateService:
             principles=self.principles(info),
             active_version=info.active_version.number,
             author=version.author,
-            source=convert.source(version.source),
+            source=version.source,
             created_at=version.created_at,
             labels=self._labels_at(info.id).get(version.number, ()),
         )
@@ -103,28 +103,12 @@ class TemplateService:
         return convert.settings_view(info, self.default_target_model)
 
     def settings(self, actor: Actor, cmd: c.Settings) -> vm.TemplateSettingsView:
+        """Show or change the settings: the whole change is applied in one step, or none of it."""
         info = self.get(actor, cmd.name)
-        changes: dict[str, Any] = {}
-        if cmd.approvers is not None:
-            changes["approvers"] = list(cmd.approvers)
-        for key in (
-            "approvals_required",
-            "daily_digest",
-            "proposal_ttl_hours",
-            "review_rate",
-            "review_cap_per_hour",
-        ):
-            if getattr(cmd, key) is not None:
-                changes[key] = getattr(cmd, key)
-        for key in ("auto_propose_after", "remind_after_hours"):  # 0 = off, stored as None
-            if getattr(cmd, key) is not None:
-                changes[key] = getattr(cmd, key) or None
-        # The validated settings first: if they are refused, the model is not changed either.
-        if changes:
-            info = self.store.update_settings(info.id, **changes)
-        if cmd.target_model is not None:
-            info = self.store.set_target_model(info.id, cmd.target_model)
-        return convert.settings_view(info, self.default_target_model)
+        if cmd.has_changes:
+            info = self.store.update_settings(info.id, cmd.change)
+        pending = self.store.count_pending(info.id)
+        return convert.settings_view(info, self.default_target_model, pending_feedback=pending)
 
     def history(self, actor: Actor, name: str) -> tuple[vm.VersionRow, ...]:
         info = self.get(actor, name)

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from alignment.feedback import FeedbackKind
+from alignment.settings import TemplateSettings
 from storage import models as m
 from storage.api_records import (
     PRODUCTION,
@@ -31,6 +32,7 @@ from storage.api_records import (
     Scope,
     TemplateLabels,
 )
+from storage.arguments import RunId, SourceKey, TeamId, TemplateId, UserId, VersionNo
 from storage.errors import AlreadyExists, InvalidInput, NotFound
 from storage.records import FeedbackInfo, RunStatus
 from storage.repo import convert
@@ -38,7 +40,6 @@ from storage.repo.feedback import FeedbackRepo, check_feedback
 from storage.repo.inbox import InboxRepo
 from storage.repo.runs import MAX_INPUT_CHARS, RunsRepo
 from storage.repo.templates import TemplatesRepo
-from storage.settings import TemplateSettings
 
 TOKEN_PREFIX = "abt_"
 TOKEN_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -88,7 +89,7 @@ class ApiRepo(TemplatesRepo, RunsRepo, FeedbackRepo, InboxRepo):
     # -- tokens --------------------------------------------------------------------------------
 
     def create_token(
-        self, team_id: str, name: str, scopes: Sequence[str], *, created_by: str
+        self, team_id: TeamId, name: str, scopes: Sequence[str], *, created_by: UserId
     ) -> NewToken:
         check_token_name(name)
         checked = check_scopes(scopes)
@@ -113,14 +114,14 @@ class ApiRepo(TemplatesRepo, RunsRepo, FeedbackRepo, InboxRepo):
             ).one()
             return NewToken(_token(row), secret)
 
-    def list_tokens(self, team_id: str) -> list[ApiTokenInfo]:
+    def list_tokens(self, team_id: TeamId) -> list[ApiTokenInfo]:
         with self._tx(write=False) as s:
             rows = s.scalars(
                 select(m.ApiToken).where(m.ApiToken.team_id == team_id).order_by(m.ApiToken.name)
             ).all()
             return [_token(r) for r in rows]
 
-    def revoke_token(self, team_id: str, name: str) -> ApiTokenInfo:
+    def revoke_token(self, team_id: TeamId, name: str) -> ApiTokenInfo:
         with self._tx() as s:
             row = s.scalars(
                 select(m.ApiToken)
@@ -157,7 +158,9 @@ class ApiRepo(TemplatesRepo, RunsRepo, FeedbackRepo, InboxRepo):
 
     # -- labels --------------------------------------------------------------------------------
 
-    def set_label(self, template_id: int, number: int, label: str, *, set_by: str) -> LabelMove:
+    def set_label(
+        self, template_id: TemplateId, number: VersionNo, label: str, *, set_by: UserId
+    ) -> LabelMove:
         check_label(label)
         if label == PRODUCTION:
             raise InvalidInput(
@@ -190,13 +193,13 @@ class ApiRepo(TemplatesRepo, RunsRepo, FeedbackRepo, InboxRepo):
             s.flush()
             return LabelMove(template_id, label, self._version_infos(s, [version])[0], previous)
 
-    def labels_of(self, template_id: int) -> dict[str, int]:
+    def labels_of(self, template_id: TemplateId) -> dict[str, int]:
         """label -> version number, `production` first."""
         with self._tx(write=False) as s:
             template = self._template_row(s, template_id)
             return self._labels(s, [template])[template.id]
 
-    def template_labels(self, team_id: str) -> list[TemplateLabels]:
+    def template_labels(self, team_id: TeamId) -> list[TemplateLabels]:
         with self._tx(write=False) as s:
             rows = list(
                 s.scalars(
@@ -209,7 +212,12 @@ class ApiRepo(TemplatesRepo, RunsRepo, FeedbackRepo, InboxRepo):
             return [TemplateLabels(r.name, labels[r.id]) for r in rows]
 
     def resolve_version(
-        self, team_id: str, name: str, *, label: str | None = None, number: int | None = None
+        self,
+        team_id: TeamId,
+        name: str,
+        *,
+        label: str | None = None,
+        number: VersionNo | None = None,
     ) -> ResolvedTemplate:
         """The version behind `label` (default production) or `number`, in this workspace only:
         another workspace's template is NotFound, exactly like a missing one."""
@@ -256,7 +264,7 @@ class ApiRepo(TemplatesRepo, RunsRepo, FeedbackRepo, InboxRepo):
 
     def log_api_runs(
         self,
-        team_id: str,
+        team_id: TeamId,
         token_name: str,
         items: Sequence[NewApiRun],
         *,
@@ -360,7 +368,7 @@ class ApiRepo(TemplatesRepo, RunsRepo, FeedbackRepo, InboxRepo):
             names = {t.id: t.name for t in templates.values()}
             return self._api_results(s, rows, names)
 
-    def api_run(self, team_id: str, run_id: int) -> ApiRunResult | None:
+    def api_run(self, team_id: TeamId, run_id: RunId) -> ApiRunResult | None:
         """A run logged by an app of this workspace (None for any other run)."""
         with self._tx(write=False) as s:
             api_row = s.get(m.ApiRun, run_id)
@@ -372,13 +380,13 @@ class ApiRepo(TemplatesRepo, RunsRepo, FeedbackRepo, InboxRepo):
 
     def add_app_feedback(
         self,
-        team_id: str,
-        run_id: int,
+        team_id: TeamId,
+        run_id: RunId,
         *,
-        author: str,
+        author: UserId,
         label: str | None,
         comment: str | None,
-        source_key: str | None,
+        source_key: SourceKey | None,
     ) -> tuple[list[FeedbackInfo], bool]:
         """End users' rating (a label) and comment (a critique) of a run an app logged, stored
         together or not at all. `source_key` makes a retry a no-op (created False)."""
@@ -417,7 +425,7 @@ class ApiRepo(TemplatesRepo, RunsRepo, FeedbackRepo, InboxRepo):
             s.flush()
             return [convert.feedback(r) for r in rows], True
 
-    def api_run_origin(self, run_id: int) -> ApiRunResult | None:
+    def api_run_origin(self, run_id: RunId) -> ApiRunResult | None:
         """Where a run came from, when an application logged it (for its Slack message)."""
         with self._tx(write=False) as s:
             api_row = s.get(m.ApiRun, run_id)

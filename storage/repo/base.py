@@ -93,19 +93,6 @@ def version_numbers(s: Session, version_ids: set[int]) -> dict[int, int]:
     return dict(s.execute(stmt).all())
 
 
-def parse_id(value: int | str, what: str) -> int:
-    """Ids travel as text through Slack buttons and the engine; accept both, reject junk."""
-    if isinstance(value, bool):
-        raise InvalidInput(f"{what} id must be a number, not {value!r}")
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        raise InvalidInput(f"{what} id must be a number, not {value!r}") from None
-    if number <= 0:
-        raise InvalidInput(f"{what} id must be positive, not {number}")
-    return number
-
-
 def require_text(value: str, what: str, *, limit: int) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput(f"{what} must not be empty")

@@ -5,21 +5,26 @@ from __future__ import annotations
 from typing import Any
 
 from alignment.principles import MutationOp, PrincipleMutation
+from alignment.settings import TemplateSettings
 from alignment.usage import CallStats
+from alignment.vocabulary import (
+    Decision,
+    FeedbackKind,
+    Label,
+    ProposalStatus,
+    RunStatus,
+    VersionSource,
+    Workflow,
+)
 from storage import models as m
 from storage.records import (
     DecisionInfo,
     FeedbackInfo,
     ProposalInfo,
-    ProposalStatus,
     RunInfo,
-    RunStatus,
     TemplateInfo,
     VersionInfo,
-    VersionSource,
-    Workflow,
 )
-from storage.settings import TemplateSettings
 
 
 def version(row: m.Version, proposal_id: int | None = None) -> VersionInfo:
@@ -80,9 +85,9 @@ def feedback(row: m.Feedback) -> FeedbackInfo:
         template_id=row.template_id,
         run_id=row.run_id,
         author=row.author,
-        kind=row.kind,
+        kind=FeedbackKind(row.kind),
         text=row.text or "",
-        label=row.label,
+        label=Label(row.label) if row.label else None,
         source_key=row.source_key,
         channel_id=row.channel_id,
         message_ts=row.message_ts,
@@ -162,7 +167,7 @@ def decision(row: m.Decision) -> DecisionInfo:
     return DecisionInfo(
         proposal_id=row.proposal_id,
         user_id=row.user_id,
-        decision=row.decision,
+        decision=Decision(row.decision),
         reason=row.reason or "",
         created_at=row.created_at,
     )

@@ -7,37 +7,37 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from alignment.settings import TemplateSettings
+from alignment.vocabulary import Decision, FeedbackKind, ProposalStatus, VersionSource
 from storage import models as m
+from storage.arguments import ProposalId, UserId
 from storage.errors import InvalidInput
-from storage.records import DecisionOutcome, Outcome, ProposalStatus, VersionSource
+from storage.records import DecisionOutcome, Outcome
 from storage.repo import convert
-from storage.repo.base import parse_id
 from storage.repo.feedback import MAX_FEEDBACK_CHARS
 from storage.repo.proposals import PENDING, ProposalsRepo
 from storage.repo.templates import StaleBase
-from storage.settings import TemplateSettings
 
 
 class DecisionsRepo(ProposalsRepo):
-    def approve(self, proposal_id: int | str, user_id: str) -> DecisionOutcome:
+    def approve(self, proposal_id: ProposalId, user_id: UserId) -> DecisionOutcome:
         """Record `user_id`'s approval; the one that completes the count makes the new version.
 
         The proposal row is locked for the whole decision, and the version is taken by
         compare-and-set on the template's active version number, so racing approvals produce
         exactly one version and a stale proposal produces none.
         """
-        pid = parse_id(proposal_id, "proposal")
         now = self.now()  # one time for the decision, the proposal and the feedback it consumes
         with self._tx() as s:
-            row = self._proposal_row(s, pid, lock=True)
+            row = self._proposal_row(s, proposal_id, lock=True)
             template = self._template_row(s, row.template_id)
             settings = TemplateSettings.from_json(template.settings)
             if early := self._refuse(s, row, template, settings, user_id):
                 return early
-            approvals = self._approvers_of(s, pid)
+            approvals = self._approvers_of(s, proposal_id)
             required = settings.approvals_required
             if len(approvals) + 1 < required:
-                self._decide(s, row, user_id, "approve", "")
+                self._decide(s, row, user_id, Decision.APPROVE, "")
                 return DecisionOutcome(
                     Outcome.COUNTED,
                     f"approval {len(approvals) + 1} of {required} recorded",
@@ -60,7 +60,7 @@ class DecisionsRepo(ProposalsRepo):
             except StaleBase:  # a version was added after our check: report the current one
                 s.refresh(template)
                 return self._supersede(s, row, template.active_version_number, settings)
-            self._decide(s, row, user_id, "approve", "", at=now)
+            self._decide(s, row, user_id, Decision.APPROVE, "", at=now)
             row.status, row.result_version_id = ProposalStatus.APPROVED.value, version.id
             row.decided_at = now
             muts = [convert.mutation_from_json(d) for d in row.mutations or []]
@@ -90,20 +90,19 @@ class DecisionsRepo(ProposalsRepo):
                 required=required,
             )
 
-    def reject(self, proposal_id: int | str, user_id: str, reason: str = "") -> DecisionOutcome:
+    def reject(self, proposal_id: ProposalId, user_id: UserId, reason: str = "") -> DecisionOutcome:
         """Close the proposal; a non-empty reason becomes pending critique by `user_id`."""
-        pid = parse_id(proposal_id, "proposal")
         if len(reason or "") > MAX_FEEDBACK_CHARS:
             raise InvalidInput(
                 f"the reason is {len(reason):,} characters; the limit is {MAX_FEEDBACK_CHARS:,}"
             )
         with self._tx() as s:
-            row = self._proposal_row(s, pid, lock=True)
+            row = self._proposal_row(s, proposal_id, lock=True)
             template = self._template_row(s, row.template_id)
             settings = TemplateSettings.from_json(template.settings)
             if early := self._refuse(s, row, template, settings, user_id):
                 return early
-            self._decide(s, row, user_id, "reject", reason or "")
+            self._decide(s, row, user_id, Decision.REJECT, reason or "")
             row.status, row.decided_at = ProposalStatus.REJECTED.value, self.now()
             row.status_reason = f"rejected by {user_id}"
             feedback = None
@@ -111,7 +110,7 @@ class DecisionsRepo(ProposalsRepo):
                 fb = m.Feedback(
                     template_id=row.template_id,
                     author=user_id,
-                    kind="critique",
+                    kind=FeedbackKind.CRITIQUE.value,
                     text=reason.strip(),
                     source_key=f"reject:{row.id}:{user_id}",
                     created_at=self.now(),
@@ -124,7 +123,7 @@ class DecisionsRepo(ProposalsRepo):
                 Outcome.REJECTED,
                 "rejected" + ("; the reason was kept as feedback" if feedback else ""),
                 self._proposal_infos(s, [row])[0],
-                approvals=len(self._approvers_of(s, pid)),
+                approvals=len(self._approvers_of(s, proposal_id)),
                 required=settings.approvals_required,
                 feedback=feedback,
             )
@@ -200,7 +199,7 @@ class DecisionsRepo(ProposalsRepo):
         s: Session,
         row: m.Proposal,
         user_id: str,
-        decision: str,
+        decision: Decision,
         reason: str,
         *,
         at: datetime | None = None,
@@ -209,7 +208,7 @@ class DecisionsRepo(ProposalsRepo):
             m.Decision(
                 proposal_id=row.id,
                 user_id=user_id,
-                decision=decision,
+                decision=decision.value,
                 reason=reason,
                 created_at=at or self.now(),
             )

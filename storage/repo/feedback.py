@@ -7,6 +7,16 @@ from sqlalchemy.orm import Session
 
 from alignment.feedback import Feedback, FeedbackKind, Label
 from storage import models as m
+from storage.arguments import (
+    ChannelId,
+    FeedbackId,
+    Limit,
+    MessageTs,
+    RunId,
+    SourceKey,
+    TemplateId,
+    UserId,
+)
 from storage.errors import InvalidInput, NotFound
 from storage.records import FeedbackInfo
 from storage.repo import convert
@@ -41,16 +51,16 @@ def check_feedback(kind: str, text: str, label: str | None) -> tuple[FeedbackKin
 class FeedbackRepo(StoreBase):
     def add_feedback(
         self,
-        template_id: int,
-        run_id: int | None,
-        author: str,
+        template_id: TemplateId,
+        run_id: RunId | None,
+        author: UserId,
         kind: str,
         text: str = "",
         label: str | None = None,
         *,
-        source_key: str | None = None,
-        channel_id: str | None = None,
-        ts: str | None = None,
+        source_key: SourceKey | None = None,
+        channel_id: ChannelId | None = None,
+        ts: MessageTs | None = None,
     ) -> tuple[FeedbackInfo, bool]:
         """Store feedback once per `source_key`; `created` is False when it was already there.
 
@@ -100,7 +110,7 @@ class FeedbackRepo(StoreBase):
                 return convert.feedback(row), True
             return convert.feedback(row), False
 
-    def retract_feedback(self, source_key: str) -> bool:
+    def retract_feedback(self, source_key: SourceKey) -> bool:
         """Mark the feedback with this key retracted; False if unknown or already retracted."""
         with self._tx() as s:
             result = s.execute(
@@ -111,7 +121,7 @@ class FeedbackRepo(StoreBase):
             return result.rowcount == 1
 
     def edit_feedback(
-        self, source_key: str, text: str, *, kind: str | None = None
+        self, source_key: SourceKey, text: str, *, kind: str | None = None
     ) -> FeedbackInfo | None:
         """New text (and kind) for the feedback with this key, e.g. an edited thread reply.
 
@@ -132,18 +142,20 @@ class FeedbackRepo(StoreBase):
                 s.flush()
             return convert.feedback(row)
 
-    def get_feedback(self, feedback_id: int) -> FeedbackInfo | None:
+    def get_feedback(self, feedback_id: FeedbackId) -> FeedbackInfo | None:
         with self._tx(write=False) as s:
             row = s.get(m.Feedback, feedback_id)
             return None if row is None else convert.feedback(row)
 
-    def count_pending(self, template_id: int) -> int:
+    def count_pending(self, template_id: TemplateId) -> int:
         with self._tx(write=False) as s:
             return s.scalar(
                 select(func.count()).select_from(m.Feedback).where(*_pending(template_id))
             )
 
-    def pending_feedback(self, template_id: int, limit: int | None = None) -> list[Feedback]:
+    def pending_feedback(
+        self, template_id: TemplateId, limit: Limit | None = None
+    ) -> list[Feedback]:
         """Not retracted, not consumed; most agreed first, then most recent.
 
         `agreement` counts the other pending items on the same run with the same kind, label

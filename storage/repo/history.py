@@ -5,13 +5,14 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from storage import models as m
+from storage.arguments import TemplateId
 from storage.records import HistoryEntry
 from storage.repo import convert
 from storage.repo.decisions import DecisionsRepo
 
 
 class HistoryRepo(DecisionsRepo):
-    def history(self, template_id: int) -> list[HistoryEntry]:
+    def history(self, template_id: TemplateId) -> list[HistoryEntry]:
         with self._tx(write=False) as s:
             self._template_row(s, template_id)
             versions = s.scalars(

@@ -14,6 +14,18 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage import models as m
+from storage.arguments import (
+    ChannelId,
+    EventId,
+    InboxItemId,
+    InboxKind,
+    JsonObject,
+    Limit,
+    MessageTs,
+    Seconds,
+    TeamId,
+    WorkerId,
+)
 from storage.errors import InvalidInput, NotFound
 from storage.records import InboxItem
 from storage.repo.base import StoreBase
@@ -27,13 +39,13 @@ class InboxRepo(StoreBase):
 
     def inbox_put(
         self,
-        event_id: str,
+        event_id: EventId,
         *,
-        team_id: str | None,
-        kind: str,
-        payload: dict[str, Any],
-        channel_id: str | None = None,
-        ts: str | None = None,
+        team_id: TeamId | None,
+        kind: InboxKind,
+        payload: JsonObject,
+        channel_id: ChannelId | None = None,
+        ts: MessageTs | None = None,
     ) -> bool:
         """Insert unless this event (or, when channel_id+ts are given, this message) is known.
 
@@ -77,7 +89,7 @@ class InboxRepo(StoreBase):
         )
 
     def inbox_claim(
-        self, worker_id: str, limit: int = 10, lease_seconds: float = 300.0
+        self, worker_id: WorkerId, limit: Limit = 10, lease_seconds: Seconds = 300.0
     ) -> list[InboxItem]:
         """Claim up to `limit` rows, oldest first, for `lease_seconds`."""
         now = self.now()
@@ -126,7 +138,7 @@ class InboxRepo(StoreBase):
             ]
 
     def inbox_extend(
-        self, item_ids: list[int], worker_id: str, lease_seconds: float = 300.0
+        self, item_ids: list[int], worker_id: WorkerId, lease_seconds: Seconds = 300.0
     ) -> list[int]:
         """Heartbeat: renew the lease on rows `worker_id` still holds; returns those ids.
 
@@ -144,7 +156,7 @@ class InboxRepo(StoreBase):
             )
             return sorted(result.scalars().all())
 
-    def inbox_note(self, item_id: int, values: dict[str, Any]) -> dict[str, Any]:
+    def inbox_note(self, item_id: InboxItemId, values: dict[str, Any]) -> dict[str, Any]:
         """Merge `values` into the row's payload, so a retry after a crash knows what an earlier
         attempt already did (e.g. the message it posted). Returns the new payload."""
         with self._tx() as s:
@@ -155,7 +167,7 @@ class InboxRepo(StoreBase):
             s.flush()
             return dict(row.payload)
 
-    def inbox_done(self, item_id: int, *, worker_id: str) -> bool:
+    def inbox_done(self, item_id: InboxItemId, *, worker_id: WorkerId) -> bool:
         """Mark the row done if `worker_id` still holds its claim; False (nothing changed) when
         its lease ran out and another worker claimed it, or it is no longer claimed."""
         with self._tx() as s:
@@ -165,7 +177,9 @@ class InboxRepo(StoreBase):
             row.status, row.done_at, row.lease_until = DONE, self.now(), None
             return True
 
-    def inbox_failed(self, item_id: int, error: str, retry: bool, *, worker_id: str) -> bool:
+    def inbox_failed(
+        self, item_id: InboxItemId, error: str, retry: bool, *, worker_id: WorkerId
+    ) -> bool:
         """Record the error; retry later (backing off) unless out of attempts or `retry` is off.
 
         Only while `worker_id` holds the claim: False (nothing changed) otherwise."""
@@ -201,7 +215,7 @@ class InboxRepo(StoreBase):
                 .where(m.InboxEvent.status.in_((PENDING, CLAIMED)))
             )
 
-    def inbox_status(self, event_id: str) -> dict[str, Any] | None:
+    def inbox_status(self, event_id: EventId) -> dict[str, Any] | None:
         """Status, attempts and last error of one event (for tests and operators)."""
         with self._tx(write=False) as s:
             row = s.scalars(select(m.InboxEvent).where(m.InboxEvent.event_id == event_id)).first()

@@ -7,13 +7,14 @@ from datetime import timedelta
 from sqlalchemy import delete, or_, update
 
 from storage import models as m
+from storage.arguments import LeaseHolder, Seconds, width
 from storage.repo.base import StoreBase, require_text
 
 
 class LeasesRepo(StoreBase):
-    def try_acquire_lease(self, name: str, holder: str, ttl_seconds: float) -> bool:
+    def try_acquire_lease(self, name: str, holder: LeaseHolder, ttl_seconds: Seconds) -> bool:
         """True when `holder` now holds `name` (new, expired, or already its own: renewed)."""
-        require_text(name, "the lease name", limit=128)
+        require_text(name, "the lease name", limit=width(m.Lease.name))
         now = self.now()
         expires = now + timedelta(seconds=ttl_seconds)
         with self._tx() as s:
@@ -29,7 +30,7 @@ class LeasesRepo(StoreBase):
             )
             return result.rowcount == 1
 
-    def release_lease(self, name: str, holder: str) -> bool:
+    def release_lease(self, name: str, holder: LeaseHolder) -> bool:
         with self._tx() as s:
             result = s.execute(
                 delete(m.Lease).where(m.Lease.name == name, m.Lease.holder == holder)

@@ -15,6 +15,7 @@ from alignment.principles import (
     PrincipleStatus,
 )
 from storage import models as m
+from storage.arguments import PrincipleId, TemplateId, UserId
 from storage.errors import InvalidInput, NotFound
 from storage.records import PrincipleChange
 from storage.repo.base import StoreBase, require_text
@@ -23,34 +24,34 @@ MAX_PRINCIPLE_CHARS = 2_000
 
 
 class PrinciplesRepo(StoreBase):
-    def active_principles(self, template_id: int) -> list[Principle]:
+    def active_principles(self, template_id: TemplateId) -> list[Principle]:
         with self._tx(write=False) as s:
             return self._principles(s, template_id, active_only=True)
 
-    def all_principles(self, template_id: int) -> list[Principle]:
+    def all_principles(self, template_id: TemplateId) -> list[Principle]:
         with self._tx(write=False) as s:
             return self._principles(s, template_id, active_only=False)
 
-    def add_manual_principle(self, template_id: int, text: str, author: str) -> Principle:
+    def add_manual_principle(self, template_id: TemplateId, text: str, author: UserId) -> Principle:
         """A principle the team writes by hand: active at once (`/align principle NAME TEXT`)."""
         text = require_text(text, "the principle", limit=MAX_PRINCIPLE_CHARS).strip()
         with self._tx() as s:
             self._template_row(s, template_id)
             row = self._new_principle(s, template_id, text, PrincipleOrigin.MANUAL)
-            self._change(s, row, "add", text, author, None, (), "written by hand")
+            self._change(s, row, MutationOp.ADD, text, author, None, (), "written by hand")
             return Principle(str(row.id), row.text, PrincipleStatus.ACTIVE, PrincipleOrigin.MANUAL)
 
     def retire_principle(
-        self, template_id: int, principle_id: int | str, author: str, reason: str = ""
+        self, template_id: TemplateId, principle_id: PrincipleId, author: UserId, reason: str = ""
     ) -> Principle:
         with self._tx() as s:
             row = self._principle_row(s, template_id, principle_id)
             row.status = PrincipleStatus.RETIRED.value
             row.updated_at = self.now()
-            self._change(s, row, "retire", row.text, author, None, (), reason)
+            self._change(s, row, MutationOp.RETIRE, row.text, author, None, (), reason)
             return self._principles(s, template_id, active_only=False, only=row.id)[0]
 
-    def principle_history(self, template_id: int) -> list[PrincipleChange]:
+    def principle_history(self, template_id: TemplateId) -> list[PrincipleChange]:
         with self._tx(write=False) as s:
             rows = s.scalars(
                 select(m.PrincipleChangeRow)
@@ -62,7 +63,7 @@ class PrinciplesRepo(StoreBase):
                 PrincipleChange(
                     id=r.id,
                     principle_id=r.principle_id,
-                    op=r.op,
+                    op=MutationOp(r.op),
                     text=r.text,
                     reason=r.reason or "",
                     author=r.author,
@@ -89,7 +90,9 @@ class PrinciplesRepo(StoreBase):
             fids = tuple(str(f) for f in mut.feedback_ids)
             if mut.op is MutationOp.ADD:
                 row = self._new_principle(s, template_id, mut.text or "", PrincipleOrigin.DISTILLED)
-                self._change(s, row, "add", row.text, author, proposal_id, fids, mut.reason)
+                self._change(
+                    s, row, MutationOp.ADD, row.text, author, proposal_id, fids, mut.reason
+                )
                 continue
             try:
                 row = self._principle_row(s, template_id, mut.principle_id or "")
@@ -104,7 +107,8 @@ class PrinciplesRepo(StoreBase):
             else:
                 row.status = PrincipleStatus.RETIRED.value
             row.updated_at = self.now()
-            self._change(s, row, mut.op.value, row.text, author, proposal_id, fids, mut.reason)
+            op = MutationOp(mut.op)
+            self._change(s, row, op, row.text, author, proposal_id, fids, mut.reason)
         return skipped
 
     # -- helpers -------------------------------------------------------------------------------
@@ -129,7 +133,7 @@ class PrinciplesRepo(StoreBase):
         self,
         s: Session,
         row: m.Principle,
-        op: str,
+        op: MutationOp,
         text: str,
         author: str,
         proposal_id: int | None,
@@ -140,7 +144,7 @@ class PrinciplesRepo(StoreBase):
             m.PrincipleChangeRow(
                 principle_id=row.id,
                 proposal_id=proposal_id,
-                op=op,
+                op=op.value,
                 text=text,
                 reason=reason or "",
                 author=author,

@@ -4,26 +4,35 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from alignment.principles import MutationOp, PrincipleMutation
 from alignment.usage import CallStats
+from alignment.values import WorkflowName
+from alignment.vocabulary import Decision, ProposalStatus
 from storage import models as m
-from storage.errors import InvalidInput, NotFound
-from storage.records import (
-    DecisionInfo,
-    ProposalInfo,
-    ProposalStatus,
+from storage.arguments import (
+    BaseVersionId,
+    ChannelId,
+    FeedbackId,
+    JsonObject,
+    MessageTs,
+    ProposalId,
+    TeamId,
+    TemplateId,
+    UserId,
+    checked,
 )
+from storage.errors import InvalidInput, NotFound
+from storage.records import DecisionInfo, ProposalInfo
 from storage.repo import convert
-from storage.repo.base import parse_id, version_numbers
+from storage.repo.base import version_numbers
 from storage.repo.feedback import FeedbackRepo
 from storage.repo.principles import PrinciplesRepo
 from storage.repo.runs import RunsRepo
-from storage.repo.templates import TemplatesRepo, check_template_text, check_workflow
+from storage.repo.templates import TemplatesRepo, check_template_text
 
 PENDING = ProposalStatus.PENDING.value
 
@@ -40,22 +49,21 @@ def check_mutation(mut: PrincipleMutation) -> PrincipleMutation:
 class ProposalsRepo(TemplatesRepo, RunsRepo, FeedbackRepo, PrinciplesRepo):
     def create_proposal(
         self,
-        template_id: int,
-        base_version_id: int,
+        template_id: TemplateId,
+        base_version_id: BaseVersionId,
         text: str,
         rationale: str,
-        workflow: str,
+        workflow: WorkflowName,
         mutations: list[PrincipleMutation],
         feedback_ids: list[str],
-        evaluation: dict[str, Any] | None,
+        evaluation: JsonObject | None,
         calls: list[CallStats],
-        created_by: str,
+        created_by: UserId,
     ) -> ProposalInfo:
         """Store a proposal; the template's older pending proposals become superseded."""
         check_template_text(text, "the proposed template")
-        mode = check_workflow(workflow)
         muts = [check_mutation(mu) for mu in mutations]
-        fids = sorted({parse_id(f, "feedback") for f in feedback_ids})
+        fids = sorted({checked(FeedbackId, f) for f in feedback_ids})
         now = self.now()
         with self._tx() as s:
             template = self._template_row(s, template_id, lock=True)
@@ -90,7 +98,7 @@ class ProposalsRepo(TemplatesRepo, RunsRepo, FeedbackRepo, PrinciplesRepo):
                 base_version_id=base.id,
                 text=text,
                 rationale=rationale or "",
-                workflow=mode.value,
+                workflow=workflow.value,
                 mutations=[convert.mutation_to_json(mu) for mu in muts],
                 evaluation=evaluation,
                 status=PENDING,
@@ -107,17 +115,16 @@ class ProposalsRepo(TemplatesRepo, RunsRepo, FeedbackRepo, PrinciplesRepo):
 
     def record_failed_proposal(
         self,
-        template_id: int,
-        base_version_id: int,
-        workflow: str,
+        template_id: TemplateId,
+        base_version_id: BaseVersionId,
+        workflow: WorkflowName,
         reason: str,
         calls: list[CallStats],
-        created_by: str,
+        created_by: UserId,
     ) -> ProposalInfo:
         """An attempt that produced no proposal but cost model calls: stored as a `failed`
         proposal (text = its base, unchanged) so the calls and the reason are on record. It
         supersedes nothing; pending proposals stay pending."""
-        mode = check_workflow(workflow)
         now = self.now()
         with self._tx() as s:
             self._template_row(s, template_id)
@@ -129,7 +136,7 @@ class ProposalsRepo(TemplatesRepo, RunsRepo, FeedbackRepo, PrinciplesRepo):
                 base_version_id=base.id,
                 text=base.text,
                 rationale="",
-                workflow=mode.value,
+                workflow=workflow.value,
                 mutations=[],
                 evaluation=None,
                 status=ProposalStatus.FAILED.value,
@@ -144,19 +151,21 @@ class ProposalsRepo(TemplatesRepo, RunsRepo, FeedbackRepo, PrinciplesRepo):
             s.flush()
             return self._proposal_infos(s, [row])[0]
 
-    def set_proposal_message(self, proposal_id: int, channel_id: str, ts: str) -> ProposalInfo:
+    def set_proposal_message(
+        self, proposal_id: ProposalId, channel_id: ChannelId, ts: MessageTs
+    ) -> ProposalInfo:
         with self._tx() as s:
             row = self._proposal_row(s, proposal_id)
             row.channel_id, row.message_ts = channel_id, ts
             s.flush()
             return self._proposal_infos(s, [row])[0]
 
-    def get_proposal(self, proposal_id: int | str) -> ProposalInfo | None:
+    def get_proposal(self, proposal_id: ProposalId) -> ProposalInfo | None:
         with self._tx(write=False) as s:
-            row = s.get(m.Proposal, parse_id(proposal_id, "proposal"))
+            row = s.get(m.Proposal, proposal_id)
             return None if row is None else self._proposal_infos(s, [row])[0]
 
-    def pending_proposals(self, team_id: str) -> list[ProposalInfo]:
+    def pending_proposals(self, team_id: TeamId) -> list[ProposalInfo]:
         with self._tx(write=False) as s:
             rows = s.scalars(
                 select(m.Proposal)
@@ -166,7 +175,7 @@ class ProposalsRepo(TemplatesRepo, RunsRepo, FeedbackRepo, PrinciplesRepo):
             ).all()
             return self._proposal_infos(s, list(rows))
 
-    def list_proposals(self, template_id: int) -> list[ProposalInfo]:
+    def list_proposals(self, template_id: TemplateId) -> list[ProposalInfo]:
         with self._tx(write=False) as s:
             rows = s.scalars(
                 select(m.Proposal)
@@ -175,7 +184,7 @@ class ProposalsRepo(TemplatesRepo, RunsRepo, FeedbackRepo, PrinciplesRepo):
             ).all()
             return self._proposal_infos(s, list(rows))
 
-    def decisions(self, proposal_id: int) -> list[DecisionInfo]:
+    def decisions(self, proposal_id: ProposalId) -> list[DecisionInfo]:
         with self._tx(write=False) as s:
             rows = s.scalars(
                 select(m.Decision)
@@ -184,7 +193,7 @@ class ProposalsRepo(TemplatesRepo, RunsRepo, FeedbackRepo, PrinciplesRepo):
             ).all()
             return [convert.decision(r) for r in rows]
 
-    def fail_proposal(self, proposal_id: int, reason: str) -> ProposalInfo:
+    def fail_proposal(self, proposal_id: ProposalId, reason: str) -> ProposalInfo:
         with self._tx() as s:
             row = self._proposal_row(s, proposal_id, lock=True)
             if row.status == PENDING:
@@ -223,7 +232,10 @@ class ProposalsRepo(TemplatesRepo, RunsRepo, FeedbackRepo, PrinciplesRepo):
         return list(
             s.scalars(
                 select(m.Decision.user_id)
-                .where(m.Decision.proposal_id == proposal_id, m.Decision.decision == "approve")
+                .where(
+                    m.Decision.proposal_id == proposal_id,
+                    m.Decision.decision == Decision.APPROVE.value,
+                )
                 .order_by(m.Decision.id)
             ).all()
         )
@@ -253,7 +265,7 @@ class ProposalsRepo(TemplatesRepo, RunsRepo, FeedbackRepo, PrinciplesRepo):
         approvals: dict[int, list[str]] = defaultdict(list)
         for pid, uid in s.execute(
             select(m.Decision.proposal_id, m.Decision.user_id)
-            .where(m.Decision.proposal_id.in_(ids), m.Decision.decision == "approve")
+            .where(m.Decision.proposal_id.in_(ids), m.Decision.decision == Decision.APPROVE.value)
             .order_by(m.Decision.id)
         ).all():
             approvals[pid].append(uid)

@@ -9,28 +9,41 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from alignment.usage import CallStats
+from alignment.vocabulary import FeedbackKind, Label, RunStatus
 from storage import models as m
+from storage.arguments import (
+    ChannelId,
+    JsonObject,
+    Limit,
+    MessageTs,
+    Millis,
+    ProposalId,
+    RunId,
+    RunModel,
+    TemplateId,
+    TokenCount,
+    UserId,
+    VersionId,
+)
 from storage.errors import AlreadyExists, InvalidInput, NotFound
-from storage.records import RunInfo, RunStatus
+from storage.records import RunInfo
 from storage.repo import convert
 from storage.repo.base import StoreBase, version_numbers
 
 MAX_INPUT_CHARS = 100_000
-CRITICAL_KINDS = ("critique", "rewrite")
+CRITICAL_KINDS = (FeedbackKind.CRITIQUE.value, FeedbackKind.REWRITE.value)
 
 
 class RunsRepo(StoreBase):
     def record_run(
         self,
-        template_id: int,
-        version_id: int,
-        inputs: dict[str, Any],
+        template_id: TemplateId,
+        version_id: VersionId,
+        inputs: JsonObject,
         *,
-        requested_by: str,
+        requested_by: UserId,
         status: str = "pending",
     ) -> RunInfo:
-        if not isinstance(inputs, dict) or not all(isinstance(k, str) for k in inputs):
-            raise InvalidInput("run inputs must be a mapping of variable names to values")
         if sum(len(str(v)) for v in inputs.values()) > MAX_INPUT_CHARS:
             raise InvalidInput(f"run inputs are longer than {MAX_INPUT_CHARS:,} characters")
         state = _status(status)
@@ -50,17 +63,17 @@ class RunsRepo(StoreBase):
             s.flush()
             return convert.run(row, version.number)
 
-    def start_run(self, run_id: int) -> RunInfo:
+    def start_run(self, run_id: RunId) -> RunInfo:
         return self._update_run(run_id, status=RunStatus.RUNNING.value)
 
     def complete_run(
         self,
-        run_id: int,
+        run_id: RunId,
         output: str,
-        model: str,
-        input_tokens: int,
-        output_tokens: int,
-        latency_ms: float,
+        model: RunModel,
+        input_tokens: TokenCount,
+        output_tokens: TokenCount,
+        latency_ms: Millis,
         *,
         calls: list[CallStats] | None = None,
     ) -> RunInfo:
@@ -82,7 +95,9 @@ class RunsRepo(StoreBase):
         )
         return info
 
-    def fail_run(self, run_id: int, error: str, *, calls: list[CallStats] | None = None) -> RunInfo:
+    def fail_run(
+        self, run_id: RunId, error: str, *, calls: list[CallStats] | None = None
+    ) -> RunInfo:
         """The run failed; `calls` are what the failed attempt still cost (a timeout's latency)."""
         with self._tx() as s:
             row = s.get(m.Run, run_id, with_for_update=True)
@@ -93,25 +108,25 @@ class RunsRepo(StoreBase):
             s.flush()
             return self._run_infos(s, [row])[0]
 
-    def set_run_message(self, run_id: int, channel_id: str, ts: str) -> RunInfo:
+    def set_run_message(self, run_id: RunId, channel_id: ChannelId, ts: MessageTs) -> RunInfo:
         try:
             return self._update_run(run_id, channel_id=channel_id, message_ts=ts)
         except IntegrityError:
             raise AlreadyExists(f"message {channel_id}/{ts} already belongs to a run") from None
 
-    def get_run(self, run_id: int) -> RunInfo | None:
+    def get_run(self, run_id: RunId) -> RunInfo | None:
         with self._tx(write=False) as s:
             row = s.get(m.Run, run_id)
             return None if row is None else self._run_infos(s, [row])[0]
 
-    def find_run_by_message(self, channel_id: str, ts: str) -> RunInfo | None:
+    def find_run_by_message(self, channel_id: ChannelId, ts: MessageTs) -> RunInfo | None:
         with self._tx(write=False) as s:
             row = s.scalars(
                 select(m.Run).where(m.Run.channel_id == channel_id, m.Run.message_ts == ts)
             ).one_or_none()
             return None if row is None else self._run_infos(s, [row])[0]
 
-    def recent_runs(self, template_id: int, limit: int = 20) -> list[RunInfo]:
+    def recent_runs(self, template_id: TemplateId, limit: Limit = 20) -> list[RunInfo]:
         """Newest first; `critiqued` marks runs that drew critique, a rewrite or a bad label."""
         with self._tx(write=False) as s:
             rows = s.scalars(
@@ -123,7 +138,11 @@ class RunsRepo(StoreBase):
             return self._run_infos(s, list(rows))
 
     def record_calls(
-        self, calls: list[CallStats], *, run_id: int | None = None, proposal_id: int | None = None
+        self,
+        calls: list[CallStats],
+        *,
+        run_id: RunId | None = None,
+        proposal_id: ProposalId | None = None,
     ) -> None:
         if not calls:
             return
@@ -131,7 +150,7 @@ class RunsRepo(StoreBase):
             self._add_calls(s, calls, run_id=run_id, proposal_id=proposal_id)
 
     def call_stats(
-        self, *, run_id: int | None = None, proposal_id: int | None = None
+        self, *, run_id: RunId | None = None, proposal_id: ProposalId | None = None
     ) -> list[CallStats]:
         """The recorded LLM calls of a run or a proposal, in order."""
         with self._tx(write=False) as s:
@@ -188,7 +207,7 @@ class RunsRepo(StoreBase):
                 select(fb.run_id).where(
                     fb.run_id.in_(ids),
                     fb.retracted_at.is_(None),
-                    (fb.kind.in_(CRITICAL_KINDS)) | (fb.label == "bad"),
+                    (fb.kind.in_(CRITICAL_KINDS)) | (fb.label == Label.BAD.value),
                 )
             ).all()
         )

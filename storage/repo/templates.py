@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from alignment.models import ModelError, check_model_name
+from alignment.settings import SettingsChange, TemplateSettings
 from alignment.template import Template, TemplateError
+from alignment.values import ModelName, TemplateName, WorkflowName, model_name
+from alignment.vocabulary import VersionSource, Workflow
 from storage import models as m
+from storage.arguments import ChannelId, TeamId, TemplateId, UserId, VersionNo
 from storage.errors import AlreadyExists, InvalidInput, NotFound
-from storage.records import TemplateInfo, VersionInfo, VersionSource, Workflow
+from storage.records import TemplateInfo, VersionInfo
 from storage.repo import convert
 from storage.repo.base import StoreBase, require_text
-from storage.settings import TemplateSettings
 
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
 MAX_TEMPLATE_CHARS = 50_000
 
 
@@ -32,29 +32,10 @@ def check_template_text(text: str, what: str = "the template text") -> str:
 
 
 def check_target_model(model: str | None) -> str | None:
-    """None (use the default) or a model name of a known form ('offline', 'gemini/…', …)."""
+    """None or empty (use the default), else a model name (alignment.values.ModelName)."""
     if model is None or (isinstance(model, str) and not model.strip()):
         return None
-    try:
-        return check_model_name(model)
-    except ModelError as exc:
-        raise InvalidInput(str(exc)) from None
-
-
-def check_name(name: str) -> str:
-    if not isinstance(name, str) or not NAME_RE.match(name):
-        raise InvalidInput(
-            f"template name {name!r} is not valid: use 1-80 letters, digits, '-', '_' or '.', "
-            "starting with a letter or digit"
-        )
-    return name
-
-
-def check_workflow(mode: str) -> Workflow:
-    try:
-        return Workflow(str(mode).strip().lower())
-    except ValueError:
-        raise InvalidInput(f"workflow must be 'principles' or 'direct', not {mode!r}") from None
+    return model_name(model)
 
 
 class TemplatesRepo(StoreBase):
@@ -62,28 +43,25 @@ class TemplatesRepo(StoreBase):
 
     def create_template(
         self,
-        team_id: str,
-        name: str,
+        team_id: TeamId,
+        name: TemplateName,
         text: str,
         *,
-        channel_id: str | None,
-        author: str,
-        workflow: str = "principles",
-        target_model: str | None = None,
+        channel_id: ChannelId | None,
+        author: UserId,
+        workflow: WorkflowName = Workflow.PRINCIPLES,
+        target_model: ModelName | None = None,
         settings: TemplateSettings | None = None,
     ) -> TemplateInfo:
         """A new template with version 1 (source manual). Names are unique per team."""
-        check_name(name)
         check_template_text(text)
-        mode = check_workflow(workflow)
-        target_model = check_target_model(target_model)
         now = self.now()
         with self._tx() as s:
             values = dict(
                 team_id=team_id,
                 name=name,
                 channel_id=channel_id,
-                workflow=mode.value,
+                workflow=workflow.value,
                 target_model=target_model or None,
                 settings=(settings or TemplateSettings()).to_json(),
                 active_version_number=1,
@@ -113,18 +91,18 @@ class TemplatesRepo(StoreBase):
             s.flush()
             return self._template_info(s, row)
 
-    def get_template(self, team_id: str, name: str) -> TemplateInfo | None:
+    def get_template(self, team_id: TeamId, name: str) -> TemplateInfo | None:
         with self._tx(write=False) as s:
             row = s.scalars(
                 select(m.Template).where(m.Template.team_id == team_id, m.Template.name == name)
             ).one_or_none()
             return None if row is None else self._template_info(s, row)
 
-    def get_template_by_id(self, template_id: int) -> TemplateInfo:
+    def get_template_by_id(self, template_id: TemplateId) -> TemplateInfo:
         with self._tx(write=False) as s:
             return self._template_info(s, self._template_row(s, template_id))
 
-    def list_templates(self, team_id: str) -> list[TemplateInfo]:
+    def list_templates(self, team_id: TeamId) -> list[TemplateInfo]:
         with self._tx(write=False) as s:
             rows = s.scalars(
                 select(m.Template).where(m.Template.team_id == team_id).order_by(m.Template.name)
@@ -137,23 +115,32 @@ class TemplatesRepo(StoreBase):
             rows = s.scalars(select(m.Template).order_by(m.Template.id)).all()
             return [self._template_info(s, r) for r in rows]
 
-    def update_settings(self, template_id: int, **changes: Any) -> TemplateInfo:
-        """Validated settings change; a bad key or value raises InvalidInput and changes nothing."""
+    def update_settings(self, template_id: TemplateId, change: SettingsChange) -> TemplateInfo:
+        """Apply a parsed change in one transaction: the template's mode, model and channel and
+        its settings. Settings that cannot work together (more approvals than approvers) raise
+        InvalidInput and change nothing."""
         with self._tx() as s:
             row = self._template_row(s, template_id, lock=True)
-            settings = TemplateSettings.from_json(row.settings).with_changes(**changes)
+            settings = TemplateSettings.from_json(row.settings).changed_by(change)
+            given = change.model_fields_set
+            if "workflow" in given and change.workflow is not None:
+                row.workflow = change.workflow.value
+            if "target_model" in given:
+                row.target_model = change.target_model
+            if "channel_id" in given:
+                row.channel_id = change.channel_id
             row.settings = settings.to_json()
             row.updated_at = self.now()
             s.flush()
             return self._template_info(s, row)
 
-    def set_workflow(self, template_id: int, mode: str) -> TemplateInfo:
-        return self._set_field(template_id, workflow=check_workflow(mode).value)
+    def set_workflow(self, template_id: TemplateId, mode: WorkflowName) -> TemplateInfo:
+        return self._set_field(template_id, workflow=mode.value)
 
-    def set_target_model(self, template_id: int, model: str | None) -> TemplateInfo:
-        return self._set_field(template_id, target_model=check_target_model(model))
+    def set_target_model(self, template_id: TemplateId, model: ModelName | None) -> TemplateInfo:
+        return self._set_field(template_id, target_model=model)
 
-    def set_channel(self, template_id: int, channel_id: str | None) -> TemplateInfo:
+    def set_channel(self, template_id: TemplateId, channel_id: ChannelId | None) -> TemplateInfo:
         return self._set_field(template_id, channel_id=channel_id)
 
     def _set_field(self, template_id: int, **values: Any) -> TemplateInfo:
@@ -167,7 +154,7 @@ class TemplatesRepo(StoreBase):
 
     # -- versions ------------------------------------------------------------------------------
 
-    def get_version(self, template_id: int, number: int) -> VersionInfo | None:
+    def get_version(self, template_id: TemplateId, number: VersionNo) -> VersionInfo | None:
         with self._tx(write=False) as s:
             row = s.scalars(
                 select(m.Version).where(
@@ -176,7 +163,7 @@ class TemplatesRepo(StoreBase):
             ).one_or_none()
             return None if row is None else self._version_infos(s, [row])[0]
 
-    def list_versions(self, template_id: int) -> list[VersionInfo]:
+    def list_versions(self, template_id: TemplateId) -> list[VersionInfo]:
         with self._tx(write=False) as s:
             self._template_row(s, template_id)
             rows = s.scalars(
@@ -187,7 +174,7 @@ class TemplatesRepo(StoreBase):
             return self._version_infos(s, list(rows))
 
     def add_version(
-        self, template_id: int, text: str, *, author: str, note: str = ""
+        self, template_id: TemplateId, text: str, *, author: UserId, note: str = ""
     ) -> VersionInfo:
         """A manual edit: the new text becomes the next, active version."""
         check_template_text(text)
@@ -195,7 +182,7 @@ class TemplatesRepo(StoreBase):
             row = self._append_version(s, template_id, text, author, VersionSource.MANUAL, note)
             return self._version_infos(s, [row])[0]
 
-    def rollback(self, template_id: int, number: int, author: str) -> VersionInfo:
+    def rollback(self, template_id: TemplateId, number: VersionNo, author: UserId) -> VersionInfo:
         """A new version copying version `number` (history is never rewritten)."""
         with self._tx() as s:
             old = self._version_row(s, template_id, number)

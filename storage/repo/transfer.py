@@ -15,7 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 
+from alignment.values import TemplateName
 from storage import models as m
+from storage.arguments import ChannelId, TeamId, TemplateId
 from storage.errors import InvalidInput
 from storage.records import TemplateInfo, VersionInfo, VersionSource
 from storage.repo.history import HistoryRepo
@@ -47,17 +49,17 @@ def _calls(rows: list[m.LLMCall]) -> list[dict[str, Any]]:
 
 
 class TransferRepo(HistoryRepo):
-    def export_template(self, template_id: int) -> dict[str, Any]:
+    def export_template(self, template_id: TemplateId) -> dict[str, Any]:
         with self._tx(write=False) as s:
             return _Exporter(s, self._template_row(s, template_id)).document()
 
     def import_template(
         self,
-        team_id: str,
+        team_id: TeamId,
         data: dict[str, Any],
         *,
-        name: str | None = None,
-        channel_id: str | None = None,
+        name: TemplateName | None = None,
+        channel_id: ChannelId | None = None,
     ) -> TemplateInfo:
         """Create a template from an export; InvalidInput on a malformed document."""
         if not isinstance(data, dict) or data.get("format") != FORMAT:

@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from alignment.settings import TemplateSettings
+from alignment.values import template_name, workflow
 from storage import models as m
 from storage.errors import AlreadyExists, InvalidInput
-from storage.repo.templates import check_name, check_workflow
-from storage.settings import TemplateSettings
 
 FEEDBACK_FIELDS = ("author", "kind", "text", "label", "source_key", "channel_id", "message_ts")
 RUN_FIELDS = (
@@ -39,7 +39,7 @@ class Importer:
         channel_id: str | None,
     ) -> None:
         self.now, self.s, self.team_id, self.data = now, s, team_id, data
-        self.name = check_name(name or data["template"]["name"])
+        self.name = template_name(name or data["template"]["name"])
         self.channel_id = channel_id or data["template"].get("channel_id")
 
     def _free(self, model: type[m.Base], **where: Any) -> bool:
@@ -61,7 +61,7 @@ class Importer:
             team_id=self.team_id,
             name=self.name,
             channel_id=self.channel_id,
-            workflow=check_workflow(t["workflow"]).value,
+            workflow=workflow(t["workflow"]).value,
             target_model=t.get("target_model"),
             settings=TemplateSettings.from_json(t.get("settings")).to_json(),
             active_version_number=len(versions),

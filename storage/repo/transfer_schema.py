@@ -12,15 +12,37 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationError
 
-from alignment.feedback import FeedbackKind, Label
-from alignment.principles import MutationOp, PrincipleOrigin, PrincipleStatus
+from alignment.vocabulary import (
+    Decision,
+    FeedbackKind,
+    Label,
+    MutationOp,
+    PrincipleOrigin,
+    PrincipleStatus,
+    ProposalStatus,
+    RunStatus,
+    VersionSource,
+    Workflow,
+)
+from storage import models as m
+from storage.arguments import width
 from storage.errors import InvalidInput
-from storage.records import ProposalStatus, RunStatus, VersionSource, Workflow
 from storage.repo.templates import check_target_model, check_template_text
 
 
-def _s(width: int) -> Any:
-    return Annotated[str, Field(max_length=width, strict=True)]
+def _fits(column: Any) -> Any:
+    """Strict text no wider than its column in storage.models."""
+    return Field(max_length=width(column), strict=True)
+
+
+NameText = Annotated[str, _fits(m.Template.name)]
+ChannelText = Annotated[str, _fits(m.Template.channel_id)]
+TsText = Annotated[str, _fits(m.Run.message_ts)]
+UserText = Annotated[str, _fits(m.Decision.user_id)]
+ModelText = Annotated[str, _fits(m.Run.model)]
+PurposeText = Annotated[str, _fits(m.LLMCall.purpose)]
+KeyText = Annotated[str, _fits(m.Feedback.source_key)]
+PrincipleRefText = Annotated[str, Field(max_length=64, strict=True)]  # inside mutation JSON
 
 
 Ref = Annotated[StrictInt, Field(ge=1)]
@@ -36,8 +58,8 @@ class _Model(BaseModel):
 
 
 class CallDoc(_Model):
-    model: _s(200)
-    purpose: _s(32)
+    model: ModelText
+    purpose: PurposeText
     input_tokens: Count
     output_tokens: Count
     latency_ms: Number
@@ -47,12 +69,12 @@ class CallDoc(_Model):
 
 
 class TemplateDoc(_Model):
-    name: _s(80)
-    channel_id: _s(32) | None = None
+    name: NameText
+    channel_id: ChannelText | None = None
     workflow: Workflow
-    target_model: _s(200) | None = None
+    target_model: ModelText | None = None
     settings: dict[str, Any] | None = None
-    created_by: _s(64)
+    created_by: UserText
     created_at: datetime
     active_version: Ref
 
@@ -60,7 +82,7 @@ class TemplateDoc(_Model):
 class VersionDoc(_Model):
     number: Ref
     text: Text
-    author: _s(64)
+    author: UserText
     source: VersionSource
     note: Text = ""
     created_at: datetime
@@ -71,15 +93,15 @@ class RunDoc(_Model):
     version: Ref
     inputs: dict[str, Any]
     status: RunStatus
-    requested_by: _s(64)
+    requested_by: UserText
     output: Text | None = None
     error: Text | None = None
-    model: _s(200) | None = None
+    model: ModelText | None = None
     input_tokens: Count | None = None
     output_tokens: Count | None = None
     latency_ms: Number | None = None
-    channel_id: _s(32) | None = None
-    message_ts: _s(32) | None = None
+    channel_id: ChannelText | None = None
+    message_ts: TsText | None = None
     created_at: datetime
     completed_at: datetime | None = None
     calls: list[CallDoc] = []
@@ -88,13 +110,13 @@ class RunDoc(_Model):
 class FeedbackDoc(_Model):
     ref: Ref
     run: Ref | None = None
-    author: _s(64)
+    author: UserText
     kind: FeedbackKind
     text: Text = ""
     label: Label | None = None
-    source_key: _s(255) | None = None
-    channel_id: _s(32) | None = None
-    message_ts: _s(32) | None = None
+    source_key: KeyText | None = None
+    channel_id: ChannelText | None = None
+    message_ts: TsText | None = None
     created_at: datetime
     retracted_at: datetime | None = None
     consumed_by: Ref | None = None
@@ -105,13 +127,13 @@ class MutationDoc(_Model):
     op: MutationOp
     feedback_ids: list[RefText] = []
     text: Text | None = None
-    principle_id: _s(64) | None = None
+    principle_id: PrincipleRefText | None = None
     reason: Text = ""
 
 
 class DecisionDoc(_Model):
-    user_id: _s(64)
-    decision: Literal["approve", "reject"]
+    user_id: UserText
+    decision: Decision
     reason: Text = ""
     created_at: datetime
 
@@ -126,9 +148,9 @@ class ProposalDoc(_Model):
     evaluation: dict[str, Any] | None = None
     status: ProposalStatus
     status_reason: Text = ""
-    created_by: _s(64)
-    channel_id: _s(32) | None = None
-    message_ts: _s(32) | None = None
+    created_by: UserText
+    channel_id: ChannelText | None = None
+    message_ts: TsText | None = None
     mutations: list[MutationDoc] = []
     created_at: datetime
     decided_at: datetime | None = None
@@ -141,7 +163,7 @@ class PrincipleChangeDoc(_Model):
     op: MutationOp
     text: Text
     reason: Text = ""
-    author: _s(64)
+    author: UserText
     proposal: Ref | None = None
     feedback: list[RefText] = []
     created_at: datetime

@@ -19,6 +19,15 @@ from storage.api_records import (
     WebhookEvent,
     WebhookInfo,
 )
+from storage.arguments import (
+    DeliveryId,
+    InboxKind,
+    JsonObject,
+    Limit,
+    TeamId,
+    UserId,
+    WebhookId,
+)
 from storage.errors import AlreadyExists, InvalidInput, NotFound
 from storage.repo.inbox import InboxRepo
 
@@ -44,7 +53,13 @@ def check_events(events: Sequence[str]) -> tuple[WebhookEvent, ...]:
 
 class WebhooksRepo(InboxRepo):
     def add_webhook(
-        self, team_id: str, url: str, events: Sequence[str], *, secret: str, created_by: str
+        self,
+        team_id: TeamId,
+        url: str,
+        events: Sequence[str],
+        *,
+        secret: str,
+        created_by: UserId,
     ) -> NewWebhook:
         if not isinstance(url, str) or not url or len(url) > MAX_URL_CHARS:
             raise InvalidInput(f"a webhook URL must be 1-{MAX_URL_CHARS:,} characters")
@@ -68,14 +83,14 @@ class WebhooksRepo(InboxRepo):
             ).one()
             return NewWebhook(_webhook(row), secret)
 
-    def list_webhooks(self, team_id: str) -> list[WebhookInfo]:
+    def list_webhooks(self, team_id: TeamId) -> list[WebhookInfo]:
         with self._tx(write=False) as s:
             rows = s.scalars(
                 select(m.Webhook).where(m.Webhook.team_id == team_id).order_by(m.Webhook.id)
             ).all()
             return [_webhook(r) for r in rows]
 
-    def remove_webhook(self, team_id: str, webhook_id: int) -> WebhookInfo:
+    def remove_webhook(self, team_id: TeamId, webhook_id: WebhookId) -> WebhookInfo:
         with self._tx() as s:
             row = s.get(m.Webhook, webhook_id)
             if row is None or row.team_id != team_id:
@@ -85,7 +100,7 @@ class WebhooksRepo(InboxRepo):
             return info
 
     def enqueue_webhook_event(
-        self, team_id: str, event: WebhookEvent, payload: dict[str, Any], *, kind: str
+        self, team_id: TeamId, event: WebhookEvent, payload: JsonObject, *, kind: InboxKind
     ) -> list[int]:
         """Deliveries of `event` to every webhook of the workspace that wants it."""
         with self._tx() as s:
@@ -110,14 +125,14 @@ class WebhooksRepo(InboxRepo):
                 ids.append(row.id)
             return ids
 
-    def get_delivery(self, delivery_id: int) -> DeliveryInfo | None:
+    def get_delivery(self, delivery_id: DeliveryId) -> DeliveryInfo | None:
         with self._tx(write=False) as s:
             row = s.get(m.WebhookDelivery, delivery_id)
             return None if row is None else self._deliveries(s, [row])[0]
 
     def record_delivery(
         self,
-        delivery_id: int,
+        delivery_id: DeliveryId,
         *,
         status_code: int | None,
         error: str | None,
@@ -137,7 +152,7 @@ class WebhooksRepo(InboxRepo):
             s.flush()
             return self._deliveries(s, [row])[0]
 
-    def webhook_log(self, team_id: str, limit: int = 20) -> list[DeliveryInfo]:
+    def webhook_log(self, team_id: TeamId, limit: Limit = 20) -> list[DeliveryInfo]:
         """The workspace's recent deliveries, newest first."""
         with self._tx(write=False) as s:
             rows = s.scalars(
@@ -151,12 +166,12 @@ class WebhooksRepo(InboxRepo):
 
     # -- workspace settings --------------------------------------------------------------------
 
-    def workspace_settings(self, team_id: str) -> dict[str, Any]:
+    def workspace_settings(self, team_id: TeamId) -> dict[str, Any]:
         with self._tx(write=False) as s:
             row = s.get(m.WorkspaceSettings, team_id)
             return dict(row.settings) if row is not None else {}
 
-    def set_workspace_setting(self, team_id: str, key: str, value: Any) -> dict[str, Any]:
+    def set_workspace_setting(self, team_id: TeamId, key: str, value: Any) -> dict[str, Any]:
         if key not in (ALLOW_PRIVATE,):
             raise InvalidInput(f"unknown workspace setting {key!r}")
         with self._tx() as s:

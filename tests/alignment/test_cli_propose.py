@@ -117,7 +117,7 @@ def test_bad_model_and_argument_combinations_exit_2(capsys, files, monkeypatch):
     code, _, err = run(capsys, str(files[0]), str(files[1]), "--model", "gemini/gemini-2.5-flash")
     assert code == 2 and "no Gemini credentials" in err
     code, _, err = run(capsys, str(files[0]), str(files[1]), "--model", "gpt")
-    assert code == 2 and "unknown model 'gpt'" in err
+    assert code == 2 and "`gpt` is not a model name" in err
     code, _, err = run(capsys, "--example", "grocery", str(files[0]))
     assert code == 2 and "--example takes no TEMPLATE_FILE" in err
 

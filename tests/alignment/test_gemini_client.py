@@ -232,7 +232,7 @@ def test_missing_credentials_say_what_to_set(monkeypatch):
 
 @pytest.mark.parametrize("name", ["gpt4", "claude/x", "gemini/", ""])
 def test_unknown_model_names_are_rejected(name):
-    with pytest.raises(ModelError, match="unknown model"):
+    with pytest.raises(ModelError, match=r"not a model name|not a known model provider|is needed"):
         get_model(name)
 
 

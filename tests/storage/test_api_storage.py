@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from alignment.settings import SettingsChange
+from alignment.values import InvalidValue
 from storage import AlreadyExists, InvalidInput, NotFound, Store
 from storage.api_records import NewApiRun, Review, Scope, WebhookEvent
 
@@ -13,7 +15,7 @@ T1, T2 = "T1", "T2"
 def _template(store: Store, team: str = T1, name: str = "greet", **settings: object):
     info = store.create_template(team, name, "Hello {{who}}", channel_id="C1", author="U1")
     if settings:
-        info = store.update_settings(info.id, **settings)
+        info = store.update_settings(info.id, SettingsChange.parse(settings))
     return info
 
 
@@ -128,14 +130,14 @@ def test_sample_rate_and_hourly_cap_decide_what_is_posted(store: Store) -> None:
     # the posts are in the inbox, in the same transaction as the runs
     more = store.log_api_runs(T1, "app", [_item()], draw=lambda: 0.0, post_kind="api_run")
     assert more[0].review is Review.CAPPED  # the cap counts the earlier batch too
-    store.update_settings(info.id, review_cap_per_hour=3)
+    store.update_settings(info.id, SettingsChange.parse({"review_cap_per_hour": 3}))
     posted = store.log_api_runs(T1, "app", [_item()], draw=lambda: 0.0, post_kind="api_run")
     assert posted[0].review is Review.POST
     assert store.inbox_status(f"api-run:{posted[0].run.id}") is not None
-    store.update_settings(info.id, review_rate="none")
+    store.update_settings(info.id, SettingsChange.parse({"review_rate": "none"}))
     assert store.log_api_runs(T1, "app", [_item()], draw=lambda: 0.0)[0].review is Review.OFF
-    with pytest.raises(InvalidInput, match="review_rate"):
-        store.update_settings(info.id, review_rate="150%")
+    with pytest.raises(InvalidValue, match="review_rate"):
+        SettingsChange.parse({"review_rate": "150%"})
 
 
 def test_webhook_events_make_one_delivery_per_subscriber(store: Store) -> None:

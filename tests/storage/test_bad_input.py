@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from alignment.settings import SettingsChange
 from storage import InvalidInput, Store
 from storage import models as m
 
@@ -26,7 +27,10 @@ BAD = [
 
 CALLS = {
     "get_template_by_id": ("template id", lambda s, w, v: s.get_template_by_id(v)),
-    "update_settings": ("template id", lambda s, w, v: s.update_settings(v, approvals_required=2)),
+    "update_settings": (
+        "template id",
+        lambda s, w, v: s.update_settings(v, SettingsChange.parse({"approvals_required": 2})),
+    ),
     "set_workflow": ("template id", lambda s, w, v: s.set_workflow(v, "direct")),
     "get_version": ("version number", lambda s, w, v: s.get_version(w["t"], v)),
     "list_versions": ("template id", lambda s, w, v: s.list_versions(v)),
@@ -164,7 +168,7 @@ LONG = "x" * 5000
         (lambda s, w: s.try_acquire_lease(LONG, "me", 5), "the lease name is 5,000 characters"),
         (
             lambda s, w: s.set_target_model(w["t"], LONG),
-            "model is 5,000 characters; the limit is 200",
+            "The model name is 5,000 characters; the limit is 200.",
         ),
     ],
 )
@@ -177,3 +181,23 @@ def test_oversize_or_unstorable_values_are_refused_on_both_backends(store, world
         call(store, world)
     assert counts(store) == before
     assert store.get_proposal(world["p"]).status.value == "pending"
+
+
+@pytest.mark.parametrize(
+    ("feedback_id", "message"),
+    [
+        ("abc", "feedback id must be a whole number, not 'abc'"),
+        ("0", "feedback id must be between 1 and 2,147,483,647, not 0"),
+        (None, "feedback id must be a whole number, not None"),
+    ],
+)
+def test_bad_feedback_ids_in_a_proposal_are_checked_like_any_id(store, world, feedback_id, message):
+    """Ids inside a list are checked by the same type as an id argument."""
+    before = counts(store)
+    v = store.get_template_by_id(world["t"]).active_version.id
+    with pytest.raises(InvalidInput) as info:
+        store.create_proposal(
+            world["t"], v, "Hi {{x}}", "", "principles", [], ["1", feedback_id], None, [], "U9"
+        )
+    assert str(info.value) == message
+    assert counts(store) == before

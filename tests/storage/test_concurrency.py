@@ -16,6 +16,7 @@ from typing import TypeVar
 import pytest
 from sqlalchemy import func, insert, select
 
+from alignment.settings import SettingsChange
 from storage import Outcome, Store
 from storage import models as m
 
@@ -59,7 +60,7 @@ def test_racing_approvals_make_one_version(store: Store, proposal) -> None:
 
 
 def test_racing_approvals_with_a_quorum(store: Store, proposal) -> None:
-    store.update_settings(proposal.template_id, approvals_required=3)
+    store.update_settings(proposal.template_id, SettingsChange.parse({"approvals_required": 3}))
     outcomes = race(WORKERS, lambda i: store.approve(proposal.id, f"U{i}").outcome)
     assert Counter(outcomes) == {
         Outcome.APPROVED: 1,

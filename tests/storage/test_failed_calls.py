@@ -63,7 +63,7 @@ def test_a_failed_proposal_attempt_with_bad_arguments_changes_nothing(store: Sto
     other = store.create_template("T1", "other", "Hi {{x}}", channel_id="C1", author="U1")
     with pytest.raises(NotFound):
         store.record_failed_proposal(tmpl.id, other.active_version.id, "principles", "r", [], "U1")
-    with pytest.raises(InvalidInput, match="workflow"):
+    with pytest.raises(InvalidInput, match="`sideways` is not a mode"):
         store.record_failed_proposal(tmpl.id, tmpl.active_version.id, "sideways", "r", [], "U1")
     with pytest.raises(InvalidInput, match="created by"):
         store.record_failed_proposal(tmpl.id, tmpl.active_version.id, "direct", "r", [], "U" * 65)

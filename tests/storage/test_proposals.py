@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from alignment.principles import MutationOp, PrincipleMutation, PrincipleOrigin, PrincipleStatus
+from alignment.settings import SettingsChange
 from alignment.usage import CallStats
 from storage import InvalidInput, NotFound, Outcome, ProposalStatus, Store, VersionSource
 
@@ -124,7 +125,9 @@ def test_stale_base_cannot_be_approved(store: Store, tmpl):
 
 
 def test_approvers_policy_and_counting(store: Store, tmpl):
-    store.update_settings(tmpl.id, approvers="U1 U2 U3", approvals_required=2)
+    store.update_settings(
+        tmpl.id, SettingsChange.parse({"approvers": ["U1", "U2", "U3"], "approvals_required": 2})
+    )
     p = propose(store, tmpl, [feedback(store, tmpl)])
     denied = store.approve(p.id, "U7")
     assert denied.outcome is Outcome.NOT_ALLOWED and "<@U1>" in denied.message

@@ -7,6 +7,8 @@ from datetime import UTC
 
 import pytest
 
+from alignment.settings import SettingsChange, setting
+from alignment.values import InvalidValue
 from storage import AlreadyExists, InvalidInput, NotFound, Store, VersionSource, Workflow
 
 
@@ -37,9 +39,18 @@ def test_name_is_unique_per_team_only(store: Store) -> None:
     assert [t.name for t in store.list_templates("T1")] == ["summary"]
 
 
-@pytest.mark.parametrize("name", ["", "has space", "-dash", "x" * 81, "semi;colon"])
-def test_bad_names_are_refused_and_nothing_is_stored(store: Store, name: str) -> None:
-    with pytest.raises(InvalidInput, match="not valid"):
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("", "A template needs a name."),
+        ("has space", "`has space` is not a valid template name: use 1–80 letters"),
+        ("-dash", "`-dash` is not a valid template name"),
+        ("x" * 81, "is not a valid template name"),
+        ("semi;colon", "(e.g. `semi-colon`)"),
+    ],
+)
+def test_bad_names_are_refused_and_nothing_is_stored(store: Store, name: str, message) -> None:
+    with pytest.raises(InvalidInput, match=re.escape(message)):
         store.create_template("T1", name, "text", channel_id=None, author="U1")
     assert store.list_templates("T1") == []
 
@@ -95,42 +106,73 @@ def test_versions_are_numbered_and_rollback_copies(store: Store) -> None:
         store.rollback(t.id, 4, "U4")
 
 
+def change(**values: object) -> SettingsChange:
+    return SettingsChange.parse(values)
+
+
 def test_settings_are_validated(store: Store) -> None:
     t = make(store)
     assert t.settings.approvers == () and t.settings.approvals_required == 1
     t2 = store.update_settings(
-        t.id, approvers="<@U1>, U2 U3", approvals_required="2", auto_propose_after="10"
+        t.id,
+        change(
+            approvers="<@U1>, <@U2|bo> U0CAROL1", approvals_required="2", auto_propose_after="10"
+        ),
     )
     s = t2.settings
-    assert (s.approvers, s.approvals_required, s.auto_propose_after) == (("U1", "U2", "U3"), 2, 10)
+    assert (s.approvers, s.approvals_required, s.auto_propose_after) == (
+        ("U1", "U2", "U0CAROL1"),
+        2,
+        10,
+    )
     assert store.get_template_by_id(t.id).settings == s
-    with pytest.raises(InvalidInput, match="unknown setting 'colour'"):
-        store.update_settings(t.id, colour="red")
-    with pytest.raises(InvalidInput, match="whole number"):
-        store.update_settings(t.id, approvals_required="many")
-    with pytest.raises(InvalidInput, match="only 3 approver"):
-        store.update_settings(t.id, approvals_required=4)
+    with pytest.raises(InvalidValue, match="Unknown setting `colour`"):
+        setting("colour")
+    with pytest.raises(InvalidValue, match="Unknown setting `colour`"):
+        change(colour="red")
+    with pytest.raises(InvalidValue, match="`approvals` must be a whole number of at least 1"):
+        change(approvals_required="many")
+    with pytest.raises(InvalidInput, match="`approvers` names 3: no proposal could ever pass"):
+        store.update_settings(t.id, change(approvals_required=4))
     # "@bob" typed as plain text (not a mention) would never match anyone's approval
-    with pytest.raises(InvalidInput, match="'@bob' is not a Slack user id"):
-        store.update_settings(t.id, approvers="<@U1> @bob")
-    with pytest.raises(InvalidInput, match="'not' is not a Slack user id"):
-        store.update_settings(t.id, approvers="not a user")
+    with pytest.raises(InvalidValue, match="`@bob` in `approvers` is not a person"):
+        change(approvers="<@U1> @bob")
+    with pytest.raises(InvalidValue, match="`not` in `approvers` is not a person"):
+        change(approvers="not a user")
     assert store.get_template_by_id(t.id).settings == s  # nothing changed
-    off = store.update_settings(t.id, auto_propose_after="off", approvers="anyone")
+    off = store.update_settings(t.id, change(auto_propose_after="off", approvers="anyone"))
     assert off.settings.auto_propose_after is None and off.settings.approvers == ()
+
+
+def test_one_settings_change_sets_mode_model_and_channel_together(store: Store) -> None:
+    t = make(store)
+    done = store.update_settings(
+        t.id, change(workflow="direct", target_model="openai/gemma3", channel_id="<#C0NEWS1|news>")
+    )
+    assert (done.workflow, done.target_model, done.channel_id) == (
+        Workflow.DIRECT,
+        "openai/gemma3",
+        "C0NEWS1",
+    )
+    done = store.update_settings(t.id, change(approvers="<@U1>"))
+    with pytest.raises(InvalidInput, match="no proposal could ever pass"):  # all or nothing
+        store.update_settings(t.id, change(workflow="principles", approvals_required=2))
+    assert store.get_template_by_id(t.id) == done
 
 
 def test_workflow_and_target_model(store: Store) -> None:
     t = make(store)
     assert store.set_workflow(t.id, "Direct").workflow is Workflow.DIRECT
-    with pytest.raises(InvalidInput, match="'principles' or 'direct'"):
+    with pytest.raises(
+        InvalidInput, match="`magic` is not a mode: choose `principles` or `direct`"
+    ):
         store.set_workflow(t.id, "magic")
     assert store.get_template_by_id(t.id).workflow is Workflow.DIRECT
     assert store.set_target_model(t.id, "openai/gemma3").target_model == "openai/gemma3"
     for bad, message in [
-        ("gpt4", "unknown model 'gpt4'"),
-        ("claude/opus", "unknown model provider 'claude'"),
-        ("gemini/", "unknown model 'gemini/'"),
+        ("gpt4", "`gpt4` is not a model name: use `offline`, `gemini/<model>` or `openai/<model>`"),
+        ("claude/opus", "`claude` is not a known model provider (known: `gemini`, `openai`"),
+        ("gemini/", "`gemini/` is not a model name"),
     ]:
         with pytest.raises(InvalidInput, match=re.escape(message)):
             store.set_target_model(t.id, bad)

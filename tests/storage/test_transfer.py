@@ -7,6 +7,7 @@ import json
 import pytest
 
 from alignment.principles import MutationOp, PrincipleMutation
+from alignment.settings import SettingsChange
 from alignment.usage import CallStats
 from storage import AlreadyExists, InvalidInput, Store
 from storage.db import make_engine
@@ -15,7 +16,9 @@ from storage.migrate import upgrade
 
 def build_history(store: Store):
     t = store.create_template("T1", "summary", "Summarise {{text}}", channel_id="C1", author="U1")
-    store.update_settings(t.id, approvals_required=1, auto_propose_after=5)
+    store.update_settings(
+        t.id, SettingsChange.parse({"approvals_required": 1, "auto_propose_after": 5})
+    )
     run = store.record_run(t.id, t.active_version.id, {"text": "a long story"}, requested_by="U1")
     store.complete_run(run.id, "a summary", "offline", 10, 20, 30.5)
     store.set_run_message(run.id, "C1", "100.1")

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
 
-Mode = Literal["principles", "direct"]
+from alignment.settings import SettingsChange
+from alignment.vocabulary import Workflow
 
 
 class CommandError(ValueError):
@@ -91,7 +91,7 @@ class Propose:
 @dataclass(frozen=True)
 class SetMode:
     name: str
-    mode: Mode
+    mode: Workflow
 
 
 @dataclass(frozen=True)
@@ -114,37 +114,15 @@ class Rollback:
 
 @dataclass(frozen=True)
 class Settings:
-    """Every field None = unchanged; all None = show the settings.
-    `approvers=()` means any channel member; `auto_propose_after=0` and
-    `remind_after_hours=0` mean off."""
+    """`/align settings NAME [key=value …]`: without a change, show the settings."""
 
     name: str
-    approvers: tuple[str, ...] | None = None
-    approvals_required: int | None = None
-    auto_propose_after: int | None = None
-    target_model: str | None = None
-    daily_digest: bool | None = None
-    proposal_ttl_hours: int | None = None
-    remind_after_hours: int | None = None
-    review_rate: str | None = None  # checked by storage: all | none | 10% | 0.1
-    review_cap_per_hour: int | None = None
-
-    FIELDS = (
-        "approvers",
-        "approvals_required",
-        "auto_propose_after",
-        "target_model",
-        "daily_digest",
-        "proposal_ttl_hours",
-        "remind_after_hours",
-        "review_rate",
-        "review_cap_per_hour",
-    )
+    change: SettingsChange = field(default_factory=SettingsChange)
 
     @property
     def changed(self) -> tuple[str, ...]:
-        """The settings this command changes, in a fixed order."""
-        return tuple(k for k in self.FIELDS if getattr(self, k) is not None)
+        """The settings this command changes, by the names people know, in a fixed order."""
+        return self.change.changed
 
     @property
     def has_changes(self) -> bool:

@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from alignment import values
 from bot.slack.commands import CommandError
 from bot.slack.commands import values as v
 from bot.slack.commands.usage import BY_NAME
@@ -154,7 +155,10 @@ def _webhook(rest: str) -> ApiCommand:
     if action == "remove" and len(words) == 2:
         return WebhookRemove(_url(words[1]))
     if action == "allow-private" and len(words) == 2:
-        return WebhookAllowPrivate(v.on_off(words[1], key="allow-private"))
+        word = words[1].lower()
+        if word in values.ON | values.OFF:
+            return WebhookAllowPrivate(word in values.ON)
+        raise CommandError(f"`allow-private` must be `on` or `off`, not `{words[1][:20]}`.")
     raise CommandError("Which webhook command?", usage=_usage("webhook"))
 
 

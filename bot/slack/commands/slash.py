@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import Any
+from collections.abc import Callable
 
+from alignment.settings import SETTINGS, SettingsChange, setting
 from bot.slack.commands import (
     AddPrinciple,
     Command,
@@ -34,40 +35,6 @@ from bot.slack.commands.usage import BY_NAME
 
 ALIASES = {"?": "help", "ls": "list", "create": "new", "add-principle": "principle"}
 MAX_TEXT = 40_000  # Slack's own cap on slash command text is lower; this guards other callers
-SETTING_KEYS = {
-    "approvers": "approvers",
-    "approvals": "approvals",
-    "approvals_required": "approvals",
-    "auto_propose_after": "auto_propose_after",
-    "auto_propose": "auto_propose_after",
-    "target_model": "target_model",
-    "model": "target_model",
-    "daily_digest": "daily_digest",
-    "digest": "daily_digest",
-    "proposal_ttl_hours": "proposal_ttl_hours",
-    "proposal_ttl": "proposal_ttl_hours",
-    "ttl_hours": "proposal_ttl_hours",
-    "remind_after_hours": "remind_after_hours",
-    "remind_after": "remind_after_hours",
-    "review_rate": "review_rate",
-    "review": "review_rate",
-    "review_cap_per_hour": "review_cap_per_hour",
-    "review_cap": "review_cap_per_hour",
-}
-SETTING_NAMES = (
-    "approvers",
-    "approvals",
-    "auto_propose_after",
-    "target_model",
-    "daily_digest",
-    "proposal_ttl_hours",
-    "remind_after_hours",
-    "review_rate",
-    "review_cap_per_hour",
-)
-MAX_APPROVALS = 50
-MAX_TTL_HOURS = 24 * 90  # the storage layer's bounds (storage.settings)
-MAX_REMIND_HOURS = 24 * 30
 
 
 def parse_command(text: str) -> Command | api_commands.ApiCommand:
@@ -160,7 +127,7 @@ def _run(rest: str) -> Command:
     return Run(name, inputs=inputs)
 
 
-def _name_only(sub: str, cls: type) -> object:
+def _name_only(sub: str, cls: Callable[[str], Command]) -> Callable[[str], Command]:
     def parse(rest: str) -> Command:
         name, remainder = _name_and_rest(rest, sub)
         _no_more(remainder, sub, "the template name")
@@ -179,11 +146,9 @@ def _principle(rest: str) -> Command:
 def _mode(rest: str) -> Command:
     name, remainder = _name_and_rest(rest, "mode")
     word, more = _split_word(remainder)
-    if word.lower() not in ("principles", "direct"):
-        got = f"`{v.unescape_entities(word)}` is not a mode" if word else "Which mode?"
-        raise CommandError(f"{got}: choose `principles` or `direct`.", usage=BY_NAME["mode"].usage)
+    mode = v.workflow(word, subcommand="mode")
     _no_more(more.strip(), "mode", "the mode")
-    return SetMode(name, "principles" if word.lower() == "principles" else "direct")
+    return SetMode(name, mode)
 
 
 def _diff(rest: str) -> Command:
@@ -216,57 +181,20 @@ def _settings(rest: str) -> Command:
             f"`{v.unescape_entities(word)}` is not `key=value`. Settings: {_setting_list()}.",
             usage=BY_NAME["settings"].usage,
         )
-    seen: set[str] = set()
-    fields: dict[str, Any] = {}
-    for raw_key, value in pairs:
-        key = SETTING_KEYS.get(raw_key.lower().replace("-", "_"))
-        if key is None:
-            raise CommandError(_unknown_setting(raw_key))
-        if key in seen:
-            raise CommandError(f"`{key}` is given twice.")
-        seen.add(key)
+    raw: dict[str, str] = {}
+    for key, value in pairs:
+        known = v.parsed(setting, v.unescape_entities(key))
+        if known.field in raw:
+            raise CommandError(f"`{known.name}` is given twice.")
         if not value.strip():
-            raise CommandError(f"`{key}` has no value.")
-        fields["approvals_required" if key == "approvals" else key] = _setting_value(key, value)
-    approvers, approvals = fields.get("approvers"), fields.get("approvals_required")
-    if approvers and approvals is not None and approvals > len(approvers):
-        raise CommandError(
-            f"`approvals={approvals}` needs at least {approvals} approvers, "
-            f"but `approvers` names {len(approvers)}."
-        )
-    return Settings(name, **fields)
-
-
-def _setting_value(key: str, value: str) -> Any:
-    if key == "approvers":
-        return v.user_ids(value)
-    if key == "approvals":
-        return v.positive_int(value, key="approvals", high=MAX_APPROVALS)
-    if key == "auto_propose_after":
-        return v.positive_int(value, key="auto_propose_after", allow_off=True)
-    if key == "daily_digest":
-        return v.on_off(value, key="daily_digest")
-    if key == "proposal_ttl_hours":
-        return v.positive_int(value, key="proposal_ttl_hours", high=MAX_TTL_HOURS)
-    if key == "remind_after_hours":
-        return v.positive_int(
-            value, key="remind_after_hours", allow_off=True, high=MAX_REMIND_HOURS
-        )
-    if key == "review_rate":
-        return v.unescape_entities(value).strip()
-    if key == "review_cap_per_hour":
-        return v.positive_int(value, key="review_cap_per_hour", allow_off=True, high=10_000)
-    return v.model_name(v.unescape_entities(value))
+            raise CommandError(f"`{known.name}` has no value.")
+        # Mentions (<@U…|name>, <#C…|name>) stay as Slack sent them: the parsers read their ids.
+        raw[known.field] = value if value.lstrip().startswith("<") else v.unescape_entities(value)
+    return Settings(name, v.parsed(SettingsChange.parse, raw))
 
 
 def _setting_list() -> str:
-    return ", ".join(f"`{k}`" for k in SETTING_NAMES)
-
-
-def _unknown_setting(key: str) -> str:
-    close = difflib.get_close_matches(key.lower(), list(SETTING_KEYS), n=1, cutoff=0.6)
-    hint = f" Did you mean `{SETTING_KEYS[close[0]]}`?" if close else ""
-    return f"Unknown setting `{v.unescape_entities(key)}`.{hint} Settings: {_setting_list()}."
+    return ", ".join(f"`{s.name}`" for s in SETTINGS)
 
 
 _PARSERS = {

@@ -76,9 +76,10 @@ SUBCOMMANDS: tuple[Usage, ...] = (
     Usage(
         "settings",
         "/align settings NAME [key=value …]",
-        "Show or change settings: approvers=@a,@b|any, approvals=N, auto_propose_after=N|off, "
-        "target_model=provider/model, daily_digest=on|off, proposal_ttl_hours=N, "
-        "remind_after_hours=N|off, review_rate=all|none|10%, review_cap_per_hour=N.",
+        "Show or change settings: mode=principles|direct, target_model=provider/model, "
+        "approvers=@a,@b|any, approvals=N, auto_propose_after=N|off, daily_digest=on|off, "
+        "proposal_ttl_hours=N, remind_after_hours=N|off, channel=#channel, "
+        "review_rate=all|none|10%, review_cap_per_hour=N.",
         "/align settings recipe approvers=@ana,@bo approvals=2 daily_digest=on",
     ),
     Usage(

@@ -1,112 +1,60 @@
-"""Parsers for the small values inside commands: names, versions, users, models, var=value lists.
+"""The small values inside commands: names, versions, modes, var=value lists, Slack's text.
 
-Each raises `CommandError` with a message that says what was wrong and what would be right.
+The values themselves are parsed by `alignment.values` (the parsers storage uses too); here
+their errors become a `CommandError`, with the subcommand's usage where it helps.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import TypeVar
 
+from alignment import values
+from alignment.vocabulary import Workflow
 from bot.slack.commands import CommandError
 
-NAME_RULE = "1–64 lowercase letters, digits, `-` or `_`"
-_NAME = re.compile(r"[a-z0-9_-]{1,64}")
-_VERSION = re.compile(r"[vV]?(\d+)")
+A = TypeVar("A")
+T = TypeVar("T")
 _KEY = re.compile(r"([A-Za-z_][\w.\-]*)=")
-_USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>|@?([UW][A-Z0-9]{6,})")
 _QUOTES = {'"': '"', "'": "'", "“": "”", "‘": "’", "„": "“"}
-MODEL_PROVIDERS = ("gemini", "openai")
 _SLACK_MARKUP = re.compile(r"<([@#!]|https?:|mailto:|tel:)([^<>]*)>")
+
+
+def parsed(parse: Callable[[A], T], raw: A) -> T:
+    """`parse` (one of alignment.values' parsers), its InvalidValue as a CommandError."""
+    try:
+        return parse(raw)
+    except values.InvalidValue as exc:
+        raise CommandError(str(exc)) from None
 
 
 def template_name(raw: str | None, *, subcommand: str) -> str:
     if raw is None or not raw.strip():
         raise CommandError(f"`{subcommand}` needs a template name.", usage=_usage(subcommand))
-    raw = raw.strip()
-    if _NAME.fullmatch(raw):
-        return raw
-    hint = re.sub(r"[^a-z0-9_-]+", "-", raw.lower()).strip("-")[:64]
-    suggestion = f" (e.g. `{hint}`)" if hint and _NAME.fullmatch(hint) else ""
-    raise CommandError(f"`{raw}` is not a valid template name: use {NAME_RULE}{suggestion}.")
+    return parsed(values.template_name, raw)
 
 
 def version(raw: str | None, *, subcommand: str) -> int:
     if raw is None or not raw.strip():
         raise CommandError(f"`{subcommand}` needs a version like `v2`.", usage=_usage(subcommand))
-    m = _VERSION.fullmatch(raw.strip())
-    if not m:
-        raise CommandError(f"`{raw}` is not a version: write it as `v1`, `v2`, …")
-    number = int(m.group(1))
-    if number < 1:
-        raise CommandError(f"`{raw}` is not a version: versions start at `v1`.")
-    return number
+    return parsed(values.version_number, raw)
 
 
-def positive_int(raw: str, *, key: str, allow_off: bool = False, high: int = 1000) -> int:
-    """A count >= 1; with `allow_off`, `off`/`none`/`0` give 0 (meaning: disabled)."""
-    value = raw.strip().lower()
-    if allow_off and value in {"off", "none", "no", "0", "never"}:
-        return 0
-    if not value.isdigit() or int(value) < 1:
-        extra = " or `off`" if allow_off else ""
-        shown = unescape_entities(raw)
-        raise CommandError(f"`{key}` must be a whole number of at least 1{extra}, not `{shown}`.")
-    if int(value) > high:
-        raise CommandError(f"`{key}={raw}` is too large (at most {high:,}).")
-    return int(value)
-
-
-def on_off(raw: str, *, key: str) -> bool:
-    value = raw.strip().lower()
-    if value in {"on", "yes", "true", "1"}:
-        return True
-    if value in {"off", "no", "false", "0", "none"}:
-        return False
-    raise CommandError(f"`{key}` must be `on` or `off`, not `{unescape_entities(raw)}`.")
-
-
-def user_ids(raw: str, *, key: str = "approvers") -> tuple[str, ...]:
-    """Mentions (`<@U123|ana>`, `<@U123>`, `@U123`) separated by commas; `any` means anyone."""
-    value = raw.strip()
-    if value.lower() in {"any", "anyone", "all", "everyone", "none", "channel"}:
-        return ()
-    ids: list[str] = []
-    for part in (p.strip() for p in value.split(",")):
-        if not part:
-            continue
-        m = _USER.fullmatch(part)
-        if not m:
-            raise CommandError(
-                f"`{unescape_entities(part)}` in `{key}` is not a person: mention them "
-                "(pick from the @ autocomplete), e.g. `approvers=@ana,@bo`, or write `any`."
-            )
-        uid = m.group(1) or m.group(2)
-        if uid not in ids:
-            ids.append(uid)
-    if not ids:
-        raise CommandError(f"`{key}` needs at least one person, or `any`.")
-    return tuple(ids)
+def workflow(raw: str | None, *, subcommand: str) -> Workflow:
+    try:
+        return values.workflow(raw or "")
+    except values.InvalidValue as exc:
+        raise CommandError(str(exc), usage=_usage(subcommand)) from None
 
 
 def model_name_problem(value: str) -> str | None:
     """Why `value` is not a `provider/model` name (or `offline`), or None when it is fine."""
-    if value == "offline":
-        return None
-    provider, sep, model = value.partition("/")
-    if not sep or not model or any(c.isspace() for c in value):
-        return f"`{value}` is not a model name: use `offline`, `gemini/<model>` or `openai/<model>`"
-    if provider not in MODEL_PROVIDERS:
-        known = ", ".join(f"`{p}`" for p in (*MODEL_PROVIDERS, "offline"))
-        return f"`{provider}` is not a known model provider (known: {known})"
+    try:
+        values.model_name(value)
+    except values.InvalidValue as exc:
+        return str(exc).rstrip(".")
     return None
-
-
-def model_name(raw: str, *, key: str = "target_model") -> str:
-    value = raw.strip()
-    problem = model_name_problem(value)
-    if problem:
-        raise CommandError(f"`{key}`: {problem}.")
-    return value
 
 
 def key_values(rest: str) -> list[tuple[str, str]] | None:

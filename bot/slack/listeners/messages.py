@@ -10,6 +10,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
+from alignment.vocabulary import FeedbackKind
 from bot.services import Actor
 from bot.slack.commands.events import ReplyDeleted, ThreadReply, Where, reply_deleted, thread_reply
 from bot.slack.listeners.deps import Deps, team_of
@@ -17,10 +18,10 @@ from storage.records import InboxItem
 
 KIND, EDITED, DELETED = "thread_reply", "thread_reply_edited", "thread_reply_deleted"
 ACK_EMOJI = {
-    "critique": "memo",
-    "rewrite": "pencil2",
-    "principle": "bookmark",
-    "kudos": "raised_hands",
+    FeedbackKind.CRITIQUE: "memo",
+    FeedbackKind.REWRITE: "pencil2",
+    FeedbackKind.PRINCIPLE: "bookmark",
+    FeedbackKind.KUDOS: "raised_hands",
 }
 
 
@@ -82,7 +83,7 @@ def apply_reply(deps: Deps, reply: ThreadReply) -> None:
     acknowledge = result.created or reply.text or reply.edited
     if result.run is not None and result.kind is not None and acknowledge and not result.retracted:
         deps.posters.for_team(actor.team_id).react(
-            actor.channel_id, reply.reply_ts, ACK_EMOJI.get(result.kind.value, "memo")
+            actor.channel_id, reply.reply_ts, ACK_EMOJI.get(result.kind, "memo")
         )
 
 

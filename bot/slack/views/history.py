@@ -4,19 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from alignment.vocabulary import VersionSource
 from bot.slack.views.blocks import Message, message, section, sections
 from bot.slack.views.models import VersionRow
 from bot.slack.views.text import MESSAGE_BLOCK_LIMIT, code_block, escape, mention, truncate
 
-_SOURCES = {"manual": "written", "proposal": "approved proposal", "rollback": "rollback"}
+SOURCE_LABELS = {
+    VersionSource.MANUAL: "written",
+    VersionSource.PROPOSAL: "approved proposal",
+    VersionSource.ROLLBACK: "rollback",
+    VersionSource.IMPORT: "imported",
+}
 
 
 def version_line(row: VersionRow) -> str:
     parts = [f"*v{row.version}*" + (" :large_green_circle: active" if row.active else "")]
     if row.labels:
         parts[0] += " " + " ".join(f"`{escape(label)}`" for label in row.labels)
-    source = _SOURCES.get(row.source, escape(row.source))
-    if row.source == "rollback" and row.rolled_back_to:
+    source = SOURCE_LABELS[VersionSource(row.source)]
+    if row.source == VersionSource.ROLLBACK and row.rolled_back_to:
         source += f" to v{row.rolled_back_to}"
     parts.append(source + (f" by {mention(row.author)}" if row.author else ""))
     parts.append(row.created_at.strftime("%Y-%m-%d %H:%M UTC"))

@@ -18,6 +18,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from alignment.values import NAME_MAX, NAME_RULE
 from bot.slack.views import ids
 from bot.slack.views.blocks import context, section
 from bot.slack.views.text import escape, truncate
@@ -84,8 +85,8 @@ def new_template_modal(channel_id: str | None = None, name: str | None = None) -
             multiline=False,
             initial=name,
             placeholder="recipe-ideas",
-            hint="1–64 lowercase letters, digits, - or _",
-            max_length=64,
+            hint=NAME_RULE.replace("`", "").capitalize(),
+            max_length=NAME_MAX,
         ),
         _text_input(
             ids.TEMPLATE_BLOCK,

@@ -9,25 +9,29 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
 
-RunStatus = Literal["pending", "done", "failed"]
-ProposalStatus = Literal["pending", "approved", "rejected", "superseded", "expired", "failed"]
-VersionSource = Literal["manual", "proposal", "rollback"]
-WorkflowMode = Literal["principles", "direct"]
-MutationOpName = Literal["add", "edit", "retire"]
+from alignment.vocabulary import (
+    MutationOp,
+    PrincipleOrigin,
+    PrincipleStatus,
+    ProposalStatus,
+    RunStatus,
+    VersionSource,
+    Workflow,
+)
 
 
 @dataclass(frozen=True)
 class RunView:
-    """One run of a template. `output` is None while pending; `error` is set when failed."""
+    """One run of a template. `output` is None while pending or running; `error` is set when
+    failed."""
 
     run_id: str
     template_name: str
     version: int
     inputs: Mapping[str, str] = field(default_factory=dict)
     output: str | None = None
-    status: RunStatus = "done"
+    status: RunStatus = RunStatus.DONE
     error: str | None = None
     model: str = ""
     requested_by: str | None = None  # Slack user id of whoever started the run
@@ -45,7 +49,7 @@ class FeedbackLink:
 
 @dataclass(frozen=True)
 class PrincipleChangeView:
-    op: MutationOpName
+    op: MutationOp
     text: str
     feedback: tuple[FeedbackLink, ...] = ()
     previous_text: str | None = None  # for edit/retire: the principle as it was
@@ -78,21 +82,21 @@ class ProposalView:
     approvals_required: int = 1
     approvers: tuple[str, ...] = ()  # user ids allowed to approve; empty = any channel member
     approved_by: tuple[str, ...] = ()  # user ids who approved so far
-    status: ProposalStatus = "pending"
+    status: ProposalStatus = ProposalStatus.PENDING
     new_version: int | None = None  # set once approved
     decided_by: str | None = None  # who rejected / whose approval completed it
     reason: str | None = None  # rejection reason, or why it failed / was superseded
-    mode: WorkflowMode = "principles"
+    mode: Workflow = Workflow.PRINCIPLES
     created_by: str | None = None  # user id, or None when the scheduler proposed it
 
     @property
     def is_open(self) -> bool:
-        return self.status == "pending"
+        return self.status == ProposalStatus.PENDING
 
 
 @dataclass(frozen=True)
 class TemplateSettingsView:
-    mode: WorkflowMode = "principles"
+    mode: Workflow = Workflow.PRINCIPLES
     target_model: str = "offline"
     approvers: tuple[str, ...] = ()  # empty = any channel member
     approvals_required: int = 1
@@ -103,14 +107,15 @@ class TemplateSettingsView:
     remind_after_hours: int | None = 24  # None = no reminders
     review_rate: float = 1.0  # share of an application's runs posted for review
     review_cap_per_hour: int = 20
+    pending_feedback: int = 0  # feedback items no proposal has used yet
 
 
 @dataclass(frozen=True)
 class PrincipleRow:
     id: str
     text: str
-    status: Literal["active", "retired"] = "active"
-    origin: Literal["distilled", "manual"] = "distilled"
+    status: PrincipleStatus = PrincipleStatus.ACTIVE
+    origin: PrincipleOrigin = PrincipleOrigin.DISTILLED
     feedback_count: int = 0
 
 
@@ -120,7 +125,7 @@ class TemplateSummary:
 
     name: str
     active_version: int
-    mode: WorkflowMode = "principles"
+    mode: Workflow = Workflow.PRINCIPLES
     channel_id: str | None = None
     pending_feedback: int = 0
     pending_proposal_id: str | None = None
@@ -139,7 +144,7 @@ class TemplateDetail:
     principles: tuple[PrincipleRow, ...] = ()
     active_version: int | None = None  # when showing an older version, the active one
     author: str | None = None
-    source: VersionSource = "manual"
+    source: VersionSource = VersionSource.MANUAL
     created_at: datetime | None = None
     labels: tuple[str, ...] = ()  # labels on this version (production = the active one)
 

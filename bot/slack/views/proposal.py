@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 
 from slack_sdk.models.blocks import Block
 
+from alignment.vocabulary import MutationOp, ProposalStatus
 from bot.slack.views import ids
 from bot.slack.views.blocks import (
     Message,
@@ -36,7 +37,11 @@ from bot.slack.views.text import (
 DIFF_BLOCKS = 12
 CHANGE_BLOCKS = 6
 EVAL_ROWS = 5
-_OPS = {"add": ":heavy_plus_sign: Add", "edit": ":pencil2: Edit", "retire": ":wastebasket: Retire"}
+_OPS = {
+    MutationOp.ADD: ":heavy_plus_sign: Add",
+    MutationOp.EDIT: ":pencil2: Edit",
+    MutationOp.RETIRE: ":wastebasket: Retire",
+}
 
 
 def proposal_message(p: ProposalView) -> Message:
@@ -81,7 +86,7 @@ def _changes(changes: Sequence[PrincipleChangeView]) -> list[Block]:
     lines = ["*Principle changes*"]
     for change in changes:
         line = f"{_OPS.get(change.op, escape(change.op))}: {escape(change.text)}"
-        if change.previous_text and change.op == "edit":
+        if change.previous_text and change.op == MutationOp.EDIT:
             line += f"\n      _was:_ {escape(change.previous_text)}"
         if change.feedback:
             sources = ", ".join(link(f.permalink, f.label) for f in change.feedback[:10])
@@ -161,7 +166,7 @@ def _approvals(p: ProposalView) -> str:
 
 def _closing(p: ProposalView) -> list[Block]:
     status = [context(_approvals(p))]
-    if p.status == "pending":
+    if p.status == ProposalStatus.PENDING:
         target = f"v{p.base_version + 1}"
         return [
             *status,
@@ -187,26 +192,26 @@ def _closing(p: ProposalView) -> list[Block]:
 
 def _outcome(p: ProposalView) -> str:
     reason = f": {truncate(escape(p.reason), 2000)}" if p.reason else ""
-    if p.status == "approved":
+    if p.status == ProposalStatus.APPROVED:
         by = f" by {mention(p.decided_by)}" if p.decided_by else ""
         version = f"v{p.new_version}" if p.new_version else "the new version"
         return (
             f":white_check_mark: *Approved*{by}. {version} of {escape(p.template_name)} is active."
         )
-    if p.status == "rejected":
+    if p.status == ProposalStatus.REJECTED:
         by = f" by {mention(p.decided_by)}" if p.decided_by else ""
         return f":x: *Rejected*{by}{reason}"
-    if p.status == "superseded":
+    if p.status == ProposalStatus.SUPERSEDED:
         return f":fast_forward: *Superseded* by a newer proposal{reason or '.'}"
-    if p.status == "expired":
+    if p.status == ProposalStatus.EXPIRED:
         return f":hourglass: *Expired* without enough approvals{reason or '.'}"
     return f":warning: *Failed*{reason or '.'}"
 
 
 def _status_words(p: ProposalView) -> str:
-    if p.status == "pending":
+    if p.status == ProposalStatus.PENDING:
         return f"{p.approvals} of {p.approvals_required} approvals"
-    if p.status == "approved" and p.new_version:
+    if p.status == ProposalStatus.APPROVED and p.new_version:
         return f"approved, v{p.new_version} active"
     return p.status
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from alignment.vocabulary import RunStatus
 from bot.slack.views import ids
 from bot.slack.views.blocks import (
     Message,
@@ -47,7 +48,7 @@ def run_message(run: RunView) -> Message:
     blocks.append(divider())
 
     tail = [context(*_details(run))]
-    if run.status == "done":
+    if run.status == RunStatus.DONE:
         tail.append(
             actions(
                 button("Critique", ids.RUN_CRITIQUE, run.run_id),
@@ -56,13 +57,13 @@ def run_message(run: RunView) -> Message:
                 block_id=f"run:{run.run_id}"[:255],
             )
         )
-    elif run.status == "failed":
+    elif run.status == RunStatus.FAILED:
         tail.append(actions(button("Run again", ids.RUN_AGAIN, run.run_id)))
 
-    if run.status == "pending":
+    if run.status == RunStatus.PENDING:
         body = [section("_Running…_ :hourglass_flowing_sand:")]
         fallback = f"{escape(run.template_name)} v{run.version}: running…"
-    elif run.status == "failed":
+    elif run.status == RunStatus.FAILED:
         error = escape(run.error or "unknown error")
         body = [section(truncate(f":warning: *The run failed:* {error}", SECTION_TEXT_LIMIT))]
         fallback = f"{escape(run.template_name)} v{run.version} failed: {error}"
@@ -99,7 +100,7 @@ def _details(run: RunView) -> list[str]:
     parts = []
     if run.model:
         parts.append(f"model {inline_code(escape(run.model))}")
-    if run.latency_ms is not None and run.status == "done":
+    if run.latency_ms is not None and run.status == RunStatus.DONE:
         parts.append(f"{run.latency_ms / 1000:.1f} s")
     parts.append(f"run {inline_code(escape(run.run_id))}")
     return [" · ".join(parts)]

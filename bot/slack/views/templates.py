@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from slack_sdk.models.blocks import Block
 
+from alignment.vocabulary import PrincipleOrigin, PrincipleStatus
 from bot.slack.views.blocks import Message, context, divider, message, section, sections
 from bot.slack.views.models import (
     PrincipleRow,
@@ -58,11 +59,13 @@ def settings_lines(s: TemplateSettingsView) -> str:
         f"• *daily_digest*: {'on' if s.daily_digest else 'off'}",
         f"• *proposal_ttl_hours*: {s.proposal_ttl_hours} (unapproved proposals expire)",
         f"• *remind_after_hours*: {remind}",
-        f"• *review_rate*: {_rate(s.review_rate)} of production runs posted here, "
-        f"at most {s.review_cap_per_hour} an hour (*review_cap_per_hour*)",
     ]
     if s.channel_id:
         lines.append(f"• *channel*: {channel_link(s.channel_id)}")
+    lines += [
+        f"• *review_rate*: {_rate(s.review_rate)} of the runs apps log are posted for review",
+        f"• *review_cap_per_hour*: {s.review_cap_per_hour}",
+    ]
     return "\n".join(lines)
 
 
@@ -77,18 +80,42 @@ def settings_message(
     title = f"*Settings of {name}*"
     if changed:
         title = f":white_check_mark: Updated {', '.join(escape(c) for c in changed)} of *{name}*"
-    blocks = [
-        section(title + "\n" + settings_lines(settings)),
-        context("Change with `/align settings NAME key=value …`"),
-    ]
+    blocks: list[Block] = [section(title + "\n" + settings_lines(settings))]
+    if "auto_propose_after" in changed:
+        blocks.append(section(auto_propose_note(settings)))
+    blocks.append(context("Change with `/align settings NAME key=value …`"))
     return message(f"Settings of {name}", blocks)
+
+
+def auto_propose_note(s: TemplateSettingsView) -> str:
+    """What a new `auto_propose_after` will do, so an automatic proposal never comes unexplained."""
+    threshold, waiting = s.auto_propose_after, s.pending_feedback
+    items = f"{waiting} feedback item{'' if waiting == 1 else 's'}"
+    if not threshold:
+        return "Automatic proposals are off: propose with `/align propose NAME`."
+    if not s.channel_id:
+        return (
+            f"Nothing is proposed automatically while the template has no channel: set one "
+            f"with `channel=#…`. ({items} waiting.)"
+        )
+    if waiting >= threshold:
+        return (
+            f":hourglass_flowing_sand: {items} already waiting, which reaches "
+            f"`auto_propose_after={threshold}`: an automatic proposal starts within a few "
+            "minutes (unless one is already waiting for approval)."
+        )
+    return (
+        f"A proposal starts automatically once {threshold} feedback items are waiting "
+        f"({items} so far)."
+    )
 
 
 def principle_lines(principles: Sequence[PrincipleRow]) -> str:
     lines = []
     for i, p in enumerate(principles, start=1):
-        origin = "written by hand" if p.origin == "manual" else _from_feedback(p.feedback_count)
-        retired = " ~retired~" if p.status == "retired" else ""
+        manual = p.origin == PrincipleOrigin.MANUAL
+        origin = "written by hand" if manual else _from_feedback(p.feedback_count)
+        retired = " ~retired~" if p.status == PrincipleStatus.RETIRED else ""
         lines.append(f"{i}. {escape(p.text)}{retired} _({origin})_")
     return "\n".join(lines)
 
@@ -99,7 +126,7 @@ def _from_feedback(count: int) -> str:
 
 def principles_message(template_name: str, principles: Sequence[PrincipleRow]) -> Message:
     name = escape(template_name)
-    active = [p for p in principles if p.status == "active"]
+    active = [p for p in principles if p.status == PrincipleStatus.ACTIVE]
     if not active:
         text = (
             f"*{name}* has no principles yet. Feedback becomes principles when a proposal is "
@@ -122,7 +149,7 @@ def show_message(t: TemplateDetail) -> Message:
     labels = " " + " ".join(f"`{escape(label)}`" for label in t.labels) if t.labels else ""
     head = f"*{name}* v{t.version}{labels}{status} · {escape(t.source)}{by}"
     variables = ", ".join(inline_code(escape("{{" + v + "}}")) for v in t.variables) or "none"
-    active = [p for p in t.principles if p.status == "active"]
+    active = [p for p in t.principles if p.status == PrincipleStatus.ACTIVE]
     tail: list[Block] = [
         divider(),
         section(f"*Variables*: {variables}\n*Settings*\n{settings_lines(t.settings)}"),

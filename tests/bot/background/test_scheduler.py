@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import inspect
 
 from alignment import FeedbackKind
+from alignment.settings import SettingsChange
 from bot.background.scheduler import Jobs, jobs_for, start_scheduler
 from bot.slack import commands as c
 from tests.bot.conftest import ALICE, BOB, CHANNEL
@@ -16,7 +17,7 @@ def _template_with_feedback(app, n: int, **settings):
     s.templates.new(ALICE, c.NewTemplate("summary", "Summarize: {{text}}", CHANNEL))
     info = s.templates.get(ALICE, "summary")
     if settings:
-        app.store.update_settings(info.id, **settings)
+        app.store.update_settings(info.id, SettingsChange.parse(settings))
     run = s.runs.start(ALICE, c.Run("summary", {"text": "The launch moved to May"}))
     s.runs.execute(run.id)
     posted = app.posters.for_team(ALICE.team_id).post(CHANNEL, "run", [])

@@ -6,9 +6,17 @@ from __future__ import annotations
 import pytest
 
 from alignment import FeedbackKind, Label, MissingVariableError, ModelTimeout, TemplateError
+from alignment.settings import SettingsChange
 from bot.services import Actor, Models, ServiceError, build_services
 from bot.slack import commands as c
-from storage import AlreadyExists
+from bot.slack.views.history import history_message
+from bot.slack.views.templates import show_message
+from storage import AlreadyExists, InvalidInput, VersionSource
+
+
+def change(**values: object) -> SettingsChange:
+    return SettingsChange.parse(values)
+
 
 TEAM, CHANNEL = "T1", "C1"
 ALICE, BOB = Actor(TEAM, "U0ALICE", CHANNEL), Actor(TEAM, "U0BOB", CHANNEL)
@@ -180,7 +188,9 @@ def test_schedule_settings_are_stored_for_the_scheduler(services, store):
     _new(services)
     view = services.templates.settings(
         ALICE,
-        c.Settings("summary", daily_digest=True, proposal_ttl_hours=48, remind_after_hours=0),
+        c.Settings(
+            "summary", change(daily_digest=True, proposal_ttl_hours=48, remind_after_hours=0)
+        ),
     )
     assert (view.daily_digest, view.proposal_ttl_hours, view.remind_after_hours) == (
         True,
@@ -193,17 +203,17 @@ def test_schedule_settings_are_stored_for_the_scheduler(services, store):
         48,
         None,
     )
-    services.templates.settings(ALICE, c.Settings("summary", remind_after_hours=6))
+    services.templates.settings(ALICE, c.Settings("summary", change(remind_after_hours=6)))
     assert store.get_template(TEAM, "summary").settings.remind_after_hours == 6
     assert services.templates.show(ALICE, c.Show("summary")).settings.daily_digest is True
 
 
 def test_a_refused_settings_change_changes_nothing(services, store):
     _new(services)
-    services.templates.settings(ALICE, c.Settings("summary", approvers=("U0BOB",)))
-    with pytest.raises(Exception, match="approver"):
+    services.templates.settings(ALICE, c.Settings("summary", change(approvers=("U0BOB",))))
+    with pytest.raises(InvalidInput, match="`approvers` names 1: no proposal could ever pass"):
         services.templates.settings(
-            ALICE, c.Settings("summary", approvals_required=2, target_model="gemini/other")
+            ALICE, c.Settings("summary", change(approvals_required=2, target_model="gemini/x"))
         )
     info = store.get_template(TEAM, "summary")
     assert info.settings.approvals_required == 1
@@ -213,7 +223,7 @@ def test_a_refused_settings_change_changes_nothing(services, store):
 def test_settings_mode_principles_rollback_and_diff(services, store):
     _new(services)
     settings = services.templates.settings(
-        ALICE, c.Settings("summary", approvers=("U0BOB",), approvals_required=1)
+        ALICE, c.Settings("summary", change(approvers=("U0BOB",), approvals_required=1))
     )
     assert settings.approvers == ("U0BOB",)
     assert services.templates.set_mode(ALICE, c.SetMode("summary", "direct")).mode == "direct"
@@ -227,3 +237,18 @@ def test_settings_mode_principles_rollback_and_diff(services, store):
     assert (rolled.version, rolled.source, rolled.rolled_back_to) == (3, "rollback", 1)
     with pytest.raises(ServiceError, match="no version v9"):
         services.templates.diff(ALICE, c.Diff("summary", 1, 9))
+
+
+def test_imported_versions_show_as_imported(services, store):
+    """The views knew only manual/proposal/rollback, so a version whose source is `import` was
+    shown as written by hand."""
+    _new(services)
+    doc = store.export_template(store.get_template(TEAM, "summary").id)
+    doc["versions"][0]["source"] = "import"
+    store.import_template(TEAM, doc, name="summary-copy")
+    [row] = services.templates.history(ALICE, "summary-copy")
+    assert row.source is VersionSource.IMPORT
+    assert "imported by" in str(history_message("summary-copy", [row])["blocks"])
+    detail = services.templates.show(ALICE, c.Show("summary-copy"))
+    assert detail.source is VersionSource.IMPORT
+    assert "· import" in str(show_message(detail)["blocks"])

@@ -1,5 +1,6 @@
 import pytest
 
+from alignment.values import InvalidValue, template_name
 from bot.slack.commands import (
     CommandError,
     NewTemplate,
@@ -91,3 +92,15 @@ def test_garbage_state_shapes_are_field_errors_not_crashes():
         parse_view_submission("principle_modal", '{"template":"t"}', state)
     with pytest.raises(ViewSubmissionError):
         parse_view_submission("principle_modal", '{"template":"t"}', {"text": {}})
+
+
+def test_the_new_template_form_takes_names_by_the_same_rule_as_slash_and_storage():
+    state = {"name": value("Recipe.v2"), "template": value("Cook {{x}}")}
+    cmd = parse_view_submission("new_template_modal", '{"channel":"C1"}', state)
+    assert cmd == NewTemplate("Recipe.v2", "Cook {{x}}", "C1")
+    with pytest.raises(ViewSubmissionError) as err:
+        state = {"name": value("-recipe"), "template": value("Cook {{x}}")}
+        parse_view_submission("new_template_modal", '{"channel":"C1"}', state)
+    with pytest.raises(InvalidValue) as direct:
+        template_name("-recipe")
+    assert err.value.errors["name"] == str(direct.value)

@@ -1,5 +1,7 @@
 import pytest
 
+from alignment.settings import MAX_AUTO_PROPOSE, SETTINGS, SettingsChange, TemplateSettings
+from alignment.values import InvalidValue
 from bot.slack.commands import (
     AddPrinciple,
     CommandError,
@@ -21,6 +23,12 @@ from bot.slack.commands import (
     Show,
     parse_command,
 )
+from bot.slack.commands.usage import BY_NAME
+from storage import InvalidInput
+
+
+def change(**values: object) -> SettingsChange:
+    return SettingsChange.parse(values)
 
 
 @pytest.mark.parametrize(
@@ -97,7 +105,16 @@ def test_settings_all_keys():
         "settings recipe approvers=<@U0ANA|ana>, <@U0BO|bo> approvals=2 "
         "auto_propose_after=10 target_model=openai/gemma3:4b"
     )
-    assert cmd == Settings("recipe", ("U0ANA", "U0BO"), 2, 10, "openai/gemma3:4b")
+    assert cmd == Settings(
+        "recipe",
+        change(
+            approvers=("U0ANA", "U0BO"),
+            approvals_required=2,
+            auto_propose_after=10,
+            target_model="openai/gemma3:4b",
+        ),
+    )
+    assert cmd.changed == ("target_model", "approvers", "approvals", "auto_propose_after")
     assert cmd.has_changes
     assert not Settings("recipe").has_changes
 
@@ -112,25 +129,28 @@ def test_settings_all_keys():
     ],
 )
 def test_settings_approvers_forms(value, expected):
-    assert parse_command(f"settings recipe approvers={value}").approvers == expected
+    assert parse_command(f"settings recipe approvers={value}").change.approvers == expected
 
 
 def test_settings_schedule_keys_and_their_aliases():
     cmd = parse_command(
         "settings recipe daily_digest=on proposal_ttl_hours=48 remind_after_hours=6"
     )
-    assert cmd == Settings("recipe", daily_digest=True, proposal_ttl_hours=48, remind_after_hours=6)
+    assert cmd == Settings(
+        "recipe", change(daily_digest=True, proposal_ttl_hours=48, remind_after_hours=6)
+    )
     assert cmd.changed == ("daily_digest", "proposal_ttl_hours", "remind_after_hours")
     short = parse_command("settings recipe digest=off ttl_hours=2160 remind_after=off")
     assert short == Settings(
-        "recipe", daily_digest=False, proposal_ttl_hours=2160, remind_after_hours=0
+        "recipe", change(daily_digest=False, proposal_ttl_hours=2160, remind_after_hours=None)
     )
     assert short.has_changes  # daily_digest=off is a change, not "unchanged"
 
 
 def test_settings_auto_propose_off_and_model_offline():
     cmd = parse_command("settings recipe auto_propose_after=off target_model=offline")
-    assert cmd == Settings("recipe", auto_propose_after=0, target_model="offline")
+    assert cmd == Settings("recipe", change(auto_propose_after=None, target_model="offline"))
+    assert cmd != Settings("recipe", change(target_model="offline"))  # off is a change
 
 
 @pytest.mark.parametrize(
@@ -142,9 +162,9 @@ def test_settings_auto_propose_off_and_model_offline():
         ("help nope", "Unknown subcommand `nope`"),
         ("show", "`show` needs a template name."),
         ("run", "`run` needs a template name."),
-        ("new Recipe text", "`Recipe` is not a valid template name"),
-        ("new my.recipe text", "(e.g. `my-recipe`)"),
-        ("show " + "a" * 65, "is not a valid template name: use 1–64 lowercase"),
+        ("new -Recipe text", "`-Recipe` is not a valid template name"),
+        ("new my;recipe text", "(e.g. `my-recipe`)"),
+        ("show " + "a" * 81, "is not a valid template name: use 1–80 letters, digits"),
         ("show recipe v0", "versions start at `v1`"),
         ("show recipe vx", "`vx` is not a version"),
         ("show recipe v2 v3", "Unexpected `v3`"),
@@ -201,3 +221,42 @@ def test_usage_is_attached_where_it_helps():
 def test_oversize_text_is_refused():
     with pytest.raises(CommandError, match="too long"):
         parse_command("run recipe " + "x" * 50_000)
+
+
+def test_the_slash_parser_and_storage_share_one_name_rule(store) -> None:
+    """`Recipe.v2` is a name storage keeps, so `/align show Recipe.v2` must find it."""
+    t = store.create_template("T1", "Recipe.v2", "Hi {{x}}", channel_id=None, author="U1")
+    assert parse_command("show Recipe.v2") == Show("Recipe.v2")
+    assert store.get_template("T1", parse_command("show Recipe.v2").name) == t
+    for bad in ("-dash", "x" * 81, "semi;colon"):
+        with pytest.raises(InvalidInput) as stored:
+            store.create_template("T1", bad, "text", channel_id=None, author="U1")
+        with pytest.raises(CommandError) as typed:
+            parse_command(f"new {bad} Hi {{{{x}}}}")
+        assert str(stored.value) == str(typed.value)
+    assert store.list_templates("T1") == [t]
+
+
+def test_one_limit_per_setting_for_the_slash_parser_and_storage():
+    """auto_propose_after was limited to 1,000 by the slash parser and 10,000 by storage."""
+    top = str(MAX_AUTO_PROPOSE)
+    assert parse_command(f"settings t auto_propose_after={top}").change.auto_propose_after == (
+        MAX_AUTO_PROPOSE
+    )
+    stored = TemplateSettings().changed_by(SettingsChange.parse({"auto_propose_after": top}))
+    assert stored.auto_propose_after == MAX_AUTO_PROPOSE
+    over = str(MAX_AUTO_PROPOSE + 1)
+    with pytest.raises(CommandError) as typed:
+        parse_command(f"settings t auto_propose_after={over}")
+    with pytest.raises(InvalidValue) as direct:
+        TemplateSettings.from_json({"auto_propose_after": MAX_AUTO_PROPOSE + 1})
+    assert (
+        str(typed.value)
+        == str(direct.value)
+        == (f"`auto_propose_after={over}` is too large (at most {MAX_AUTO_PROPOSE:,}).")
+    )
+
+
+def test_the_settings_help_names_every_setting_as_it_is_typed():
+    text = BY_NAME["settings"].summary
+    assert [s.name for s in SETTINGS if f"{s.name}=" not in text] == []

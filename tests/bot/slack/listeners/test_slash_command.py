@@ -3,6 +3,8 @@ runs and proposals stored for the worker (the model is never called in the reque
 
 from __future__ import annotations
 
+import re
+
 from tests.bot.slack.listeners.conftest import CHANNEL, TEAM, claimed
 
 
@@ -111,3 +113,96 @@ def test_an_export_too_long_for_a_message_is_queued_as_a_file_upload(app, slack)
     )
     status, body = slack.command("export big")  # asked again: a second upload, a second row
     assert len(claimed(app)) == 1
+
+
+def _listed_settings(body) -> list[str]:
+    """The setting names `/align settings NAME` lists (`• *name*: value` lines)."""
+    return re.findall(r"• \*([a-z_]+)\*:", _text(body))
+
+
+def test_every_listed_setting_can_be_set_by_the_name_shown(app, slack):
+    """`mode` and `channel` were listed but refused ("Unknown setting mode")."""
+    slack.command("new summary Summarize: {{text}}")
+    _status, body = slack.command("settings summary")
+    listed = _listed_settings(body)
+    assert listed == [
+        "mode",
+        "target_model",
+        "approvers",
+        "approvals",
+        "auto_propose_after",
+        "daily_digest",
+        "proposal_ttl_hours",
+        "remind_after_hours",
+        "channel",
+        "review_rate",
+        "review_cap_per_hour",
+    ]
+    values = {
+        "mode": "direct",
+        "target_model": "openai/gemma3",
+        "approvers": "<@U0BOB|bob>",
+        "approvals": "1",
+        "auto_propose_after": "50",
+        "daily_digest": "on",
+        "proposal_ttl_hours": "48",
+        "remind_after_hours": "off",
+        "channel": "<#C0NEWS01|news>",
+        "review_rate": "10%",
+        "review_cap_per_hour": "5",
+    }
+    for name in listed:
+        _status, body = slack.command(f"settings summary {name}={values[name]}")
+        text = _text(body)
+        assert f"Updated {name} of *summary*" in text, (name, text[:300])
+        assert "Unknown setting" not in text and body["response_type"] == "in_channel"
+    info = app.store.get_template(TEAM, "summary")
+    s = info.settings
+    assert (info.workflow.value, info.target_model, info.channel_id) == (
+        "direct",
+        "openai/gemma3",
+        "C0NEWS01",
+    )
+    assert (s.approvers, s.approvals_required, s.auto_propose_after) == (("U0BOB",), 1, 50)
+    assert (s.daily_digest, s.proposal_ttl_hours, s.remind_after_hours) == (True, 48, None)
+
+
+def test_confirmations_name_settings_as_people_typed_them(app, slack):
+    """`approvals=2` was confirmed as "Updated approvals_required"."""
+    slack.command("new summary Summarize: {{text}}")
+    _status, body = slack.command("settings summary approvals=2 digest=on")
+    text = _text(body)
+    assert "Updated approvals, daily_digest of *summary*" in text
+    assert "approvals_required" not in text
+    assert app.store.get_template(TEAM, "summary").settings.approvals_required == 2
+
+
+def test_a_bad_setting_in_a_change_changes_nothing(app, slack):
+    slack.command("new summary Summarize: {{text}}")
+    _status, body = slack.command("settings summary mode=direct approvals=0")
+    assert "`approvals` must be a whole number of at least 1, not `0`" in _text(body)
+    assert "response_type" not in body  # the error goes to the person only
+    info = app.store.get_template(TEAM, "summary")
+    assert info.workflow.value == "principles" and info.settings.approvals_required == 1
+
+
+def test_auto_propose_after_says_what_it_will_do(app, slack):
+    """Setting the threshold at or below the waiting feedback fires a proposal at the next
+    check: the confirmation says so, and why, instead of one appearing unexplained."""
+    slack.command("new summary Summarize: {{text}}")
+    info = app.store.get_template(TEAM, "summary")
+    run = app.store.record_run(info.id, info.active_version.id, {"text": "x"}, requested_by="U1")
+    for i in range(6):
+        app.store.add_feedback(info.id, run.id, "U0BOB", "critique", f"Fix {i}")
+    _status, body = slack.command("settings summary auto_propose_after=5")
+    text = _text(body)
+    assert "6 feedback items already waiting, which reaches `auto_propose_after=5`" in text
+    assert "an automatic proposal starts within a few minutes" in text
+    _status, body = slack.command("settings summary auto_propose_after=10")
+    assert "A proposal starts automatically once 10 feedback items are waiting (6 feedback " in (
+        _text(body)
+    )
+    _status, body = slack.command("settings summary auto_propose_after=off")
+    assert "Automatic proposals are off" in _text(body)
+    _status, body = slack.command("settings summary approvals=1")
+    assert "Automatic proposals" not in _text(body)  # only when the threshold is changed

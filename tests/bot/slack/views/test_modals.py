@@ -37,7 +37,7 @@ def test_new_template_modal_round_trip():
     view = modals.new_template_modal("C0GEN", name="recipe")
     check_view(view)
     name_input = view["blocks"][0]["element"]
-    assert name_input["initial_value"] == "recipe" and name_input["max_length"] == 64
+    assert name_input["initial_value"] == "recipe" and name_input["max_length"] == 80  # the rule
     assert view["blocks"][2]["element"]["initial_conversation"] == "C0GEN"
     cmd = submit(view, {"template": "Cook {{x}}", "channel": "C0OTHER"})
     assert cmd == NewTemplate("recipe", "Cook {{x}}", "C0OTHER")
