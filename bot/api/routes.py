@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from alignment.template import Template
+from alignment.values import TemplateName
 from bot.api import schemas as s
 from bot.api.auth import Authenticate
 from bot.api.errors import error
@@ -18,7 +19,7 @@ from bot.services.api import ApiService, require
 from storage.api_records import ApiRunResult, ApiTokenInfo, NewApiRun, ResolvedTemplate, Scope
 
 LabelName = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
-TemplateName = Annotated[str, Path(min_length=1, max_length=80)]
+TemplatePath = Annotated[TemplateName, Path(description="the template's name")]
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": s.ErrorOut, "description": what}
     for code, what in {
@@ -90,7 +91,7 @@ def build_router(api: ApiService, auth: Authenticate, max_batch: int) -> APIRout
     async def get_template(
         request: Request,
         token: Token,
-        name: TemplateName,
+        name: TemplatePath,
         label: Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_-]{0,39}$")] = None,
         version: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     ) -> Response:
@@ -122,7 +123,7 @@ def build_router(api: ApiService, auth: Authenticate, max_batch: int) -> APIRout
         summary="Move a label other than production (production: 403, the channel decides)",
     )
     def put_label(
-        token: Token, name: TemplateName, label: LabelName, body: s.LabelIn
+        token: Token, name: TemplatePath, label: LabelName, body: s.LabelIn
     ) -> s.LabelOut:
         move = api.move_label(token, name, label, body.version)
         return s.LabelOut(

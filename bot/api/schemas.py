@@ -3,17 +3,43 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
-Name = Annotated[str, Field(min_length=1, max_length=80)]
+from alignment.values import TemplateName
+
 ShortText = Annotated[str, Field(min_length=1, max_length=255)]
 InputValue = str | int | float | bool | None
 
 
+def _nul_in(value: object, where: str) -> str | None:
+    """Where a NUL character hides in `value` (PostgreSQL text cannot hold one)."""
+    if isinstance(value, str):
+        return where if "\x00" in value else None
+    if isinstance(value, dict):
+        for k, v in value.items():
+            found = _nul_in(k, f"{where} key") or _nul_in(v, f"{where}.{k}")
+            if found:
+                return found
+    if isinstance(value, list):
+        for i, v in enumerate(value):
+            found = _nul_in(v, f"{where}[{i}]")
+            if found:
+                return found
+    return None
+
+
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")  # a misspelt field is a 422 naming it
+
+    @model_validator(mode="after")
+    def _no_nul(self) -> Self:
+        for name in type(self).model_fields:
+            found = _nul_in(getattr(self, name), name)
+            if found:
+                raise ValueError(f"{found} contains a NUL character")
+        return self
 
 
 class TemplateOut(BaseModel):
@@ -35,7 +61,7 @@ class TemplateList(BaseModel):
 
 
 class RunIn(_In):
-    template: Name
+    template: TemplateName
     version: int = Field(strict=True, ge=1, le=2**31 - 1, description="the version number used")
     inputs: dict[str, InputValue] = Field(default_factory=dict)
     output: str = Field(max_length=100_000)
