@@ -168,3 +168,26 @@ def test_webhook_events_make_one_delivery_per_subscriber(store: Store) -> None:
     store.set_workspace_setting(T1, "webhook_allow_private", True)
     assert store.workspace_settings(T1) == {"webhook_allow_private": True}
     assert store.workspace_settings(T2) == {}
+
+
+def test_concurrent_repeats_of_one_key_make_one_run(store: Store) -> None:
+    import threading
+
+    info = _template(store)
+    results: list[int] = []
+    errors: list[BaseException] = []
+
+    def log() -> None:
+        try:
+            out = store.log_api_runs(T1, "app", [_item(idempotency_key="same")], draw=lambda: 0.0)
+            results.append(out[0].run.id)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=log) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and len(set(results)) == 1 and len(results) == 8
+    assert len(store.recent_runs(info.id)) == 1
