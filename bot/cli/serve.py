@@ -1,6 +1,7 @@
 """`alignbot serve`: run the Slack app. Socket Mode when SLACK_APP_TOKEN is set; otherwise HTTP
-(uvicorn) with POST /slack/events, GET /healthz and, with OAuth, /slack/install. Either way the
-API for applications is served over HTTP at /api (OpenAPI at /api/docs)."""
+(uvicorn) with POST /slack/events, GET /healthz and, with OAuth, /slack/install, and the API for
+applications at /api (OpenAPI at /api/docs). In Socket Mode no port is opened unless `--api`
+asks for the API."""
 
 from __future__ import annotations
 
@@ -26,6 +27,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--port", type=int, help="HTTP port (default: PORT or 3000)")
     parser.add_argument("--host", help="interface to listen on (default: ALIGNBOT_HOST or 0.0.0.0)")
+    parser.add_argument(
+        "--api",
+        action="store_true",
+        help="in Socket Mode, also serve the HTTP API for applications on --port "
+        "(in HTTP mode it is always served)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -57,19 +64,21 @@ def run(args: argparse.Namespace) -> int:
     try:
         if config.socket_mode:
             logging.getLogger(__name__).info("alignbot: Socket Mode")
-            # Slack comes over the WebSocket; applications still need the HTTP API (and /healthz).
-            from bot.server import BackgroundServer, bind
+            # Slack comes over the WebSocket and no port is opened, unless --api asks for the
+            # HTTP API for applications (with /healthz) on --port.
+            http = None
+            if args.api:
+                from bot.server import BackgroundServer, bind
 
-            http = BackgroundServer(
-                bot.asgi(), bind(args.host or config.host, args.port or config.port)
-            )
-            http.start()
+                sock = bind(args.host or config.host, args.port or config.port)
+                http = BackgroundServer(bot.asgi(), sock).start()
             handler = socket_mode_handler(bot, config.slack_app_token)
             try:
                 handler.start()  # connects, then blocks until interrupted
             finally:
                 handler.close()
-                http.stop()
+                if http is not None:
+                    http.stop()
         else:
             host = args.host or config.host
             port = args.port or config.port
