@@ -26,6 +26,7 @@ from bot.slack.listeners import Deps, register_all
 from bot.slack.listeners.common import report_target
 from bot.slack.views.notices import error_message
 from bot.slack.webapi import ChannelPacer, ClientProvider, PosterProvider, make_web_client
+from storage import Store
 from storage.records import InboxItem
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ log = logging.getLogger(__name__)
 @dataclass
 class AlignBot:
     bolt: App
-    store: Any
+    store: Store
     services: Services
     inbox: Inbox
     router: Router
@@ -69,7 +70,7 @@ class AlignBot:
 
 def create_app(
     config: Config,
-    store: Any,
+    store: Store,
     *,
     models: Models | None = None,
     worker_threads: int | None = None,
@@ -84,11 +85,13 @@ def create_app(
         align_model=config.align_model,
         target_model=config.target_model,
         timeout=config.model_timeout,
+        backoff=config.llm_backoff,
+        credentials=config.credentials,
     )
     services = build_services(store, models, feedback_budget=config.feedback_budget)
     client = make_web_client(config.slack_bot_token, base_url)
     installation_store = None
-    if config.oauth_enabled and not config.slack_bot_token:
+    if config.slack_client_id is not None and not config.slack_bot_token:  # OAuth
         installation_store = store.installation_store(config.slack_client_id)
         bolt = App(
             signing_secret=config.slack_signing_secret,
@@ -105,9 +108,8 @@ def create_app(
             ),
         )
     else:
-        with _without_env("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"):
-            bolt = App(
-                token=config.slack_bot_token,
+        with _without_env("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_BOT_TOKEN"):
+            bolt = App(  # the token comes with `client`; Bolt warns when it is given twice
                 signing_secret=config.slack_signing_secret,
                 client=client,
                 process_before_response=True,  # listeners only store and ack: no work after it
@@ -142,8 +144,8 @@ def create_app(
 
 @contextmanager
 def _without_env(*names: str) -> Iterator[None]:
-    """Bolt switches to OAuth by itself when these are in the environment (even empty); our
-    validated config decides the mode instead."""
+    """Bolt reads these from the environment by itself (switching to OAuth when the client id
+    and secret are there, even empty); our validated config decides instead."""
     saved = {n: os.environ.pop(n) for n in names if n in os.environ}
     try:
         yield

@@ -19,11 +19,9 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 
 EVENTS_PATH = "/slack/events"
-INSTALL_PATH = "/slack/install"
-REDIRECT_PATH = "/slack/oauth_redirect"
 API_PREFIX = "/api"
 
 
@@ -41,7 +39,7 @@ def build_asgi(
         info = await run_in_threadpool(health) if health else {"ok": True}
         return JSONResponse(info, status_code=200 if info.get("ok") else 503)
 
-    routes = [
+    routes: list[BaseRoute] = [
         Route(EVENTS_PATH, events, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
     ]
@@ -84,15 +82,27 @@ def serve(asgi: Starlette, host: str, port: int, log_level: str = "info") -> Non
 
 
 class BackgroundServer:
-    """uvicorn in a thread, on an already-bound socket: for the sandbox, tests and benchmarks."""
+    """uvicorn in a daemon thread, on an already-bound socket (default: a free port on
+    127.0.0.1, known before it serves): the simulator, the sandbox's bot, tests, benchmarks."""
 
-    def __init__(self, asgi: Any, sock: socket.socket, log_level: str = "warning") -> None:
-        self.sock = sock
+    def __init__(
+        self,
+        asgi: Any,
+        sock: socket.socket | None = None,
+        *,
+        name: str = "uvicorn",
+        log_level: str = "warning",
+    ) -> None:
+        self.sock = sock if sock is not None else bind()
         config = uvicorn.Config(asgi, log_level=log_level, access_log=False, lifespan="off")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(
-            target=self.server.run, kwargs={"sockets": [sock]}, daemon=True, name="uvicorn"
+            target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True, name=name
         )
+
+    @property
+    def port(self) -> int:
+        return int(self.sock.getsockname()[1])
 
     @property
     def url(self) -> str:
@@ -100,17 +110,21 @@ class BackgroundServer:
         return f"http://{host}:{port}"
 
     def start(self, timeout: float = 10.0) -> BackgroundServer:
+        """Returns once uvicorn serves; raises if it stopped or did not start in time."""
         self.thread.start()
-        deadline = threading.Event()
+        waiting = threading.Event()
         for _ in range(int(timeout * 100)):
             if self.server.started:
                 return self
-            deadline.wait(0.01)
-        raise RuntimeError("uvicorn did not start")
+            if not self.thread.is_alive():
+                break
+            waiting.wait(0.01)
+        raise RuntimeError(f"{self.thread.name} did not start on {self.url}")
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 10.0) -> None:
         self.server.should_exit = True
-        self.thread.join(timeout=10)
+        if self.thread.is_alive():
+            self.thread.join(timeout=timeout)
 
 
 @contextmanager

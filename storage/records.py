@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -185,4 +185,3 @@ class InboxItem:
     ts: str | None
     attempts: int
     created_at: datetime
-    extra: dict[str, Any] = field(default_factory=dict)

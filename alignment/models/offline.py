@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from typing import Any
 
 from alignment.datablocks import read_blocks
 from alignment.models.base import (
@@ -30,9 +31,9 @@ def _gist(prompt: str) -> str:
     return flat if len(flat) <= 300 else f"{flat[:170]} … {flat[-120:]}"
 
 
-def _distill(data: dict) -> dict:
+def _distill(data: dict[str, Any]) -> dict[str, Any]:
     current = {p["text"].casefold(): p["id"] for p in data.get("principles", [])}
-    mutations: dict[str, dict] = {}
+    mutations: dict[str, dict[str, Any]] = {}
     for item in data.get("feedback", []):
         text = principle_for(item.get("kind", ""), item.get("text") or "", item.get("output"))
         if not text:
@@ -53,7 +54,7 @@ def _distill(data: dict) -> dict:
     return {"mutations": list(mutations.values())}
 
 
-def _rewrite(data: dict) -> dict:
+def _rewrite(data: dict[str, Any]) -> dict[str, Any]:
     items = [" ".join(p["text"].split()) for p in data.get("principles", [])]
     return {
         "template": with_guidelines(data["template"], items),
@@ -62,7 +63,7 @@ def _rewrite(data: dict) -> dict:
     }
 
 
-def _direct(data: dict) -> dict:
+def _direct(data: dict[str, Any]) -> dict[str, Any]:
     items = guidelines_of(data["template"])
     seen = {item.casefold() for item in items}
     added = 0
@@ -83,7 +84,7 @@ def _words(text: str) -> set[str]:
     return {w for w in re.findall(r"[a-z0-9']+", text.casefold()) if len(w) > 2}
 
 
-def _judge_rules(data: dict) -> dict:
+def _judge_rules(data: dict[str, Any]) -> dict[str, Any]:
     books: dict[str, list[str]] = {label: [] for label in data.get("labels", [])}
     for example in data.get("examples", []):
         rules = books.setdefault(example["label"], [])
@@ -93,7 +94,7 @@ def _judge_rules(data: dict) -> dict:
     return {"rule_books": [{"label": k, "rules": v} for k, v in books.items()]}
 
 
-def _judge_score(data: dict) -> dict:
+def _judge_score(data: dict[str, Any]) -> dict[str, Any]:
     words = {
         book["label"]: _words(" ".join(book["rules"]).replace(MARK, ""))
         for book in data.get("rule_books", [])

@@ -16,7 +16,7 @@ from slack_bolt import App
 
 from alignment import ProposalFailed
 from alignment.vocabulary import ProposalStatus, RunStatus
-from bot.services import USER_ERRORS, Actor, user_message
+from bot.services import USER_ERRORS, Actor, ServiceError, user_message
 from bot.slack.listeners.common import actor_from_payload
 from bot.slack.listeners.deps import Deps
 from bot.slack.views.export import export_file_comment, export_filename
@@ -55,20 +55,19 @@ def process_run(deps: Deps, item: InboxItem) -> None:
     run_id = int(item.payload["run_id"])
     runs = deps.services.runs
     poster = deps.posters.for_team(actor.team_id)
-    run = deps.services.store.get_run(run_id)
+    run = runs.get(run_id)
     if run.message_ts and run.channel_id:  # posted before a crash: update that message
         channel, ts = run.channel_id, run.message_ts
     else:
         channel = runs.channel_for(run, actor, item.payload.get("post_channel"))
         msg = run_message(runs.view(run_id))
-        store = deps.services.store
         posted = _post_once(
             deps,
             item,
             poster,
             channel,
             msg,
-            taken=lambda ts: bool(store.find_run_by_message(channel, ts)),
+            taken=lambda ts: runs.is_run_message(channel, ts),
         )
         channel, ts = posted.channel, posted.ts
         runs.attach_message(run_id, channel, ts)
@@ -160,7 +159,7 @@ def refresh_proposal(deps: Deps, actor: Actor, proposal_id: int | str) -> None:
 
 def _refresh_superseded(deps: Deps, actor: Actor, newest: ProposalInfo) -> None:
     """The proposals this one just superseded show it on their own messages."""
-    for p in deps.services.store.list_proposals(newest.template_id):
+    for p in deps.services.proposals.of_template(newest.template_id):
         just_now = p.decided_at is not None and p.decided_at >= newest.created_at
         if p.id != newest.id and p.status is ProposalStatus.SUPERSEDED and just_now:
             try:
@@ -202,6 +201,8 @@ def process_edit(deps: Deps, item: InboxItem) -> None:
         return
     poster = deps.posters.for_team(actor.team_id)
     channel = old.channel_id or actor.channel_id
+    if channel is None:  # an edit comes from a proposal's message, which has a channel
+        raise ServiceError(f"Proposal #{old.id} has no channel to post the edit in.")
     posted = poster.post(channel, f"Proposal #{new.id}", [])
     proposals.attach_message(new.id, posted.channel, posted.ts)
     refresh_proposal(deps, actor, new.id)

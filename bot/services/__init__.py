@@ -4,7 +4,6 @@ models and storage records out."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from bot.services.announce import Announcer
 from bot.services.api import ApiService
@@ -14,14 +13,17 @@ from bot.services.home import HomeService
 from bot.services.models import Models
 from bot.services.proposals import ProposalService
 from bot.services.runs import RunService
+from bot.services.schedule import ScheduleService
 from bot.services.templates import TemplateService
 from bot.services.transfer import TransferService
 from bot.services.webhooks import WebhookService
+from storage import Store
 
 
 @dataclass
 class Services:
-    store: Any
+    """The only door from the edges (Slack listeners, processors, jobs, the CLI) to the store."""
+
     models: Models
     templates: TemplateService
     runs: RunService
@@ -30,11 +32,12 @@ class Services:
     home: HomeService
     api: ApiService
     webhooks: WebhookService
+    schedule: ScheduleService
     transfer: TransferService
 
 
 def build_services(
-    store: Any, models: Models | None = None, *, feedback_budget: int = 50
+    store: Store, models: Models | None = None, *, feedback_budget: int = 50
 ) -> Services:
     models = models or Models()
     webhooks = WebhookService(store)
@@ -43,7 +46,6 @@ def build_services(
     api = ApiService(store, announcer)
     announcer.listeners.append(api.invalidate)
     return Services(
-        store=store,
         models=models,
         templates=templates,
         runs=RunService(store, templates, models),
@@ -52,6 +54,7 @@ def build_services(
         home=HomeService(store, templates),
         api=api,
         webhooks=webhooks,
+        schedule=ScheduleService(store),
         transfer=TransferService(store, templates),
     )
 

@@ -7,10 +7,10 @@ redelivered event never counts twice, and a removed reaction retracts exactly wh
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from alignment.feedback import FeedbackKind, Label
 from bot.services.context import Actor, ServiceError
+from storage import Store
 from storage.records import RunInfo
 
 
@@ -30,14 +30,18 @@ class FeedbackResult:
 
 
 class FeedbackService:
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
+
+    def _run_at(self, actor: Actor, ts: str) -> RunInfo | None:
+        """The run posted at `ts` in the actor's channel (feedback only comes from one)."""
+        return self.store.find_run_by_message(actor.channel_id, ts) if actor.channel_id else None
 
     def reaction(
         self, actor: Actor, message_ts: str, emoji: str, label: Label | None, *, added: bool
     ) -> FeedbackResult:
-        run = self.store.find_run_by_message(actor.channel_id, message_ts) if label else None
-        if run is None:
+        run = self._run_at(actor, message_ts)
+        if run is None or label is None:
             return FeedbackResult(run=None)
         base = emoji.strip(":").split("::", 1)[0]
         key = f"reaction:{actor.channel_id}:{message_ts}:{actor.user_id}:{base}"
@@ -63,7 +67,7 @@ class FeedbackService:
         self, actor: Actor, thread_ts: str, reply_ts: str, kind: FeedbackKind, text: str
     ) -> FeedbackResult:
         """A reply in a run's thread; replies elsewhere are not feedback."""
-        run = self.store.find_run_by_message(actor.channel_id, thread_ts)
+        run = self._run_at(actor, thread_ts)
         if run is None:
             return FeedbackResult(run=None)
         if not text.strip():
@@ -88,7 +92,7 @@ class FeedbackService:
         """An edited reply: the same feedback item gets the new text and kind (never a second
         item). Edited down to nothing to learn from (a bare `rewrite:`), it no longer counts;
         edited back, it counts again. A proposal that already used it keeps what it used."""
-        run = self.store.find_run_by_message(actor.channel_id, thread_ts)
+        run = self._run_at(actor, thread_ts)
         if run is None:
             return FeedbackResult(run=None)
         key = f"reply:{actor.channel_id}:{reply_ts}"

@@ -5,11 +5,11 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Callable
-from typing import Any
 
 from alignment import FeedbackKind, ModelError, ProposalFailed, Template, propose
 from alignment.evaluation import SampleRun, evaluate, pick_samples
 from alignment.judge import JudgeError, LabelledOutput, build_judge
+from alignment.textdiff import unified_diff
 from alignment.usage import CallStats
 from alignment.vocabulary import Decision, MutationOp, ProposalStatus
 from bot.services.announce import Announcer
@@ -18,7 +18,7 @@ from bot.services.metering import MeteredModel
 from bot.services.models import Models
 from bot.services.templates import TemplateService
 from bot.slack.views import models as vm
-from bot.slack.views.text import unified_diff
+from storage import Store
 from storage.errors import InvalidInput
 from storage.records import DecisionOutcome, ProposalInfo
 
@@ -30,7 +30,7 @@ Permalink = Callable[[str, str], str | None]  # (channel, ts) -> URL
 class ProposalService:
     def __init__(
         self,
-        store: Any,
+        store: Store,
         templates: TemplateService,
         models: Models,
         feedback_budget: int = 50,
@@ -177,9 +177,6 @@ class ProposalService:
             self.announcer.decided(template, outcome)
         return outcome
 
-    def fail(self, proposal_id: int, reason: str) -> ProposalInfo:
-        return self.store.fail_proposal(proposal_id, reason)
-
     def attach_message(self, proposal_id: int, channel_id: str, ts: str) -> None:
         self.store.set_proposal_message(proposal_id, channel_id, ts)
 
@@ -189,6 +186,8 @@ class ProposalService:
         p = self.get(proposal_id)
         info = self.store.get_template_by_id(p.template_id)
         base = self.store.get_version(info.id, p.base_version_number)
+        if base is None:  # versions are never deleted
+            raise ServiceError(f"Version {p.base_version_number} of {info.name} is missing.")
         principles = {pr.id: pr for pr in self.store.all_principles(info.id)}
         new_version = None
         if p.result_version_id is not None:
@@ -254,6 +253,12 @@ class ProposalService:
                 url = permalink(fb.channel_id, fb.message_ts)
             links.append(vm.FeedbackLink(label=label, permalink=url))
         return links
+
+    def of_template(self, template_id: int) -> list[ProposalInfo]:
+        return self.store.list_proposals(template_id)
+
+    def template_name(self, info: ProposalInfo) -> str:
+        return self.templates.by_id(info.template_id).name
 
     def pending(self, team_id: str) -> list[ProposalInfo]:
         return self.store.pending_proposals(team_id)

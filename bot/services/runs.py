@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from alignment import ModelError, Template, inputs_from_text, run_template
 from alignment.vocabulary import RunStatus
 from bot.services import convert
@@ -12,6 +10,7 @@ from bot.services.models import Models
 from bot.services.templates import TemplateService
 from bot.slack import commands as c
 from bot.slack.views import models as vm
+from storage import Store
 from storage.api_records import ApiRunResult
 from storage.records import RunInfo
 
@@ -29,7 +28,7 @@ def origin_text(origin: ApiRunResult | None) -> str | None:
 
 
 class RunService:
-    def __init__(self, store: Any, templates: TemplateService, models: Models) -> None:
+    def __init__(self, store: Store, templates: TemplateService, models: Models) -> None:
         self.store = store
         self.templates = templates
         self.models = models
@@ -79,6 +78,8 @@ class RunService:
             return convert.run_view(run, info.name)  # processed before a crash: do not redo
         self.store.start_run(run.id)
         version = self.store.get_version(info.id, run.version_number)
+        if version is None:  # versions are never deleted: a run's version is always there
+            raise ServiceError(f"Version {run.version_number} of {info.name} is missing.")
         try:
             name, model = self.models.target(info.target_model)
             result = run_template(Template(version.text), run.inputs, model)
@@ -99,6 +100,13 @@ class RunService:
 
     def attach_message(self, run_id: int, channel_id: str, ts: str) -> None:
         self.store.set_run_message(run_id, channel_id, ts)
+
+    def get(self, run_id: int | str) -> RunInfo:
+        return self._run(run_id)
+
+    def is_run_message(self, channel_id: str, ts: str) -> bool:
+        """Whether the message at `ts` is a run's (replies there are feedback)."""
+        return self.store.find_run_by_message(channel_id, ts) is not None
 
     def view(self, run_id: int | str) -> vm.RunView:
         run = self._run(run_id)

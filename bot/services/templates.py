@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
 from alignment.template import Template
+from alignment.textdiff import unified_diff
 from bot.services import convert
 from bot.services.announce import Announcer
 from bot.services.context import Actor, ServiceError
 from bot.slack import commands as c
 from bot.slack.views import models as vm
-from bot.slack.views.text import unified_diff
+from storage import Store
 from storage.records import TemplateInfo
 
 
 class TemplateService:
     def __init__(
         self,
-        store: Any,
+        store: Store,
         default_target_model: str = "offline",
         announcer: Announcer | None = None,
     ) -> None:
@@ -32,6 +32,12 @@ class TemplateService:
             known = [t.name for t in self.store.list_templates(actor.team_id)]
             hint = f" Templates here: {', '.join(known)}." if known else " There are none yet."
             raise ServiceError(f"There is no template named `{name}`.{hint}")
+        return info
+
+    def by_id(self, template_id: int) -> TemplateInfo:
+        info = self.store.get_template_by_id(template_id)
+        if info is None:
+            raise ServiceError(f"There is no template #{template_id}.")
         return info
 
     def new(self, actor: Actor, cmd: c.NewTemplate) -> vm.TemplateDetail:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from alignment.feedback import FeedbackKind
 from alignment.settings import TemplateSettings
+from alignment.vocabulary import RunStatus
 from storage import models as m
 from storage.api_records import (
     PRODUCTION,
@@ -34,7 +35,7 @@ from storage.api_records import (
 )
 from storage.arguments import RunId, SourceKey, TeamId, TemplateId, UserId, VersionNo
 from storage.errors import AlreadyExists, InvalidInput, NotFound
-from storage.records import FeedbackInfo, RunStatus
+from storage.records import FeedbackInfo
 from storage.repo import convert
 from storage.repo.feedback import FeedbackRepo, check_feedback
 from storage.repo.inbox import InboxRepo

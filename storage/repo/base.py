@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, Insert, select
+from sqlalchemy import CursorResult, Engine, Insert, Result, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -45,7 +45,7 @@ class StoreBase:
 
     def _insert(self, model: type[m.Base]) -> Insert:
         """A Core INSERT that can say ON CONFLICT DO NOTHING on both backends."""
-        table = model.__table__
+        table = _table(model)
         if self.dialect == "postgresql":
             return postgresql.insert(table)
         if self.dialect == "sqlite":
@@ -54,10 +54,11 @@ class StoreBase:
 
     def _insert_if_new(self, session: Session, model: type[m.Base], values: dict[str, Any]) -> bool:
         """Insert unless a unique key already holds; True when this call inserted the row."""
-        table = model.__table__
+        table = _table(model)
         stmt = (
             self._insert(model)
             .values(**values)
+            # both dialects' Insert have it (see _insert); the generic Insert type does not
             .on_conflict_do_nothing()  # type: ignore[attr-defined]
             .returning(*table.primary_key.columns)
         )
@@ -91,6 +92,17 @@ def version_numbers(s: Session, version_ids: set[int]) -> dict[int, int]:
     """Version id -> number for a batch of rows, in one query (the listings show numbers)."""
     stmt = select(m.Version.id, m.Version.number).where(m.Version.id.in_(version_ids))
     return dict(s.execute(stmt).all())
+
+
+def _table(model: type[m.Base]) -> Table:
+    # declarative classes are typed with a FromClause; ours all map one Table
+    return cast(Table, model.__table__)
+
+
+def changed(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE changed."""
+    # Session.execute is typed to return a Result; for DML it is a CursorResult
+    return cast(CursorResult[Any], result).rowcount
 
 
 def require_text(value: str, what: str, *, limit: int) -> str:

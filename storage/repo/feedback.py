@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from alignment.feedback import Feedback, FeedbackKind, Label
@@ -20,7 +20,7 @@ from storage.arguments import (
 from storage.errors import InvalidInput, NotFound
 from storage.records import FeedbackInfo
 from storage.repo import convert
-from storage.repo.base import StoreBase
+from storage.repo.base import StoreBase, changed
 
 MAX_FEEDBACK_CHARS = 20_000
 
@@ -96,6 +96,7 @@ class FeedbackRepo(StoreBase):
             stmt = (
                 self._insert(m.Feedback)
                 .values(**values)
+                # both dialects' Insert have it (see _insert); the generic type does not
                 .on_conflict_do_nothing()  # type: ignore[attr-defined]
                 .returning(*m.Feedback.__table__.c)
             )
@@ -118,7 +119,7 @@ class FeedbackRepo(StoreBase):
                 .where(m.Feedback.source_key == source_key, m.Feedback.retracted_at.is_(None))
                 .values(retracted_at=self.now())
             )
-            return result.rowcount == 1
+            return changed(result) == 1
 
     def edit_feedback(
         self, source_key: SourceKey, text: str, *, kind: str | None = None
@@ -149,9 +150,10 @@ class FeedbackRepo(StoreBase):
 
     def count_pending(self, template_id: TemplateId) -> int:
         with self._tx(write=False) as s:
-            return s.scalar(
+            count = s.scalar(
                 select(func.count()).select_from(m.Feedback).where(*_pending(template_id))
             )
+            return count or 0
 
     def pending_feedback(
         self, template_id: TemplateId, limit: Limit | None = None
@@ -205,7 +207,7 @@ class FeedbackRepo(StoreBase):
         ]
 
 
-def _pending(template_id: int) -> tuple:
+def _pending(template_id: int) -> tuple[ColumnElement[bool], ...]:
     fb = m.Feedback
     return (
         fb.template_id == template_id,

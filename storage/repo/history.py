@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
 from storage import models as m
@@ -26,7 +28,7 @@ class HistoryRepo(DecisionsRepo):
                 .join(m.Proposal, m.Proposal.id == m.Decision.proposal_id)
                 .where(m.Proposal.template_id == template_id)
             ).all()
-            entries: list[tuple[tuple, HistoryEntry]] = []
+            entries: list[tuple[tuple[Any, ...], HistoryEntry]] = []
             for v in self._version_infos(s, list(versions)):
                 what = f"v{v.number} by {v.author} ({v.source.value}" + (
                     f", {v.note})" if v.note else ")"

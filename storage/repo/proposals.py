@@ -273,7 +273,8 @@ class ProposalsRepo(TemplatesRepo, RunsRepo, FeedbackRepo, PrinciplesRepo):
         for c in s.scalars(
             select(m.LLMCall).where(m.LLMCall.proposal_id.in_(ids)).order_by(m.LLMCall.id)
         ).all():
-            calls[c.proposal_id].append(c)
+            if c.proposal_id is not None:
+                calls[c.proposal_id].append(c)
         return [
             convert.proposal(
                 r,

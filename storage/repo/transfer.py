@@ -103,6 +103,7 @@ class _Exporter:
         self.s, self.t = s, template
 
     def _all(self, model: type[m.Base], *where: Any) -> list[Any]:
+        # Base has no `id`; every model exported has one
         return list(self.s.scalars(select(model).where(*where).order_by(model.id)).all())  # type: ignore[attr-defined]
 
     def document(self) -> dict[str, Any]:

@@ -113,11 +113,10 @@ def test_event_acknowledged_before_a_crash_is_processed_after_restart(sim, bot_s
 
 
 def test_hanging_model_does_not_delay_the_ack_and_the_run_reports_the_timeout(
-    sim, bot_server, sqlite_engine, monkeypatch, gemini
+    sim, bot_server, sqlite_engine, gemini
 ):
     gemini.respond_with(lambda request: HANG)
-    monkeypatch.setenv("ALIGNBOT_LLM_BACKOFF", "0.05")
-    bot_server(ALIGNBOT_MODEL_TIMEOUT="1")
+    bot_server(ALIGNBOT_MODEL_TIMEOUT="1", ALIGNBOT_LLM_BACKOFF="0.05", **gemini.env)
     store = Store(sqlite_engine)
     sim.slash_command("alice", CHANNEL, "/align", "new summary Summarize: {{text}}")
     sim.slash_command(

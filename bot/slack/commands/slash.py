@@ -197,7 +197,7 @@ def _setting_list() -> str:
     return ", ".join(f"`{s.name}`" for s in SETTINGS)
 
 
-_PARSERS = {
+_PARSERS: dict[str, Callable[[str], Command | api_commands.ApiCommand]] = {
     "help": _help,
     "new": _new,
     "list": _list,

@@ -20,6 +20,8 @@ from bot.slack.views import modals
 from bot.slack.views.notices import error_message
 
 log = logging.getLogger(__name__)
+# What a click refuses with a message to the person (anything else is a bug, logged).
+_REFUSED: tuple[type[Exception], ...] = (c.CommandError, *USER_ERRORS)
 
 
 def register(app: App, deps: Deps) -> None:
@@ -35,7 +37,7 @@ def _handler(deps: Deps):
         try:
             cmd = parse_action(action.get("action_id", ""), action.get("value"))
             handle(deps, actor, cmd, body, client)
-        except (c.CommandError, *USER_ERRORS) as exc:
+        except _REFUSED as exc:
             _refuse(client, actor, body, user_message(exc))
         except SlackApiError as exc:  # e.g. a modal whose trigger expired
             _refuse(client, actor, body, f"Slack refused that ({exc.response.get('error')}).")
@@ -74,7 +76,7 @@ def handle(deps: Deps, actor: Actor, cmd: c.Command, body: dict[str, Any], clien
         )
     elif isinstance(cmd, c.OpenProposalEditModal):
         info = services.proposals.get(cmd.proposal_id)
-        name = services.store.get_template_by_id(info.template_id).name
+        name = services.proposals.template_name(info)
         client.views_open(
             trigger_id=trigger, view=modals.proposal_edit_modal(str(info.id), name, info.text)
         )

@@ -83,7 +83,7 @@ def apply_reply(deps: Deps, reply: ThreadReply) -> None:
     acknowledge = result.created or reply.text or reply.edited
     if result.run is not None and result.kind is not None and acknowledge and not result.retracted:
         deps.posters.for_team(actor.team_id).react(
-            actor.channel_id, reply.reply_ts, ACK_EMOJI.get(result.kind, "memo")
+            reply.where.channel_id, reply.reply_ts, ACK_EMOJI.get(result.kind, "memo")
         )
 
 

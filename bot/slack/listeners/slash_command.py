@@ -145,10 +145,10 @@ def answer(services: Services, actor: Actor, cmd: c.Command | ApiCommand) -> Mes
     if isinstance(cmd, c.Diff):
         return diff_message(cmd.name, cmd.from_version, cmd.to_version, t.diff(actor, cmd))
     if isinstance(cmd, c.Rollback):
-        row = t.rollback(actor, cmd)
+        rolled = t.rollback(actor, cmd)
         return _public(
             notice_message(
-                f"`{cmd.name}` rolled back: v{row.version} is now active, with the text of "
+                f"`{cmd.name}` rolled back: v{rolled.version} is now active, with the text of "
                 f"v{cmd.version}.",
                 emoji=":rewind:",
             )

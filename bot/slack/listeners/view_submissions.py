@@ -18,6 +18,9 @@ from bot.slack.listeners.deps import Deps, team_of
 from bot.slack.views import ids
 from storage.errors import AlreadyExists
 
+# What a form refuses with a message in place (anything else is a bug, logged).
+_REFUSED: tuple[type[Exception], ...] = (c.CommandError, TemplateError, *USER_ERRORS)
+
 CALLBACKS = (
     ids.NEW_TEMPLATE_MODAL,
     ids.RUN_MODAL,
@@ -78,7 +81,7 @@ def _handler(deps: Deps):
         except AlreadyExists as exc:
             ack(response_action="errors", errors={ids.NAME_BLOCK: user_message(exc)})
             return
-        except (c.CommandError, TemplateError, *USER_ERRORS) as exc:
+        except _REFUSED as exc:
             block = _first_input(view) or ERROR_BLOCK.get(callback, ids.TEXT_BLOCK)
             ack(response_action="errors", errors={block: user_message(exc)})
             return

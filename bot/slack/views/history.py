@@ -44,7 +44,7 @@ def history_message(template_name: str, versions: Sequence[VersionRow]) -> Messa
 
 
 def diff_message(template_name: str, from_version: int, to_version: int, diff: str) -> Message:
-    """`diff` is a unified diff (see `bot.slack.views.text.unified_diff`); empty means identical."""
+    """`diff` is a unified diff (see `alignment.textdiff.unified_diff`); empty means identical."""
     name = escape(template_name)
     title = f"*{name}*: v{from_version} → v{to_version}"
     if not diff.strip():

@@ -188,6 +188,7 @@ def reject_modal(proposal_id: str, template_name: str) -> dict[str, Any]:
 
 def proposal_edit_modal(proposal_id: str, template_name: str, template_text: str) -> dict[str, Any]:
     name = escape(template_name)
+    blocks: list[Block]
     if len(template_text) > INPUT_LIMIT:
         blocks = [
             section(

@@ -72,7 +72,7 @@ class ProposalView:
     proposal_id: str
     template_name: str
     base_version: int
-    diff: str  # unified diff of the template text (see bot.slack.views.text.unified_diff)
+    diff: str  # unified diff of the template text (see alignment.textdiff.unified_diff)
     rationale: str = ""
     principle_changes: tuple[PrincipleChangeView, ...] = ()
     evaluation: tuple[EvaluationRow, ...] | None = None
@@ -88,10 +88,6 @@ class ProposalView:
     reason: str | None = None  # rejection reason, or why it failed / was superseded
     mode: Workflow = Workflow.PRINCIPLES
     created_by: str | None = None  # user id, or None when the scheduler proposed it
-
-    @property
-    def is_open(self) -> bool:
-        return self.status == ProposalStatus.PENDING
 
 
 @dataclass(frozen=True)

@@ -8,16 +8,13 @@ line, then word boundaries; a code block cut in two is closed and reopened so bo
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 
 SECTION_TEXT_LIMIT = 3000
-FIELD_TEXT_LIMIT = 2000
 HEADER_TEXT_LIMIT = 150
 BUTTON_TEXT_LIMIT = 75
 MESSAGE_BLOCK_LIMIT = 50
-VIEW_BLOCK_LIMIT = 100
 FALLBACK_TEXT_LIMIT = 3000  # the `text` of a message with blocks: notifications, screen readers
 
 FENCE = "```"
@@ -138,18 +135,6 @@ def fit_chunks(
     tail = Span(last.start, cut, last.reopen, close).render(text)
     note = f"\n_… {omitted:,} more characters not shown_"
     return [*(s.render(text) for s in spans[: max_chunks - 1]), tail + note], omitted
-
-
-def unified_diff(old: str, new: str, old_label: str, new_label: str) -> str:
-    """A unified diff of two template texts (raw, unescaped), or "" when they are equal."""
-    lines = difflib.unified_diff(
-        old.splitlines(keepends=True),
-        new.splitlines(keepends=True),
-        fromfile=old_label,
-        tofile=new_label,
-        lineterm="",
-    )
-    return "\n".join(line.rstrip("\n") for line in lines)
 
 
 def _choose_cut(text: str, start: int, hard_end: int) -> int:

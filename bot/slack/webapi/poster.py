@@ -141,9 +141,6 @@ class SlackPoster:
             self._permalinks[key] = resp["permalink"]
         return self._permalinks[key]
 
-    def open_view(self, trigger_id: str, view: dict[str, Any]) -> None:
-        self.client.views_open(trigger_id=trigger_id, view=view)
-
     def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
         self.client.views_publish(user_id=user_id, view=view)
 

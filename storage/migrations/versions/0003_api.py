@@ -2,7 +2,7 @@
 workspace-wide settings.
 
 Revision ID: 0003_api
-Revises: 0002
+Revises: 0003_config
 Create Date: 2026-12-01
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003_api"
-down_revision: str | None = "0002"
+down_revision: str | None = "0003_config"  # chained after main's 0003_config
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -2,9 +2,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from alignment.textdiff import unified_diff
 from bot.slack.views.models import EvaluationRow, FeedbackLink, PrincipleChangeView, ProposalView
 from bot.slack.views.proposal import proposal_message, proposal_pending_message
-from bot.slack.views.text import unified_diff
 from tests.bot.slack.views.limits import all_text, check_message, mentions
 
 OLD = "Suggest a dinner recipe using {{ingredients}}."

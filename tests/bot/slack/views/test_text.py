@@ -12,7 +12,6 @@ from bot.slack.views.text import (
     split_text,
     truncate,
     unescape,
-    unified_diff,
 )
 
 SLACK_SPECIALS = st.sampled_from(["<!channel>", "<@U123>", "&", "<", ">", "```", "\n", "\n\n", " "])
@@ -96,13 +95,6 @@ def test_fit_chunks_keeps_everything_when_it_fits():
 def test_truncate_never_cuts_an_escape():
     assert truncate(escape("&&&&"), 8) == "&amp;…"
     assert truncate("short", 10) == "short"
-
-
-def test_unified_diff():
-    diff = unified_diff("a\nb\n", "a\nc\n", "v1", "v2")
-    assert diff.splitlines()[:2] == ["--- v1", "+++ v2"]
-    assert "-b" in diff and "+c" in diff
-    assert unified_diff("same", "same", "v1", "v2") == ""
 
 
 @settings(max_examples=300, deadline=None)
