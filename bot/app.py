@@ -57,7 +57,11 @@ class AlignBot:
             self._started = False
 
     def asgi(self):
-        api = build_api(self.services.api, ApiLimits.from_env())
+        c = self.config
+        limits = ApiLimits(
+            c.api_max_body_bytes, c.api_max_batch, c.api_rate_per_minute, c.api_burst
+        )
+        api = build_api(self.services.api, limits)
         return build_asgi(self.bolt, health=self.health, api=api)
 
     def health(self) -> dict[str, Any]:

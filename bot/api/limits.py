@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -18,23 +17,6 @@ class ApiLimits:
     max_batch: int = 100  # runs per POST /runs
     requests_per_minute: int = 1200  # per token, sustained
     burst: int = 200  # per token, at once
-
-    @classmethod
-    def from_env(cls) -> ApiLimits:
-        """ALIGNBOT_API_MAX_BODY_BYTES, ALIGNBOT_API_MAX_BATCH, ALIGNBOT_API_RATE_PER_MINUTE,
-        ALIGNBOT_API_BURST; unset keeps the default."""
-        base = cls()
-
-        def num(name: str, default: int) -> int:
-            raw = os.environ.get(name, "").strip()
-            return int(raw) if raw.isdigit() and int(raw) > 0 else default
-
-        return cls(
-            max_body_bytes=num("ALIGNBOT_API_MAX_BODY_BYTES", base.max_body_bytes),
-            max_batch=num("ALIGNBOT_API_MAX_BATCH", base.max_batch),
-            requests_per_minute=num("ALIGNBOT_API_RATE_PER_MINUTE", base.requests_per_minute),
-            burst=num("ALIGNBOT_API_BURST", base.burst),
-        )
 
 
 class RateLimiter:

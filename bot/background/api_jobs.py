@@ -32,26 +32,22 @@ def register(deps: Deps, *, max_attempts: int) -> None:
 def post_api_run(deps: Deps, item: InboxItem) -> None:
     """One message per posted run, in the template's channel; reactions and replies on it are
     feedback like on any run."""
-    store = deps.services.store
+    runs = deps.services.runs
     run_id = int(item.payload["run_id"])
-    run = store.get_run(run_id)
-    if run is None or run.message_ts:
+    found = deps.services.api.review_target(run_id)
+    if found is None or found[0].message_ts:
         return  # deleted, or posted before a crash
-    info = store.get_template_by_id(run.template_id)
-    if not info.channel_id:
+    info = found[1]
+    channel = info.channel_id
+    if not channel:
         log.info("run %s: template %s has no channel to post it in", run_id, info.name)
         return
-    msg = run_message(deps.services.runs.view(run_id))
+    msg = run_message(runs.view(run_id))
     poster = deps.posters.for_team(info.team_id)
     posted = _post_once(
-        deps,
-        item,
-        poster,
-        info.channel_id,
-        msg,
-        taken=lambda ts: bool(store.find_run_by_message(info.channel_id, ts)),
+        deps, item, poster, channel, msg, taken=lambda ts: runs.is_run_message(channel, ts)
     )
-    deps.services.runs.attach_message(run_id, posted.channel, posted.ts)
+    runs.attach_message(run_id, posted.channel, posted.ts)
 
 
 def deliver_webhook(deps: Deps, item: InboxItem, *, max_attempts: int) -> None:

@@ -32,7 +32,7 @@ from storage.api_records import (
     TemplateLabels,
 )
 from storage.errors import NotFound
-from storage.records import FeedbackInfo
+from storage.records import FeedbackInfo, RunInfo, TemplateInfo
 
 API_RUN_KIND = "api_run"  # the inbox kind that posts a logged run to its template's channel
 DEFAULT_SCOPES = (Scope.READ_TEMPLATES.value, Scope.WRITE_RUNS.value)
@@ -98,6 +98,13 @@ class ApiService:
         if self.announcer is not None:
             self.announcer.label_moved(info, move)
         return move
+
+    def review_target(self, run_id: int) -> tuple[RunInfo, TemplateInfo] | None:
+        """A logged run to post for review, with its template (None: the run is gone)."""
+        run = self.store.get_run(run_id)
+        if run is None:
+            return None
+        return run, self.store.get_template_by_id(run.template_id)
 
     def labels_of(self, template_id: int) -> dict[str, int]:
         return self.store.labels_of(template_id)

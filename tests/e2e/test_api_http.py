@@ -150,12 +150,9 @@ def test_malformed_requests_get_4xx_naming_the_field_and_write_nothing(api: ApiH
     assert _runs_of(api) == []
 
 
-def test_too_many_requests_get_429_with_retry_after(
-    sim, bot_server, db_engine, monkeypatch
-) -> None:
-    monkeypatch.setenv("ALIGNBOT_API_RATE_PER_MINUTE", "60")
-    monkeypatch.setenv("ALIGNBOT_API_BURST", "3")
-    api = start(sim, bot_server, Store(db_engine))
+def test_too_many_requests_get_429_with_retry_after(sim, bot_server, db_engine) -> None:
+    limits = {"ALIGNBOT_API_RATE_PER_MINUTE": "60", "ALIGNBOT_API_BURST": "3"}
+    api = start(sim, bot_server, Store(db_engine), **limits)
     with api.client() as c:
         codes = [c.get("/templates/greet").status_code for _ in range(4)]
         assert codes == [200, 200, 200, 429]

@@ -34,7 +34,7 @@ def test_the_demo_app_logs_production_outputs_and_follows_an_approval(sandbox: S
     page = httpx.get(f"{sandbox.url}/sim/demo", timeout=10).json()
     assert page["available"] and page["enabled"] is False and "Python client" in page["note"]
     assert "demo.js" in httpx.get(f"{sandbox.url}/", timeout=10).text
-    tokens = sandbox.bot.services.store.list_tokens(TEAM)
+    tokens = sandbox.store.list_tokens(TEAM)
     assert [t.name.startswith("sandbox-demo") for t in tokens] == [True]
 
     on = httpx.post(f"{sandbox.url}/sim/demo", json={"enabled": True}, timeout=10).json()
