@@ -24,6 +24,7 @@ from bot.background.processors import PROPOSE, refresh_proposal
 from bot.services import Actor
 from bot.services.schedule import ScheduleService
 from bot.slack.views.notices import notice_message
+from bot.slack.views.text import plural
 from bot.slack.webapi import PosterProvider
 from storage.records import ProposalInfo, TemplateInfo
 
@@ -94,7 +95,7 @@ class Jobs:
             waiting = self.schedule.waiting_proposals(t.id)
             parts = [
                 f"{t.name}: v{t.active_version.number} active",
-                f"{self.schedule.pending_feedback(t.id)} feedback item(s) pending",
+                f"{plural(self.schedule.pending_feedback(t.id), 'feedback item')} pending",
             ]
             for p in waiting:
                 parts.append(
@@ -122,8 +123,8 @@ class Jobs:
                 continue
             needed = t.settings.approvals_required - len(p.approvals)
             msg = notice_message(
-                f"This proposal for {t.name} has waited {hours} h and needs {needed} more "
-                "approval(s).",
+                f"This proposal for {t.name} has waited {hours} h and needs "
+                f"{plural(needed, 'more approval')}.",
                 emoji=":alarm_clock:",
             )
             self.posters.for_team(t.team_id).post(

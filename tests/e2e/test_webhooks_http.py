@@ -169,7 +169,9 @@ def test_approval_rollback_and_proposals_are_announced(api: ApiHarness, receiver
     )
     api.sim.click_button("alice", CHANNEL, proposal.message_ts, "proposal_approve")
     api.sim.wait_for(lambda: "version.approved" in receiver.events(), timeout=15)
-    api.align("rollback greet v1")
+    api.align("rollback greet v1")  # asks first; the confirmation does it
+    preview = next(e for e in api.sim.ephemerals("alice") if "rollback_confirm" in blocks_text(e))
+    api.sim.click_button("alice", CHANNEL, preview["ts"], "rollback_confirm")
     api.sim.wait_for(lambda: "version.rolled_back" in receiver.events(), timeout=15)
     # one delivery each (deliveries run in parallel, so their order may vary)
     assert sorted(receiver.events()) == [

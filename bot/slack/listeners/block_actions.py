@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -18,6 +18,7 @@ from bot.slack.listeners.common import actor_from_interaction, fail_fast, stored
 from bot.slack.listeners.deps import Deps
 from bot.slack.views import modals
 from bot.slack.views.notices import error_message
+from bot.slack.views.rollback import rollback_done_message
 
 log = logging.getLogger(__name__)
 # What a click refuses with a message to the person (anything else is a bug, logged).
@@ -30,13 +31,18 @@ def register(app: App, deps: Deps) -> None:
 
 
 def _handler(deps: Deps):
-    def on_action(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient):
+    def on_action(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
         ack()  # block_actions acks carry nothing; what follows is quick or stored first
         actor = actor_from_interaction(body)
         client = fail_fast(client)
         try:
             cmd = parse_action(action.get("action_id", ""), action.get("value"))
-            handle(deps, actor, cmd, body, client)
+            if isinstance(cmd, c.ConfirmRollback | c.CancelRollback):
+                rollback(deps, actor, cmd, respond)
+            else:
+                handle(deps, actor, cmd, body, client)
         except _REFUSED as exc:
             _refuse(client, actor, body, user_message(exc))
         except SlackApiError as exc:  # e.g. a modal whose trigger expired
@@ -80,6 +86,21 @@ def handle(deps: Deps, actor: Actor, cmd: c.Command, body: dict[str, Any], clien
         client.views_open(
             trigger_id=trigger, view=modals.proposal_edit_modal(str(info.id), name, info.text)
         )
+
+
+def rollback(
+    deps: Deps, actor: Actor, cmd: c.ConfirmRollback | c.CancelRollback, respond: Respond
+) -> None:
+    """The buttons under the rollback preview: the preview goes away either way; a confirmed
+    rollback (one database transaction) is announced in the channel."""
+    if isinstance(cmd, c.ConfirmRollback):
+        done = deps.services.templates.rollback_and_report(actor, c.Rollback(cmd.name, cmd.version))
+        respond(delete_original=True)
+        if actor.channel_id:
+            msg = rollback_done_message(done, actor.user_id or None)
+            deps.posters.for_team(actor.team_id).post(actor.channel_id, msg["text"], msg["blocks"])
+    else:
+        respond(delete_original=True)
 
 
 def _refuse(client: WebClient, actor: Actor, body: dict[str, Any], text: str) -> None:
