@@ -17,7 +17,7 @@ from bot.slack.commands.usage import BY_NAME
 
 @dataclass(frozen=True)
 class TokenCreate:
-    name: str
+    token: str  # the token's name
     scopes: tuple[str, ...] = ()
 
 
@@ -28,7 +28,7 @@ class TokenList:
 
 @dataclass(frozen=True)
 class TokenRevoke:
-    name: str
+    token: str
 
 
 @dataclass(frozen=True)

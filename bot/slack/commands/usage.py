@@ -96,7 +96,7 @@ SUBCOMMANDS: tuple[Usage, ...] = (
         "/align label NAME vN LABEL",
         "Point a label (staging, canary, …) at a version; apps fetch templates by label. "
         "`production` always follows the approved version.",
-        "/align label recipe v3 staging",
+        "/align label tldr v3 staging",
     ),
     Usage(
         "token",

@@ -14,11 +14,11 @@ Message = dict[str, Any]
 def answer_api(services: Services, actor: Actor, cmd: a.ApiCommand) -> Message:
     api, hooks = services.api, services.webhooks
     if isinstance(cmd, a.TokenCreate):
-        return views.token_created_message(api.create_token(actor, cmd.name, cmd.scopes))
+        return views.token_created_message(api.create_token(actor, cmd.token, cmd.scopes))
     if isinstance(cmd, a.TokenList):
         return views.tokens_message(api.list_tokens(actor))
     if isinstance(cmd, a.TokenRevoke):
-        return views.token_revoked_message(api.revoke_token(actor, cmd.name))
+        return views.token_revoked_message(api.revoke_token(actor, cmd.token))
     if isinstance(cmd, a.SetLabel):
         move = api.set_label(actor, cmd.name, cmd.version, cmd.label)
         return {**views.label_message(cmd.name, move), "response_type": "in_channel"}
