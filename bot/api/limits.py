@@ -50,7 +50,11 @@ class RateLimiter:
 
 class BodyLimit:
     """Refuse a request body over `limit` bytes with 413 before the app reads it: by its
-    Content-Length when given, else by counting what arrives."""
+    Content-Length when given, else by counting what arrives.
+
+    It reads the whole body before FastAPI runs, unlike the server-wide bot.body_limit (which
+    counts as the app reads): FastAPI turns an error raised while it reads a body into a 400,
+    so a chunked body over the limit would get 400, not 413."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app

@@ -29,13 +29,14 @@ _ACTIONS: dict[str, type] = {
 ACTION_IDS = (*_ACTIONS, ids.ROLLBACK_CONFIRM)
 
 
-def parse_action(action_id: str, value: str | None) -> Command:
-    if action_id == ids.ROLLBACK_CONFIRM and value:  # value: "NAME vN", as typed
-        return _confirm_rollback(value)
-    cls = _ACTIONS.get(action_id)
+def parse_action(action_id: object, value: object) -> Command:
+    """`value` is whatever the payload held: anything but a non-blank string is refused."""
+    if action_id == ids.ROLLBACK_CONFIRM and isinstance(value, str) and value.strip():
+        return _confirm_rollback(value)  # value: "NAME vN", as typed
+    cls = _ACTIONS.get(action_id) if isinstance(action_id, str) else None
     if cls is None:
-        raise CommandError(f"This button (`{action_id[:40]}`) is not one alignbot knows.")
-    if not value or not value.strip():
+        raise CommandError(f"This button (`{str(action_id)[:40]}`) is not one alignbot knows.")
+    if not isinstance(value, str) or not value.strip():
         raise CommandError("This button lost track of what it was about; please try again.")
     return cls(value.strip())
 
