@@ -76,9 +76,12 @@ def build_asgi(
             Route(flow.install_path, install, methods=["GET"]),
             Route(flow.redirect_uri_path, redirect, methods=["GET"]),
         ]
-    if api is not None:
-        routes.append(Mount(API_PREFIX, app=api))
-    return Starlette(routes=routes, middleware=[Middleware(BodyLimit, limit=max_body_bytes)])
+    slack = Starlette(routes=routes, middleware=[Middleware(BodyLimit, limit=max_body_bytes)])
+    if api is None:
+        return slack
+    # The API limits its bodies itself (bot.api.limits.BodyLimit reads them whole first: FastAPI
+    # would turn this limit's error, raised while it reads, into a 400 instead of the 413).
+    return Starlette(routes=[Mount(API_PREFIX, app=api), Mount("/", app=slack)])
 
 
 def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
