@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.services.announce import Announcer
+from bot.services.api import ApiService
 from bot.services.context import USER_ERRORS, Actor, ServiceError, user_message
 from bot.services.feedback import FeedbackResult, FeedbackService
 from bot.services.home import HomeService
@@ -14,6 +16,7 @@ from bot.services.runs import RunService
 from bot.services.schedule import ScheduleService
 from bot.services.templates import TemplateService
 from bot.services.transfer import TransferService
+from bot.services.webhooks import WebhookService
 from storage import Store
 
 
@@ -27,6 +30,8 @@ class Services:
     feedback: FeedbackService
     proposals: ProposalService
     home: HomeService
+    api: ApiService
+    webhooks: WebhookService
     schedule: ScheduleService
     transfer: TransferService
 
@@ -35,14 +40,20 @@ def build_services(
     store: Store, models: Models | None = None, *, feedback_budget: int = 50
 ) -> Services:
     models = models or Models()
-    templates = TemplateService(store, models.target_model)
+    webhooks = WebhookService(store)
+    announcer = Announcer(webhooks)
+    templates = TemplateService(store, models.target_model, announcer)
+    api = ApiService(store, announcer)
+    announcer.listeners.append(api.invalidate)
     return Services(
         models=models,
         templates=templates,
         runs=RunService(store, templates, models),
         feedback=FeedbackService(store),
-        proposals=ProposalService(store, templates, models, feedback_budget),
+        proposals=ProposalService(store, templates, models, feedback_budget, announcer),
         home=HomeService(store, templates),
+        api=api,
+        webhooks=webhooks,
         schedule=ScheduleService(store),
         transfer=TransferService(store, templates),
     )

@@ -28,6 +28,7 @@ from bot.slack.commands import (
     SetMode,
     Settings,
     Show,
+    api_commands,
 )
 from bot.slack.commands import values as v
 from bot.slack.commands.usage import BY_NAME
@@ -36,7 +37,7 @@ ALIASES = {"?": "help", "ls": "list", "create": "new", "add-principle": "princip
 MAX_TEXT = 40_000  # Slack's own cap on slash command text is lower; this guards other callers
 
 
-def parse_command(text: str) -> Command:
+def parse_command(text: str) -> Command | api_commands.ApiCommand:
     """Parse the text after `/align`. Empty text is `help`."""
     if len(text) > MAX_TEXT:
         raise CommandError(f"That is too long ({len(text):,} characters; at most {MAX_TEXT:,}).")
@@ -201,7 +202,7 @@ def _setting_list() -> str:
     return ", ".join(f"`{s.name}`" for s in SETTINGS)
 
 
-_PARSERS: dict[str, Callable[[str], Command]] = {
+_PARSERS: dict[str, Callable[[str], Command | api_commands.ApiCommand]] = {
     "help": _help,
     "new": _new,
     "list": _list,
@@ -216,4 +217,5 @@ _PARSERS: dict[str, Callable[[str], Command]] = {
     "rollback": _rollback,
     "settings": _settings,
     "export": _name_only("export", Export),
+    **api_commands.PARSERS,
 }

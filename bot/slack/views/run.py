@@ -38,9 +38,13 @@ INPUT_VALUE_LIMIT = 500  # characters of each input shown on the message
 
 def run_message(run: RunView) -> Message:
     title = f":robot_face: *{escape(run.template_name)}* · v{run.version}"
-    if run.requested_by:
+    if run.origin:
+        title += " · :satellite_antenna: from production"
+    elif run.requested_by:
         title += f" · run by {mention(run.requested_by)}"
     blocks: list[Block] = [section(title)]
+    if run.origin:
+        blocks.append(context(escape(run.origin)))
     if run.inputs:
         blocks.append(section(_inputs(run.inputs)))
     blocks.append(divider())
