@@ -119,12 +119,40 @@ def _judge_score(data: dict[str, Any]) -> dict[str, Any]:
     return {"scores": scores}
 
 
+def _suggest(data: dict[str, Any]) -> dict[str, Any]:
+    """Three suggestions from what can be counted in the output, each saying where it is from."""
+    output = str(data.get("output", ""))
+    words = len(output.split())
+    lines = [line for line in output.splitlines() if line.strip()]
+    sentences = len(re.findall(r"[.!?](?:\s|$)", output))
+    tag = f"({MARK}'s suggestion)"
+    if words > 80:
+        length = f"Make the output shorter: it has {words} words"
+    elif words < 15:
+        length = f"Give more detail: the output has only {words} words"
+    else:
+        length = f"Cut any sentence that repeats the request: the output has {words} words"
+    if len(lines) <= 1 and sentences > 2:
+        shape = "Use a bulleted list instead of one paragraph"
+    else:
+        shape = "Say the main point in the first line"
+    opening = " ".join(output.split())[:60].replace('"', "'")
+    return {
+        "suggestions": [
+            {"kind": "critique", "text": f"{length} {tag}"},
+            {"kind": "critique", "text": f"{shape} {tag}"},
+            {"kind": "kudos", "text": f'Keep the opening "{opening}" {tag}'},
+        ]
+    }
+
+
 _TASKS = {
     "distill": _distill,
     "rewrite": _rewrite,
     "direct": _direct,
     "judge-rules": _judge_rules,
     "judge-score": _judge_score,
+    "suggest": _suggest,
 }
 
 

@@ -12,6 +12,7 @@ from bot.services.models import Models
 from bot.services.proposals import ProposalService
 from bot.services.runs import RunService
 from bot.services.schedule import ScheduleService
+from bot.services.suggestions import SuggestionService
 from bot.services.templates import TemplateService
 from bot.services.transfer import TransferService
 from storage import Store
@@ -29,6 +30,7 @@ class Services:
     home: HomeService
     schedule: ScheduleService
     transfer: TransferService
+    suggestions: SuggestionService
 
 
 def build_services(
@@ -36,15 +38,17 @@ def build_services(
 ) -> Services:
     models = models or Models()
     templates = TemplateService(store, models.target_model)
+    feedback = FeedbackService(store)
     return Services(
         models=models,
         templates=templates,
         runs=RunService(store, templates, models),
-        feedback=FeedbackService(store),
+        feedback=feedback,
         proposals=ProposalService(store, templates, models, feedback_budget),
         home=HomeService(store, templates),
         schedule=ScheduleService(store),
         transfer=TransferService(store, templates),
+        suggestions=SuggestionService(store, feedback, models),
     )
 
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from alignment.settings import SettingsChange
-from alignment.vocabulary import Workflow
+from alignment.vocabulary import FeedbackKind, Workflow
 
 
 class CommandError(ValueError):
@@ -171,6 +171,22 @@ class RunAgain:
 
 
 @dataclass(frozen=True)
+class SuggestCritiques:
+    """Ask the alignment model for critiques and kudos of a run, shown to the asker only."""
+
+    run_id: str
+
+
+@dataclass(frozen=True)
+class AdoptSuggestion:
+    """One click on a suggestion: it becomes the clicker's own feedback of that kind."""
+
+    run_id: str
+    kind: FeedbackKind
+    text: str
+
+
+@dataclass(frozen=True)
 class ApproveProposal:
     proposal_id: str
 
@@ -235,6 +251,8 @@ Command = (
     | OpenCritiqueModal
     | OpenRewriteModal
     | RunAgain
+    | SuggestCritiques
+    | AdoptSuggestion
     | ApproveProposal
     | OpenRejectModal
     | OpenProposalEditModal
@@ -253,6 +271,7 @@ from bot.slack.commands.thread_reply import classify_reply  # noqa: E402
 
 __all__ = [
     "AddPrinciple",
+    "AdoptSuggestion",
     "ApproveProposal",
     "Command",
     "CommandError",
@@ -280,6 +299,7 @@ __all__ = [
     "SetMode",
     "Settings",
     "Show",
+    "SuggestCritiques",
     "SuggestRewrite",
     "ViewSubmissionError",
     "classify_reply",

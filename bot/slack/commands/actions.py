@@ -1,8 +1,12 @@
-"""Button clicks (`block_actions`) -> typed commands. The value is a run id or a proposal id."""
+"""Button clicks (`block_actions`) -> typed commands. The value is a run id or a proposal id, or
+for an Adopt button the suggestion it adopts."""
 
 from __future__ import annotations
 
+from alignment.suggestions import TEXT_LIMIT
+from alignment.vocabulary import FeedbackKind
 from bot.slack.commands import (
+    AdoptSuggestion,
     ApproveProposal,
     Command,
     CommandError,
@@ -11,24 +15,38 @@ from bot.slack.commands import (
     OpenRejectModal,
     OpenRewriteModal,
     RunAgain,
+    SuggestCritiques,
 )
 from bot.slack.views import ids
+from bot.slack.views.suggestions import SuggestionChoice
 
 _ACTIONS: dict[str, type] = {
     ids.RUN_CRITIQUE: OpenCritiqueModal,
     ids.RUN_REWRITE: OpenRewriteModal,
     ids.RUN_AGAIN: RunAgain,
+    ids.RUN_SUGGEST: SuggestCritiques,
     ids.PROPOSAL_APPROVE: ApproveProposal,
     ids.PROPOSAL_REJECT: OpenRejectModal,
     ids.PROPOSAL_EDIT: OpenProposalEditModal,
 }
-ACTION_IDS = tuple(_ACTIONS)
+ACTION_IDS = (*_ACTIONS, *ids.SUGGESTION_ADOPT)
+_ADOPTABLE = {FeedbackKind.CRITIQUE.value, FeedbackKind.KUDOS.value}
 
 
 def parse_action(action_id: str, value: str | None) -> Command:
+    if action_id in ids.SUGGESTION_ADOPT:
+        return _adopt(value or "")
     cls = _ACTIONS.get(action_id)
     if cls is None:
         raise CommandError(f"This button (`{action_id[:40]}`) is not one alignbot knows.")
     if not value or not value.strip():
         raise CommandError("This button lost track of what it was about; please try again.")
     return cls(value.strip())
+
+
+def _adopt(value: str) -> AdoptSuggestion:
+    choice = SuggestionChoice.decode(value)
+    text = " ".join(choice.text.split()) if choice else ""
+    if choice is None or choice.kind not in _ADOPTABLE or not text or len(text) > TEXT_LIMIT:
+        raise CommandError("This suggestion cannot be adopted; ask for suggestions again.")
+    return AdoptSuggestion(choice.run_id.strip(), FeedbackKind(choice.kind), text)

@@ -6,11 +6,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.background.processors import DECIDE, RUN
+from bot.background.suggestions import SUGGEST
 from bot.services import USER_ERRORS, Actor, user_message
 from bot.slack import commands as c
 from bot.slack.commands.actions import ACTION_IDS, parse_action
@@ -18,6 +19,7 @@ from bot.slack.listeners.common import actor_from_interaction, fail_fast, stored
 from bot.slack.listeners.deps import Deps
 from bot.slack.views import modals
 from bot.slack.views.notices import error_message
+from bot.slack.views.suggestions import adopted_message
 
 log = logging.getLogger(__name__)
 # What a click refuses with a message to the person (anything else is a bug, logged).
@@ -30,13 +32,18 @@ def register(app: App, deps: Deps) -> None:
 
 
 def _handler(deps: Deps):
-    def on_action(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient):
+    def on_action(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ):
         ack()  # block_actions acks carry nothing; what follows is quick or stored first
         actor = actor_from_interaction(body)
         client = fail_fast(client)
         try:
             cmd = parse_action(action.get("action_id", ""), action.get("value"))
-            handle(deps, actor, cmd, body, client)
+            if isinstance(cmd, c.AdoptSuggestion):
+                adopt(deps, actor, cmd, respond)
+            else:
+                handle(deps, actor, cmd, body, client)
         except _REFUSED as exc:
             _refuse(client, actor, body, user_message(exc))
         except SlackApiError as exc:  # e.g. a modal whose trigger expired
@@ -62,6 +69,14 @@ def handle(deps: Deps, actor: Actor, cmd: c.Command, body: dict[str, Any], clien
             payload=stored(actor, run_id=run.id),
             team_id=actor.team_id,
         )
+    elif isinstance(cmd, c.SuggestCritiques):
+        run = services.suggestions.check(actor, cmd.run_id)  # refused at once, not after a call
+        deps.inbox.put(
+            key=f"suggest:{trigger or run.id}:{actor.user_id}",
+            kind=SUGGEST,
+            payload=stored(actor, run_id=run.id),
+            team_id=actor.team_id,
+        )
     elif isinstance(cmd, c.ApproveProposal):
         deps.inbox.put(
             key=f"action:{trigger or body.get('container', {}).get('message_ts')}:{actor.user_id}",
@@ -80,6 +95,14 @@ def handle(deps: Deps, actor: Actor, cmd: c.Command, body: dict[str, Any], clien
         client.views_open(
             trigger_id=trigger, view=modals.proposal_edit_modal(str(info.id), name, info.text)
         )
+
+
+def adopt(deps: Deps, actor: Actor, cmd: c.AdoptSuggestion, respond: Respond) -> None:
+    """Stored at once (quick, like a modal's critique); the private list is replaced by the
+    acknowledgement, so the same suggestion is not offered twice."""
+    result = deps.services.suggestions.adopt(actor, cmd.run_id, cmd.kind, cmd.text)
+    msg = adopted_message(cmd.kind, cmd.text, counted=result.created)
+    respond(replace_original=True, text=msg["text"], blocks=msg["blocks"])
 
 
 def _refuse(client: WebClient, actor: Actor, body: dict[str, Any], text: str) -> None:

@@ -10,6 +10,10 @@ from __future__ import annotations
 RUN_CRITIQUE = "run_critique"
 RUN_REWRITE = "run_rewrite"
 RUN_AGAIN = "run_again"
+RUN_SUGGEST = "run_suggest"  # "Suggest critiques"
+
+# Buttons on the private list of suggestions, one each (value = the suggestion, as JSON)
+SUGGESTION_ADOPT = ("suggestion_adopt_1", "suggestion_adopt_2", "suggestion_adopt_3")
 
 # Buttons on a proposal message (value = proposal id)
 PROPOSAL_APPROVE = "proposal_approve"
