@@ -31,6 +31,28 @@ def _gist(prompt: str) -> str:
     return flat if len(flat) <= 300 else f"{flat[:170]} … {flat[-120:]}"
 
 
+_NEGATIONS = {"not", "never", "avoid", "don't", "no", "without", "stop"}
+_FILLER = {"do", "the", "a", "an", "in", "of", "to", "and", "or", "any", "include", "use", "be"}
+
+
+def _polarity(text: str) -> tuple[bool, set[str]]:
+    """Whether an instruction forbids, and its content words (without negation and filler)."""
+    words = set(re.findall(r"[a-z0-9']+", text.casefold()))
+    return bool(words & _NEGATIONS), words - _NEGATIONS - _FILLER
+
+
+def _conflict(text: str, principles: list[dict[str, Any]]) -> str:
+    """The id of a principle asking for the opposite of `text` (same content words, one of the
+    two forbidding), else ''. Literal and deterministic, like the rest of the offline model."""
+    negated, words = _polarity(text)
+    for p in principles:
+        other_negated, other = _polarity(p["text"])
+        overlap = len(words & other) / len(words | other) if words and other else 0.0
+        if negated != other_negated and overlap >= 0.6:
+            return str(p["id"])
+    return ""
+
+
 def _distill(data: dict[str, Any]) -> dict[str, Any]:
     current = {p["text"].casefold(): p["id"] for p in data.get("principles", [])}
     mutations: dict[str, dict[str, Any]] = {}
@@ -50,6 +72,7 @@ def _distill(data: dict[str, Any]) -> dict[str, Any]:
             "feedback_ids": [item["id"]],
             "reason": f"{MARK}: the {item.get('kind')} feedback's own words, as an instruction"
             + (" (already a principle; adds this feedback to its sources)" if existing else ""),
+            "conflicts_with": "" if existing else _conflict(text, data.get("principles", [])),
         }
     return {"mutations": list(mutations.values())}
 
