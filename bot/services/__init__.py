@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from bot.services.context import USER_ERRORS, Actor, ServiceError, user_message
 from bot.services.feedback import FeedbackResult, FeedbackService
 from bot.services.home import HomeService
+from bot.services.judge import JudgeService
 from bot.services.models import Models
 from bot.services.proposals import ProposalService
 from bot.services.runs import RunService
@@ -31,6 +32,7 @@ class Services:
     schedule: ScheduleService
     transfer: TransferService
     suggestions: SuggestionService
+    judge: JudgeService
 
 
 def build_services(
@@ -49,6 +51,7 @@ def build_services(
         schedule=ScheduleService(store),
         transfer=TransferService(store, templates),
         suggestions=SuggestionService(store, feedback, models),
+        judge=JudgeService(store, templates, models),
     )
 
 

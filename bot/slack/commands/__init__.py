@@ -152,6 +152,13 @@ class OpenPrincipleModal:
     name: str
 
 
+@dataclass(frozen=True)
+class JudgeReport:
+    """`/align judge NAME`: the rule book and its agreement with held-out labels."""
+
+    name: str
+
+
 # --- buttons (block_actions) --------------------------------------------------------------------
 
 
@@ -245,6 +252,7 @@ Command = (
     | Rollback
     | Settings
     | Export
+    | JudgeReport
     | OpenNewTemplateModal
     | OpenRunModal
     | OpenPrincipleModal
@@ -281,6 +289,7 @@ __all__ = [
     "Export",
     "Help",
     "History",
+    "JudgeReport",
     "ListTemplates",
     "NewTemplate",
     "OpenCritiqueModal",

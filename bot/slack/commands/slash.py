@@ -16,6 +16,7 @@ from bot.slack.commands import (
     Export,
     Help,
     History,
+    JudgeReport,
     ListTemplates,
     NewTemplate,
     OpenNewTemplateModal,
@@ -211,4 +212,5 @@ _PARSERS: dict[str, Callable[[str], Command]] = {
     "rollback": _rollback,
     "settings": _settings,
     "export": _name_only("export", Export),
+    "judge": _name_only("judge", JudgeReport),
 }

@@ -87,6 +87,13 @@ SUBCOMMANDS: tuple[Usage, ...] = (
         "Export the template, its principles and history.",
         "/align export recipe",
     ),
+    Usage(
+        "judge",
+        "/align judge NAME",
+        "Show the judge the team's 👍/👎 make (its rule book) and how often it agrees with the "
+        "labels it was not built from.",
+        "/align judge recipe",
+    ),
 )
 
 BY_NAME: dict[str, Usage] = {u.name: u for u in SUBCOMMANDS}

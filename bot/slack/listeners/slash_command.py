@@ -13,6 +13,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.background.judge import JUDGE
 from bot.background.processors import EXPORT, PROPOSE, RUN
 from bot.services import USER_ERRORS, Actor, Services, user_message
 from bot.slack import commands as c
@@ -77,6 +78,18 @@ def handle(
             team_id=actor.team_id,
         )
         return notice_message(f"Working on a proposal for `{cmd.name}`…", emoji=":hourglass:")
+    if isinstance(cmd, c.JudgeReport):
+        labelled = services.judge.check(actor, cmd.name)  # an unknown name is refused at once
+        deps.inbox.put(
+            key=f"command:{body.get('trigger_id') or body.get('response_url')}",
+            kind=JUDGE,
+            payload=stored(actor, name=cmd.name),
+            team_id=actor.team_id,
+        )
+        return notice_message(
+            f"Building the judge for `{cmd.name}` from {labelled} labelled run(s)…",
+            emoji=":hourglass:",
+        )
     if isinstance(cmd, c.Export):
         content = services.transfer.export_text(actor, cmd.name)
         if export_fits_inline(content):

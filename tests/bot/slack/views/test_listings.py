@@ -52,6 +52,7 @@ def test_help_lists_every_subcommand_with_an_example():
         "rollback",
         "settings",
         "export",
+        "judge",
     }  # DESIGN §6; fmt: skip
     assert {u.name for u in SUBCOMMANDS} == design == set(PARSERS)
     msg = help_message()
