@@ -20,10 +20,10 @@ from bot.background import judge, processors, suggestions
 from bot.background.inbox import Inbox, InboxWorker, Router
 from bot.config import Config
 from bot.server import build_asgi
-from bot.services import Models, Services, build_services
+from bot.services import USER_ERRORS, Models, Services, build_services, user_message
 from bot.slack.listeners import Deps, register_all
 from bot.slack.listeners.common import report_target
-from bot.slack.views.notices import error_message
+from bot.slack.views.notices import failure_message
 from bot.slack.webapi import ChannelPacer, ClientProvider, PosterProvider, make_web_client
 from storage import Store
 from storage.records import InboxItem
@@ -152,18 +152,21 @@ def _without_env(*names: str) -> Iterator[None]:
 
 
 def _reporter(posters: PosterProvider):
-    """Failures are told where the work was asked for: in the thread of the message."""
+    """Failures are told to the person whose request it was (in the thread it concerns);
+    only when nobody is known, in the thread for everyone."""
 
     def report(item: InboxItem, exc: BaseException) -> None:
         where = report_target(item.payload)
         if not where.channel_id:
             return
-        text = f"Sorry, I could not process that ({item.kind}): {exc}"
-        msg = error_message(text)
+        detail = user_message(exc) if isinstance(exc, USER_ERRORS) else None
+        msg = failure_message(item.kind, detail)
         poster = posters.for_team(item.team_id)
-        if where.thread_ts:
+        if where.user_id:
+            poster.ephemeral(
+                where.channel_id, where.user_id, msg["text"], msg["blocks"], where.thread_ts
+            )
+        elif where.thread_ts:
             poster.post(where.channel_id, msg["text"], msg["blocks"], thread_ts=where.thread_ts)
-        elif where.user_id:
-            poster.ephemeral(where.channel_id, where.user_id, msg["text"], msg["blocks"])
 
     return report

@@ -48,6 +48,20 @@ class VersionInfo:
 
 
 @dataclass(frozen=True)
+class PrincipleRestore:
+    """What a rollback does to the principles: back to the set active under the version it
+    returns to. Texts are the principles' (for `reworded`: (now, then))."""
+
+    retired: tuple[str, ...] = ()
+    restored: tuple[str, ...] = ()
+    reworded: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def changes(self) -> bool:
+        return bool(self.retired or self.restored or self.reworded)
+
+
+@dataclass(frozen=True)
 class TemplateInfo:
     id: int
     team_id: str

@@ -26,9 +26,20 @@ from alignment.usage import CallStats
 MARK = "offline model"
 
 
+GIST_HEAD, GIST_TAIL = 300, 1200
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
 def _gist(prompt: str) -> str:
+    """The prompt, shortened in the middle only: its end (where a template's Guidelines are)
+    is what alignment changes, so a before/after of the stand-in shows that change whole."""
     flat = " ".join(prompt.split())
-    return flat if len(flat) <= 300 else f"{flat[:170]} … {flat[-120:]}"
+    if len(flat) <= GIST_HEAD + GIST_TAIL:
+        return flat
+    return f"{flat[:GIST_HEAD]} … {flat[-GIST_TAIL:]}"
 
 
 _NEGATIONS = {"not", "never", "avoid", "don't", "no", "without", "stop"}
@@ -82,7 +93,7 @@ def _rewrite(data: dict[str, Any]) -> dict[str, Any]:
     return {
         "template": with_guidelines(data["template"], items),
         "rationale": f"{MARK} (no LLM was called): the template's Guidelines section now lists "
-        f"the {len(items)} active principle(s) word for word.",
+        f"the {_count(len(items), 'active principle')} word for word.",
     }
 
 
@@ -98,7 +109,8 @@ def _direct(data: dict[str, Any]) -> dict[str, Any]:
             added += 1
     return {
         "template": with_guidelines(data["template"], items),
-        "rationale": f"{MARK} (no LLM was called): added {added} instruction(s) taken from the "
+        "rationale": f"{MARK} (no LLM was called): added {_count(added, 'instruction')} taken "
+        "from the "
         "feedback's own words to the template's Guidelines section.",
     }
 
@@ -136,7 +148,8 @@ def _judge_score(data: dict[str, Any]) -> dict[str, Any]:
             {
                 "index": item["index"],
                 "score": round(score, 3),
-                "reason": f"{MARK}: {good} word(s) shared with good examples, {bad} with bad ones",
+                "reason": f"{MARK}: {_count(good, 'word')} shared with good examples, {bad} with "
+                "bad ones",
             }
         )
     return {"scores": scores}

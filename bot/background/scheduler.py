@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from alignment.vocabulary import ProposalStatus
 from bot.background.inbox import Inbox
 from bot.background.inbox.gate import worker_id
 from bot.background.processors import PROPOSE, refresh_proposal
 from bot.services import Actor
 from bot.services.schedule import ScheduleService
 from bot.slack.views.notices import notice_message
+from bot.slack.views.text import plural
 from bot.slack.webapi import PosterProvider
 from storage.records import ProposalInfo, TemplateInfo
 
@@ -95,7 +95,7 @@ class Jobs:
             waiting = self.schedule.waiting_proposals(t.id)
             parts = [
                 f"{t.name}: v{t.active_version.number} active",
-                f"{self.schedule.pending_feedback(t.id)} feedback item(s) pending",
+                f"{plural(self.schedule.pending_feedback(t.id), 'feedback item')} pending",
             ]
             for p in waiting:
                 parts.append(
@@ -123,8 +123,8 @@ class Jobs:
                 continue
             needed = t.settings.approvals_required - len(p.approvals)
             msg = notice_message(
-                f"This proposal for {t.name} has waited {hours} h and needs {needed} more "
-                "approval(s).",
+                f"This proposal for {t.name} has waited {hours} h and needs "
+                f"{plural(needed, 'more approval')}.",
                 emoji=":alarm_clock:",
             )
             self.posters.for_team(t.team_id).post(
@@ -167,7 +167,6 @@ class Jobs:
         for t in self.schedule.templates():
             out += [(t, p) for p in self.schedule.waiting_proposals(t.id)]
         return out
-
 
 
 # --- APScheduler wiring ------------------------------------------------------------------------

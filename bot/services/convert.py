@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from alignment.principles import Principle
 from alignment.vocabulary import ProposalStatus, RunStatus, VersionSource
 from bot.slack.views import models as vm

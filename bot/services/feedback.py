@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from alignment.feedback import FeedbackKind, Label
 from bot.services.context import Actor, ServiceError
 from storage import Store
-from storage.records import RunInfo
+from storage.records import FeedbackInfo, RunInfo
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,7 @@ class FeedbackResult:
     retracted: bool = False
     kind: FeedbackKind | None = None
     label: Label | None = None
+    feedback_id: int | None = None
 
     @property
     def ask_what_should_change(self) -> bool:
@@ -123,7 +124,17 @@ class FeedbackService:
             run = None
         if run is None:
             raise ServiceError(f"There is no run #{run_id}.")
-        _, created = self.store.add_feedback(
+        row, created = self.store.add_feedback(
             run.template_id, run.id, actor.user_id, kind.value, text, source_key=source_key
         )
-        return FeedbackResult(run=run, created=created, kind=kind)
+        return FeedbackResult(run=run, created=created, kind=kind, feedback_id=row.id)
+
+    def get(self, feedback_id: int) -> FeedbackInfo | None:
+        return self.store.get_feedback(feedback_id)
+
+    def run_of(self, feedback: FeedbackInfo) -> RunInfo | None:
+        return self.store.get_run(feedback.run_id) if feedback.run_id is not None else None
+
+    def attach_message(self, feedback_id: int, channel_id: str, ts: str) -> None:
+        """The message that shows this feedback in the channel (what proposals link to)."""
+        self.store.set_feedback_message(feedback_id, channel_id, ts)

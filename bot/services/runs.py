@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from alignment import ModelError, Template, inputs_from_text, run_template
+from alignment import ModelError, Template, TemplateError, inputs_from_text, run_template
 from alignment.vocabulary import RunStatus
 from bot.services import convert
 from bot.services.context import Actor, ServiceError
@@ -46,6 +46,10 @@ class RunService:
         """The same inputs on the template's active version."""
         old = self._run(run_id)
         info = self.store.get_template_by_id(old.template_id)
+        needs = Template(info.active_version.text).variables
+        if missing := [v for v in needs if v not in old.inputs]:
+            number = info.active_version.number
+            raise ServiceError(_inputs_do_not_fit(info.name, number, old, missing))
         return self.store.record_run(
             info.id, info.active_version.id, dict(old.inputs), requested_by=actor.user_id
         )
@@ -74,6 +78,9 @@ class RunService:
             spent = [exc.stats] if exc.stats is not None else []  # a timeout costs time too
             done = self.store.fail_run(run.id, f"the target model failed: {exc}", calls=spent)
             return convert.run_view(done, info.name)
+        except TemplateError as exc:  # e.g. inputs that no longer fit the version
+            done = self.store.fail_run(run.id, f"the template could not be filled in: {exc}")
+            return convert.run_view(done, info.name)
         stats = result.stats
         done = self.store.complete_run(
             run.id,
@@ -84,6 +91,14 @@ class RunService:
             stats.latency_ms,
         )
         return convert.run_view(done, info.name)
+
+    def fail(self, run_id: int, reason: str) -> vm.RunView:
+        """Mark a run failed (whatever went wrong), so its message never stays on "Running…"."""
+        run = self._run(run_id)
+        info = self.store.get_template_by_id(run.template_id)
+        if str(run.status.value) in ("done", "failed"):
+            return convert.run_view(run, info.name)
+        return convert.run_view(self.store.fail_run(run.id, reason), info.name)
 
     def attach_message(self, run_id: int, channel_id: str, ts: str) -> None:
         self.store.set_run_message(run_id, channel_id, ts)
@@ -108,3 +123,13 @@ class RunService:
         if run is None:
             raise ServiceError(f"There is no run #{number}.")
         return run
+
+
+def _inputs_do_not_fit(name: str, version: int, old: RunInfo, missing: list[str]) -> str:
+    had = ", ".join(f"`{k}`" for k in old.inputs) or "no inputs"
+    needs = ", ".join(f"{{{{{v}}}}}" for v in missing)
+    example = " ".join(f"{v}=…" for v in missing)
+    return (
+        f"Run #{old.id} cannot run again: v{version} of `{name}` needs {needs}, and that run "
+        f"had {had}. Start a new run with `/align run {name} {example}`."
+    )

@@ -143,6 +143,19 @@ class FeedbackRepo(StoreBase):
                 s.flush()
             return convert.feedback(row)
 
+    def set_feedback_message(
+        self, feedback_id: FeedbackId, channel_id: ChannelId, ts: MessageTs
+    ) -> FeedbackInfo:
+        """Where the feedback shows in Slack (e.g. the bot's echo of a form's critique in the
+        run's thread), so a proposal can link to it like to any reply."""
+        with self._tx() as s:
+            row = s.get(m.Feedback, feedback_id, with_for_update=True)
+            if row is None:
+                raise NotFound(f"no feedback with id {feedback_id}")
+            row.channel_id, row.message_ts = channel_id, ts
+            s.flush()
+            return convert.feedback(row)
+
     def get_feedback(self, feedback_id: FeedbackId) -> FeedbackInfo | None:
         with self._tx(write=False) as s:
             row = s.get(m.Feedback, feedback_id)

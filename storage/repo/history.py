@@ -10,10 +10,10 @@ from storage import models as m
 from storage.arguments import TemplateId
 from storage.records import HistoryEntry
 from storage.repo import convert
-from storage.repo.decisions import DecisionsRepo
+from storage.repo.rollback import RollbackRepo
 
 
-class HistoryRepo(DecisionsRepo):
+class HistoryRepo(RollbackRepo):
     def history(self, template_id: TemplateId) -> list[HistoryEntry]:
         with self._tx(write=False) as s:
             self._template_row(s, template_id)

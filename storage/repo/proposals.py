@@ -165,6 +165,15 @@ class ProposalsRepo(TemplatesRepo, RunsRepo, FeedbackRepo, PrinciplesRepo):
             row = s.get(m.Proposal, proposal_id)
             return None if row is None else self._proposal_infos(s, [row])[0]
 
+    def find_proposal_by_message(self, channel_id: ChannelId, ts: MessageTs) -> ProposalInfo | None:
+        with self._tx(write=False) as s:
+            row = s.scalars(
+                select(m.Proposal).where(
+                    m.Proposal.channel_id == channel_id, m.Proposal.message_ts == ts
+                )
+            ).first()
+            return None if row is None else self._proposal_infos(s, [row])[0]
+
     def pending_proposals(self, team_id: TeamId) -> list[ProposalInfo]:
         with self._tx(write=False) as s:
             rows = s.scalars(

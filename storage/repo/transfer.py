@@ -16,10 +16,11 @@ from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 
 from alignment.values import TemplateName
+from alignment.vocabulary import VersionSource
 from storage import models as m
 from storage.arguments import ChannelId, TeamId, TemplateId
 from storage.errors import InvalidInput
-from storage.records import TemplateInfo, VersionInfo, VersionSource
+from storage.records import TemplateInfo, VersionInfo
 from storage.repo.history import HistoryRepo
 from storage.repo.transfer_import import (
     FEEDBACK_FIELDS,

@@ -8,12 +8,15 @@ from alignment.vocabulary import FeedbackKind
 from bot.slack.commands import (
     AdoptSuggestion,
     ApproveProposal,
+    CancelRollback,
     Command,
     CommandError,
+    ConfirmRollback,
     OpenCritiqueModal,
     OpenProposalEditModal,
     OpenRejectModal,
     OpenRewriteModal,
+    Rollback,
     RunAgain,
     SuggestCritiques,
 )
@@ -28,12 +31,15 @@ _ACTIONS: dict[str, type] = {
     ids.PROPOSAL_APPROVE: ApproveProposal,
     ids.PROPOSAL_REJECT: OpenRejectModal,
     ids.PROPOSAL_EDIT: OpenProposalEditModal,
+    ids.ROLLBACK_CANCEL: CancelRollback,
 }
-ACTION_IDS = (*_ACTIONS, *ids.SUGGESTION_ADOPT)
+ACTION_IDS = (*_ACTIONS, ids.ROLLBACK_CONFIRM, *ids.SUGGESTION_ADOPT)
 _ADOPTABLE = {FeedbackKind.CRITIQUE.value, FeedbackKind.KUDOS.value}
 
 
 def parse_action(action_id: str, value: str | None) -> Command:
+    if action_id == ids.ROLLBACK_CONFIRM and value:  # value: "NAME vN", as typed
+        return _confirm_rollback(value)
     if action_id in ids.SUGGESTION_ADOPT:
         return _adopt(value or "")
     cls = _ACTIONS.get(action_id)
@@ -50,3 +56,12 @@ def _adopt(value: str) -> AdoptSuggestion:
     if choice is None or choice.kind not in _ADOPTABLE or not text or len(text) > TEXT_LIMIT:
         raise CommandError("This suggestion cannot be adopted; ask for suggestions again.")
     return AdoptSuggestion(choice.run_id.strip(), FeedbackKind(choice.kind), text)
+
+
+def _confirm_rollback(value: str) -> Command:
+    from bot.slack.commands.slash import parse_command
+
+    cmd = parse_command(f"rollback {value}")
+    if not isinstance(cmd, Rollback):
+        raise CommandError("This button lost track of what it was about; please try again.")
+    return ConfirmRollback(cmd.name, cmd.version)

@@ -19,6 +19,7 @@ from bot.slack.listeners.common import actor_from_interaction, fail_fast, stored
 from bot.slack.listeners.deps import Deps
 from bot.slack.views import modals
 from bot.slack.views.notices import error_message
+from bot.slack.views.rollback import rollback_done_message
 from bot.slack.views.suggestions import adopted_message
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ def register(app: App, deps: Deps) -> None:
 def _handler(deps: Deps):
     def on_action(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
-    ):
+    ) -> None:
         ack()  # block_actions acks carry nothing; what follows is quick or stored first
         actor = actor_from_interaction(body)
         client = fail_fast(client)
@@ -42,6 +43,8 @@ def _handler(deps: Deps):
             cmd = parse_action(action.get("action_id", ""), action.get("value"))
             if isinstance(cmd, c.AdoptSuggestion):
                 adopt(deps, actor, cmd, respond)
+            elif isinstance(cmd, c.ConfirmRollback | c.CancelRollback):
+                rollback(deps, actor, cmd, respond)
             else:
                 handle(deps, actor, cmd, body, client)
         except _REFUSED as exc:
@@ -103,6 +106,21 @@ def adopt(deps: Deps, actor: Actor, cmd: c.AdoptSuggestion, respond: Respond) ->
     result = deps.services.suggestions.adopt(actor, cmd.run_id, cmd.kind, cmd.text)
     msg = adopted_message(cmd.kind, cmd.text, counted=result.created)
     respond(replace_original=True, text=msg["text"], blocks=msg["blocks"])
+
+
+def rollback(
+    deps: Deps, actor: Actor, cmd: c.ConfirmRollback | c.CancelRollback, respond: Respond
+) -> None:
+    """The buttons under the rollback preview: the preview goes away either way; a confirmed
+    rollback (one database transaction) is announced in the channel."""
+    if isinstance(cmd, c.ConfirmRollback):
+        done = deps.services.templates.rollback_and_report(actor, c.Rollback(cmd.name, cmd.version))
+        respond(delete_original=True)
+        if actor.channel_id:
+            msg = rollback_done_message(done, actor.user_id or None)
+            deps.posters.for_team(actor.team_id).post(actor.channel_id, msg["text"], msg["blocks"])
+    else:
+        respond(delete_original=True)
 
 
 def _refuse(client: WebClient, actor: Actor, body: dict[str, Any], text: str) -> None:

@@ -61,6 +61,26 @@ def code_block(escaped: str) -> str:
     return f"{FENCE}\n{body}\n{FENCE}"
 
 
+def sentence(text: str) -> str:
+    """A message as a sentence: a capital first letter (not for `v2`, `code` or a name) and a
+    full stop, so errors from every layer read alike. Raw text in, raw text out."""
+    text = text.strip()
+    if not text:
+        return text
+    first, *rest = text.split("\n", 1)
+    word = first.split(" ", 1)[0]
+    if first[0].islower() and not re.fullmatch(r"v\d+\W*", word) and "_" not in word:
+        first = first[0].upper() + first[1:]
+    if first[-1].isalnum() or first[-1] in ")\"'”":
+        first += "."
+    return "\n".join([first, *rest])
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """ "1 principle", "3 principles" (never "principle(s)")."""
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"
+
+
 def inline_code(escaped: str) -> str:
     return "`" + escaped.replace("`", "'") + "`" if escaped else ""
 

@@ -131,3 +131,16 @@ def test_fit_chunks_within_limits(text, max_chunks):
     assert all(len(c) <= 3000 for c in chunks)
     if not omitted:
         assert "".join(chunks) == escape(text * 3) or "```" in text
+
+
+def test_messages_from_every_layer_read_as_sentences():
+    from bot.slack.views.text import plural, sentence
+
+    assert sentence("feedback is 25,000 characters; the limit is 20,000") == (
+        "Feedback is 25,000 characters; the limit is 20,000."
+    )
+    assert sentence("v1 is already the active version") == "v1 is already the active version."
+    assert sentence("There is no run #3.") == "There is no run #3."
+    assert sentence("Bad value\nUsage: `/align run NAME`") == "Bad value.\nUsage: `/align run NAME`"
+    assert sentence("auto_propose_after must be a number") == "auto_propose_after must be a number."
+    assert (plural(1, "principle"), plural(3, "principle")) == ("1 principle", "3 principles")
