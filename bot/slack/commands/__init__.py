@@ -161,6 +161,24 @@ class JudgeReport:
     name: str
 
 
+@dataclass(frozen=True)
+class OpenImportModal:
+    """`/align import [NAME]`: a form with the export file to attach."""
+
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class ImportTemplate:
+    """The import form: the attached file (its Slack id), the name, and, when the name is
+    taken, whether to add the file's text as the next version (`on_top`)."""
+
+    file_id: str
+    name: str | None = None
+    on_top: bool = False
+    channel_id: str | None = None
+
+
 # --- buttons (block_actions) --------------------------------------------------------------------
 
 
@@ -270,6 +288,8 @@ Command = (
     | Settings
     | Export
     | JudgeReport
+    | OpenImportModal
+    | ImportTemplate
     | OpenNewTemplateModal
     | OpenRunModal
     | OpenPrincipleModal
@@ -310,10 +330,12 @@ __all__ = [
     "Export",
     "Help",
     "History",
+    "ImportTemplate",
     "JudgeReport",
     "ListTemplates",
     "NewTemplate",
     "OpenCritiqueModal",
+    "OpenImportModal",
     "OpenNewTemplateModal",
     "OpenPrincipleModal",
     "OpenProposalEditModal",

@@ -19,6 +19,7 @@ from bot.slack.commands import (
     JudgeReport,
     ListTemplates,
     NewTemplate,
+    OpenImportModal,
     OpenNewTemplateModal,
     OpenPrincipleModal,
     OpenRunModal,
@@ -136,6 +137,15 @@ def _name_only(sub: str, cls: Callable[[str], Command]) -> Callable[[str], Comma
     return parse
 
 
+def _import(rest: str) -> Command:
+    """`import [NAME]`: a slash command carries no file, so the form takes it."""
+    if not rest.strip():
+        return OpenImportModal()
+    name, remainder = _name_and_rest(rest, "import")
+    _no_more(remainder, "import", "the template name")
+    return OpenImportModal(name)
+
+
 def _principle(rest: str) -> Command:
     name, text = _name_and_rest(rest, "principle")
     if not text:
@@ -218,4 +228,5 @@ _PARSERS: dict[str, Callable[[str], Command]] = {
     "settings": _settings,
     "export": _name_only("export", Export),
     "judge": _name_only("judge", JudgeReport),
+    "import": _import,
 }

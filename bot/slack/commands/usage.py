@@ -97,6 +97,13 @@ SUBCOMMANDS: tuple[Usage, ...] = (
         "labels it was not built from.",
         "/align judge tldr",
     ),
+    Usage(
+        "import",
+        "/align import [NAME]",
+        "Import a template from an export file (attach it in the form); a name this workspace "
+        "already has asks for a new name or a version on top.",
+        "/align import tldr",
+    ),
 )
 
 BY_NAME: dict[str, Usage] = {u.name: u for u in SUBCOMMANDS}

@@ -129,6 +129,8 @@ def modal_for(services: Services, actor: Actor, cmd: c.Command) -> dict[str, Any
         return modals.run_modal(
             info.name, info.active_version.number, variables, channel_id=actor.channel_id
         )
+    if isinstance(cmd, c.OpenImportModal):
+        return modals.import_modal(channel_id=actor.channel_id, name=cmd.name)
     if isinstance(cmd, c.OpenPrincipleModal):
         services.templates.get(actor, cmd.name)
         return modals.principle_modal(cmd.name)

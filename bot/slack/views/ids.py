@@ -32,6 +32,8 @@ CRITIQUE_MODAL = "critique_modal"  # private_metadata = run id
 REWRITE_MODAL = "rewrite_modal"  # private_metadata = run id
 REJECT_MODAL = "reject_modal"  # private_metadata = proposal id
 PROPOSAL_EDIT_MODAL = "proposal_edit_modal"  # private_metadata = proposal id
+IMPORT_MODAL = "import_modal"  # private_metadata = {channel}
+IMPORT_NAME_MODAL = "import_name_modal"  # private_metadata = {channel, file, taken}
 
 # Input blocks (block_id) and their elements (action_id) inside modals
 NAME_BLOCK, NAME_INPUT = "name", "name_input"
@@ -41,6 +43,9 @@ TEMPLATE_PART_PREFIX = "template:"
 CHANNEL_BLOCK, CHANNEL_INPUT = "channel", "channel_input"
 TEXT_BLOCK, TEXT_INPUT = "text", "text_input"  # run modal free text; critique; rewrite; principle
 REASON_BLOCK, REASON_INPUT = "reason", "reason_input"
+FILE_BLOCK, FILE_INPUT = "file", "file_input"  # import: the export file
+IMPORT_AS_BLOCK, IMPORT_AS_INPUT = "import_as", "import_as_input"  # rename | on_top
+IMPORT_ON_TOP, IMPORT_RENAME = "on_top", "rename"
 VAR_BLOCK_PREFIX = "var:"  # run modal: one input block per variable, block_id = "var:<name>"
 VAR_INPUT = "var_input"
 
