@@ -16,7 +16,7 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 
-from bot.background import judge, processors, suggestions
+from bot.background import private_answers, processors
 from bot.background.inbox import Inbox, InboxWorker, Router
 from bot.config import Config
 from bot.server import build_asgi
@@ -124,8 +124,7 @@ def create_app(
         bot_user_id = client.auth_test().get("user_id")
     deps = Deps(services, inbox, router, posters, bot_user_id=bot_user_id)
     processors.register(bolt, deps)
-    suggestions.register(router, deps)
-    judge.register(router, deps)
+    private_answers.register(router, deps)
     register_all(bolt, deps)
     worker = InboxWorker(
         inbox,

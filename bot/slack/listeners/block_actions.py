@@ -10,8 +10,8 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.background.private_answers import SUGGEST
 from bot.background.processors import DECIDE, RUN
-from bot.background.suggestions import SUGGEST
 from bot.services import USER_ERRORS, Actor, user_message
 from bot.slack import commands as c
 from bot.slack.commands.actions import ACTION_IDS, parse_action

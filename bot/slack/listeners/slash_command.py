@@ -13,7 +13,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.background.judge import JUDGE
+from bot.background.private_answers import JUDGE
 from bot.background.processors import EXPORT, PROPOSE, RUN
 from bot.services import USER_ERRORS, Actor, Services, user_message
 from bot.slack import commands as c
