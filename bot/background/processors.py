@@ -271,7 +271,7 @@ def process_edit(deps: Deps, item: InboxItem) -> None:
     actor = actor_from_payload(item.payload)
     proposals = deps.services.proposals
     try:
-        old = proposals.get(item.payload["proposal_id"])
+        old = proposals.checked(actor, item.payload["proposal_id"])
         new = proposals.create_edited(actor, str(old.id), item.payload["template"])
     except USER_ERRORS as exc:
         _tell(deps, actor, item, user_message(exc))

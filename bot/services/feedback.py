@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from alignment.feedback import FeedbackKind, Label
-from bot.services.context import Actor, ServiceError
+from bot.services.context import Actor
+from bot.services.runs import run_in_workspace
 from storage import Store
 from storage.records import FeedbackInfo, RunInfo
 
@@ -34,10 +35,6 @@ class FeedbackService:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def _run_at(self, actor: Actor, ts: str) -> RunInfo | None:
-        """The run posted at `ts` in the actor's channel (feedback only comes from one)."""
-        return self.store.find_run_by_message(actor.channel_id, ts) if actor.channel_id else None
-
     def reaction(
         self, actor: Actor, message_ts: str, emoji: str, label: Label | None, *, added: bool
     ) -> FeedbackResult:
@@ -47,7 +44,7 @@ class FeedbackService:
         base = emoji.strip(":").split("::", 1)[0]
         key = f"reaction:{actor.channel_id}:{message_ts}:{actor.user_id}:{base}"
         if not added:
-            retracted = self.store.retract_feedback(key)
+            retracted = self.store.retract_feedback(key, team_id=actor.team_id)
             return FeedbackResult(
                 run=run, retracted=retracted, kind=FeedbackKind.LABEL, label=label
             )
@@ -99,7 +96,8 @@ class FeedbackService:
         key = f"reply:{actor.channel_id}:{reply_ts}"
         if not text.strip():
             if kind is not FeedbackKind.KUDOS:
-                return FeedbackResult(run=run, retracted=self.store.retract_feedback(key))
+                retracted = self.store.retract_feedback(key, team_id=actor.team_id)
+                return FeedbackResult(run=run, retracted=retracted)
             text = "kudos"
         edited = self.store.edit_feedback(key, text, kind=kind.value)
         if edited is not None and edited.retracted_at is None:
@@ -110,20 +108,23 @@ class FeedbackService:
             self.store.edit_feedback(key, text, kind=kind.value)
         return result
 
+    def _run_at(self, actor: Actor, ts: str) -> RunInfo | None:
+        """The run posted at `ts` in the actor's channel (feedback only comes from one), of the
+        actor's workspace (Slack Connect channels share their ids)."""
+        if not actor.channel_id:
+            return None
+        return self.store.find_run_by_message(actor.channel_id, ts, team_id=actor.team_id)
+
     def withdraw_reply(self, actor: Actor, reply_ts: str) -> bool:
         """A deleted reply no longer counts (unless a proposal already used it)."""
-        return self.store.retract_feedback(f"reply:{actor.channel_id}:{reply_ts}")
+        key = f"reply:{actor.channel_id}:{reply_ts}"
+        return self.store.retract_feedback(key, team_id=actor.team_id)
 
     def on_run(
         self, actor: Actor, run_id: str, kind: FeedbackKind, text: str, source_key: str | None
     ) -> FeedbackResult:
-        """From the Critique / Suggest rewrite modals."""
-        try:
-            run = self.store.get_run(int(run_id))
-        except ValueError:
-            run = None
-        if run is None:
-            raise ServiceError(f"There is no run #{run_id}.")
+        """From the Critique / Suggest rewrite modals: a run of the asker's workspace only."""
+        run = run_in_workspace(self.store, actor, run_id)
         row, created = self.store.add_feedback(
             run.template_id, run.id, actor.user_id, kind.value, text, source_key=source_key
         )

@@ -20,7 +20,7 @@ from alignment.judge import JudgeError, LabelledOutput, build_judge
 from alignment.textdiff import unified_diff
 from alignment.usage import CallStats
 from alignment.vocabulary import Decision, MutationOp, ProposalStatus
-from bot.services.context import Actor, ServiceError
+from bot.services.context import Actor, ServiceError, not_in_workspace
 from bot.services.metering import MeteredModel
 from bot.services.models import Models
 from bot.services.templates import TemplateService
@@ -134,9 +134,9 @@ class ProposalService:
         rows = [dataclasses.asdict(r) for r in result.rows]
         return {"rows": rows, "judge_note": judge_note} if judge_note else {"rows": rows}
 
-    def check_edit(self, proposal_id: str, text: str) -> ProposalInfo:
+    def check_edit(self, actor: Actor, proposal_id: str, text: str) -> ProposalInfo:
         """Refuse an edit that cannot become a proposal, while the form is still open."""
-        old = self.get(proposal_id)
+        old = self.checked(actor, proposal_id)
         if old.status is not ProposalStatus.PENDING:
             raise ServiceError(
                 f"Proposal #{old.id} is {old.status.value}; only a pending proposal can be edited."
@@ -147,7 +147,7 @@ class ProposalService:
     def create_edited(self, actor: Actor, proposal_id: str, text: str) -> ProposalInfo:
         """A person's edit of a proposal becomes a new proposal that supersedes it, evaluated
         again (before/after, judge) since its text is not the one the evidence was about."""
-        old = self.check_edit(proposal_id, text)
+        old = self.check_edit(actor, proposal_id, text)
         info = self.store.get_template_by_id(old.template_id)
         version = self.store.get_version(info.id, old.base_version_number)
         if version is None:  # versions are never deleted; a proposal's base is always there
@@ -171,24 +171,42 @@ class ProposalService:
         )
 
     def get(self, proposal_id: str | int) -> ProposalInfo:
-        p = self.store.get_proposal(_proposal_number(proposal_id))
+        """For the worker, whose rows carry ids already checked; a request uses `checked`."""
+        p = self.store.get_proposal(proposal_number(proposal_id))
         if p is None:
             raise ServiceError(f"There is no proposal #{proposal_id}.")
         return p
 
+    def checked(self, actor: Actor, proposal_id: str | int) -> ProposalInfo:
+        """The proposal with an id taken from a payload, if it is of the asker's workspace."""
+        number = proposal_number(proposal_id)
+        p = self.store.get_proposal(number, team_id=actor.team_id)
+        if p is None:
+            foreign = self.store.get_proposal(number) is not None
+            raise not_in_workspace(actor, "proposal", number, foreign=foreign)
+        return p
+
     def approve(self, actor: Actor, proposal_id: str) -> DecisionOutcome:
-        return self.store.approve(_proposal_number(proposal_id), actor.user_id)
+        return self.store.approve(self.checked(actor, proposal_id).id, actor.user_id)
 
     def reject(self, actor: Actor, proposal_id: str, reason: str) -> DecisionOutcome:
-        return self.store.reject(_proposal_number(proposal_id), actor.user_id, reason)
+        return self.store.reject(self.checked(actor, proposal_id).id, actor.user_id, reason)
 
     def attach_message(self, proposal_id: int, channel_id: str, ts: str) -> None:
         self.store.set_proposal_message(proposal_id, channel_id, ts)
 
     # --- the view --------------------------------------------------------------------------
 
+    def view_for(
+        self, actor: Actor, proposal_id: str | int, permalink: Permalink | None = None
+    ) -> vm.ProposalView:
+        return self._view(self.checked(actor, proposal_id), permalink)
+
     def view(self, proposal_id: str | int, permalink: Permalink | None = None) -> vm.ProposalView:
-        p = self.get(proposal_id)
+        """For the worker, whose rows carry ids already checked; a request uses `view_for`."""
+        return self._view(self.get(proposal_id), permalink)
+
+    def _view(self, p: ProposalInfo, permalink: Permalink | None) -> vm.ProposalView:
         info = self.store.get_template_by_id(p.template_id)
         base = self.store.get_version(info.id, p.base_version_number)
         if base is None:  # versions are never deleted
@@ -299,12 +317,11 @@ class ProposalService:
         return self.store.pending_proposals(team_id)
 
 
-def _proposal_number(proposal_id: str | int) -> int:
-    """A proposal id from a button or a stored job: a number, or a clear refusal."""
+def proposal_number(proposal_id: str | int) -> int:
     try:
         return int(str(proposal_id).strip())
     except ValueError:
-        raise ServiceError(f"`{proposal_id}` is not a proposal number.") from None
+        raise ServiceError(f"`{str(proposal_id)[:40]}` is not a proposal id.") from None
 
 
 def _edited_from(evaluation: dict[str, Any] | None) -> str | None:

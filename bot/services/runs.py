@@ -5,7 +5,7 @@ from __future__ import annotations
 from alignment import ModelError, Template, TemplateError, inputs_from_text, run_template
 from alignment.vocabulary import RunStatus
 from bot.services import convert
-from bot.services.context import Actor, ServiceError
+from bot.services.context import Actor, ServiceError, not_in_workspace
 from bot.services.models import Models
 from bot.services.templates import TemplateService
 from bot.slack import commands as c
@@ -43,8 +43,8 @@ class RunService:
         )
 
     def again(self, actor: Actor, run_id: str) -> RunInfo:
-        """The same inputs on the template's active version."""
-        old = self._run(run_id)
+        """The same inputs on the template's active version (a run of this workspace only)."""
+        old = self.checked(actor, run_id)
         info = self.store.get_template_by_id(old.template_id)
         needs = Template(info.active_version.text).variables
         if missing := [v for v in needs if v not in old.inputs]:
@@ -111,14 +111,19 @@ class RunService:
         return self.store.find_run_by_message(channel_id, ts) is not None
 
     def view(self, run_id: int | str) -> vm.RunView:
+        """For the worker, whose rows carry ids already checked; a request uses `view_for`."""
         run = self._run(run_id)
         return convert.run_view(run, self.store.get_template_by_id(run.template_id).name)
 
+    def view_for(self, actor: Actor, run_id: int | str) -> vm.RunView:
+        run = self.checked(actor, run_id)
+        return convert.run_view(run, self.store.get_template_by_id(run.template_id).name)
+
+    def checked(self, actor: Actor, run_id: int | str) -> RunInfo:
+        return run_in_workspace(self.store, actor, run_id)
+
     def _run(self, run_id: int | str) -> RunInfo:
-        try:
-            number = int(str(run_id))
-        except ValueError:
-            raise ServiceError(f"`{run_id}` is not a run id.") from None
+        number = run_number(run_id)
         run = self.store.get_run(number)
         if run is None:
             raise ServiceError(f"There is no run #{number}.")
@@ -133,3 +138,20 @@ def _inputs_do_not_fit(name: str, version: int, old: RunInfo, missing: list[str]
         f"Run #{old.id} cannot run again: v{version} of `{name}` needs {needs}, and that run "
         f"had {had}. Start a new run with `/align run {name} {example}`."
     )
+
+
+def run_in_workspace(store: Store, actor: Actor, run_id: int | str) -> RunInfo:
+    """The run with an id taken from a payload, if it is of the asker's workspace."""
+    number = run_number(run_id)
+    run = store.get_run(number, team_id=actor.team_id)
+    if run is None:
+        foreign = store.get_run(number) is not None
+        raise not_in_workspace(actor, "run", number, foreign=foreign)
+    return run
+
+
+def run_number(run_id: int | str) -> int:
+    try:
+        return int(str(run_id).strip())
+    except ValueError:
+        raise ServiceError(f"`{str(run_id)[:40]}` is not a run id.") from None

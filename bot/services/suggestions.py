@@ -10,6 +10,7 @@ from alignment.vocabulary import FeedbackKind, RunStatus
 from bot.services.context import Actor, ServiceError
 from bot.services.feedback import FeedbackResult, FeedbackService
 from bot.services.models import Models
+from bot.services.runs import run_in_workspace
 from storage import Store
 from storage.records import RunInfo
 
@@ -23,14 +24,8 @@ class SuggestionService:
         self.models = models
 
     def _run(self, actor: Actor, run_id: int | str) -> RunInfo:
-        """A run of the asker's workspace (an id from another one is no run at all)."""
-        try:
-            run = self.store.get_run(int(str(run_id)))
-        except ValueError:
-            run = None
-        if run is None or self.store.get_template_by_id(run.template_id).team_id != actor.team_id:
-            raise ServiceError(f"There is no run #{run_id}.")
-        return run
+        """A run of the asker's workspace (an id from another one is refused)."""
+        return run_in_workspace(self.store, actor, run_id)
 
     def check(self, actor: Actor, run_id: int | str) -> RunInfo:
         """In the request, before anything is stored: a finished run of this workspace."""

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import CursorResult, Engine, Insert, Result, Table, select
+from sqlalchemy import CursorResult, Engine, Insert, Result, Select, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from storage import models as m
 from storage.db import WRITE
@@ -86,6 +86,24 @@ class StoreBase:
         if row is None:
             raise NotFound(f"this template has no version v{number}")
         return row
+
+
+Row = TypeVar("Row")
+
+
+def team_templates(team_id: str) -> Select[Any]:
+    """The ids of workspace `team_id`'s templates (a subquery for `IN`)."""
+    return select(m.Template.id).where(m.Template.team_id == team_id)
+
+
+def in_team(
+    stmt: Select[Row], template_id: InstrumentedAttribute[int], team_id: str | None
+) -> Select[Row]:
+    """`stmt` narrowed to rows whose template belongs to workspace `team_id` (when given):
+    ids from payloads are looked up in the asking workspace only."""
+    if team_id is None:
+        return stmt
+    return stmt.where(template_id.in_(team_templates(team_id)))
 
 
 def version_numbers(s: Session, version_ids: set[int]) -> dict[int, int]:

@@ -14,13 +14,14 @@ from storage.arguments import (
     MessageTs,
     RunId,
     SourceKey,
+    TeamId,
     TemplateId,
     UserId,
 )
 from storage.errors import InvalidInput, NotFound
 from storage.records import FeedbackInfo
 from storage.repo import convert
-from storage.repo.base import StoreBase, changed
+from storage.repo.base import StoreBase, changed, team_templates
 
 MAX_FEEDBACK_CHARS = 20_000
 
@@ -111,15 +112,16 @@ class FeedbackRepo(StoreBase):
                 return convert.feedback(row), True
             return convert.feedback(row), False
 
-    def retract_feedback(self, source_key: SourceKey) -> bool:
-        """Mark the feedback with this key retracted; False if unknown or already retracted."""
+    def retract_feedback(self, source_key: SourceKey, *, team_id: TeamId | None = None) -> bool:
+        """Mark the feedback with this key retracted; False if unknown or already retracted
+        (or, with `team_id`, another workspace's)."""
         with self._tx() as s:
-            result = s.execute(
-                update(m.Feedback)
-                .where(m.Feedback.source_key == source_key, m.Feedback.retracted_at.is_(None))
-                .values(retracted_at=self.now())
+            stmt = update(m.Feedback).where(
+                m.Feedback.source_key == source_key, m.Feedback.retracted_at.is_(None)
             )
-            return changed(result) == 1
+            if team_id is not None:
+                stmt = stmt.where(m.Feedback.template_id.in_(team_templates(team_id)))
+            return changed(s.execute(stmt.values(retracted_at=self.now()))) == 1
 
     def edit_feedback(
         self, source_key: SourceKey, text: str, *, kind: str | None = None

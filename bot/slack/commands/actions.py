@@ -37,15 +37,16 @@ ACTION_IDS = (*_ACTIONS, ids.ROLLBACK_CONFIRM, *ids.SUGGESTION_ADOPT)
 _ADOPTABLE = {FeedbackKind.CRITIQUE.value, FeedbackKind.KUDOS.value}
 
 
-def parse_action(action_id: str, value: str | None) -> Command:
-    if action_id == ids.ROLLBACK_CONFIRM and value:  # value: "NAME vN", as typed
-        return _confirm_rollback(value)
+def parse_action(action_id: object, value: object) -> Command:
+    """`value` is whatever the payload held: anything but a non-blank string is refused."""
+    if action_id == ids.ROLLBACK_CONFIRM and isinstance(value, str) and value.strip():
+        return _confirm_rollback(value)  # value: "NAME vN", as typed
     if action_id in ids.SUGGESTION_ADOPT:
-        return _adopt(value or "")
-    cls = _ACTIONS.get(action_id)
+        return _adopt(value if isinstance(value, str) else "")
+    cls = _ACTIONS.get(action_id) if isinstance(action_id, str) else None
     if cls is None:
-        raise CommandError(f"This button (`{action_id[:40]}`) is not one alignbot knows.")
-    if not value or not value.strip():
+        raise CommandError(f"This button (`{str(action_id)[:40]}`) is not one alignbot knows.")
+    if not isinstance(value, str) or not value.strip():
         raise CommandError("This button lost track of what it was about; please try again.")
     return cls(value.strip())
 

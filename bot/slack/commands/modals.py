@@ -30,7 +30,7 @@ MAX_FIELD = 3000  # plain_text_input's own maximum
 
 
 def parse_view_submission(
-    callback_id: str, private_metadata: str | None, state_values: Mapping[str, Any]
+    callback_id: str, private_metadata: object, state_values: Mapping[str, Any]
 ) -> Command:
     """`state_values` is `view["state"]["values"]`: {block_id: {action_id: {type, value, …}}}."""
     meta = _metadata(private_metadata)
@@ -99,9 +99,11 @@ def metadata(**values: str) -> str:
     return json.dumps(values, separators=(",", ":"), sort_keys=True)
 
 
-def _metadata(raw: str | None) -> dict[str, str]:
+def _metadata(raw: object) -> dict[str, str]:
     if not raw:
         return {}
+    if not isinstance(raw, str):
+        raise CommandError("This form's data is damaged; please open it again.")
     if raw.startswith(("{", "[")):
         try:
             data = json.loads(raw)

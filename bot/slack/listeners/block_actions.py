@@ -59,7 +59,7 @@ def handle(deps: Deps, actor: Actor, cmd: c.Command, body: dict[str, Any], clien
     services = deps.services
     trigger = body.get("trigger_id")
     if isinstance(cmd, c.OpenCritiqueModal | c.OpenRewriteModal):
-        view = services.runs.view(cmd.run_id)
+        view = services.runs.view_for(actor, cmd.run_id)
         make = (
             modals.critique_modal if isinstance(cmd, c.OpenCritiqueModal) else modals.rewrite_modal
         )
@@ -81,6 +81,7 @@ def handle(deps: Deps, actor: Actor, cmd: c.Command, body: dict[str, Any], clien
             team_id=actor.team_id,
         )
     elif isinstance(cmd, c.ApproveProposal):
+        services.proposals.checked(actor, cmd.proposal_id)  # another workspace's: not found
         deps.inbox.put(
             key=f"action:{trigger or body.get('container', {}).get('message_ts')}:{actor.user_id}",
             kind=DECIDE,
@@ -88,12 +89,12 @@ def handle(deps: Deps, actor: Actor, cmd: c.Command, body: dict[str, Any], clien
             team_id=actor.team_id,
         )
     elif isinstance(cmd, c.OpenRejectModal):
-        p = services.proposals.view(cmd.proposal_id)
+        p = services.proposals.view_for(actor, cmd.proposal_id)
         client.views_open(
             trigger_id=trigger, view=modals.reject_modal(p.proposal_id, p.template_name)
         )
     elif isinstance(cmd, c.OpenProposalEditModal):
-        info = services.proposals.get(cmd.proposal_id)
+        info = services.proposals.checked(actor, cmd.proposal_id)
         name = services.proposals.template_name(info)
         client.views_open(
             trigger_id=trigger, view=modals.proposal_edit_modal(str(info.id), name, info.text)

@@ -64,8 +64,8 @@ def actor_of(body: dict[str, Any], view: dict[str, Any]) -> Actor:
     )
 
 
-def _meta(raw: str | None) -> dict[str, str]:
-    if raw and raw.startswith("{"):
+def _meta(raw: object) -> dict[str, str]:
+    if isinstance(raw, str) and raw.startswith("{"):
         try:
             data = json.loads(raw)
             return {str(k): str(v) for k, v in data.items() if v is not None}
@@ -142,7 +142,7 @@ def handle(deps: Deps, actor: Actor, cmd: c.Command, view: dict[str, Any]) -> No
         if result.feedback_id is not None and run is not None and run.channel_id and run.message_ts:
             echo_feedback(deps, actor, result.feedback_id, run.channel_id, run.message_ts)
     elif isinstance(cmd, c.RejectProposal):
-        p = services.proposals.get(cmd.proposal_id)
+        p = services.proposals.checked(actor, cmd.proposal_id)
         deps.inbox.put(
             key=key,
             kind=DECIDE,
@@ -156,7 +156,7 @@ def handle(deps: Deps, actor: Actor, cmd: c.Command, view: dict[str, Any]) -> No
             team_id=actor.team_id,
         )
     elif isinstance(cmd, c.EditProposal):
-        p = services.proposals.check_edit(cmd.proposal_id, cmd.template)
+        p = services.proposals.check_edit(actor, cmd.proposal_id, cmd.template)
         deps.inbox.put(
             key=key,
             kind=EDIT,

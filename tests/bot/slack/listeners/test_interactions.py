@@ -65,13 +65,24 @@ def test_critique_button_opens_its_modal_and_the_submission_is_feedback(app, sla
     )
 
 
+def pending_proposal(app, team: str = TEAM) -> str:
+    info = app.store.create_template(team, "summary", "Sum: {{text}}", channel_id=CHANNEL,
+                                     author="U0ALICE")  # fmt: skip
+    p = app.store.create_proposal(info.id, info.active_version.id, "Summarize: {{text}}", "",
+                                  "principles", [], [], None, [], "U0ALICE")  # fmt: skip
+    return str(p.id)
+
+
 def test_approve_is_stored_for_the_worker_and_unknown_buttons_are_refused(app, slack, sim):
-    assert slack.interaction(click(ids.PROPOSAL_APPROVE, "7", "t-1"))[0] == 200
+    pid = pending_proposal(app)
+    assert slack.interaction(click(ids.PROPOSAL_APPROVE, pid, "t-1"))[0] == 200
     [item] = claimed(app)
-    assert item.kind == "decide" and item.payload["proposal_id"] == "7"
+    assert item.kind == "decide" and item.payload["proposal_id"] == pid
     assert item.payload["decision"] == "approve" and item.payload["user_id"] == "U0BOB"
-    assert slack.interaction(click(ids.PROPOSAL_APPROVE, "7", "t-1"))[0] == 200  # retried
+    assert slack.interaction(click(ids.PROPOSAL_APPROVE, pid, "t-1"))[0] == 200  # retried
     assert claimed(app) == []
+    assert slack.interaction(click(ids.PROPOSAL_APPROVE, "999", "t-3"))[0] == 200
+    assert claimed(app) == []  # an unknown proposal is refused at once, not stored
     assert slack.interaction(click(ids.PROPOSAL_REJECT, "999", "t-2"))[0] == 200
     refusals = [c for c in sim.api_calls if c["method"] == "chat.postEphemeral"]
     assert "no proposal #999" in str(refusals[-1]["args"]).lower()
