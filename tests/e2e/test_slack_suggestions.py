@@ -35,6 +35,10 @@ def test_suggested_critiques_are_private_and_adopted_only_by_a_click(sim, bot_se
     [adopted] = store.pending_feedback(run.template_id)
     assert (adopted.kind.value, adopted.author) == ("critique", "U0BOB")
     assert "bulleted list" in adopted.text
+    # Shown in the run's thread like a form's critique, so a proposal can link to it.
+    sim.wait_for(
+        lambda: any("bulleted list" in blocks_text(m) for m in sim.thread(CHANNEL, run.message_ts))
+    )
 
     # Asking again and adopting the same suggestion counts it once.
     sim.click_button("bob", CHANNEL, run.message_ts, ids.RUN_SUGGEST)

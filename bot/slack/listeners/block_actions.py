@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.background.private_answers import SUGGEST
-from bot.background.processors import DECIDE, RUN
+from bot.background.processors import DECIDE, RUN, echo_feedback
 from bot.services import USER_ERRORS, Actor, user_message
 from bot.slack import commands as c
 from bot.slack.commands.actions import ACTION_IDS, parse_action
@@ -102,9 +102,12 @@ def handle(deps: Deps, actor: Actor, cmd: c.Command, body: dict[str, Any], clien
 
 
 def adopt(deps: Deps, actor: Actor, cmd: c.AdoptSuggestion, respond: Respond) -> None:
-    """Stored at once (quick, like a modal's critique); the private list is replaced by the
-    acknowledgement, so the same suggestion is not offered twice."""
+    """Stored at once and shown in the run's thread, like a modal's critique; the private list
+    is replaced by the acknowledgement, so the same suggestion is not offered twice."""
     result = deps.services.suggestions.adopt(actor, cmd.run_id, cmd.kind, cmd.text)
+    run, fid = result.run, result.feedback_id
+    if result.created and fid is not None and run and run.channel_id and run.message_ts:
+        echo_feedback(deps, actor, fid, run.channel_id, run.message_ts)
     msg = adopted_message(cmd.kind, cmd.text, counted=result.created)
     respond(replace_original=True, text=msg["text"], blocks=msg["blocks"])
 
