@@ -18,11 +18,11 @@ from slack_bolt.oauth.oauth_settings import OAuthSettings
 
 from bot.background import private_answers, processors
 from bot.background.inbox import Inbox, InboxWorker, Router
+from bot.background.jobs import Work, kinds_of, parse_job
 from bot.config import Config
 from bot.server import build_asgi
 from bot.services import USER_ERRORS, Models, Services, build_services, user_message
 from bot.slack.listeners import Deps, register_all
-from bot.slack.listeners.common import report_target
 from bot.slack.views.notices import failure_message
 from bot.slack.webapi import ChannelPacer, ClientProvider, PosterProvider, make_web_client
 from storage import Store
@@ -118,20 +118,18 @@ def create_app(
     )
     posters = PosterProvider(clients, ChannelPacer(config.post_interval))
     inbox = Inbox(store, lease_seconds=inbox_lease_seconds)
-    router = Router()
-    bot_user_id = None
-    if config.slack_bot_token and token_verification:
-        bot_user_id = client.auth_test().get("user_id")
-    deps = Deps(services, inbox, router, posters, bot_user_id=bot_user_id)
+    router = Router(inbox)
+    deps = Deps(services, inbox, router, posters)
     processors.register(bolt, deps)
     private_answers.register(router, deps)
     register_all(bolt, deps)
     worker = InboxWorker(
         inbox,
         router,
-        threads=worker_threads or max(config.inbox_workers, 1),
+        threads=worker_threads or max(config.inbox_workers, 2),
+        model_kinds=kinds_of(Work.MODEL),
+        model_threads=worker_threads or max(config.inbox_workers, 1),
         poll_interval=poll_interval,
-        lane_of=router.lane_of,
         on_failure=_reporter(posters),
         heartbeat=inbox_lease_seconds / 4,
     )
@@ -155,11 +153,16 @@ def _reporter(posters: PosterProvider):
     only when nobody is known, in the thread for everyone."""
 
     def report(item: InboxItem, exc: BaseException) -> None:
-        where = report_target(item.payload)
+        try:
+            job = parse_job(item.payload)
+        except ValueError:  # not a job (pydantic's ValidationError): nowhere to tell it
+            log.warning("inbox item %s holds no job; not reported", item.id)
+            return
+        where = job.report_to()
         if not where.channel_id:
             return
         detail = user_message(exc) if isinstance(exc, USER_ERRORS) else None
-        msg = failure_message(item.kind, detail)
+        msg = failure_message(job.what, detail)
         poster = posters.for_team(item.team_id)
         if where.user_id:
             poster.ephemeral(

@@ -62,6 +62,7 @@ class Base(DeclarativeBase):
 
 
 PENDING_FEEDBACK = text("retracted_at IS NULL AND consumed_by_proposal_id IS NULL")
+UNFINISHED_INBOX = text("status IN ('pending', 'claimed')")
 
 
 class Template(Base):
@@ -265,13 +266,24 @@ class InboxEvent(Base):
     __table_args__ = (
         UniqueConstraint("channel_id", "message_ts"),  # a message is one event, retried or not
         Index(None, "status", "available_at"),
+        # The head of each lane (its oldest unfinished row) is found in this index alone:
+        # done rows, the bulk of an old inbox, cost nothing.
+        Index(
+            "ix_inbox_unfinished",
+            "lane",
+            "id",
+            postgresql_where=UNFINISHED_INBOX,
+            sqlite_where=UNFINISHED_INBOX,
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[str] = mapped_column(String(255), unique=True)
     team_id: Mapped[str | None] = mapped_column(String(32))
     kind: Mapped[str] = mapped_column(String(64))
-    payload: Mapped[dict[str, Any]]
+    lane: Mapped[str | None] = mapped_column(String(255))  # rows of one lane run in id order
+    payload: Mapped[dict[str, Any]]  # the job, as stored; never changed afterwards
+    notes: Mapped[dict[str, Any] | None]  # what attempts did (posted messages, made records)
     channel_id: Mapped[str | None] = mapped_column(String(32))
     message_ts: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16))  # pending | claimed | done | failed

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -199,3 +199,5 @@ class InboxItem:
     ts: str | None
     attempts: int
     created_at: datetime
+    lane: str | None = None
+    notes: dict[str, Any] = field(default_factory=dict)  # see `Store.inbox_note`

@@ -8,43 +8,41 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from typing import TypeVar
 
-from bot.background.inbox import Router
-from bot.services import USER_ERRORS, Actor, user_message
-from bot.slack.listeners.common import actor_from_payload
+from bot.background.inbox import Attempt, Router
+from bot.background.jobs import JobBase, JudgeJob, SuggestJob
+from bot.services import USER_ERRORS, user_message
 from bot.slack.listeners.deps import Deps
 from bot.slack.views.blocks import Message
 from bot.slack.views.judge import judge_message
 from bot.slack.views.notices import error_message
 from bot.slack.views.suggestions import suggestions_message
-from storage.records import InboxItem
 
-SUGGEST, JUDGE = "suggest", "judge"
+J = TypeVar("J", bound=JobBase)
 
 
 def register(router: Router, deps: Deps) -> None:
-    router.add(SUGGEST, partial(_answer, deps, _suggestions))
-    router.add(JUDGE, partial(_answer, deps, _judge))
+    router.add(SuggestJob, partial(_answer, deps, _suggestions))
+    router.add(JudgeJob, partial(_answer, deps, _judge))
 
 
-def _suggestions(deps: Deps, actor: Actor, item: InboxItem) -> Message:
-    run_id = item.payload["run_id"]
-    found = deps.services.suggestions.suggest(actor, run_id)
-    run = deps.services.runs.view(run_id)
+def _suggestions(deps: Deps, job: SuggestJob) -> Message:
+    found = deps.services.suggestions.suggest(job.actor, job.run_id)
+    run = deps.services.runs.view(job.run_id)
     return suggestions_message(run.run_id, run.template_name, found.items)
 
 
-def _judge(deps: Deps, actor: Actor, item: InboxItem) -> Message:
-    name = item.payload["name"]
-    return judge_message(name, deps.services.judge.agreement(actor, name))
+def _judge(deps: Deps, job: JudgeJob) -> Message:
+    return judge_message(job.name, deps.services.judge.agreement(job.actor, job.name))
 
 
-def _answer(deps: Deps, make: Callable[[Deps, Actor, InboxItem], Message], item: InboxItem) -> None:
-    actor = actor_from_payload(item.payload)
+def _answer(deps: Deps, make: Callable[[Deps, J], Message], job: J, attempt: Attempt) -> None:
+    actor = job.actor
     if not actor.channel_id:
         return
     try:
-        msg = make(deps, actor, item)
+        msg = make(deps, job)
     except USER_ERRORS as exc:  # e.g. too few labels, a failed model call: said to the asker
         msg = error_message(user_message(exc))
     deps.posters.for_team(actor.team_id).ephemeral(

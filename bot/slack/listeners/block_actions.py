@@ -6,16 +6,16 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.background.private_answers import SUGGEST
-from bot.background.processors import DECIDE, RUN, echo_feedback
+from bot.background.jobs import DecideJob, RunJob, SuggestJob
+from bot.background.processors import echo_feedback
 from bot.services import USER_ERRORS, Actor, user_message
 from bot.slack import commands as c
 from bot.slack.commands.actions import ACTION_IDS, parse_action
-from bot.slack.listeners.common import actor_from_interaction, fail_fast, stored
+from bot.slack.listeners.common import actor_of, fail_fast
 from bot.slack.listeners.deps import Deps
 from bot.slack.views import modals
 from bot.slack.views.notices import error_message
@@ -34,10 +34,15 @@ def register(app: App, deps: Deps) -> None:
 
 def _handler(deps: Deps):
     def on_action(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: WebClient,
+        respond: Respond,
+        context: BoltContext,
     ) -> None:
         ack()  # block_actions acks carry nothing; what follows is quick or stored first
-        actor = actor_from_interaction(body)
+        actor = actor_of(context)
         client = fail_fast(client)
         try:
             cmd = parse_action(action.get("action_id", ""), action.get("value"))
@@ -66,27 +71,16 @@ def handle(deps: Deps, actor: Actor, cmd: c.Command, body: dict[str, Any], clien
         client.views_open(trigger_id=trigger, view=make(view.run_id, view.output))
     elif isinstance(cmd, c.RunAgain):
         run = services.runs.again(actor, cmd.run_id)
-        deps.inbox.put(
-            key=f"run:{run.id}",
-            kind=RUN,
-            payload=stored(actor, run_id=run.id),
-            team_id=actor.team_id,
-        )
+        deps.inbox.put(RunJob(actor=actor, run_id=run.id), key=f"run:{run.id}")
     elif isinstance(cmd, c.SuggestCritiques):
         run = services.suggestions.check(actor, cmd.run_id)  # refused at once, not after a call
-        deps.inbox.put(
-            key=f"suggest:{trigger or run.id}:{actor.user_id}",
-            kind=SUGGEST,
-            payload=stored(actor, run_id=run.id),
-            team_id=actor.team_id,
-        )
+        job = SuggestJob(actor=actor, run_id=run.id)
+        deps.inbox.put(job, key=f"suggest:{trigger or run.id}:{actor.user_id}")
     elif isinstance(cmd, c.ApproveProposal):
         services.proposals.checked(actor, cmd.proposal_id)  # another workspace's: not found
         deps.inbox.put(
+            DecideJob(actor=actor, proposal_id=cmd.proposal_id, decision="approve"),
             key=f"action:{trigger or body.get('container', {}).get('message_ts')}:{actor.user_id}",
-            kind=DECIDE,
-            payload=stored(actor, proposal_id=cmd.proposal_id, decision="approve"),
-            team_id=actor.team_id,
         )
     elif isinstance(cmd, c.OpenRejectModal):
         p = services.proposals.view_for(actor, cmd.proposal_id)

@@ -4,19 +4,21 @@ at once (a new template, a principle, a critique) or stored in the inbox (runs, 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from alignment import FeedbackKind, TemplateError
-from bot.background.processors import DECIDE, EDIT, NOTICE, RUN, echo_feedback
+from bot.background.jobs import DecideJob, EditProposalJob, NoticeJob, RunJob
+from bot.background.processors import echo_feedback
 from bot.services import USER_ERRORS, Actor, user_message
 from bot.services.transfer import NameTaken
 from bot.slack import commands as c
-from bot.slack.commands.modals import parse_view_submission
-from bot.slack.listeners.common import fail_fast, stored
-from bot.slack.listeners.deps import Deps, team_of
+from bot.slack.commands.modals import parse_view_submission, read_metadata
+from bot.slack.listeners.common import actor_of, fail_fast
+from bot.slack.listeners.deps import Deps
 from bot.slack.views import ids, modals
 from bot.slack.views.text import sentence
 from bot.slack.webapi.files import FileUnreadable, fetch_text
@@ -55,29 +57,19 @@ def register(app: App, deps: Deps) -> None:
         app.view(callback_id)(_handler(deps))
 
 
-def actor_of(body: dict[str, Any], view: dict[str, Any]) -> Actor:
-    meta = _meta(view.get("private_metadata"))
-    return Actor(
-        team_id=team_of(body) or "",
-        user_id=(body.get("user") or {}).get("id") or "",
-        channel_id=meta.get("channel"),
-    )
-
-
-def _meta(raw: object) -> dict[str, str]:
-    if isinstance(raw, str) and raw.startswith("{"):
-        try:
-            data = json.loads(raw)
-            return {str(k): str(v) for k, v in data.items() if v is not None}
-        except (json.JSONDecodeError, AttributeError):
-            return {}
-    return {}
+def _submitter(context: BoltContext, view: dict[str, Any]) -> Actor:
+    """A modal has no channel of its own: the one it was opened from is in its metadata."""
+    try:
+        channel = read_metadata(view.get("private_metadata")).channel
+    except c.CommandError:  # damaged: the parser says so next to the field
+        channel = None
+    return actor_of(context, channel)
 
 
 def _handler(deps: Deps):
-    def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    def on_submit(ack: Ack, view: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         callback = view.get("callback_id", "")
-        actor = actor_of(body, view)
+        actor = _submitter(context, view)
         try:
             cmd = parse_view_submission(
                 callback, view.get("private_metadata"), view.get("state", {}).get("values", {})
@@ -119,21 +111,19 @@ def handle(deps: Deps, actor: Actor, cmd: c.Command, view: dict[str, Any]) -> No
     key = f"view:{view.get('id')}"
     if isinstance(cmd, c.NewTemplate):
         detail = services.templates.new(actor, cmd)
-        where = Actor(actor.team_id, actor.user_id, detail.settings.channel_id)
+        where = replace(actor, channel_id=detail.settings.channel_id)
         variables = ", ".join(f"{{{{{v}}}}}" for v in detail.variables) or "none"
         _notice(deps, where, key, f"New template `{detail.name}` v1 (variables: {variables}).")
     elif isinstance(cmd, c.Run):
         run = services.runs.start(actor, cmd)
         deps.inbox.put(
+            RunJob(actor=actor, run_id=run.id, post_channel=cmd.channel_id or actor.channel_id),
             key=f"run:{run.id}",
-            kind=RUN,
-            payload=stored(actor, run_id=run.id, post_channel=cmd.channel_id or actor.channel_id),
-            team_id=actor.team_id,
         )
     elif isinstance(cmd, c.AddPrinciple):
         row = services.templates.add_principle(actor, cmd)
         channel = services.templates.get(actor, cmd.name).channel_id
-        where = Actor(actor.team_id, actor.user_id, channel)
+        where = replace(actor, channel_id=channel)
         _notice(deps, where, key, f"New principle for `{cmd.name}`: {row.text}")
     elif isinstance(cmd, c.Critique | c.SuggestRewrite):
         kind = FeedbackKind.CRITIQUE if isinstance(cmd, c.Critique) else FeedbackKind.REWRITE
@@ -144,29 +134,25 @@ def handle(deps: Deps, actor: Actor, cmd: c.Command, view: dict[str, Any]) -> No
     elif isinstance(cmd, c.RejectProposal):
         p = services.proposals.checked(actor, cmd.proposal_id)
         deps.inbox.put(
-            key=key,
-            kind=DECIDE,
-            payload=stored(
-                actor,
+            DecideJob(
+                actor=actor,
                 proposal_id=cmd.proposal_id,
                 decision="reject",
                 reason=cmd.reason,
                 reply_channel=p.channel_id,
             ),
-            team_id=actor.team_id,
+            key=key,
         )
     elif isinstance(cmd, c.EditProposal):
         p = services.proposals.check_edit(actor, cmd.proposal_id, cmd.template)
         deps.inbox.put(
-            key=key,
-            kind=EDIT,
-            payload=stored(
-                actor,
+            EditProposalJob(
+                actor=actor,
                 proposal_id=cmd.proposal_id,
                 template=cmd.template,
                 reply_channel=p.channel_id,
             ),
-            team_id=actor.team_id,
+            key=key,
         )
 
 
@@ -182,11 +168,11 @@ def import_file(
         raise c.ViewSubmissionError({block: exc.message}) from None
     try:
         data = json.loads(text)
-    except json.JSONDecodeError as exc:
+    except ValueError as exc:
         raise c.ViewSubmissionError(
-            {block: f"`{filename}` is not JSON (line {exc.lineno}): is it an alignbot export?"}
+            {block: f"`{filename}` is not JSON ({exc}): is it an alignbot export?"}
         ) from None
-    where = Actor(actor.team_id, actor.user_id, cmd.channel_id or actor.channel_id)
+    where = replace(actor, channel_id=cmd.channel_id or actor.channel_id)
     try:
         done = deps.services.transfer.import_document(where, data, name=cmd.name, on_top=cmd.on_top)
     except NameTaken:
@@ -206,9 +192,4 @@ def import_file(
 
 def _notice(deps: Deps, actor: Actor, key: str, text: str) -> None:
     if actor.channel_id:
-        deps.inbox.put(
-            key=f"{key}:notice",
-            kind=NOTICE,
-            payload=stored(actor, text=text),
-            team_id=actor.team_id,
-        )
+        deps.inbox.put(NoticeJob(actor=actor, text=text), key=f"{key}:notice")

@@ -4,7 +4,6 @@ private_metadata are what `bot.slack.commands.parse_view_submission` reads back.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,6 +23,7 @@ from slack_sdk.models.views import View
 from alignment.values import NAME_MAX, NAME_RULE
 from bot.slack.views import ids
 from bot.slack.views.blocks import context, section
+from bot.slack.views.metadata import ModalMeta
 from bot.slack.views.text import escape, truncate
 
 INPUT_LIMIT = 3000  # plain_text_input's maximum length
@@ -34,7 +34,7 @@ def _modal(
     callback_id: str,
     title: str,
     blocks: Sequence[Block],
-    private_metadata: str,
+    meta: ModalMeta,
     submit: str | None = "Submit",
 ) -> dict[str, Any]:
     return View(
@@ -44,7 +44,7 @@ def _modal(
         submit=PlainTextObject(text=submit) if submit else None,
         close=PlainTextObject(text="Cancel"),
         blocks=list(blocks),
-        private_metadata=private_metadata,
+        private_metadata=meta.encode(),
     ).to_dict()
 
 
@@ -73,10 +73,6 @@ def _text_input(
         hint=PlainTextObject(text=truncate(hint, 2000)) if hint else None,
         optional=optional,
     )
-
-
-def _json(**values: str | None) -> str:
-    return json.dumps({k: v for k, v in values.items() if v}, separators=(",", ":"))
 
 
 def new_template_modal(channel_id: str | None = None, name: str | None = None) -> dict[str, Any]:
@@ -110,7 +106,11 @@ def new_template_modal(channel_id: str | None = None, name: str | None = None) -
         ),
     ]
     return _modal(
-        ids.NEW_TEMPLATE_MODAL, "New template", blocks, _json(channel=channel_id), "Create"
+        ids.NEW_TEMPLATE_MODAL,
+        "New template",
+        blocks,
+        ModalMeta(channel=channel_id),
+        "Create",
     )
 
 
@@ -124,7 +124,7 @@ def run_modal(
         blocks.append(context("This template has no variables: submit to run it."))
     if len(variables) > MAX_VARIABLES:
         blocks.append(context("Too many variables for a form: use `/align run NAME var=value …`"))
-    meta = _json(template=template_name, channel=channel_id)
+    meta = ModalMeta(template=template_name, channel=channel_id)
     return _modal(ids.RUN_MODAL, f"Run {template_name}", blocks, meta, "Run")
 
 
@@ -139,7 +139,11 @@ def principle_modal(template_name: str) -> dict[str, Any]:
         ),
     ]
     return _modal(
-        ids.PRINCIPLE_MODAL, "Add a principle", blocks, _json(template=template_name), "Add"
+        ids.PRINCIPLE_MODAL,
+        "Add a principle",
+        blocks,
+        ModalMeta(template=template_name),
+        "Add",
     )
 
 
@@ -159,7 +163,7 @@ def critique_modal(run_id: str, output: str | None = None) -> dict[str, Any]:
             placeholder="Too long, and it ignored the budget.",
         ),
     ]
-    return _modal(ids.CRITIQUE_MODAL, "Critique", blocks, run_id, "Send")
+    return _modal(ids.CRITIQUE_MODAL, "Critique", blocks, ModalMeta(run=run_id), "Send")
 
 
 def rewrite_modal(run_id: str, output: str | None = None) -> dict[str, Any]:
@@ -170,7 +174,7 @@ def rewrite_modal(run_id: str, output: str | None = None) -> dict[str, Any]:
     blocks = [
         _text_input(ids.TEXT_BLOCK, ids.TEXT_INPUT, "A better output", initial=prefill, hint=hint)
     ]
-    return _modal(ids.REWRITE_MODAL, "Suggest a rewrite", blocks, run_id, "Send")
+    return _modal(ids.REWRITE_MODAL, "Suggest a rewrite", blocks, ModalMeta(run=run_id), "Send")
 
 
 def reject_modal(proposal_id: str, template_name: str) -> dict[str, Any]:
@@ -186,7 +190,13 @@ def reject_modal(proposal_id: str, template_name: str) -> dict[str, Any]:
             placeholder="It dropped the part about portion sizes.",
         ),
     ]
-    return _modal(ids.REJECT_MODAL, "Reject proposal", blocks, proposal_id, "Reject")
+    return _modal(
+        ids.REJECT_MODAL,
+        "Reject proposal",
+        blocks,
+        ModalMeta(proposal=proposal_id),
+        "Reject",
+    )
 
 
 def split_for_inputs(text: str, limit: int = INPUT_LIMIT) -> list[str]:
@@ -207,6 +217,7 @@ def proposal_edit_modal(proposal_id: str, template_name: str, template_text: str
     """Any length: a template longer than one field is split over several, joined as they are,
     with one empty field more to grow into."""
     name = escape(template_name)
+    meta = ModalMeta(proposal=proposal_id)
     parts = split_for_inputs(template_text)
     blocks: list[Block] = [section(f"Edit the proposed template for *{name}*.")]
     if len(parts) > 1:
@@ -228,7 +239,7 @@ def proposal_edit_modal(proposal_id: str, template_name: str, template_text: str
                 optional=i > 1,
             )
         )
-    return _modal(ids.PROPOSAL_EDIT_MODAL, "Edit proposal", blocks, proposal_id, "Save")
+    return _modal(ids.PROPOSAL_EDIT_MODAL, "Edit proposal", blocks, meta, "Save")
 
 
 def import_modal(channel_id: str | None = None, name: str | None = None) -> dict[str, Any]:
@@ -252,7 +263,7 @@ def import_modal(channel_id: str | None = None, name: str | None = None) -> dict
         ),
     ]
     return _modal(
-        ids.IMPORT_MODAL, "Import a template", blocks, _json(channel=channel_id), "Import"
+        ids.IMPORT_MODAL, "Import a template", blocks, ModalMeta(channel=channel_id), "Import"
     )
 
 
@@ -285,5 +296,5 @@ def import_name_modal(taken: str, file_id: str, channel_id: str | None) -> dict[
             optional=True,
         ),
     ]
-    meta = _json(channel=channel_id, file=file_id, taken=taken)
+    meta = ModalMeta(channel=channel_id, file=file_id, template=taken)
     return _modal(ids.IMPORT_NAME_MODAL, "Name already taken", blocks, meta, "Import")

@@ -17,7 +17,10 @@ class MemoryInbox:
         self.done_ids: list[int] = []
         self.failures: list[tuple[int, str, bool]] = []
 
-    def claim(self, limit: int) -> list[InboxItem]:
+    def recover(self) -> int:
+        return 0
+
+    def claim(self, limit: int, kinds=None, except_kinds=None, lanes=None) -> list[InboxItem]:
         taken, self.items = self.items[:limit], self.items[limit:]
         return taken
 
@@ -157,3 +160,23 @@ def test_a_worker_whose_lease_ran_out_leaves_the_row_to_the_worker_that_took_it(
     assert (status["status"], status["error"]) == ("claimed", None)
     assert rival.done(taken[0].id) is True
     assert store.inbox_status("EvSLOW")["status"] == "done"
+
+
+def test_only_claims_of_processes_known_dead_are_taken_back():
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    from bot.background.inbox.gate import dead_claimants, worker_id
+
+    host = socket.gethostname()
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    dead = f"{host}:{gone.stdout.strip()}:abc123"
+    predecessor = f"{host}:{os.getpid()}:old000"  # a restarted container has our pid again
+    mine = worker_id()  # a live worker of this process
+    neighbour = f"{host}:{os.getppid()}:abc123"  # another live process on this host
+    elsewhere = f"other-host:{gone.stdout.strip()}:abc123"  # unknowable: left to its lease
+    claimants = [dead, predecessor, mine, neighbour, elsewhere, "garbage"]
+    assert dead_claimants(claimants) == [dead, predecessor]

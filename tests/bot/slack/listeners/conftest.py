@@ -92,5 +92,11 @@ def slack(app, sim) -> Dispatcher:
 
 
 def claimed(app: AlignBot) -> list:
-    """Everything the listeners stored for the worker, in order."""
-    return app.store.inbox_claim("test", 100)
+    """Everything the listeners stored for the worker, in order: claimed as a worker would
+    (a lane's next row only once its head is done), and done."""
+    items: list = []
+    while batch := app.store.inbox_claim("test", 100):
+        items += batch
+        for item in batch:
+            app.store.inbox_done(item.id, worker_id="test")
+    return sorted(items, key=lambda i: i.id)
