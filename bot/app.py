@@ -29,6 +29,9 @@ from storage import Store
 from storage.records import InboxItem
 
 log = logging.getLogger(__name__)
+# Named here: without a name Bolt derives one from inspect.stack(), which reads the source of
+# every frame of the caller (about 0.1 s under a test runner, at every app start).
+APP_NAME = "alignbot"
 
 
 @dataclass
@@ -92,6 +95,7 @@ def create_app(
     if config.slack_client_id is not None and not config.slack_bot_token:  # OAuth
         installation_store = store.installation_store(config.slack_client_id)
         bolt = App(
+            name=APP_NAME,
             signing_secret=config.slack_signing_secret,
             client=client,
             process_before_response=True,
@@ -108,6 +112,7 @@ def create_app(
     else:
         with _without_env("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_BOT_TOKEN"):
             bolt = App(  # the token comes with `client`; Bolt warns when it is given twice
+                name=APP_NAME,
                 signing_secret=config.slack_signing_secret,
                 client=client,
                 process_before_response=True,  # listeners only store and ack: no work after it

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
 
@@ -14,17 +13,10 @@ from slack_bolt import BoltRequest
 
 from bot.app import AlignBot, create_app
 from bot.config import load_config
-from bot.sandbox.slack_sim import SlackSim
 from bot.sandbox.slack_sim.signing import signed_headers
 from storage import Store
 
 TEAM, CHANNEL = "T0SANDBOX", "C0GENERAL"
-
-
-@pytest.fixture
-def sim() -> Iterator[SlackSim]:
-    with SlackSim() as s:
-        yield s
 
 
 @pytest.fixture
