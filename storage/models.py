@@ -206,6 +206,30 @@ class Decision(Base):
     created_at: Mapped[datetime]
 
 
+class Preference(Base):
+    """One person's vote between a proposal's candidates: the one chosen over the others.
+
+    `pair` is empty for the vote among all candidates, or "A:B" (candidate numbers) for an A/B
+    comparison of two close candidates' outputs. One row per person and comparison: a changed
+    vote updates it. Kept after the proposal is decided: it is feedback and judge training."""
+
+    __tablename__ = "preferences"
+    __table_args__ = (
+        UniqueConstraint("proposal_id", "user_id", "pair"),
+        Index(None, "template_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("templates.id", ondelete="CASCADE"))
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(64))
+    pair: Mapped[str] = mapped_column(String(16), default="")
+    chosen: Mapped[int]  # the chosen candidate's number (1-based)
+    others: Mapped[list[int]] = mapped_column(JSON)  # the numbers of those not chosen
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
 class Principle(Base):
     __tablename__ = "principles"
     __table_args__ = (Index(None, "template_id", "status"),)

@@ -202,6 +202,34 @@ class EditProposalJob(JobBase):
         return f"proposal:{self.proposal_id}"
 
 
+class VoteJob(JobBase):
+    """A vote between a proposal's candidates (`pair` empty), or an A/B choice between two
+    (`pair` "a:b"): stored as a preference, the proposal's message updated."""
+
+    kind: Literal["vote"] = "vote"
+    proposal_id: str
+    candidate: int
+    pair: str = ""
+    reply_channel: str | None = None
+
+    @property
+    def lane(self) -> str:
+        return f"proposal:{self.proposal_id}"
+
+
+class AnotherCandidateJob(JobBase):
+    """ "Another candidate": one more candidate for the proposal's vote (a model call)."""
+
+    work: ClassVar[Work] = Work.MODEL
+    kind: Literal["another_candidate"] = "another_candidate"
+    proposal_id: str
+    reply_channel: str | None = None
+
+    @property
+    def lane(self) -> str:
+        return f"proposal:{self.proposal_id}"
+
+
 class FeedbackEchoJob(JobBase):
     """Feedback given in a form, shown in the thread it is about (a run's, a proposal's)."""
 
@@ -256,6 +284,8 @@ Job = Annotated[
     | ProposeJob
     | DecideJob
     | EditProposalJob
+    | VoteJob
+    | AnotherCandidateJob
     | FeedbackEchoJob
     | NoticeJob
     | ExportJob
@@ -273,6 +303,8 @@ JOB_TYPES: tuple[type[JobBase], ...] = (
     ProposeJob,
     DecideJob,
     EditProposalJob,
+    VoteJob,
+    AnotherCandidateJob,
     FeedbackEchoJob,
     NoticeJob,
     ExportJob,

@@ -18,6 +18,7 @@ from alignment.vocabulary import ProposalStatus, RunStatus
 from bot.background.inbox import Attempt
 from bot.background.inbox.worker import is_transient
 from bot.background.jobs import (
+    AnotherCandidateJob,
     DecideJob,
     EditProposalJob,
     ExportJob,
@@ -25,6 +26,7 @@ from bot.background.jobs import (
     NoticeJob,
     ProposeJob,
     RunJob,
+    VoteJob,
 )
 from bot.background.steps import post_once
 from bot.services import USER_ERRORS, Actor, ServiceError, user_message
@@ -58,6 +60,8 @@ def register(app: App, deps: Deps) -> None:
     deps.router.add(ProposeJob, partial(process_propose, deps))
     deps.router.add(DecideJob, partial(process_decision, deps))
     deps.router.add(EditProposalJob, partial(process_edit, deps))
+    deps.router.add(VoteJob, partial(process_vote, deps))
+    deps.router.add(AnotherCandidateJob, partial(process_another, deps))
     deps.router.add(NoticeJob, partial(process_notice, deps))
     deps.router.add(ExportJob, partial(process_export, deps))
     deps.router.add(FeedbackEchoJob, partial(process_echo, deps))
@@ -270,6 +274,70 @@ def process_edit(deps: Deps, job: EditProposalJob, attempt: Attempt) -> None:
     proposals.attach_message(new_id, posted.channel, posted.ts)
     refresh_proposal(deps, actor, new_id)
     refresh_proposal(deps, actor, edited["old"])
+
+
+def process_vote(deps: Deps, job: VoteJob, attempt: Attempt) -> None:
+    """A vote between candidates (or an A/B choice), stored once and shown: on the proposal's
+    message for a vote, to its author alone for an A/B choice (a preference, not a vote)."""
+    actor = job.actor
+    proposals = deps.services.proposals
+
+    def vote() -> dict[str, Any]:
+        try:
+            outcome = proposals.vote(actor, job.proposal_id, job.candidate, job.pair)
+        except USER_ERRORS as exc:
+            return {"refused": user_message(exc)}
+        return {"leader": outcome.leader, "cleared": outcome.approvals_cleared}
+
+    voted: dict[str, Any] = attempt.once("voted", vote)
+    if voted.get("refused"):
+        _tell(deps, actor, job.reply_channel, voted["refused"])
+        return
+    if job.pair:
+        a, _, b = job.pair.partition(":")
+        msg = notice_message(
+            f"Noted: of candidates {a} and {b}, you prefer {job.candidate}'s outputs. It teaches "
+            "the judge and the next proposal; your vote is unchanged.",
+            emoji=":scales:",
+        )
+        _tell(deps, actor, job.reply_channel, message=msg)
+        return
+    refresh_proposal(deps, actor, job.proposal_id)
+    if voted.get("cleared"):
+        _tell(
+            deps,
+            actor,
+            job.reply_channel,
+            f"Candidate {voted['leader']} now leads; the approvals given to the previous leader "
+            "were withdrawn, since they were for another text",
+        )
+
+
+def process_another(deps: Deps, job: AnotherCandidateJob, attempt: Attempt) -> None:
+    """The "Another candidate" button: one more candidate from the feedback as it stands, the
+    proposal's thread included, added to its vote (the vote goes on; nothing starts over).
+    Made once: a retry after a crash shows the candidate rather than asking the model again."""
+    actor = job.actor
+    proposals = deps.services.proposals
+
+    def another() -> dict[str, Any]:
+        try:
+            p = proposals.get(job.proposal_id)
+            thread: list[tuple[str, str]] = []
+            if p.channel_id and p.message_ts:
+                poster = deps.posters.for_team(actor.team_id)
+                thread = poster.thread_texts(p.channel_id, p.message_ts)
+            return {"number": proposals.another_candidate(actor, job.proposal_id, thread)}
+        except ProposalFailed as exc:
+            return {"refused": f"No other candidate: {exc.reason}"}
+        except USER_ERRORS as exc:
+            return {"refused": user_message(exc)}
+
+    made: dict[str, Any] = attempt.once("candidate", another)
+    if made.get("refused"):
+        _tell(deps, actor, job.reply_channel, made["refused"])
+        return
+    refresh_proposal(deps, actor, job.proposal_id)
 
 
 def process_notice(deps: Deps, job: NoticeJob, attempt: Attempt) -> None:

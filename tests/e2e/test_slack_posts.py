@@ -399,6 +399,7 @@ def test_replies_under_a_template_or_proposal_message_get_a_hint(sim, bot_server
     sim.post_message("carol", CHANNEL, "I don't like it", thread_ts=proposal.message_ts)
     sim.wait_for(lambda: "Replies on a proposal" in _ephemeral_text(sim, "carol") or None)
     assert "Reject" in _ephemeral_text(sim, "carol")
+    assert "Another candidate" in _ephemeral_text(sim, "carol")
     info = template(store, "summary")
     assert [f.text for f in store.pending_feedback(info.id)] == ["Too vague: name the date"]
 

@@ -25,8 +25,9 @@ _MINE: set[str] = set()  # the worker ids this process made (the others are not 
 
 
 def worker_id() -> str:
-    """`host:pid:random`: enough for a process starting on the same host to tell the claims of
-    its dead predecessor (see `dead_claimants`) from those of a live neighbour."""
+    """Host, process id and a random part, joined by colons: enough for a process starting on
+    the same host to tell the claims of its dead predecessor (see `dead_claimants`) from those
+    of a live neighbour."""
     made = f"{_HOST}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
     _MINE.add(made)
     return made

@@ -7,10 +7,13 @@ from alignment.suggestions import TEXT_LIMIT
 from alignment.vocabulary import FeedbackKind
 from bot.slack.commands import (
     AdoptSuggestion,
+    AnotherCandidate,
     ApproveProposal,
     CancelRollback,
+    ChoosePair,
     Command,
     CommandError,
+    CompareCandidates,
     ConfirmRollback,
     OpenCritiqueModal,
     OpenProposalEditModal,
@@ -19,6 +22,7 @@ from bot.slack.commands import (
     Rollback,
     RunAgain,
     SuggestCritiques,
+    VoteCandidate,
 )
 from bot.slack.views import ids
 from bot.slack.views.suggestions import SuggestionChoice
@@ -31,10 +35,29 @@ _ACTIONS: dict[str, type] = {
     ids.PROPOSAL_APPROVE: ApproveProposal,
     ids.PROPOSAL_REJECT: OpenRejectModal,
     ids.PROPOSAL_EDIT: OpenProposalEditModal,
+    ids.PROPOSAL_ANOTHER: AnotherCandidate,
     ids.ROLLBACK_CANCEL: CancelRollback,
 }
-ACTION_IDS = (*_ACTIONS, ids.ROLLBACK_CONFIRM, *ids.SUGGESTION_ADOPT)
+VOTE_IDS = tuple(f"{ids.PROPOSAL_VOTE}:{n}" for n in range(1, 9))  # one id per candidate
+ACTION_IDS = (
+    *_ACTIONS,
+    ids.ROLLBACK_CONFIRM,
+    *VOTE_IDS,
+    ids.PROPOSAL_COMPARE,
+    ids.PAIR_A,
+    ids.PAIR_B,
+    *ids.SUGGESTION_ADOPT,
+)
 _ADOPTABLE = {FeedbackKind.CRITIQUE.value, FeedbackKind.KUDOS.value}
+LOST = "This button lost track of what it was about; please try again."
+
+
+def _numbers(value: str | None, count: int) -> tuple[str, list[int]]:
+    """A proposal id and `count` candidate numbers from a button value "<id>:<n>:…"."""
+    proposal, *rest = (value or "").strip().split(":")
+    if not proposal or len(rest) != count or not all(r.isdigit() for r in rest):
+        raise CommandError(LOST)
+    return proposal, [int(r) for r in rest]
 
 
 def parse_action(action_id: object, value: object) -> Command:
@@ -43,6 +66,16 @@ def parse_action(action_id: object, value: object) -> Command:
         return _confirm_rollback(value)  # value: "NAME vN", as typed
     if action_id in ids.SUGGESTION_ADOPT:
         return _adopt(value if isinstance(value, str) else "")
+    text = value if isinstance(value, str) else None
+    if action_id in VOTE_IDS:  # value: "<proposal id>:<candidate number>"
+        proposal, (number,) = _numbers(text, 1)
+        return VoteCandidate(proposal, number)
+    if action_id == ids.PROPOSAL_COMPARE:
+        proposal, (a, b) = _numbers(text, 2)
+        return CompareCandidates(proposal, a, b)
+    if action_id in (ids.PAIR_A, ids.PAIR_B):
+        proposal, (a, b, chosen) = _numbers(text, 3)
+        return ChoosePair(proposal, a, b, chosen)
     cls = _ACTIONS.get(action_id) if isinstance(action_id, str) else None
     if cls is None:
         raise CommandError(f"This button (`{str(action_id)[:40]}`) is not one alignbot knows.")

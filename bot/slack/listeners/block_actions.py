@@ -10,7 +10,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.background.jobs import DecideJob, RunJob, SuggestJob
+from bot.background.jobs import AnotherCandidateJob, DecideJob, RunJob, SuggestJob, VoteJob
 from bot.background.processors import echo_feedback
 from bot.services import USER_ERRORS, Actor, user_message
 from bot.slack import commands as c
@@ -19,6 +19,7 @@ from bot.slack.listeners.common import actor_of, fail_fast
 from bot.slack.listeners.deps import Deps
 from bot.slack.views import modals
 from bot.slack.views.notices import error_message
+from bot.slack.views.proposal import comparison_message
 from bot.slack.views.rollback import rollback_done_message
 from bot.slack.views.suggestions import adopted_message
 
@@ -74,13 +75,35 @@ def handle(deps: Deps, actor: Actor, cmd: c.Command, body: dict[str, Any], clien
         deps.inbox.put(RunJob(actor=actor, run_id=run.id), key=f"run:{run.id}")
     elif isinstance(cmd, c.SuggestCritiques):
         run = services.suggestions.check(actor, cmd.run_id)  # refused at once, not after a call
-        job = SuggestJob(actor=actor, run_id=run.id)
-        deps.inbox.put(job, key=f"suggest:{trigger or run.id}:{actor.user_id}")
+        deps.inbox.put(SuggestJob(actor=actor, run_id=run.id), key=_click_key(body, actor))
     elif isinstance(cmd, c.ApproveProposal):
         services.proposals.checked(actor, cmd.proposal_id)  # another workspace's: not found
         deps.inbox.put(
             DecideJob(actor=actor, proposal_id=cmd.proposal_id, decision="approve"),
-            key=f"action:{trigger or body.get('container', {}).get('message_ts')}:{actor.user_id}",
+            key=_click_key(body, actor),
+        )
+    elif isinstance(cmd, c.VoteCandidate):
+        services.proposals.checked(actor, cmd.proposal_id)
+        deps.inbox.put(
+            VoteJob(actor=actor, proposal_id=cmd.proposal_id, candidate=cmd.candidate),
+            key=_click_key(body, actor),
+        )
+    elif isinstance(cmd, c.CompareCandidates):  # quick: read from the store, shown privately
+        services.proposals.checked(actor, cmd.proposal_id)
+        msg = comparison_message(services.proposals.comparison(cmd.proposal_id, cmd.a, cmd.b))
+        if actor.channel_id:
+            client.chat_postEphemeral(channel=actor.channel_id, user=actor.user_id, **msg)
+    elif isinstance(cmd, c.ChoosePair):
+        services.proposals.checked(actor, cmd.proposal_id)
+        job = VoteJob(
+            actor=actor, proposal_id=cmd.proposal_id, candidate=cmd.chosen, pair=f"{cmd.a}:{cmd.b}"
+        )
+        deps.inbox.put(job, key=_click_key(body, actor))
+    elif isinstance(cmd, c.AnotherCandidate):
+        services.proposals.checked(actor, cmd.proposal_id)
+        deps.inbox.put(
+            AnotherCandidateJob(actor=actor, proposal_id=cmd.proposal_id),
+            key=_click_key(body, actor),
         )
     elif isinstance(cmd, c.OpenRejectModal):
         p = services.proposals.view_for(actor, cmd.proposal_id)
@@ -119,6 +142,12 @@ def rollback(
             deps.posters.for_team(actor.team_id).post(actor.channel_id, msg["text"], msg["blocks"])
     else:
         respond(delete_original=True)
+
+
+def _click_key(body: dict[str, Any], actor: Actor) -> str:
+    """One inbox row per click: a retried delivery of the same click finds it stored."""
+    trigger = body.get("trigger_id") or body.get("container", {}).get("message_ts")
+    return f"action:{trigger}:{actor.user_id}"
 
 
 def _refuse(client: WebClient, actor: Actor, body: dict[str, Any], text: str) -> None:

@@ -147,6 +147,7 @@ def test_every_listed_setting_can_be_set_by_the_name_shown(app, slack):
         "daily_digest",
         "proposal_ttl_hours",
         "remind_after_hours",
+        "candidates",
         "channel",
     ]
     values = {
@@ -158,6 +159,7 @@ def test_every_listed_setting_can_be_set_by_the_name_shown(app, slack):
         "daily_digest": "on",
         "proposal_ttl_hours": "48",
         "remind_after_hours": "off",
+        "candidates": "3",
         "channel": "<#C0NEWS01|news>",
     }
     for name in listed:
@@ -174,6 +176,7 @@ def test_every_listed_setting_can_be_set_by_the_name_shown(app, slack):
     )
     assert (s.approvers, s.approvals_required, s.auto_propose_after) == (("U0BOB",), 1, 50)
     assert (s.daily_digest, s.proposal_ttl_hours, s.remind_after_hours) == (True, 48, None)
+    assert s.candidates == 3
 
 
 def test_confirmations_name_settings_as_people_typed_them(app, slack):
