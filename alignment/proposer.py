@@ -17,6 +17,7 @@ from alignment.feedback import Feedback
 from alignment.feedback_batch import select
 from alignment.models.base import LLMRequest, ModelClient, ModelError
 from alignment.principles import (
+    CONFLICTS_WITH,
     MutationOp,
     Principle,
     PrincipleMutation,
@@ -62,6 +63,11 @@ class ProposalResult:
     # asked when the model's answers repeated one another.
     candidates: list[Candidate] = field(default_factory=list)
 
+    @property
+    def conflicts(self) -> list[PrincipleMutation]:
+        """Mutations that contradict an active principle: shown, held back, for the team."""
+        return [m for m in self.mutations if m.conflicts_with]
+
 
 def _principles_data(principles: Sequence[Principle]) -> list[dict[str, str]]:
     return [{"id": p.id, "text": p.text} for p in principles]
@@ -94,6 +100,13 @@ def _check_mutations(
                 touched.add(m.principle_id)
             if m.op != "retire" and not m.text.strip():
                 problems.append(f"{where} has no principle text")
+            if m.conflicts_with and (m.conflicts_with not in known or m.op == "retire"):
+                problems.append(
+                    f"{where} says it conflicts with {m.conflicts_with!r}, which is not an "
+                    "active principle (or the change is a retirement)"
+                )
+            elif m.conflicts_with and m.conflicts_with == m.principle_id:
+                problems.append(f"{where} conflicts with the principle it edits")
         return "; ".join(problems) or None
 
     return check
@@ -127,9 +140,14 @@ def _check_rewrite(old: Template) -> Callable[[RewriteOutput], str | None]:
 def apply_mutations(
     active: Sequence[Principle], mutations: Sequence[PrincipleMutation]
 ) -> list[Principle]:
-    """The active principle set after `mutations`; added principles get ids new-1, new-2, …"""
+    """The active principle set after `mutations`; added principles get ids new-1, new-2, …
+
+    A mutation that conflicts with an active principle is held back: the team settles the
+    conflict (retires one of the two) before the new text is followed."""
     result = {p.id: p for p in active if p.status is PrincipleStatus.ACTIVE}
     for n, m in enumerate(mutations, 1):
+        if m.conflicts_with and m.conflicts_with in result:
+            continue
         if m.op is MutationOp.ADD:
             new_id = m.extra.get("provisional_id") or f"new-{n}"
             result[new_id] = Principle(new_id, m.text or "", feedback_ids=m.feedback_ids)
@@ -167,10 +185,12 @@ def _distill(
     added = 0
     for m in parsed.mutations:
         op = MutationOp(m.op)
-        extra = {}
+        extra: dict[str, str] = {}
         if op is MutationOp.ADD:
             added += 1
             extra = {"provisional_id": f"new-{added}"}
+        if m.conflicts_with and op is not MutationOp.RETIRE:
+            extra[CONFLICTS_WITH] = m.conflicts_with
         mutations.append(
             PrincipleMutation(
                 op=op,

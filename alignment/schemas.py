@@ -16,6 +16,11 @@ class MutationOut(BaseModel):
     text: str = Field(description="the principle's full new text; '' for retire")
     feedback_ids: list[str] = Field(description="ids of the feedback items this change comes from")
     reason: str = Field(description="one sentence: why this change")
+    conflicts_with: str = Field(
+        default="",
+        description="for add/edit: the id of an active principle the new text contradicts "
+        "(both cannot be followed at once); '' when there is none",
+    )
 
 
 class DistillOutput(BaseModel):

@@ -17,7 +17,7 @@ from slack_bolt import App
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 
 from bot.api import ApiLimits, build_api
-from bot.background import api_jobs, processors
+from bot.background import api_jobs, private_answers, processors
 from bot.background.inbox import Inbox, InboxWorker, Router
 from bot.background.jobs import Work, kinds_of, parse_job
 from bot.config import Config
@@ -133,6 +133,7 @@ def create_app(
     deps = Deps(services, inbox, router, posters)
     processors.register(bolt, deps)
     api_jobs.register(deps, max_attempts=store.inbox_max_attempts)
+    private_answers.register(router, deps)
     register_all(bolt, deps)
     worker = InboxWorker(
         inbox,

@@ -293,6 +293,22 @@ def app_actor(team_id: str) -> Actor:
     return Actor(team_id, "app")
 
 
+class SuggestJob(JobBase):
+    """ "Suggest critiques" on a run: one alignment-model call, answered to the asker only."""
+
+    work: ClassVar[Work] = Work.MODEL
+    kind: Literal["suggest"] = "suggest"
+    run_id: int
+
+
+class JudgeJob(JobBase):
+    """`/align judge NAME`: build the judge and measure it on held-out labels, for the asker."""
+
+    work: ClassVar[Work] = Work.MODEL
+    kind: Literal["judge"] = "judge"
+    name: str
+
+
 Job = Annotated[
     ReactionJob
     | ThreadReplyJob
@@ -309,7 +325,9 @@ Job = Annotated[
     | NoticeJob
     | ExportJob
     | ApiRunJob
-    | WebhookJob,
+    | WebhookJob
+    | SuggestJob
+    | JudgeJob,
     Field(discriminator="kind"),
 ]
 JOB_TYPES: tuple[type[JobBase], ...] = (
@@ -329,6 +347,8 @@ JOB_TYPES: tuple[type[JobBase], ...] = (
     ExportJob,
     ApiRunJob,
     WebhookJob,
+    SuggestJob,
+    JudgeJob,
 )
 _ADAPTER: TypeAdapter[Job] = TypeAdapter(Job)
 

@@ -10,10 +10,12 @@ from bot.services.api import ApiService
 from bot.services.context import USER_ERRORS, Actor, ServiceError, user_message
 from bot.services.feedback import FeedbackResult, FeedbackService
 from bot.services.home import HomeService
+from bot.services.judge import JudgeService
 from bot.services.models import Models
 from bot.services.proposals import ProposalService
 from bot.services.runs import RunService
 from bot.services.schedule import ScheduleService
+from bot.services.suggestions import SuggestionService
 from bot.services.templates import TemplateService
 from bot.services.transfer import TransferService
 from bot.services.webhooks import WebhookService
@@ -34,6 +36,8 @@ class Services:
     webhooks: WebhookService
     schedule: ScheduleService
     transfer: TransferService
+    suggestions: SuggestionService
+    judge: JudgeService
 
 
 def build_services(
@@ -45,17 +49,20 @@ def build_services(
     templates = TemplateService(store, models.target_model, announcer)
     api = ApiService(store, announcer)
     announcer.listeners.append(api.invalidate)
+    feedback = FeedbackService(store)
     return Services(
         models=models,
         templates=templates,
         runs=RunService(store, templates, models),
-        feedback=FeedbackService(store),
+        feedback=feedback,
         proposals=ProposalService(store, templates, models, feedback_budget, announcer),
         home=HomeService(store, templates),
         api=api,
         webhooks=webhooks,
         schedule=ScheduleService(store),
         transfer=TransferService(store, templates),
+        suggestions=SuggestionService(store, feedback, models),
+        judge=JudgeService(store, templates, models),
     )
 
 

@@ -359,6 +359,12 @@ class ProposalService:
                         principles[mu.principle_id].text if mu.principle_id in principles else None
                     ),
                     reason=mu.reason,
+                    conflicts_with=mu.conflicts_with,
+                    conflicting_text=(
+                        principles[mu.conflicts_with].text
+                        if mu.conflicts_with in principles
+                        else None
+                    ),
                 )
                 for mu in p.mutations
             ),

@@ -16,8 +16,10 @@ from bot.slack.commands import (
     Export,
     Help,
     History,
+    JudgeReport,
     ListTemplates,
     NewTemplate,
+    OpenImportModal,
     OpenNewTemplateModal,
     OpenPrincipleModal,
     OpenRunModal,
@@ -136,6 +138,15 @@ def _name_only(sub: str, cls: Callable[[str], Command]) -> Callable[[str], Comma
     return parse
 
 
+def _import(rest: str) -> Command:
+    """`import [NAME]`: a slash command carries no file, so the form takes it."""
+    if not rest.strip():
+        return OpenImportModal()
+    name, remainder = _name_and_rest(rest, "import")
+    _no_more(remainder, "import", "the template name")
+    return OpenImportModal(name)
+
+
 def _principle(rest: str) -> Command:
     name, text = _name_and_rest(rest, "principle")
     if not text:
@@ -218,4 +229,6 @@ _PARSERS: dict[str, Callable[[str], Command | api_commands.ApiCommand]] = {
     "settings": _settings,
     "export": _name_only("export", Export),
     **api_commands.PARSERS,
+    "judge": _name_only("judge", JudgeReport),
+    "import": _import,
 }

@@ -113,6 +113,20 @@ SUBCOMMANDS: tuple[Usage, ...] = (
         "proposal.created, proposal.decided (default: all).",
         "/align webhook add https://ci.example.com/hooks/alignbot version.approved",
     ),
+    Usage(
+        "judge",
+        "/align judge NAME",
+        "Show the judge the team's 👍/👎 make (its rule book) and how often it agrees with the "
+        "labels it was not built from.",
+        "/align judge tldr",
+    ),
+    Usage(
+        "import",
+        "/align import [NAME]",
+        "Import a template from an export file (attach it in the form); a name this workspace "
+        "already has asks for a new name or a version on top.",
+        "/align import tldr",
+    ),
 )
 
 BY_NAME: dict[str, Usage] = {u.name: u for u in SUBCOMMANDS}

@@ -13,7 +13,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.background.jobs import ExportJob, ProposeJob, RunJob
+from bot.background.jobs import ExportJob, JudgeJob, ProposeJob, RunJob
 from bot.services import USER_ERRORS, Actor, Services, user_message
 from bot.slack import commands as c
 from bot.slack.commands.api_commands import API_COMMANDS, ApiCommand
@@ -79,6 +79,16 @@ def handle(
         if home and home != actor.channel_id:  # the "Drafting…" note is not where they are
             return drafting_elsewhere_message(cmd.name, home)
         return None  # the channel shows "Drafting…" at once; the proposal replaces it
+    if isinstance(cmd, c.JudgeReport):
+        labelled = services.judge.check(actor, cmd.name)  # an unknown name is refused at once
+        deps.inbox.put(
+            JudgeJob(actor=actor, name=cmd.name),
+            key=f"command:{body.get('trigger_id') or body.get('response_url')}",
+        )
+        return notice_message(
+            f"Building the judge for `{cmd.name}` from {labelled} labelled run(s)…",
+            emoji=":hourglass:",
+        )
     if isinstance(cmd, c.Export):
         content = services.transfer.export_text(actor, cmd.name)
         if export_fits_inline(content):
@@ -114,6 +124,8 @@ def modal_for(
         return modals.run_modal(
             info.name, info.active_version.number, variables, channel_id=actor.channel_id
         )
+    if isinstance(cmd, c.OpenImportModal):
+        return modals.import_modal(channel_id=actor.channel_id, name=cmd.name)
     if isinstance(cmd, c.OpenPrincipleModal):
         services.templates.get(actor, cmd.name)
         return modals.principle_modal(cmd.name)

@@ -54,6 +54,8 @@ class PrincipleChangeView:
     feedback: tuple[FeedbackLink, ...] = ()
     previous_text: str | None = None  # for edit/retire: the principle as it was
     reason: str = ""
+    conflicts_with: str | None = None  # an active principle's id this change contradicts
+    conflicting_text: str | None = None  # that principle's text
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,7 @@ def run_message(run: RunView) -> Message:
             actions(
                 button("Critique", ids.RUN_CRITIQUE, run.run_id),
                 button("Suggest rewrite", ids.RUN_REWRITE, run.run_id),
+                button("Suggest critiques", ids.RUN_SUGGEST, run.run_id),
                 button("Run again", ids.RUN_AGAIN, run.run_id),
                 block_id=f"run:{run.run_id}"[:255],
             )
