@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from alignment.feedback import Feedback, aware
 from alignment.feedback_groups import FeedbackGroup, group_feedback
@@ -24,9 +25,9 @@ def _cut(text: str | None, limit: int) -> str | None:
     return text[: limit - 15] + " …[truncated]"
 
 
-def entry(item: Feedback, text_limit: int = MAX_TEXT_CHARS) -> dict:
+def entry(item: Feedback, text_limit: int = MAX_TEXT_CHARS) -> dict[str, Any]:
     """The item as the model sees it: no author (not needed to judge the content)."""
-    data: dict = {"id": item.id, "kind": item.kind.value}
+    data: dict[str, Any] = {"id": item.id, "kind": item.kind.value}
     if item.text:
         data["text"] = _cut(item.text, text_limit)
     if item.label is not None:
@@ -43,7 +44,7 @@ class Selection:
     """What goes into the prompt: one entry per group (its lead), and for each lead every item
     of its group, so a principle citing the lead is credited to all who asked for it."""
 
-    sent: list[tuple[Feedback, dict]]
+    sent: list[tuple[Feedback, dict[str, Any]]]
     groups: dict[str, tuple[str, ...]]
 
     def credited(self, cited: Sequence[str]) -> tuple[str, ...]:
@@ -63,7 +64,7 @@ def select(feedback: Sequence[Feedback], budget_tokens: int) -> Selection:
         key=lambda g: (g.agreement, max(aware(m.created_at) for m in g.members)),
         reverse=True,
     )
-    chosen: list[tuple[FeedbackGroup, dict]] = []
+    chosen: list[tuple[FeedbackGroup, dict[str, Any]]] = []
     used = 0
     for group in ranked:
         data = _group_entry(group)
@@ -85,7 +86,7 @@ def select(feedback: Sequence[Feedback], budget_tokens: int) -> Selection:
     )
 
 
-def _group_entry(group: FeedbackGroup, text_limit: int = MAX_TEXT_CHARS) -> dict:
+def _group_entry(group: FeedbackGroup, text_limit: int = MAX_TEXT_CHARS) -> dict[str, Any]:
     data = entry(group.lead, text_limit)
     if group.count > 1:
         data["asked_by"] = group.count  # this many items say the same; `text` is the strongest

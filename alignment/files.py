@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
+from typing import Any, TypeVar
 
 from alignment.feedback import Feedback, FeedbackKind, Label
 from alignment.judge import LabelledOutput
@@ -52,7 +54,10 @@ def load_template(path: str | Path, *, format_string: bool = False) -> Template:
         raise InputFileError(f"{path}: {exc}") from None
 
 
-def _enum(cls, value, what: str, where: str):
+E = TypeVar("E", bound=StrEnum)
+
+
+def _enum(cls: type[E], value: str, what: str, where: str) -> E:
     try:
         return cls(value)
     except ValueError:
@@ -60,7 +65,7 @@ def _enum(cls, value, what: str, where: str):
         raise InputFileError(f"{where}: unknown {what} {value!r} (use one of: {allowed})") from None
 
 
-def feedback_from_dict(data: dict, where: str, default_id: str) -> Feedback:
+def feedback_from_dict(data: dict[str, Any], where: str, default_id: str) -> Feedback:
     unknown = sorted(set(data) - FEEDBACK_FIELDS)
     if unknown:
         raise InputFileError(f"{where}: unknown field(s) {', '.join(unknown)}")

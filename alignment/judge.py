@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from alignment import prompts
 from alignment.datablocks import data_block
@@ -37,7 +38,7 @@ def _cut(text: str) -> str:
     return text if len(text) <= MAX_CHARS else text[: MAX_CHARS - 15] + " …[truncated]"
 
 
-def _item(index: int, inputs: Mapping[str, str], output: str) -> dict:
+def _item(index: int, inputs: Mapping[str, str], output: str) -> dict[str, Any]:
     shown = {k: _cut(str(v)) for k, v in inputs.items()}
     return {"index": index, "inputs": shown, "output": _cut(output)}
 
@@ -46,7 +47,7 @@ def _item(index: int, inputs: Mapping[str, str], output: str) -> dict:
 class Judge:
     model: ModelClient
     rule_books: dict[str, list[str]]
-    hard_cases: list[dict] = field(default_factory=list)
+    hard_cases: list[dict[str, Any]] = field(default_factory=list)
     calls: list[CallStats] = field(default_factory=list)  # every call made, building included
     accuracy: float | None = None  # share of labelled runs the rule books judged right, blind
 

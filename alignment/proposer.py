@@ -7,9 +7,9 @@ get one repair. Nothing is applied here: the result describes the change; storag
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from alignment import prompts
 from alignment.datablocks import data_block
@@ -25,6 +25,7 @@ from alignment.principles import (
 from alignment.schemas import DistillOutput, RewriteOutput
 from alignment.structured import StructuredFailure, call_structured
 from alignment.template import Template, TemplateError
+from alignment.textdiff import unified_diff
 from alignment.usage import CallStats
 from alignment.vocabulary import Workflow
 
@@ -50,16 +51,7 @@ class ProposalResult:
     workflow: Workflow = Workflow.PRINCIPLES
 
 
-def unified_diff(old: str, new: str) -> str:
-    def lines(text: str) -> list[str]:
-        return [line if line.endswith("\n") else line + "\n" for line in text.splitlines()]
-
-    return "".join(
-        difflib.unified_diff(lines(old), lines(new), "template (current)", "template (proposed)")
-    )
-
-
-def _principles_data(principles: Sequence[Principle]) -> list[dict]:
+def _principles_data(principles: Sequence[Principle]) -> list[dict[str, str]]:
     return [{"id": p.id, "text": p.text} for p in principles]
 
 
@@ -67,7 +59,9 @@ def _placeholders(template: Template) -> str:
     return ", ".join("{{" + v + "}}" for v in template.variables) or "(none)"
 
 
-def _check_mutations(active: Sequence[Principle], sent_ids: set[str]):
+def _check_mutations(
+    active: Sequence[Principle], sent_ids: set[str]
+) -> Callable[[DistillOutput], str | None]:
     known = {p.id for p in active}
 
     def check(parsed: DistillOutput) -> str | None:
@@ -93,7 +87,7 @@ def _check_mutations(active: Sequence[Principle], sent_ids: set[str]):
     return check
 
 
-def _check_rewrite(old: Template):
+def _check_rewrite(old: Template) -> Callable[[RewriteOutput], str | None]:
     def check(parsed: RewriteOutput) -> str | None:
         if not parsed.template.strip():
             return "the new template is empty"
@@ -136,7 +130,13 @@ def apply_mutations(
     return list(result.values())
 
 
-def _distill(template, active, sent, model, calls) -> list[PrincipleMutation]:
+def _distill(
+    template: Template,
+    active: Sequence[Principle],
+    sent: Sequence[tuple[Feedback, dict[str, Any]]],
+    model: ModelClient,
+    calls: list[CallStats],
+) -> list[PrincipleMutation]:
     request = LLMRequest(
         system=prompts.text("distill_system"),
         prompt=prompts.render(
@@ -172,7 +172,14 @@ def _distill(template, active, sent, model, calls) -> list[PrincipleMutation]:
     return mutations
 
 
-def _rewrite(template, prompt_name, data_name, data, model, calls) -> RewriteOutput:
+def _rewrite(
+    template: Template,
+    prompt_name: str,
+    data_name: str,
+    data: object,
+    model: ModelClient,
+    calls: list[CallStats],
+) -> RewriteOutput:
     request = LLMRequest(
         system=prompts.text(f"{prompt_name}_system"),
         prompt=prompts.render(

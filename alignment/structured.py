@@ -8,6 +8,7 @@ forever and parsed free text by tags.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar, cast
 
 from pydantic import BaseModel
 
@@ -15,6 +16,8 @@ from alignment import prompts
 from alignment.datablocks import data_block
 from alignment.models.base import LLMRequest, ModelClient, ModelError, ModelOutputError
 from alignment.usage import CallStats
+
+Output = TypeVar("Output", bound=BaseModel)
 
 
 class StructuredFailure(Exception):
@@ -26,9 +29,9 @@ class StructuredFailure(Exception):
 def _attempt(
     model: ModelClient,
     request: LLMRequest,
-    check: Callable[[BaseModel], str | None],
+    check: Callable[[Output], str | None],
     calls: list[CallStats],
-) -> tuple[BaseModel | None, str | None, str]:
+) -> tuple[Output | None, str | None, str]:
     try:
         response = model.generate(request)
     except ModelError as exc:
@@ -39,23 +42,25 @@ def _attempt(
         raise
     calls.append(response.stats)
     assert response.parsed is not None  # a schema was requested
-    return response.parsed, check(response.parsed), response.text
+    # parsed is an instance of request.schema, the model class the caller's check is for
+    parsed = cast(Output, response.parsed)
+    return parsed, check(parsed), response.text
 
 
 def call_structured(
     model: ModelClient,
     request: LLMRequest,
-    check: Callable[[BaseModel], str | None],
+    check: Callable[[Output], str | None],
     calls: list[CallStats],
-) -> BaseModel:
+) -> Output:
     """Return the parsed answer that passes `check`, appending every call's stats to `calls`.
 
     `check` returns None when the answer is usable, else a sentence naming the problem.
     Raises StructuredFailure after the repair also fails; ModelError passes through.
     """
     parsed, problem, previous = _attempt(model, request, check, calls)
-    if problem is None:
-        return parsed  # type: ignore[return-value]
+    if problem is None and parsed is not None:
+        return parsed
     repair = LLMRequest(
         system=request.system,
         prompt=prompts.render(
@@ -70,6 +75,6 @@ def call_structured(
         purpose=f"{request.purpose}:repair",
     )
     parsed, second, _ = _attempt(model, repair, check, calls)
-    if second is None:
-        return parsed  # type: ignore[return-value]
+    if second is None and parsed is not None:
+        return parsed
     raise StructuredFailure(f"{second} (after one repair attempt; first problem: {problem})")

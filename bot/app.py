@@ -20,11 +20,12 @@ from bot.background import processors
 from bot.background.inbox import Inbox, InboxWorker, Router
 from bot.config import Config
 from bot.server import build_asgi
-from bot.services import Models, Services, build_services
+from bot.services import USER_ERRORS, Models, Services, build_services, user_message
 from bot.slack.listeners import Deps, register_all
 from bot.slack.listeners.common import report_target
-from bot.slack.views.notices import error_message
+from bot.slack.views.notices import failure_message
 from bot.slack.webapi import ChannelPacer, ClientProvider, PosterProvider, make_web_client
+from storage import Store
 from storage.records import InboxItem
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 @dataclass
 class AlignBot:
     bolt: App
-    store: Any
+    store: Store
     services: Services
     inbox: Inbox
     router: Router
@@ -67,7 +68,7 @@ class AlignBot:
 
 def create_app(
     config: Config,
-    store: Any,
+    store: Store,
     *,
     models: Models | None = None,
     worker_threads: int | None = None,
@@ -82,11 +83,13 @@ def create_app(
         align_model=config.align_model,
         target_model=config.target_model,
         timeout=config.model_timeout,
+        backoff=config.llm_backoff,
+        credentials=config.credentials,
     )
     services = build_services(store, models, feedback_budget=config.feedback_budget)
     client = make_web_client(config.slack_bot_token, base_url)
     installation_store = None
-    if config.oauth_enabled and not config.slack_bot_token:
+    if config.slack_client_id is not None and not config.slack_bot_token:  # OAuth
         installation_store = store.installation_store(config.slack_client_id)
         bolt = App(
             signing_secret=config.slack_signing_secret,
@@ -103,9 +106,8 @@ def create_app(
             ),
         )
     else:
-        with _without_env("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"):
-            bolt = App(
-                token=config.slack_bot_token,
+        with _without_env("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_BOT_TOKEN"):
+            bolt = App(  # the token comes with `client`; Bolt warns when it is given twice
                 signing_secret=config.slack_signing_secret,
                 client=client,
                 process_before_response=True,  # listeners only store and ack: no work after it
@@ -138,8 +140,8 @@ def create_app(
 
 @contextmanager
 def _without_env(*names: str) -> Iterator[None]:
-    """Bolt switches to OAuth by itself when these are in the environment (even empty); our
-    validated config decides the mode instead."""
+    """Bolt reads these from the environment by itself (switching to OAuth when the client id
+    and secret are there, even empty); our validated config decides instead."""
     saved = {n: os.environ.pop(n) for n in names if n in os.environ}
     try:
         yield
@@ -148,18 +150,21 @@ def _without_env(*names: str) -> Iterator[None]:
 
 
 def _reporter(posters: PosterProvider):
-    """Failures are told where the work was asked for: in the thread of the message."""
+    """Failures are told to the person whose request it was (in the thread it concerns);
+    only when nobody is known, in the thread for everyone."""
 
     def report(item: InboxItem, exc: BaseException) -> None:
         where = report_target(item.payload)
         if not where.channel_id:
             return
-        text = f"Sorry, I could not process that ({item.kind}): {exc}"
-        msg = error_message(text)
+        detail = user_message(exc) if isinstance(exc, USER_ERRORS) else None
+        msg = failure_message(item.kind, detail)
         poster = posters.for_team(item.team_id)
-        if where.thread_ts:
+        if where.user_id:
+            poster.ephemeral(
+                where.channel_id, where.user_id, msg["text"], msg["blocks"], where.thread_ts
+            )
+        elif where.thread_ts:
             poster.post(where.channel_id, msg["text"], msg["blocks"], thread_ts=where.thread_ts)
-        elif where.user_id:
-            poster.ephemeral(where.channel_id, where.user_id, msg["text"], msg["blocks"])
 
     return report

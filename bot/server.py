@@ -1,7 +1,9 @@
 """HTTP mode: a Starlette app served by uvicorn, with Bolt behind its Starlette adapter.
 
 Bolt's sync `App.dispatch` blocks, so it runs in Starlette's thread pool rather than on the
-event loop; signature checks (forged or stale → 401) are Bolt's own middleware.
+event loop. Every request to `/slack/events` is screened first (`bot.slack.screen`: signature,
+then a well-formed body of Slack's shape), so a forged or hostile request is a 4xx that Bolt never
+sees; every body is size-limited (`bot.body_limit`: 413) before anything reads it.
 """
 
 from __future__ import annotations
@@ -17,20 +19,36 @@ from slack_bolt import App
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot.body_limit import MAX_BODY_BYTES, BodyLimit
+from bot.slack.screen import screen
+
 EVENTS_PATH = "/slack/events"
-INSTALL_PATH = "/slack/install"
-REDIRECT_PATH = "/slack/oauth_redirect"
 
 
-def build_asgi(app: App, health: Callable[[], dict[str, Any]] | None = None) -> Starlette:
+def build_asgi(
+    app: App,
+    health: Callable[[], dict[str, Any]] | None = None,
+    *,
+    signing_secret: str | None = None,
+    max_body_bytes: int = MAX_BODY_BYTES,
+) -> Starlette:
+    """`signing_secret` defaults to the one the Bolt app verifies with."""
+    secret = app._signing_secret if signing_secret is None else signing_secret
+
+    def handle(request: Request, body: bytes) -> Response:
+        refusal = screen(body, request.headers, secret)
+        if refusal is not None:
+            return JSONResponse({"ok": False, "error": refusal.reason}, status_code=refusal.status)
+        return to_starlette_response(app.dispatch(to_bolt_request(request, body)))
+
     async def events(request: Request) -> Response:
         body = await request.body()
-        bolt_resp = await run_in_threadpool(app.dispatch, to_bolt_request(request, body))
-        return to_starlette_response(bolt_resp)
+        return await run_in_threadpool(handle, request, body)
 
     async def healthz(_: Request) -> Response:
         info = await run_in_threadpool(health) if health else {"ok": True}
@@ -55,7 +73,7 @@ def build_asgi(app: App, health: Callable[[], dict[str, Any]] | None = None) -> 
             Route(flow.install_path, install, methods=["GET"]),
             Route(flow.redirect_uri_path, redirect, methods=["GET"]),
         ]
-    return Starlette(routes=routes)
+    return Starlette(routes=routes, middleware=[Middleware(BodyLimit, limit=max_body_bytes)])
 
 
 def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
@@ -74,15 +92,27 @@ def serve(asgi: Starlette, host: str, port: int, log_level: str = "info") -> Non
 
 
 class BackgroundServer:
-    """uvicorn in a thread, on an already-bound socket: for the sandbox, tests and benchmarks."""
+    """uvicorn in a daemon thread, on an already-bound socket (default: a free port on
+    127.0.0.1, known before it serves): the simulator, the sandbox's bot, tests, benchmarks."""
 
-    def __init__(self, asgi: Any, sock: socket.socket, log_level: str = "warning") -> None:
-        self.sock = sock
+    def __init__(
+        self,
+        asgi: Any,
+        sock: socket.socket | None = None,
+        *,
+        name: str = "uvicorn",
+        log_level: str = "warning",
+    ) -> None:
+        self.sock = sock if sock is not None else bind()
         config = uvicorn.Config(asgi, log_level=log_level, access_log=False, lifespan="off")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(
-            target=self.server.run, kwargs={"sockets": [sock]}, daemon=True, name="uvicorn"
+            target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True, name=name
         )
+
+    @property
+    def port(self) -> int:
+        return int(self.sock.getsockname()[1])
 
     @property
     def url(self) -> str:
@@ -90,17 +120,21 @@ class BackgroundServer:
         return f"http://{host}:{port}"
 
     def start(self, timeout: float = 10.0) -> BackgroundServer:
+        """Returns once uvicorn serves; raises if it stopped or did not start in time."""
         self.thread.start()
-        deadline = threading.Event()
+        waiting = threading.Event()
         for _ in range(int(timeout * 100)):
             if self.server.started:
                 return self
-            deadline.wait(0.01)
-        raise RuntimeError("uvicorn did not start")
+            if not self.thread.is_alive():
+                break
+            waiting.wait(0.01)
+        raise RuntimeError(f"{self.thread.name} did not start on {self.url}")
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 10.0) -> None:
         self.server.should_exit = True
-        self.thread.join(timeout=10)
+        if self.thread.is_alive():
+            self.thread.join(timeout=timeout)
 
 
 @contextmanager

@@ -1,4 +1,4 @@
-"""slack-sdk's installation/OAuth-state tables and APScheduler's job table, on our metadata.
+"""slack-sdk's installation and OAuth-state tables, on our metadata.
 
 The libraries define their own tables; we let them build those definitions on our MetaData so the
 same Alembic migrations create them (the libraries' `create_tables()` is never needed).
@@ -6,12 +6,9 @@ same Alembic migrations create them (the libraries' `create_tables()` is never n
 
 from __future__ import annotations
 
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-from sqlalchemy import MetaData, create_engine
-
-JOBS_TABLE = "apscheduler_jobs"
+from sqlalchemy import MetaData
 
 
 def register(metadata: MetaData) -> None:
@@ -24,8 +21,3 @@ def register(metadata: MetaData) -> None:
     SQLAlchemyOAuthStateStore.build_oauth_states_table(
         metadata, SQLAlchemyOAuthStateStore.default_table_name
     )
-    # APScheduler builds its table in the job store's constructor; an engine that is never
-    # connected is enough for that.
-    unused = create_engine("sqlite://")
-    SQLAlchemyJobStore(engine=unused, tablename=JOBS_TABLE, metadata=metadata)
-    unused.dispose()

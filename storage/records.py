@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -45,6 +45,20 @@ class VersionInfo:
     proposal_id: int | None
     created_at: datetime
     note: str = ""
+
+
+@dataclass(frozen=True)
+class PrincipleRestore:
+    """What a rollback does to the principles: back to the set active under the version it
+    returns to. Texts are the principles' (for `reworded`: (now, then))."""
+
+    retired: tuple[str, ...] = ()
+    restored: tuple[str, ...] = ()
+    reworded: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def changes(self) -> bool:
+        return bool(self.retired or self.restored or self.reworded)
 
 
 @dataclass(frozen=True)
@@ -185,4 +199,3 @@ class InboxItem:
     ts: str | None
     attempts: int
     created_at: datetime
-    extra: dict[str, Any] = field(default_factory=dict)

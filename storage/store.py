@@ -30,10 +30,6 @@ class Store(TransferRepo, InboxRepo, LeasesRepo):
         """`url`, else `DATABASE_URL`, else SQLite `alignbot.db` (WAL, foreign keys on)."""
         return cls(make_engine(url, **engine_kwargs))
 
-    @classmethod
-    def from_engine(cls, engine: Engine, *, clock: Callable[[], datetime] = utcnow) -> Store:
-        return cls(engine, clock=clock)
-
     def check_schema(self) -> None:
         """Raise SchemaOutOfDate unless the database is at this code's latest migration."""
         from storage.migrate import check_schema

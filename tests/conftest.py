@@ -183,11 +183,8 @@ def fresh_engine(backend: str, tmp_path: Path) -> Iterator[Callable[[], Engine]]
 
 
 @pytest.fixture
-def gemini(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGeminiServer]:
-    """A local Gemini `generateContent` server, with google-genai's environment pointed at it."""
+def gemini() -> Iterator[FakeGeminiServer]:
+    """A local Gemini `generateContent` server; clients reach it with `.credentials` (or a
+    configuration with `.env`), never through the process environment."""
     with FakeGeminiServer() as server:
-        monkeypatch.setenv("GEMINI_BASE_URL", server.url)
-        monkeypatch.setenv("GEMINI_API_KEY", "test-key")
-        monkeypatch.delenv("GOOGLE_API_KEY", raising=False)
-        monkeypatch.delenv("GOOGLE_GENAI_USE_VERTEXAI", raising=False)
         yield server

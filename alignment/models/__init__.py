@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 from alignment.models.base import (
     LLMRequest,
     LLMResponse,
@@ -13,18 +11,22 @@ from alignment.models.base import (
     ModelOutputError,
     ModelTimeout,
 )
+from alignment.models.credentials import GeminiAccess, ModelCredentials, OpenAIAccess
 from alignment.models.offline import OfflineModel
 from alignment.values import InvalidValue, model_name
 
 __all__ = [
+    "GeminiAccess",
     "LLMRequest",
     "LLMResponse",
     "ModelBlocked",
     "ModelClient",
+    "ModelCredentials",
     "ModelError",
     "ModelOutputError",
     "ModelTimeout",
     "OfflineModel",
+    "OpenAIAccess",
     "check_model_name",
     "get_model",
 ]
@@ -40,22 +42,35 @@ def check_model_name(name: str) -> str:
 
 
 def get_model(
-    name: str, *, timeout: float = 60, max_retries: int = 3, backoff: float | None = None
+    name: str,
+    *,
+    credentials: ModelCredentials | None = None,
+    timeout: float = 60,
+    max_retries: int = 3,
+    backoff: float = 1.0,
 ) -> ModelClient:
-    """A client for `name`. `backoff` is the first retry delay in seconds (default 1, or
-    `ALIGNBOT_LLM_BACKOFF`); delays double per retry and there are at most `max_retries`."""
+    """A client for `name`, connecting with `credentials` (none needed for `offline`).
+    `backoff` is the first retry delay in seconds; delays double per retry and there are at
+    most `max_retries`."""
     name = check_model_name(name)
-    if backoff is None:
-        backoff = float(os.environ.get("ALIGNBOT_LLM_BACKOFF", "1.0"))
     if timeout <= 0 or max_retries < 0 or backoff < 0:
         raise ModelError("model timeout must be positive and retries/backoff not negative")
     if name == "offline":
         return OfflineModel()
+    credentials = credentials or ModelCredentials()
     provider, _, model = name.partition("/")
     if provider == "gemini":
         from alignment.models.gemini import GeminiModel
 
-        return GeminiModel(model, timeout=timeout, max_retries=max_retries, backoff=backoff)
+        return GeminiModel(
+            model,
+            access=credentials.gemini,
+            timeout=timeout,
+            max_retries=max_retries,
+            backoff=backoff,
+        )
     from alignment.models.openai_compat import OpenAICompatModel
 
-    return OpenAICompatModel(model, timeout=timeout, max_retries=max_retries, backoff=backoff)
+    return OpenAICompatModel(
+        model, access=credentials.openai, timeout=timeout, max_retries=max_retries, backoff=backoff
+    )

@@ -7,7 +7,6 @@ the engine's errors and records what each call cost.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 
@@ -27,6 +26,7 @@ from alignment.models.base import (
     estimate_tokens,
     parse_output,
 )
+from alignment.models.credentials import GeminiAccess
 from alignment.usage import CallStats
 
 try:  # google-genai may send through httpx2 (its fork of httpx) instead of httpx
@@ -45,22 +45,26 @@ _BLOCKING_FINISH = {
 }  # fmt: skip
 
 
-def _truthy(value: str | None) -> bool:
-    return (value or "").strip().lower() in ("1", "true", "yes")
-
-
 def _enum_name(value: object) -> str:
     return str(getattr(value, "value", value) or "")
 
 
 class GeminiModel:
-    def __init__(self, model: str, *, timeout: float, max_retries: int, backoff: float) -> None:
+    def __init__(
+        self,
+        model: str,
+        *,
+        access: GeminiAccess,
+        timeout: float,
+        max_retries: int,
+        backoff: float,
+    ) -> None:
         self.model = model
         self.name = f"gemini/{model}"
         self.timeout = timeout
         self._attempts = threading.local()
         http_options = types.HttpOptions(
-            base_url=os.environ.get("GEMINI_BASE_URL") or None,
+            base_url=access.base_url or None,
             timeout=max(1, int(timeout * 1000)),
             retry_options=types.HttpRetryOptions(
                 attempts=max_retries + 1,
@@ -72,9 +76,8 @@ class GeminiModel:
             ),
             client_args={"event_hooks": {"request": [self._count_attempt]}},
         )
-        if _truthy(os.environ.get("GOOGLE_GENAI_USE_VERTEXAI")):
-            project = os.environ.get("GOOGLE_CLOUD_PROJECT")
-            location = os.environ.get("GOOGLE_CLOUD_LOCATION")
+        if access.vertexai:
+            project, location = access.project, access.location
             if not project or not location:
                 raise ModelError(
                     f"{self.name}: Vertex AI needs GOOGLE_CLOUD_PROJECT and GOOGLE_CLOUD_LOCATION"
@@ -83,14 +86,15 @@ class GeminiModel:
                 vertexai=True, project=project, location=location, http_options=http_options
             )
         else:
-            key = os.environ.get("GEMINI_API_KEY") or os.environ.get("GOOGLE_API_KEY")
+            key = access.api_key
             if not key:
                 raise ModelError(
                     f"{self.name}: no Gemini credentials. Set GEMINI_API_KEY (or GOOGLE_API_KEY),"
                     " or GOOGLE_GENAI_USE_VERTEXAI=true with GOOGLE_CLOUD_PROJECT and "
                     "GOOGLE_CLOUD_LOCATION, or use the offline model"
                 )
-            self._client = genai.Client(api_key=key, http_options=http_options)
+            # vertexai=False: the library would otherwise consult GOOGLE_GENAI_USE_VERTEXAI itself
+            self._client = genai.Client(vertexai=False, api_key=key, http_options=http_options)
 
     def _count_attempt(self, _request: object) -> None:
         self._attempts.n = getattr(self._attempts, "n", 0) + 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from typing import Any
 
 from alignment.datablocks import read_blocks
 from alignment.models.base import (
@@ -25,14 +26,25 @@ from alignment.usage import CallStats
 MARK = "offline model"
 
 
+GIST_HEAD, GIST_TAIL = 300, 1200
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
 def _gist(prompt: str) -> str:
+    """The prompt, shortened in the middle only: its end (where a template's Guidelines are)
+    is what alignment changes, so a before/after of the stand-in shows that change whole."""
     flat = " ".join(prompt.split())
-    return flat if len(flat) <= 300 else f"{flat[:170]} … {flat[-120:]}"
+    if len(flat) <= GIST_HEAD + GIST_TAIL:
+        return flat
+    return f"{flat[:GIST_HEAD]} … {flat[-GIST_TAIL:]}"
 
 
-def _distill(data: dict) -> dict:
+def _distill(data: dict[str, Any]) -> dict[str, Any]:
     current = {p["text"].casefold(): p["id"] for p in data.get("principles", [])}
-    mutations: dict[str, dict] = {}
+    mutations: dict[str, dict[str, Any]] = {}
     for item in data.get("feedback", []):
         text = principle_for(item.get("kind", ""), item.get("text") or "", item.get("output"))
         if not text:
@@ -53,16 +65,16 @@ def _distill(data: dict) -> dict:
     return {"mutations": list(mutations.values())}
 
 
-def _rewrite(data: dict) -> dict:
+def _rewrite(data: dict[str, Any]) -> dict[str, Any]:
     items = [" ".join(p["text"].split()) for p in data.get("principles", [])]
     return {
         "template": with_guidelines(data["template"], items),
         "rationale": f"{MARK} (no LLM was called): the template's Guidelines section now lists "
-        f"the {len(items)} active principle(s) word for word.",
+        f"the {_count(len(items), 'active principle')} word for word.",
     }
 
 
-def _direct(data: dict) -> dict:
+def _direct(data: dict[str, Any]) -> dict[str, Any]:
     items = guidelines_of(data["template"])
     seen = {item.casefold() for item in items}
     added = 0
@@ -74,7 +86,8 @@ def _direct(data: dict) -> dict:
             added += 1
     return {
         "template": with_guidelines(data["template"], items),
-        "rationale": f"{MARK} (no LLM was called): added {added} instruction(s) taken from the "
+        "rationale": f"{MARK} (no LLM was called): added {_count(added, 'instruction')} taken "
+        "from the "
         "feedback's own words to the template's Guidelines section.",
     }
 
@@ -83,7 +96,7 @@ def _words(text: str) -> set[str]:
     return {w for w in re.findall(r"[a-z0-9']+", text.casefold()) if len(w) > 2}
 
 
-def _judge_rules(data: dict) -> dict:
+def _judge_rules(data: dict[str, Any]) -> dict[str, Any]:
     books: dict[str, list[str]] = {label: [] for label in data.get("labels", [])}
     for example in data.get("examples", []):
         rules = books.setdefault(example["label"], [])
@@ -93,7 +106,7 @@ def _judge_rules(data: dict) -> dict:
     return {"rule_books": [{"label": k, "rules": v} for k, v in books.items()]}
 
 
-def _judge_score(data: dict) -> dict:
+def _judge_score(data: dict[str, Any]) -> dict[str, Any]:
     words = {
         book["label"]: _words(" ".join(book["rules"]).replace(MARK, ""))
         for book in data.get("rule_books", [])
@@ -112,7 +125,8 @@ def _judge_score(data: dict) -> dict:
             {
                 "index": item["index"],
                 "score": round(score, 3),
-                "reason": f"{MARK}: {good} word(s) shared with good examples, {bad} with bad ones",
+                "reason": f"{MARK}: {_count(good, 'word')} shared with good examples, {bad} with "
+                "bad ones",
             }
         )
     return {"scores": scores}

@@ -9,8 +9,12 @@ from __future__ import annotations
 import re
 
 _IMPERATIVE = (
-    "add", "always", "avoid", "be", "do", "don't", "give", "include", "keep", "list", "make",
-    "mention", "never", "only", "put", "remove", "say", "show", "start", "stop", "use", "write",
+    "add", "always", "ask", "avoid", "be", "begin", "cite", "close", "cut", "describe", "do",
+    "don't", "drop", "end", "explain", "focus", "follow", "give", "highlight", "include", "keep",
+    "lead", "limit", "link", "list", "make", "mark", "mention", "name", "never", "note", "number",
+    "offer", "only", "open", "prefer", "put", "quote", "remove", "repeat", "replace", "say",
+    "shorten", "show", "skip", "sort", "spell", "split", "start", "state", "stay", "stick",
+    "stop", "suggest", "summarize", "tell", "try", "use", "write",
 )  # fmt: skip
 _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^(?:please\s+)?no\s+(.+)$", re.I), "Do not include {0}"),
@@ -58,7 +62,10 @@ def instruction(text: str) -> str:
 
 def principle_for(kind: str, text: str, output: str | None = None) -> str:
     """The offline model's principle for one feedback item ('' when it carries no instruction)."""
-    if kind in ("critique", "principle"):
+    if kind == "principle":  # already a guideline: its author's own wording is kept
+        cleaned = _clean(text)
+        return _sentence(cleaned) if cleaned else ""
+    if kind == "critique":
         return instruction(text)
     if kind == "kudos" and _clean(text):
         return f'Keep doing what this praise describes: "{_clean(text)}".'

@@ -7,8 +7,8 @@ httpx has no retry policy for HTTP statuses, so this module has a small bounded 
 
 from __future__ import annotations
 
-import os
 import time
+from typing import Any
 
 import httpx
 
@@ -22,6 +22,7 @@ from alignment.models.base import (
     estimate_tokens,
     parse_output,
 )
+from alignment.models.credentials import OpenAIAccess
 from alignment.usage import CallStats
 
 RETRY_CODES = {408, 429, 500, 502, 503, 504}
@@ -51,24 +52,32 @@ def _tagged(error: ModelError, attempts: int) -> ModelError:
 
 
 class OpenAICompatModel:
-    def __init__(self, model: str, *, timeout: float, max_retries: int, backoff: float) -> None:
+    def __init__(
+        self,
+        model: str,
+        *,
+        access: OpenAIAccess,
+        timeout: float,
+        max_retries: int,
+        backoff: float,
+    ) -> None:
         self.model = model
         self.name = f"openai/{model}"
         self.timeout = timeout
         self.max_retries = max_retries
         self.backoff = backoff
-        self.base_url = (os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+        self.base_url = (access.base_url or DEFAULT_BASE_URL).rstrip("/")
         headers = {}
-        if key := os.environ.get("OPENAI_API_KEY"):
+        if key := access.api_key:
             headers["Authorization"] = f"Bearer {key}"
         self._http = httpx.Client(timeout=timeout, headers=headers)
 
-    def _body(self, request: LLMRequest) -> dict:
+    def _body(self, request: LLMRequest) -> dict[str, Any]:
         messages = []
         if request.system:
             messages.append({"role": "system", "content": request.system})
         messages.append({"role": "user", "content": request.prompt})
-        body: dict = {
+        body: dict[str, Any] = {
             "model": self.model,
             "messages": messages,
             "temperature": request.temperature,
@@ -83,7 +92,7 @@ class OpenAICompatModel:
             }
         return body
 
-    def _post(self, body: dict) -> tuple[dict, int]:
+    def _post(self, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
         url = f"{self.base_url}/chat/completions"
         attempt = 0
         while True:
@@ -173,7 +182,7 @@ class OpenAICompatModel:
             raise
         return LLMResponse(text=text, parsed=parsed, stats=stats)
 
-    def _text(self, data: dict) -> str:
+    def _text(self, data: dict[str, Any]) -> str:
         choices = data.get("choices") if isinstance(data, dict) else None
         if not choices:
             raise ModelOutputError(f"{self.name} returned no choices")

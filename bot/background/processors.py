@@ -16,13 +16,26 @@ from slack_bolt import App
 
 from alignment import ProposalFailed
 from alignment.vocabulary import ProposalStatus, RunStatus
-from bot.services import USER_ERRORS, Actor, user_message
-from bot.slack.listeners.common import actor_from_payload
+from bot.background.inbox.worker import is_transient
+from bot.services import USER_ERRORS, Actor, ServiceError, user_message
+from bot.slack.listeners.common import actor_from_payload, stored
 from bot.slack.listeners.deps import Deps
+from bot.slack.views.blocks import Message
 from bot.slack.views.export import export_file_comment, export_filename
-from bot.slack.views.notices import error_message, not_an_approver_message, notice_message
-from bot.slack.views.proposal import proposal_message, proposal_pending_message
+from bot.slack.views.notices import (
+    error_message,
+    feedback_echo_message,
+    not_an_approver_message,
+    notice_message,
+    rejection_echo_message,
+)
+from bot.slack.views.proposal import (
+    no_proposal_message,
+    proposal_message,
+    proposal_pending_message,
+)
 from bot.slack.views.run import run_message
+from bot.slack.views.text import sentence
 from bot.slack.webapi.poster import Posted
 from storage.records import InboxItem, Outcome, ProposalInfo
 
@@ -30,6 +43,7 @@ log = logging.getLogger(__name__)
 
 RUN, PROPOSE, DECIDE, EDIT, NOTICE = "run", "propose", "decide", "edit_proposal", "notice"
 EXPORT = "export"
+ECHO = "feedback_echo"
 REFUSED = {Outcome.NOT_ALLOWED, Outcome.SUPERSEDED, Outcome.CLOSED, Outcome.ALREADY_DECIDED}
 
 
@@ -40,6 +54,7 @@ def register(app: App, deps: Deps) -> None:
     deps.router.add(EDIT, partial(process_edit, deps), lane=_proposal_lane)
     deps.router.add(NOTICE, partial(process_notice, deps))
     deps.router.add(EXPORT, partial(process_export, deps))
+    deps.router.add(ECHO, partial(process_echo, deps))
 
 
 def _template_lane(item: InboxItem) -> str:
@@ -55,24 +70,29 @@ def process_run(deps: Deps, item: InboxItem) -> None:
     run_id = int(item.payload["run_id"])
     runs = deps.services.runs
     poster = deps.posters.for_team(actor.team_id)
-    run = deps.services.store.get_run(run_id)
+    run = runs.get(run_id)
     if run.message_ts and run.channel_id:  # posted before a crash: update that message
         channel, ts = run.channel_id, run.message_ts
     else:
         channel = runs.channel_for(run, actor, item.payload.get("post_channel"))
         msg = run_message(runs.view(run_id))
-        store = deps.services.store
         posted = _post_once(
             deps,
             item,
             poster,
             channel,
             msg,
-            taken=lambda ts: bool(store.find_run_by_message(channel, ts)),
+            taken=lambda ts: runs.is_run_message(channel, ts),
         )
         channel, ts = posted.channel, posted.ts
         runs.attach_message(run_id, channel, ts)
-    done = runs.execute(run_id)
+    try:
+        done = runs.execute(run_id)
+    except Exception as exc:  # the message must not stay on "Running…" whatever went wrong
+        if is_transient(exc):
+            raise  # worth another attempt: the worker retries the row
+        log.exception("run %s failed", run_id)
+        done = runs.fail(run_id, f"something went wrong on our side ({type(exc).__name__})")
     msg = run_message(done)
     poster.update(channel, ts, msg["text"], msg["blocks"])
     if done.status is RunStatus.FAILED:
@@ -100,17 +120,26 @@ def process_propose(deps: Deps, item: InboxItem) -> None:
     try:
         proposal = proposals.create(actor, name, created_by=item.payload.get("created_by"))
     except ProposalFailed as exc:
-        msg = error_message(f"No proposal for `{name}`: {exc.reason}")
-        poster.update(posted.channel, posted.ts, msg["text"], msg["blocks"])
+        _no_proposal(deps, actor, item, posted, no_proposal_message(name, exc.reason))
         return
     except USER_ERRORS as exc:
-        msg = error_message(f"No proposal for `{name}`: {user_message(exc)}")
-        poster.update(posted.channel, posted.ts, msg["text"], msg["blocks"])
+        _no_proposal(deps, actor, item, posted, no_proposal_message(name, user_message(exc)))
         return
     deps.inbox.note(item.id, proposal_id=proposal.id)
     proposals.attach_message(proposal.id, posted.channel, posted.ts)
     refresh_proposal(deps, actor, proposal.id)
     _refresh_superseded(deps, actor, proposal)
+
+
+def _no_proposal(deps: Deps, actor: Actor, item: InboxItem, posted: Posted, msg: Message) -> None:
+    """Why there is no proposal is told to the person who asked, and the "Drafting…" note
+    leaves the channel; an automatic attempt (nobody asked) says it in place of the note."""
+    poster = deps.posters.for_team(actor.team_id)
+    if not actor.user_id:
+        poster.update(posted.channel, posted.ts, msg["text"], msg["blocks"])
+        return
+    poster.delete(posted.channel, posted.ts)
+    poster.ephemeral(posted.channel, actor.user_id, msg["text"], msg["blocks"])
 
 
 def _pending_message(
@@ -136,15 +165,16 @@ def _post_once(
     channel: str,
     msg: dict,
     taken: Callable[[str], bool] | None = None,
+    thread_ts: str | None = None,
 ) -> Posted:
     """Post `msg`, unless an earlier attempt of this row already did and crashed before it could
     record the message: the time noted before posting finds that message in the history."""
     since = item.payload.get("posting_after")
-    found = poster.find_own(channel, since, msg["text"], taken) if since else None
+    found = poster.find_own(channel, since, msg["text"], taken, thread_ts) if since else None
     if found is not None:
         return found
     deps.inbox.note(item.id, posting_after=f"{time.time() - 1:.6f}")
-    return poster.post(channel, msg["text"], msg["blocks"])
+    return poster.post(channel, msg["text"], msg["blocks"], thread_ts=thread_ts)
 
 
 def refresh_proposal(deps: Deps, actor: Actor, proposal_id: int | str) -> None:
@@ -160,7 +190,7 @@ def refresh_proposal(deps: Deps, actor: Actor, proposal_id: int | str) -> None:
 
 def _refresh_superseded(deps: Deps, actor: Actor, newest: ProposalInfo) -> None:
     """The proposals this one just superseded show it on their own messages."""
-    for p in deps.services.store.list_proposals(newest.template_id):
+    for p in deps.services.proposals.of_template(newest.template_id):
         just_now = p.decided_at is not None and p.decided_at >= newest.created_at
         if p.id != newest.id and p.status is ProposalStatus.SUPERSEDED and just_now:
             try:
@@ -189,19 +219,67 @@ def process_decision(deps: Deps, item: InboxItem) -> None:
         _tell(deps, actor, item, outcome.message)
         return
     refresh_proposal(deps, actor, pid)
+    p = outcome.proposal
+    if outcome.feedback is not None and p is not None and p.channel_id and p.message_ts:
+        echo_feedback(deps, actor, outcome.feedback.id, p.channel_id, p.message_ts, p.id)
+
+
+def echo_feedback(
+    deps: Deps,
+    actor: Actor,
+    feedback_id: int,
+    channel_id: str,
+    thread_ts: str,
+    proposal_id: int | None = None,
+) -> None:
+    """Show feedback that came from a form (not a reply) in the thread it is about: a critique
+    or rewrite in the run's thread, a rejection's reason in the proposal's. Posted after the
+    ack; a proposal that uses the feedback links to that message."""
+    deps.inbox.put(
+        key=f"echo:{feedback_id}",
+        kind=ECHO,
+        payload=stored(
+            actor,
+            feedback_id=feedback_id,
+            post_channel=channel_id,
+            thread_ts=thread_ts,
+            proposal_id=proposal_id,
+        ),
+        team_id=actor.team_id,
+    )
+
+
+def process_echo(deps: Deps, item: InboxItem) -> None:
+    actor = actor_from_payload(item.payload)
+    feedback = deps.services.feedback
+    fb = feedback.get(int(item.payload["feedback_id"]))
+    if fb is None or fb.message_ts:  # gone, or shown before a crash
+        return
+    proposal_id = item.payload.get("proposal_id")
+    if proposal_id is not None:
+        msg = rejection_echo_message(fb.author, fb.text, str(proposal_id))
+    else:
+        msg = feedback_echo_message(fb.kind, fb.author, fb.text)
+    poster = deps.posters.for_team(actor.team_id)
+    channel, thread_ts = item.payload["post_channel"], item.payload["thread_ts"]
+    # Posted once even if a crash comes between the post and noting where it is.
+    posted = _post_once(deps, item, poster, channel, msg, thread_ts=thread_ts)
+    feedback.attach_message(fb.id, posted.channel, posted.ts)
 
 
 def process_edit(deps: Deps, item: InboxItem) -> None:
     actor = actor_from_payload(item.payload)
     proposals = deps.services.proposals
     try:
-        old = proposals.get(item.payload["proposal_id"])
+        old = proposals.checked(actor, item.payload["proposal_id"])
         new = proposals.create_edited(actor, str(old.id), item.payload["template"])
     except USER_ERRORS as exc:
         _tell(deps, actor, item, user_message(exc))
         return
     poster = deps.posters.for_team(actor.team_id)
     channel = old.channel_id or actor.channel_id
+    if channel is None:  # an edit comes from a proposal's message, which has a channel
+        raise ServiceError(f"Proposal #{old.id} has no channel to post the edit in.")
     posted = poster.post(channel, f"Proposal #{new.id}", [])
     proposals.attach_message(new.id, posted.channel, posted.ts)
     refresh_proposal(deps, actor, new.id)
@@ -240,7 +318,7 @@ def _tell(
     channel = item.payload.get("reply_channel") or actor.channel_id
     if not channel:
         return
-    msg = message or notice_message(text, emoji=":no_entry:")
+    msg = message or notice_message(sentence(text), emoji=":no_entry:")
     deps.posters.for_team(actor.team_id).ephemeral(
         channel, actor.user_id, msg["text"], msg["blocks"]
     )

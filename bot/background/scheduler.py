@@ -1,9 +1,10 @@
 """Scheduled jobs: auto-propose, a daily digest, reminders for waiting proposals, expiry.
 
-APScheduler 3 keeps the schedule in the same database (its SQLAlchemy job store). Every instance
-runs a scheduler, and a database lease decides which one does a job's work each time, so with
-several instances each job still runs once. The job bodies are plain methods of `Jobs` that
-read the time from an injected clock: tests call them directly, without sleeping.
+APScheduler 3 forbids sharing a job store between schedulers, so every instance schedules on its
+own, in memory (the schedule is fixed: nothing needs to survive a restart). When a job falls due
+on several instances at once, a database lease decides which one does its work, so each job
+runs once. The job bodies are plain methods of `Jobs` that read the time from an injected
+clock: tests call them directly, without sleeping.
 """
 
 from __future__ import annotations
@@ -12,19 +13,23 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from alignment.vocabulary import ProposalStatus
 from bot.background.inbox import Inbox
 from bot.background.inbox.gate import worker_id
 from bot.background.processors import PROPOSE, refresh_proposal
 from bot.services import Actor
+from bot.services.schedule import ScheduleService
 from bot.slack.views.notices import notice_message
+from bot.slack.views.text import plural
 from bot.slack.webapi import PosterProvider
 from storage.records import ProposalInfo, TemplateInfo
+
+if TYPE_CHECKING:
+    from bot.app import AlignBot
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +44,7 @@ DIGEST_HOUR_UTC = 9
 
 @dataclass
 class Jobs:
-    store: Any
+    schedule: ScheduleService
     posters: PosterProvider
     inbox: Inbox
     refresh: Callable[[Actor, int], None]  # re-render a proposal's message
@@ -47,11 +52,11 @@ class Jobs:
     clock: Callable[[], datetime] | None = None
 
     def now(self) -> datetime:
-        return self.clock() if self.clock else self.store.now()
+        return self.clock() if self.clock else self.schedule.now()
 
     def _lease(self, name: str, minutes: float) -> bool:
         """Hold the job for a little longer than its interval: the holder keeps running it."""
-        return self.store.try_acquire_lease(f"job:{name}", self.holder, minutes * 60 * 1.5)
+        return self.schedule.hold(name, self.holder, minutes * 60 * 1.5)
 
     # --- jobs ----------------------------------------------------------------------------------
 
@@ -60,11 +65,11 @@ class Jobs:
         if not self._lease("auto_propose", INTERVALS["auto_propose"]):
             return []
         started = []
-        for t in self.store.all_templates():
+        for t in self.schedule.templates():
             threshold = t.settings.auto_propose_after
             if not threshold or not t.channel_id or self._waiting(t):
                 continue
-            pending = self.store.count_pending(t.id)
+            pending = self.schedule.pending_feedback(t.id)
             if pending < threshold:
                 continue
             key = f"auto-propose:{t.id}:v{t.active_version.number}:{pending}"
@@ -84,13 +89,13 @@ class Jobs:
         if not self._lease(f"digest:{self.now():%Y-%m-%d}", 60 * 20):
             return []
         posted = []
-        for t in self.store.all_templates():
+        for t in self.schedule.templates():
             if not (t.settings.daily_digest and t.channel_id):
                 continue
-            waiting = [p for p in self.store.list_proposals(t.id) if _pending(p)]
+            waiting = self.schedule.waiting_proposals(t.id)
             parts = [
                 f"{t.name}: v{t.active_version.number} active",
-                f"{self.store.count_pending(t.id)} feedback item(s) pending",
+                f"{plural(self.schedule.pending_feedback(t.id), 'feedback item')} pending",
             ]
             for p in waiting:
                 parts.append(
@@ -118,8 +123,8 @@ class Jobs:
                 continue
             needed = t.settings.approvals_required - len(p.approvals)
             msg = notice_message(
-                f"This proposal for {t.name} has waited {hours} h and needs {needed} more "
-                "approval(s).",
+                f"This proposal for {t.name} has waited {hours} h and needs "
+                f"{plural(needed, 'more approval')}.",
                 emoji=":alarm_clock:",
             )
             self.posters.for_team(t.team_id).post(
@@ -141,13 +146,13 @@ class Jobs:
             older = pending[:index]
             if any(o.id not in {e.id for e in expired} for _, o in older):
                 continue  # an older one is not due: expiring by age would take it too
-            expired += self.store.expire_stale(p.created_at + timedelta(microseconds=1))
+            expired += self.schedule.expire_created_before(p.created_at + timedelta(microseconds=1))
         by_template = {t.id: t for t, _ in pending}
         for p in expired:
-            t = by_template.get(p.template_id)
-            if t is not None and p.message_ts:
+            template = by_template.get(p.template_id)
+            if template is not None and p.message_ts:
                 try:
-                    self.refresh(Actor(t.team_id, SCHEDULER_USER), p.id)
+                    self.refresh(Actor(template.team_id, SCHEDULER_USER), p.id)
                 except Exception:
                     log.warning("could not update expired proposal %s", p.id, exc_info=True)
         return [p.id for p in expired]
@@ -155,67 +160,61 @@ class Jobs:
     # --- helpers -------------------------------------------------------------------------------
 
     def _waiting(self, t: TemplateInfo) -> bool:
-        return any(_pending(p) for p in self.store.list_proposals(t.id))
+        return bool(self.schedule.waiting_proposals(t.id))
 
     def _all_pending(self) -> list[tuple[TemplateInfo, ProposalInfo]]:
         out = []
-        for t in self.store.all_templates():
-            out += [(t, p) for p in self.store.list_proposals(t.id) if _pending(p)]
+        for t in self.schedule.templates():
+            out += [(t, p) for p in self.schedule.waiting_proposals(t.id)]
         return out
-
-
-def _pending(p: ProposalInfo) -> bool:
-    return p.status is ProposalStatus.PENDING
 
 
 # --- APScheduler wiring ------------------------------------------------------------------------
 
-_JOBS: Jobs | None = None  # the process's Jobs, for the job store's importable entry point
 
+class Scheduler:
+    """One instance's APScheduler: the jobs of `Jobs` on their intervals, in its own memory."""
 
-def run_job(name: str) -> None:
-    """What APScheduler calls (by reference, so the stored job survives restarts)."""
-    if _JOBS is None:
-        log.warning("scheduled job %s fired before the scheduler was set up", name)
-        return
-    try:
-        getattr(_JOBS, name)()
-    except Exception:
-        log.exception("scheduled job %s failed", name)
+    JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
 
-
-def start_scheduler(jobs: Jobs, engine: Any) -> BackgroundScheduler:
-    global _JOBS
-    _JOBS = jobs
-    scheduler = BackgroundScheduler(
-        jobstores={"default": SQLAlchemyJobStore(engine=engine)},
-        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
-        timezone=UTC,
-    )
-    for name, minutes in INTERVALS.items():
-        scheduler.add_job(
-            run_job, "interval", minutes=minutes, args=[name], id=name, replace_existing=True
+    def __init__(self, jobs: Jobs) -> None:
+        self.jobs = jobs
+        self.apscheduler = BackgroundScheduler(
+            jobstores={"default": MemoryJobStore()}, job_defaults=self.JOB_DEFAULTS, timezone=UTC
         )
-    scheduler.add_job(
-        run_job,
-        "cron",
-        hour=DIGEST_HOUR_UTC,
-        args=["daily_digest"],
-        id="daily_digest",
-        replace_existing=True,
-    )
-    scheduler.start()
-    return scheduler
+        for name, minutes in INTERVALS.items():
+            self.apscheduler.add_job(self.run, "interval", minutes=minutes, args=[name], id=name)
+        self.apscheduler.add_job(
+            self.run, "cron", hour=DIGEST_HOUR_UTC, args=["daily_digest"], id="daily_digest"
+        )
+
+    def run(self, name: str) -> list[object]:
+        """What APScheduler calls: the job's work (empty when another instance holds it). A
+        failing job is logged and runs again at its next time."""
+        try:
+            done: list[object] = getattr(self.jobs, name)()
+        except Exception:
+            log.exception("scheduled job %s failed", name)
+            return []
+        return done
+
+    def start(self, *, paused: bool = False) -> Scheduler:
+        self.apscheduler.start(paused=paused)
+        return self
+
+    def shutdown(self, wait: bool = False) -> None:
+        if self.apscheduler.running:
+            self.apscheduler.shutdown(wait=wait)
 
 
-def jobs_for(bot: Any, clock: Callable[[], datetime] | None = None) -> Jobs:
-    """Jobs wired to an AlignBot's store, posters and inbox."""
+def start_scheduler(jobs: Jobs) -> Scheduler:
+    return Scheduler(jobs).start()
+
+
+def jobs_for(bot: AlignBot, clock: Callable[[], datetime] | None = None) -> Jobs:
+    """Jobs wired to an AlignBot's services, posters and inbox."""
 
     def refresh(actor: Actor, proposal_id: int) -> None:
         refresh_proposal(bot.deps, actor, proposal_id)
 
-    return Jobs(bot.store, bot.posters, bot.inbox, refresh, clock=clock)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+    return Jobs(bot.services.schedule, bot.posters, bot.inbox, refresh, clock=clock)

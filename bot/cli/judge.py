@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
 from alignment.files import InputFileError, load_labelled
 from alignment.judge import JudgeError, LabelledOutput, build_judge
 from alignment.judge_eval import evaluate_judge, judge_from_dict, judge_to_dict
-from alignment.models import ModelClient, ModelError, get_model
+from alignment.models import ModelClient, ModelError
+from bot.cli.engine import configured_model
+from bot.config import ConfigError
 
 EXIT_BAD_INPUT = 2
 EXIT_FAILED = 1
@@ -52,8 +53,8 @@ def _fail(message: str, code: int) -> int:
 def run(args: argparse.Namespace) -> int:
     try:
         labelled = load_labelled(args.file)
-        model = get_model(args.model or os.environ.get("ALIGNBOT_ALIGN_MODEL") or "offline")
-    except (InputFileError, ModelError) as exc:
+        model = configured_model(args.model)
+    except (InputFileError, ConfigError, ModelError) as exc:
         return _fail(str(exc), EXIT_BAD_INPUT)
     if args.judge_command == "train":
         return _train(args, labelled, model)

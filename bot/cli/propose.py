@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
 
 from alignment.examples import EXAMPLES
 from alignment.files import InputFileError, load_feedback, load_principles, load_template
-from alignment.models import ModelError, get_model
+from alignment.models import ModelError
 from alignment.principles import MutationOp, Principle
 from alignment.proposer import ProposalFailed, ProposalResult, propose
 from alignment.vocabulary import Workflow
+from bot.cli.engine import configured_model
+from bot.config import ConfigError
 
 EXIT_BAD_INPUT = 2
 EXIT_FAILED = 1
@@ -92,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         example = EXAMPLES[args.example]
         template_path, feedback_path = example.template_path, example.feedback_path
         workflow = args.workflow or example.workflow
-        model_name = args.model or "offline"
+        model_name = args.model
     else:
         if not args.template_file or not args.feedback_file:
             return _fail(
@@ -100,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
             )
         template_path, feedback_path = Path(args.template_file), Path(args.feedback_file)
         workflow = args.workflow or Workflow.PRINCIPLES
-        model_name = args.model or os.environ.get("ALIGNBOT_ALIGN_MODEL") or "offline"
+        model_name = args.model
     if args.budget_tokens < 100:
         return _fail("--budget-tokens must be at least 100", EXIT_BAD_INPUT)
     try:
@@ -110,8 +111,8 @@ def run(args: argparse.Namespace) -> int:
     except InputFileError as exc:
         return _fail(str(exc), EXIT_BAD_INPUT)
     try:
-        model = get_model(model_name)
-    except ModelError as exc:
+        model = configured_model(model_name or ("offline" if args.example else None))
+    except (ConfigError, ModelError) as exc:
         return _fail(str(exc), EXIT_BAD_INPUT)
     try:
         result = propose(

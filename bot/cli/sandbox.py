@@ -41,7 +41,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("slack_bolt.App").setLevel(logging.ERROR)  # start-up notes, not problems
     from bot.config import ConfigError
 
     database = Path(args.database)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -34,9 +33,6 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"alignbot serve: {exc}", file=sys.stderr)
         return 2
-    # Model clients read their credentials from the environment; a .env file counts too.
-    for key, value in config.model_env.items():
-        os.environ.setdefault(key, value)
     logging.basicConfig(
         level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -52,9 +48,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"alignbot serve: {exc}", file=sys.stderr)
         return 2
     bot = create_app(config, store).start()  # the worker first takes rows left by a crash
-    scheduler = start_scheduler(jobs_for(bot), store.engine) if config.scheduler_enabled else None
+    scheduler = start_scheduler(jobs_for(bot)) if config.scheduler_enabled else None
     try:
-        if config.socket_mode:
+        if config.slack_app_token is not None:  # Socket Mode
             logging.getLogger(__name__).info("alignbot: Socket Mode")
             handler = socket_mode_handler(bot, config.slack_app_token)
             try:

@@ -19,6 +19,8 @@ from bot.services.transfer import NameTaken
 from storage import SchemaOutOfDate, Store
 
 EXIT_BAD_INPUT = 2
+# What a transfer refuses with a message (anything else is a bug, shown as a traceback).
+_REFUSED: tuple[type[Exception], ...] = (*USER_ERRORS, SchemaOutOfDate)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -95,7 +97,7 @@ def run_export(args: argparse.Namespace) -> int:
             text = services.transfer.export_text(_actor(team), args.name)
         finally:
             store.close()
-    except (*USER_ERRORS, SchemaOutOfDate) as exc:
+    except _REFUSED as exc:
         return _fail("export", user_message(exc))
     if args.output:
         Path(args.output).write_text(text + "\n", encoding="utf-8")
@@ -129,7 +131,7 @@ def run_import(args: argparse.Namespace) -> int:
             store.close()
     except NameTaken as exc:
         return _fail("import", f"{exc} (use --name NEW, or --on-top)")
-    except (*USER_ERRORS, SchemaOutOfDate) as exc:
+    except _REFUSED as exc:
         return _fail("import", user_message(exc))
     how = "as a new version of" if done.on_top else "as"
     print(f"imported {how} {done.name}: v{done.version} is active")

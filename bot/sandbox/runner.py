@@ -10,16 +10,15 @@ as a person would, so the example goes through the same paths as everything else
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dotenv import dotenv_values
-
+from bot.config import Config, load_config
 from bot.sandbox.slack_sim import SlackSim, persist
+from storage import Store
 
 log = logging.getLogger(__name__)
 
@@ -34,28 +33,42 @@ SEED_COMMANDS = (
     'changed for free until Friday; after that, talk to Dana."',
 )
 # Slack settings of the real deployment must not leak into the sandbox.
-DROPPED_ENV = ("SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_BOT_TOKEN")
+DROPPED_ENV: tuple[str, ...] = (
+    "SLACK_APP_TOKEN",
+    "SLACK_CLIENT_ID",
+    "SLACK_CLIENT_SECRET",
+    "SLACK_BOT_TOKEN",
+)
 DROPPED_ENV += ("SLACK_SIGNING_SECRET", "SLACK_API_URL", "SLACK_REDIRECT_URI", "DATABASE_URL")
 
 
-def sandbox_env(base: Mapping[str, str], sim: SlackSim, database_url: str) -> dict[str, str]:
-    """The bot's environment: the person's model settings and keys, the simulator's Slack.
+def sandbox_config(
+    sim: SlackSim, database_url: str, env: Mapping[str, str] | None = None
+) -> Config:
+    """The bot's configuration: the person's model settings and keys (from `env`, or the process
+    environment over `.env`), the simulator's Slack.
 
     With a Gemini key and no model chosen, the sandbox uses Gemini; otherwise `offline`."""
-    env = {k: v for k, v in base.items() if k not in DROPPED_ENV}
-    has_gemini = any(env.get(k) for k in ("GEMINI_API_KEY", "GOOGLE_API_KEY"))
-    vertex = env.get("GOOGLE_GENAI_USE_VERTEXAI", "").lower() in ("1", "true", "yes")
-    if has_gemini or (vertex and env.get("GOOGLE_CLOUD_PROJECT")):
-        env.setdefault("ALIGNBOT_ALIGN_MODEL", DEFAULT_GEMINI_MODEL)
-        env.setdefault("ALIGNBOT_TARGET_MODEL", DEFAULT_GEMINI_MODEL)
-    env.setdefault("ALIGNBOT_POST_INTERVAL", "0.05")  # one person's browser, not Slack's limits
-    env |= {
+    overrides: dict[str, str | None] = {key: None for key in DROPPED_ENV}
+    overrides |= {
         "SLACK_BOT_TOKEN": sim.bot_token,
         "SLACK_SIGNING_SECRET": sim.signing_secret,
         "SLACK_API_URL": sim.api_url,
         "DATABASE_URL": database_url,
     }
-    return env
+    config = load_config(env, overrides=overrides)
+    chosen = config.model_fields_set
+    defaults: dict[str, object] = {}
+    if "post_interval" not in chosen:
+        defaults["post_interval"] = 0.05  # one person's browser, not Slack's limits
+    gemini = config.credentials.gemini
+    if gemini.api_key or (gemini.vertexai and gemini.project):
+        defaults |= {
+            name: DEFAULT_GEMINI_MODEL
+            for name in ("align_model", "target_model")
+            if name not in chosen
+        }
+    return config.model_copy(update=defaults)
 
 
 @dataclass
@@ -71,7 +84,7 @@ class Sandbox:
     _bot: Any = field(default=None, init=False, repr=False)
     _bot_server: Any = field(default=None, init=False, repr=False)
     _scheduler: Any = field(default=None, init=False, repr=False)
-    _store: Any = field(default=None, init=False, repr=False)
+    _store: Store | None = field(default=None, init=False, repr=False)
     _autosave: Any = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -85,7 +98,8 @@ class Sandbox:
         return f"sqlite:///{self.database}"
 
     @property
-    def store(self) -> Any:
+    def store(self) -> Store:
+        assert self._store is not None, "start() first"
         return self._store
 
     @property
@@ -142,14 +156,11 @@ class Sandbox:
     # -- the bot --------------------------------------------------------------------------------
     def _start_bot(self) -> None:
         from bot.app import create_app
-        from bot.config import load_config
         from bot.server import BackgroundServer, bind
-        from storage import Store
         from storage.migrate import upgrade
 
         assert self.sim is not None
-        base = self.env if self.env is not None else _process_env()
-        config = load_config(sandbox_env(base, self.sim, self.database_url))  # before any file
+        config = sandbox_config(self.sim, self.database_url, self.env)  # before any file
         fresh = not self.database.exists()
         upgrade(self.database_url)
         self._store = Store.from_url(self.database_url)
@@ -160,7 +171,7 @@ class Sandbox:
         if self.scheduler and config.scheduler_enabled:
             from bot.background.scheduler import jobs_for, start_scheduler
 
-            self._scheduler = start_scheduler(jobs_for(self._bot), self._store.engine)
+            self._scheduler = start_scheduler(jobs_for(self._bot))
         self.sim.info = {
             "model": _model_label(config.target_model, config.align_model),
             "target_model": config.target_model,
@@ -197,7 +208,8 @@ class Sandbox:
         name = new.split()[1]
         self._seed(new)
         try:
-            self.sim.wait_for(lambda: self._store.get_template(team, name), timeout=15)
+            store = self.store
+            self.sim.wait_for(lambda: store.get_template(team, name), timeout=15)
         except TimeoutError:
             log.warning("sandbox: the example template was not created; not running it")
             return
@@ -219,11 +231,6 @@ def delete_database(path: Path) -> None:
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     slack_file(path).unlink(missing_ok=True)
-
-
-def _process_env() -> dict[str, str]:
-    file_values = {k: v for k, v in dotenv_values(Path.cwd() / ".env").items() if v is not None}
-    return {**file_values, **os.environ}
 
 
 def _model_label(target: str, align: str) -> str:

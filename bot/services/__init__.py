@@ -4,7 +4,6 @@ models and storage records out."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from bot.services.context import USER_ERRORS, Actor, ServiceError, user_message
 from bot.services.feedback import FeedbackResult, FeedbackService
@@ -12,35 +11,39 @@ from bot.services.home import HomeService
 from bot.services.models import Models
 from bot.services.proposals import ProposalService
 from bot.services.runs import RunService
+from bot.services.schedule import ScheduleService
 from bot.services.templates import TemplateService
 from bot.services.transfer import TransferService
+from storage import Store
 
 
 @dataclass
 class Services:
-    store: Any
+    """The only door from the edges (Slack listeners, processors, jobs, the CLI) to the store."""
+
     models: Models
     templates: TemplateService
     runs: RunService
     feedback: FeedbackService
     proposals: ProposalService
     home: HomeService
+    schedule: ScheduleService
     transfer: TransferService
 
 
 def build_services(
-    store: Any, models: Models | None = None, *, feedback_budget: int = 50
+    store: Store, models: Models | None = None, *, feedback_budget: int = 50
 ) -> Services:
     models = models or Models()
     templates = TemplateService(store, models.target_model)
     return Services(
-        store=store,
         models=models,
         templates=templates,
         runs=RunService(store, templates, models),
         feedback=FeedbackService(store),
         proposals=ProposalService(store, templates, models, feedback_budget),
         home=HomeService(store, templates),
+        schedule=ScheduleService(store),
         transfer=TransferService(store, templates),
     )
 

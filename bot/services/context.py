@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from alignment.template import TemplateError
@@ -24,6 +25,21 @@ class ServiceError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+log = logging.getLogger("bot.security")
+
+
+def not_in_workspace(actor: Actor, what: str, ident: object, *, foreign: bool) -> ServiceError:
+    """An id that is not in the asker's workspace is "not found" to them, whether it does not
+    exist or is another workspace's; the latter is logged, as someone sent an id they should
+    not have."""
+    if foreign:
+        log.warning(
+            "refused %s %r of another workspace, sent by user %s of workspace %s",
+            what, ident, actor.user_id, actor.team_id,
+        )  # fmt: skip
+    return ServiceError(f"There is no {what} #{ident}.")
 
 
 # Everything a listener may show to the user as is, instead of a generic failure (an

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from alignment.principles import Principle
 from alignment.vocabulary import ProposalStatus, RunStatus, VersionSource
 from bot.slack.views import models as vm
+from storage import Store
 from storage.records import ProposalInfo, RunInfo, TemplateInfo, VersionInfo
 
 
@@ -28,7 +27,7 @@ def settings_view(
     )
 
 
-def summary(info: TemplateInfo, store: Any, default_model: str) -> vm.TemplateSummary:
+def summary(info: TemplateInfo, store: Store, default_model: str) -> vm.TemplateSummary:
     pending = [p for p in store.list_proposals(info.id) if p.status is ProposalStatus.PENDING]
     return vm.TemplateSummary(
         name=info.name,

@@ -7,11 +7,12 @@ redelivered event never counts twice, and a removed reaction retracts exactly wh
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from alignment.feedback import FeedbackKind, Label
-from bot.services.context import Actor, ServiceError
-from storage.records import RunInfo
+from bot.services.context import Actor
+from bot.services.runs import run_in_workspace
+from storage import Store
+from storage.records import FeedbackInfo, RunInfo
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class FeedbackResult:
     retracted: bool = False
     kind: FeedbackKind | None = None
     label: Label | None = None
+    feedback_id: int | None = None
 
     @property
     def ask_what_should_change(self) -> bool:
@@ -30,19 +32,19 @@ class FeedbackResult:
 
 
 class FeedbackService:
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
 
     def reaction(
         self, actor: Actor, message_ts: str, emoji: str, label: Label | None, *, added: bool
     ) -> FeedbackResult:
-        run = self.store.find_run_by_message(actor.channel_id, message_ts) if label else None
-        if run is None:
+        run = self._run_at(actor, message_ts)
+        if run is None or label is None:
             return FeedbackResult(run=None)
         base = emoji.strip(":").split("::", 1)[0]
         key = f"reaction:{actor.channel_id}:{message_ts}:{actor.user_id}:{base}"
         if not added:
-            retracted = self.store.retract_feedback(key)
+            retracted = self.store.retract_feedback(key, team_id=actor.team_id)
             return FeedbackResult(
                 run=run, retracted=retracted, kind=FeedbackKind.LABEL, label=label
             )
@@ -63,7 +65,7 @@ class FeedbackService:
         self, actor: Actor, thread_ts: str, reply_ts: str, kind: FeedbackKind, text: str
     ) -> FeedbackResult:
         """A reply in a run's thread; replies elsewhere are not feedback."""
-        run = self.store.find_run_by_message(actor.channel_id, thread_ts)
+        run = self._run_at(actor, thread_ts)
         if run is None:
             return FeedbackResult(run=None)
         if not text.strip():
@@ -88,13 +90,14 @@ class FeedbackService:
         """An edited reply: the same feedback item gets the new text and kind (never a second
         item). Edited down to nothing to learn from (a bare `rewrite:`), it no longer counts;
         edited back, it counts again. A proposal that already used it keeps what it used."""
-        run = self.store.find_run_by_message(actor.channel_id, thread_ts)
+        run = self._run_at(actor, thread_ts)
         if run is None:
             return FeedbackResult(run=None)
         key = f"reply:{actor.channel_id}:{reply_ts}"
         if not text.strip():
             if kind is not FeedbackKind.KUDOS:
-                return FeedbackResult(run=run, retracted=self.store.retract_feedback(key))
+                retracted = self.store.retract_feedback(key, team_id=actor.team_id)
+                return FeedbackResult(run=run, retracted=retracted)
             text = "kudos"
         edited = self.store.edit_feedback(key, text, kind=kind.value)
         if edited is not None and edited.retracted_at is None:
@@ -105,21 +108,34 @@ class FeedbackService:
             self.store.edit_feedback(key, text, kind=kind.value)
         return result
 
+    def _run_at(self, actor: Actor, ts: str) -> RunInfo | None:
+        """The run posted at `ts` in the actor's channel (feedback only comes from one), of the
+        actor's workspace (Slack Connect channels share their ids)."""
+        if not actor.channel_id:
+            return None
+        return self.store.find_run_by_message(actor.channel_id, ts, team_id=actor.team_id)
+
     def withdraw_reply(self, actor: Actor, reply_ts: str) -> bool:
         """A deleted reply no longer counts (unless a proposal already used it)."""
-        return self.store.retract_feedback(f"reply:{actor.channel_id}:{reply_ts}")
+        key = f"reply:{actor.channel_id}:{reply_ts}"
+        return self.store.retract_feedback(key, team_id=actor.team_id)
 
     def on_run(
         self, actor: Actor, run_id: str, kind: FeedbackKind, text: str, source_key: str | None
     ) -> FeedbackResult:
-        """From the Critique / Suggest rewrite modals."""
-        try:
-            run = self.store.get_run(int(run_id))
-        except ValueError:
-            run = None
-        if run is None:
-            raise ServiceError(f"There is no run #{run_id}.")
-        _, created = self.store.add_feedback(
+        """From the Critique / Suggest rewrite modals: a run of the asker's workspace only."""
+        run = run_in_workspace(self.store, actor, run_id)
+        row, created = self.store.add_feedback(
             run.template_id, run.id, actor.user_id, kind.value, text, source_key=source_key
         )
-        return FeedbackResult(run=run, created=created, kind=kind)
+        return FeedbackResult(run=run, created=created, kind=kind, feedback_id=row.id)
+
+    def get(self, feedback_id: int) -> FeedbackInfo | None:
+        return self.store.get_feedback(feedback_id)
+
+    def run_of(self, feedback: FeedbackInfo) -> RunInfo | None:
+        return self.store.get_run(feedback.run_id) if feedback.run_id is not None else None
+
+    def attach_message(self, feedback_id: int, channel_id: str, ts: str) -> None:
+        """The message that shows this feedback in the channel (what proposals link to)."""
+        self.store.set_feedback_message(feedback_id, channel_id, ts)

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
 
 from bot.services import convert
 from bot.services.context import Actor
 from bot.services.templates import TemplateService
 from bot.slack.views import models as vm
+from storage import Store
 
 Permalink = Callable[[str, str], str | None]
 
 
 class HomeService:
-    def __init__(self, store: Any, templates: TemplateService) -> None:
+    def __init__(self, store: Store, templates: TemplateService) -> None:
         self.store = store
         self.templates = templates
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-from alignment.models import ModelClient, get_model
+from alignment.models import ModelClient, ModelCredentials, get_model
 
 
 @dataclass
@@ -14,6 +14,8 @@ class Models:
     target_model: str = "offline"  # default for templates that do not set their own
     timeout: float = 60.0
     max_retries: int = 2
+    backoff: float = 1.0  # seconds before the first retry
+    credentials: ModelCredentials = field(default_factory=ModelCredentials, repr=False)
     _clients: dict[str, ModelClient] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -21,7 +23,11 @@ class Models:
         with self._lock:
             if name not in self._clients:
                 self._clients[name] = get_model(
-                    name, timeout=self.timeout, max_retries=self.max_retries
+                    name,
+                    credentials=self.credentials,
+                    timeout=self.timeout,
+                    max_retries=self.max_retries,
+                    backoff=self.backoff,
                 )
             return self._clients[name]
 

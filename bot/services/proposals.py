@@ -7,28 +7,37 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from alignment import FeedbackKind, ModelError, ProposalFailed, Template, propose
+from alignment import (
+    FeedbackKind,
+    ModelError,
+    ProposalFailed,
+    Template,
+    TemplateError,
+    propose,
+)
 from alignment.evaluation import SampleRun, evaluate, pick_samples
 from alignment.judge import JudgeError, LabelledOutput, build_judge
+from alignment.textdiff import unified_diff
 from alignment.usage import CallStats
 from alignment.vocabulary import Decision, MutationOp, ProposalStatus
-from bot.services.context import Actor, ServiceError
+from bot.services.context import Actor, ServiceError, not_in_workspace
 from bot.services.metering import MeteredModel
 from bot.services.models import Models
 from bot.services.templates import TemplateService
 from bot.slack.views import models as vm
-from bot.slack.views.text import unified_diff
+from storage import Store
 from storage.errors import InvalidInput
 from storage.records import DecisionOutcome, ProposalInfo
 
 log = logging.getLogger(__name__)
 
 Permalink = Callable[[str, str], str | None]  # (channel, ts) -> URL
+EDITED_FROM = "edited_from"  # in an edited proposal's evaluation: the proposal it was edited from
 
 
 class ProposalService:
     def __init__(
-        self, store: Any, templates: TemplateService, models: Models, feedback_budget: int = 50
+        self, store: Store, templates: TemplateService, models: Models, feedback_budget: int = 50
     ) -> None:
         self.store = store
         self.templates = templates
@@ -67,7 +76,7 @@ class ProposalService:
                 info.active_version.id,
                 result.template.text,
                 result.rationale,
-                info.workflow.value,
+                info.workflow,
                 list(result.mutations),
                 list(result.used_feedback_ids),
                 evaluation,
@@ -125,51 +134,83 @@ class ProposalService:
         rows = [dataclasses.asdict(r) for r in result.rows]
         return {"rows": rows, "judge_note": judge_note} if judge_note else {"rows": rows}
 
-    def create_edited(self, actor: Actor, proposal_id: str, text: str) -> ProposalInfo:
-        """A person's edit of a proposal becomes a new proposal that supersedes it."""
-        old = self.get(proposal_id)
+    def check_edit(self, actor: Actor, proposal_id: str, text: str) -> ProposalInfo:
+        """Refuse an edit that cannot become a proposal, while the form is still open."""
+        old = self.checked(actor, proposal_id)
         if old.status is not ProposalStatus.PENDING:
             raise ServiceError(
                 f"Proposal #{old.id} is {old.status.value}; only a pending proposal can be edited."
             )
-        Template(text)
+        Template(text)  # bad {{…}} syntax is told while the form is open
+        return old
+
+    def create_edited(self, actor: Actor, proposal_id: str, text: str) -> ProposalInfo:
+        """A person's edit of a proposal becomes a new proposal that supersedes it, evaluated
+        again (before/after, judge) since its text is not the one the evidence was about."""
+        old = self.check_edit(actor, proposal_id, text)
+        info = self.store.get_template_by_id(old.template_id)
+        version = self.store.get_version(info.id, old.base_version_number)
+        if version is None:  # versions are never deleted; a proposal's base is always there
+            raise ServiceError(f"Proposal #{old.id}'s base version is gone.")
+        base = Template(version.text)
+        feedback = self.store.pending_feedback(info.id, limit=self.feedback_budget)
+        calls: list[CallStats] = []
+        evaluation = self._evaluate(info, base, Template(text), feedback, calls)
+        evaluation[EDITED_FROM] = old.id
         return self.store.create_proposal(
             old.template_id,
             old.base_version_id,
             text,
-            f"edited by <@{actor.user_id}> from proposal #{old.id}. {old.rationale}".strip(),
-            old.workflow.value,
+            old.rationale,
+            old.workflow,
             list(old.mutations),
             list(old.feedback_ids),
-            None,
-            [],
+            evaluation,
+            calls,
             actor.user_id,
         )
 
     def get(self, proposal_id: str | int) -> ProposalInfo:
-        p = self.store.get_proposal(proposal_id)
+        """For the worker, whose rows carry ids already checked; a request uses `checked`."""
+        p = self.store.get_proposal(proposal_number(proposal_id))
         if p is None:
             raise ServiceError(f"There is no proposal #{proposal_id}.")
         return p
 
+    def checked(self, actor: Actor, proposal_id: str | int) -> ProposalInfo:
+        """The proposal with an id taken from a payload, if it is of the asker's workspace."""
+        number = proposal_number(proposal_id)
+        p = self.store.get_proposal(number, team_id=actor.team_id)
+        if p is None:
+            foreign = self.store.get_proposal(number) is not None
+            raise not_in_workspace(actor, "proposal", number, foreign=foreign)
+        return p
+
     def approve(self, actor: Actor, proposal_id: str) -> DecisionOutcome:
-        return self.store.approve(proposal_id, actor.user_id)
+        return self.store.approve(self.checked(actor, proposal_id).id, actor.user_id)
 
     def reject(self, actor: Actor, proposal_id: str, reason: str) -> DecisionOutcome:
-        return self.store.reject(proposal_id, actor.user_id, reason)
-
-    def fail(self, proposal_id: int, reason: str) -> ProposalInfo:
-        return self.store.fail_proposal(proposal_id, reason)
+        return self.store.reject(self.checked(actor, proposal_id).id, actor.user_id, reason)
 
     def attach_message(self, proposal_id: int, channel_id: str, ts: str) -> None:
         self.store.set_proposal_message(proposal_id, channel_id, ts)
 
     # --- the view --------------------------------------------------------------------------
 
+    def view_for(
+        self, actor: Actor, proposal_id: str | int, permalink: Permalink | None = None
+    ) -> vm.ProposalView:
+        return self._view(self.checked(actor, proposal_id), permalink)
+
     def view(self, proposal_id: str | int, permalink: Permalink | None = None) -> vm.ProposalView:
-        p = self.get(proposal_id)
+        """For the worker, whose rows carry ids already checked; a request uses `view_for`."""
+        return self._view(self.get(proposal_id), permalink)
+
+    def _view(self, p: ProposalInfo, permalink: Permalink | None) -> vm.ProposalView:
         info = self.store.get_template_by_id(p.template_id)
         base = self.store.get_version(info.id, p.base_version_number)
+        if base is None:  # versions are never deleted
+            raise ServiceError(f"Version {p.base_version_number} of {info.name} is missing.")
         principles = {pr.id: pr for pr in self.store.all_principles(info.id)}
         new_version = None
         if p.result_version_id is not None:
@@ -181,10 +222,14 @@ class ProposalService:
                 ),
                 None,
             )
+        added, removed = placeholder_changes(base.text, p.text)
         decisions = self.store.decisions(p.id)
         rejection = next((d for d in decisions if d.decision is Decision.REJECT), None)
         status = p.status
         reason = rejection.reason if rejection else (p.status_reason or None)
+        superseded_by = self._newer(p, permalink) if status == "superseded" else None
+        if superseded_by is not None and reason and "newer proposal" in reason:
+            reason = None  # the link says it: "Superseded by proposal #8."
         return vm.ProposalView(
             proposal_id=str(p.id),
             template_name=info.name,
@@ -218,7 +263,24 @@ class ProposalService:
             reason=None if status in (ProposalStatus.PENDING, ProposalStatus.APPROVED) else reason,
             mode=p.workflow,
             created_by=p.created_by if p.created_by.startswith(("U", "W")) else None,
+            edited_from=_edited_from(p.evaluation),
+            superseded_by=superseded_by,
+            placeholders_added=added,
+            placeholders_removed=removed,
         )
+
+    def _newer(self, p: ProposalInfo, permalink: Permalink | None) -> vm.FeedbackLink | None:
+        """The proposal that replaced `p`: the next one made for the same template."""
+        newer = [q for q in self.store.list_proposals(p.template_id) if q.id > p.id]
+        if not newer:
+            return None
+        q = min(newer, key=lambda q: q.id)
+        url = (
+            permalink(q.channel_id, q.message_ts)
+            if permalink and q.channel_id and q.message_ts
+            else None
+        )
+        return vm.FeedbackLink(label=f"proposal #{q.id}", permalink=url)
 
     def _links(self, feedback_ids, permalink: Permalink | None) -> list[vm.FeedbackLink]:
         links = []
@@ -236,8 +298,38 @@ class ProposalService:
             links.append(vm.FeedbackLink(label=label, permalink=url))
         return links
 
+    def is_proposal_message(self, channel_id: str, ts: str) -> bool:
+        return self.store.find_proposal_by_message(channel_id, ts) is not None
+
+    def of_template(self, template_id: int) -> list[ProposalInfo]:
+        return self.store.list_proposals(template_id)
+
+    def template_name(self, info: ProposalInfo) -> str:
+        return self.templates.by_id(info.template_id).name
+
     def pending(self, team_id: str) -> list[ProposalInfo]:
         return self.store.pending_proposals(team_id)
+
+
+def proposal_number(proposal_id: str | int) -> int:
+    try:
+        return int(str(proposal_id).strip())
+    except ValueError:
+        raise ServiceError(f"`{str(proposal_id)[:40]}` is not a proposal id.") from None
+
+
+def _edited_from(evaluation: dict[str, Any] | None) -> str | None:
+    value = (evaluation or {}).get(EDITED_FROM)
+    return str(value) if value is not None else None
+
+
+def placeholder_changes(before: str, after: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The placeholders `after` adds and drops compared with `before` (each in text order)."""
+    try:
+        old, new = Template(before).variables, Template(after).variables
+    except TemplateError:
+        return (), ()
+    return tuple(v for v in new if v not in old), tuple(v for v in old if v not in new)
 
 
 class _NoText:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Engine, Insert, select
+from sqlalchemy import CursorResult, Engine, Insert, Result, Select, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from storage import models as m
 from storage.db import WRITE, write_lock
@@ -45,7 +45,7 @@ class StoreBase:
 
     def _insert(self, model: type[m.Base]) -> Insert:
         """A Core INSERT that can say ON CONFLICT DO NOTHING on both backends."""
-        table = model.__table__
+        table = _table(model)
         if self.dialect == "postgresql":
             return postgresql.insert(table)
         if self.dialect == "sqlite":
@@ -54,10 +54,11 @@ class StoreBase:
 
     def _insert_if_new(self, session: Session, model: type[m.Base], values: dict[str, Any]) -> bool:
         """Insert unless a unique key already holds; True when this call inserted the row."""
-        table = model.__table__
+        table = _table(model)
         stmt = (
             self._insert(model)
             .values(**values)
+            # both dialects' Insert have it (see _insert); the generic Insert type does not
             .on_conflict_do_nothing()  # type: ignore[attr-defined]
             .returning(*table.primary_key.columns)
         )
@@ -87,10 +88,39 @@ class StoreBase:
         return row
 
 
+Row = TypeVar("Row")
+
+
+def team_templates(team_id: str) -> Select[Any]:
+    """The ids of workspace `team_id`'s templates (a subquery for `IN`)."""
+    return select(m.Template.id).where(m.Template.team_id == team_id)
+
+
+def in_team(
+    stmt: Select[Row], template_id: InstrumentedAttribute[int], team_id: str | None
+) -> Select[Row]:
+    """`stmt` narrowed to rows whose template belongs to workspace `team_id` (when given):
+    ids from payloads are looked up in the asking workspace only."""
+    if team_id is None:
+        return stmt
+    return stmt.where(template_id.in_(team_templates(team_id)))
+
+
 def version_numbers(s: Session, version_ids: set[int]) -> dict[int, int]:
     """Version id -> number for a batch of rows, in one query (the listings show numbers)."""
     stmt = select(m.Version.id, m.Version.number).where(m.Version.id.in_(version_ids))
     return dict(s.execute(stmt).all())
+
+
+def _table(model: type[m.Base]) -> Table:
+    # declarative classes are typed with a FromClause; ours all map one Table
+    return cast(Table, model.__table__)
+
+
+def changed(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE changed."""
+    # Session.execute is typed to return a Result; for DML it is a CursorResult
+    return cast(CursorResult[Any], result).rowcount
 
 
 def require_text(value: str, what: str, *, limit: int) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from alignment.feedback import Feedback, FeedbackKind, Label
@@ -14,13 +14,14 @@ from storage.arguments import (
     MessageTs,
     RunId,
     SourceKey,
+    TeamId,
     TemplateId,
     UserId,
 )
 from storage.errors import InvalidInput, NotFound
 from storage.records import FeedbackInfo
 from storage.repo import convert
-from storage.repo.base import StoreBase
+from storage.repo.base import StoreBase, changed, team_templates
 
 MAX_FEEDBACK_CHARS = 20_000
 
@@ -96,6 +97,7 @@ class FeedbackRepo(StoreBase):
             stmt = (
                 self._insert(m.Feedback)
                 .values(**values)
+                # both dialects' Insert have it (see _insert); the generic type does not
                 .on_conflict_do_nothing()  # type: ignore[attr-defined]
                 .returning(*m.Feedback.__table__.c)
             )
@@ -110,15 +112,16 @@ class FeedbackRepo(StoreBase):
                 return convert.feedback(row), True
             return convert.feedback(row), False
 
-    def retract_feedback(self, source_key: SourceKey) -> bool:
-        """Mark the feedback with this key retracted; False if unknown or already retracted."""
+    def retract_feedback(self, source_key: SourceKey, *, team_id: TeamId | None = None) -> bool:
+        """Mark the feedback with this key retracted; False if unknown or already retracted
+        (or, with `team_id`, another workspace's)."""
         with self._tx() as s:
-            result = s.execute(
-                update(m.Feedback)
-                .where(m.Feedback.source_key == source_key, m.Feedback.retracted_at.is_(None))
-                .values(retracted_at=self.now())
+            stmt = update(m.Feedback).where(
+                m.Feedback.source_key == source_key, m.Feedback.retracted_at.is_(None)
             )
-            return result.rowcount == 1
+            if team_id is not None:
+                stmt = stmt.where(m.Feedback.template_id.in_(team_templates(team_id)))
+            return changed(s.execute(stmt.values(retracted_at=self.now()))) == 1
 
     def edit_feedback(
         self, source_key: SourceKey, text: str, *, kind: str | None = None
@@ -142,6 +145,19 @@ class FeedbackRepo(StoreBase):
                 s.flush()
             return convert.feedback(row)
 
+    def set_feedback_message(
+        self, feedback_id: FeedbackId, channel_id: ChannelId, ts: MessageTs
+    ) -> FeedbackInfo:
+        """Where the feedback shows in Slack (e.g. the bot's echo of a form's critique in the
+        run's thread), so a proposal can link to it like to any reply."""
+        with self._tx() as s:
+            row = s.get(m.Feedback, feedback_id, with_for_update=True)
+            if row is None:
+                raise NotFound(f"no feedback with id {feedback_id}")
+            row.channel_id, row.message_ts = channel_id, ts
+            s.flush()
+            return convert.feedback(row)
+
     def get_feedback(self, feedback_id: FeedbackId) -> FeedbackInfo | None:
         with self._tx(write=False) as s:
             row = s.get(m.Feedback, feedback_id)
@@ -149,9 +165,10 @@ class FeedbackRepo(StoreBase):
 
     def count_pending(self, template_id: TemplateId) -> int:
         with self._tx(write=False) as s:
-            return s.scalar(
+            count = s.scalar(
                 select(func.count()).select_from(m.Feedback).where(*_pending(template_id))
             )
+            return count or 0
 
     def pending_feedback(
         self, template_id: TemplateId, limit: Limit | None = None
@@ -205,7 +222,7 @@ class FeedbackRepo(StoreBase):
         ]
 
 
-def _pending(template_id: int) -> tuple:
+def _pending(template_id: int) -> tuple[ColumnElement[bool], ...]:
     fb = m.Feedback
     return (
         fb.template_id == template_id,

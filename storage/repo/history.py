@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
 from storage import models as m
 from storage.arguments import TemplateId
 from storage.records import HistoryEntry
 from storage.repo import convert
-from storage.repo.decisions import DecisionsRepo
+from storage.repo.rollback import RollbackRepo
 
 
-class HistoryRepo(DecisionsRepo):
+class HistoryRepo(RollbackRepo):
     def history(self, template_id: TemplateId) -> list[HistoryEntry]:
         with self._tx(write=False) as s:
             self._template_row(s, template_id)
@@ -26,7 +28,7 @@ class HistoryRepo(DecisionsRepo):
                 .join(m.Proposal, m.Proposal.id == m.Decision.proposal_id)
                 .where(m.Proposal.template_id == template_id)
             ).all()
-            entries: list[tuple[tuple, HistoryEntry]] = []
+            entries: list[tuple[tuple[Any, ...], HistoryEntry]] = []
             for v in self._version_infos(s, list(versions)):
                 what = f"v{v.number} by {v.author} ({v.source.value}" + (
                     f", {v.note})" if v.note else ")"

@@ -196,11 +196,12 @@ class InboxRepo(StoreBase):
     def inbox_pending_count(self) -> int:
         """Rows not yet done or given up on (pending, claimed, or waiting to retry)."""
         with self._tx(write=False) as s:
-            return s.scalar(
+            count = s.scalar(
                 select(func.count())
                 .select_from(m.InboxEvent)
                 .where(m.InboxEvent.status.in_((PENDING, CLAIMED)))
             )
+            return count or 0
 
     def inbox_status(self, event_id: EventId) -> dict[str, Any] | None:
         """Status, attempts and last error of one event (for tests and operators)."""

@@ -8,7 +8,7 @@ from sqlalchemy import delete, or_, update
 
 from storage import models as m
 from storage.arguments import LeaseHolder, Seconds, width
-from storage.repo.base import StoreBase, require_text
+from storage.repo.base import StoreBase, changed, require_text
 
 
 class LeasesRepo(StoreBase):
@@ -28,11 +28,11 @@ class LeasesRepo(StoreBase):
                 )
                 .values(holder=holder, expires_at=expires)
             )
-            return result.rowcount == 1
+            return changed(result) == 1
 
     def release_lease(self, name: str, holder: LeaseHolder) -> bool:
         with self._tx() as s:
             result = s.execute(
                 delete(m.Lease).where(m.Lease.name == name, m.Lease.holder == holder)
             )
-            return result.rowcount == 1
+            return changed(result) == 1

@@ -28,7 +28,7 @@ from storage.arguments import (
 from storage.errors import InvalidInput, NotFound
 from storage.records import DecisionInfo, ProposalInfo
 from storage.repo import convert
-from storage.repo.base import version_numbers
+from storage.repo.base import in_team, version_numbers
 from storage.repo.feedback import FeedbackRepo
 from storage.repo.principles import PrinciplesRepo
 from storage.repo.runs import RunsRepo
@@ -160,9 +160,22 @@ class ProposalsRepo(TemplatesRepo, RunsRepo, FeedbackRepo, PrinciplesRepo):
             s.flush()
             return self._proposal_infos(s, [row])[0]
 
-    def get_proposal(self, proposal_id: ProposalId) -> ProposalInfo | None:
+    def get_proposal(
+        self, proposal_id: ProposalId, *, team_id: TeamId | None = None
+    ) -> ProposalInfo | None:
+        """With `team_id`, a proposal of another workspace is None, as if it did not exist."""
         with self._tx(write=False) as s:
-            row = s.get(m.Proposal, proposal_id)
+            stmt = select(m.Proposal).where(m.Proposal.id == proposal_id)
+            row = s.scalars(in_team(stmt, m.Proposal.template_id, team_id)).one_or_none()
+            return None if row is None else self._proposal_infos(s, [row])[0]
+
+    def find_proposal_by_message(self, channel_id: ChannelId, ts: MessageTs) -> ProposalInfo | None:
+        with self._tx(write=False) as s:
+            row = s.scalars(
+                select(m.Proposal).where(
+                    m.Proposal.channel_id == channel_id, m.Proposal.message_ts == ts
+                )
+            ).first()
             return None if row is None else self._proposal_infos(s, [row])[0]
 
     def pending_proposals(self, team_id: TeamId) -> list[ProposalInfo]:
@@ -273,7 +286,8 @@ class ProposalsRepo(TemplatesRepo, RunsRepo, FeedbackRepo, PrinciplesRepo):
         for c in s.scalars(
             select(m.LLMCall).where(m.LLMCall.proposal_id.in_(ids)).order_by(m.LLMCall.id)
         ).all():
-            calls[c.proposal_id].append(c)
+            if c.proposal_id is not None:
+                calls[c.proposal_id].append(c)
         return [
             convert.proposal(
                 r,

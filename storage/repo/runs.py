@@ -20,6 +20,7 @@ from storage.arguments import (
     ProposalId,
     RunId,
     RunModel,
+    TeamId,
     TemplateId,
     TokenCount,
     UserId,
@@ -28,7 +29,7 @@ from storage.arguments import (
 from storage.errors import AlreadyExists, InvalidInput, NotFound
 from storage.records import RunInfo
 from storage.repo import convert
-from storage.repo.base import StoreBase, version_numbers
+from storage.repo.base import StoreBase, in_team, version_numbers
 
 MAX_INPUT_CHARS = 100_000
 CRITICAL_KINDS = (FeedbackKind.CRITIQUE.value, FeedbackKind.REWRITE.value)
@@ -114,16 +115,20 @@ class RunsRepo(StoreBase):
         except IntegrityError:
             raise AlreadyExists(f"message {channel_id}/{ts} already belongs to a run") from None
 
-    def get_run(self, run_id: RunId) -> RunInfo | None:
+    def get_run(self, run_id: RunId, *, team_id: TeamId | None = None) -> RunInfo | None:
+        """With `team_id`, a run of another workspace is None, as if it did not exist."""
         with self._tx(write=False) as s:
-            row = s.get(m.Run, run_id)
+            stmt = select(m.Run).where(m.Run.id == run_id)
+            row = s.scalars(in_team(stmt, m.Run.template_id, team_id)).one_or_none()
             return None if row is None else self._run_infos(s, [row])[0]
 
-    def find_run_by_message(self, channel_id: ChannelId, ts: MessageTs) -> RunInfo | None:
+    def find_run_by_message(
+        self, channel_id: ChannelId, ts: MessageTs, *, team_id: TeamId | None = None
+    ) -> RunInfo | None:
+        """With `team_id`, only a run of that workspace (Slack Connect shares channel ids)."""
         with self._tx(write=False) as s:
-            row = s.scalars(
-                select(m.Run).where(m.Run.channel_id == channel_id, m.Run.message_ts == ts)
-            ).one_or_none()
+            stmt = select(m.Run).where(m.Run.channel_id == channel_id, m.Run.message_ts == ts)
+            row = s.scalars(in_team(stmt, m.Run.template_id, team_id)).one_or_none()
             return None if row is None else self._run_infos(s, [row])[0]
 
     def recent_runs(self, template_id: TemplateId, limit: Limit = 20) -> list[RunInfo]:

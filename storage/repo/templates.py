@@ -140,9 +140,6 @@ class TemplatesRepo(StoreBase):
     def set_target_model(self, template_id: TemplateId, model: ModelName | None) -> TemplateInfo:
         return self._set_field(template_id, target_model=model)
 
-    def set_channel(self, template_id: TemplateId, channel_id: ChannelId | None) -> TemplateInfo:
-        return self._set_field(template_id, channel_id=channel_id)
-
     def _set_field(self, template_id: int, **values: Any) -> TemplateInfo:
         with self._tx() as s:
             row = self._template_row(s, template_id, lock=True)

@@ -16,10 +16,11 @@ from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 
 from alignment.values import TemplateName
+from alignment.vocabulary import VersionSource
 from storage import models as m
 from storage.arguments import ChannelId, TeamId, TemplateId
 from storage.errors import InvalidInput
-from storage.records import TemplateInfo, VersionInfo, VersionSource
+from storage.records import TemplateInfo, VersionInfo
 from storage.repo.history import HistoryRepo
 from storage.repo.transfer_import import (
     FEEDBACK_FIELDS,
@@ -103,6 +104,7 @@ class _Exporter:
         self.s, self.t = s, template
 
     def _all(self, model: type[m.Base], *where: Any) -> list[Any]:
+        # Base has no `id`; every model exported has one
         return list(self.s.scalars(select(model).where(*where).order_by(model.id)).all())  # type: ignore[attr-defined]
 
     def document(self) -> dict[str, Any]:

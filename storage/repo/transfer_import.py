@@ -46,7 +46,7 @@ class Importer:
         if any(v is None for v in where.values()):
             return True
         cols = [getattr(model, k) == v for k, v in where.items()]
-        return self.s.scalar(select(model).where(*cols).limit(1)) is None  # type: ignore[arg-type]
+        return self.s.scalar(select(model).where(*cols).limit(1)) is None
 
     def run(self) -> m.Template:
         s, d, t = self.s, self.data, self.data["template"]
@@ -93,18 +93,18 @@ class Importer:
                 m.ProposalFeedback(proposal_id=prop_id[p["ref"]], feedback_id=fb_id[int(f)])
                 for f in p.get("feedback", [])
             )
-            row = s.get(m.Proposal, prop_id[p["ref"]])
-            assert row is not None
-            row.mutations = [self._mutation(mu, fb_id) for mu in p.get("mutations", [])]
+            proposal = s.get(m.Proposal, prop_id[p["ref"]])
+            assert proposal is not None
+            proposal.mutations = [self._mutation(mu, fb_id) for mu in p.get("mutations", [])]
         pr_id = self._principles(template.id, prop_id, fb_id)
         for p in d.get("proposals", []):  # principle refs in mutations → new principle ids
-            row = s.get(m.Proposal, prop_id[p["ref"]])
-            assert row is not None
-            row.mutations = [
+            proposal = s.get(m.Proposal, prop_id[p["ref"]])
+            assert proposal is not None
+            proposal.mutations = [
                 {**mu, "principle_id": str(pr_id.get(int(mu["principle_id"]), mu["principle_id"]))}
                 if mu.get("principle_id") and str(mu["principle_id"]).isdigit()
                 else mu
-                for mu in row.mutations
+                for mu in proposal.mutations
             ]
         s.flush()
         return template

@@ -220,8 +220,8 @@ def _refs(doc: ExportDoc) -> list[str]:
                 for f in mu.feedback_ids
                 if int(f) not in fbs
             ]
-    for n, p in enumerate(doc.principles):
-        for c in p.changes:
+    for n, pr in enumerate(doc.principles):
+        for c in pr.changes:
             if c.proposal is not None and c.proposal not in props:
                 bad.append(f"principles.{n}.changes: no proposal {c.proposal}")
             bad += [

@@ -62,17 +62,27 @@ def offline() -> ModelClient:
 
 @pytest.fixture
 def gemini_model(gemini: FakeGeminiServer) -> ModelClient:
-    return get_model("gemini/gemini-2.5-flash", timeout=TIMEOUT, max_retries=2, backoff=BACKOFF)
+    return get_model(
+        "gemini/gemini-2.5-flash",
+        credentials=gemini.credentials,
+        timeout=TIMEOUT,
+        max_retries=2,
+        backoff=BACKOFF,
+    )
 
 
 @pytest.fixture
-def openai_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenAIServer]:
+def openai_server() -> Iterator[FakeOpenAIServer]:
     with FakeOpenAIServer() as server:
-        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
-        monkeypatch.delenv("OPENAI_API_KEY", raising=False)
         yield server
 
 
 @pytest.fixture
 def openai_model(openai_server: FakeOpenAIServer) -> ModelClient:
-    return get_model("openai/gemma3:4b", timeout=TIMEOUT, max_retries=2, backoff=BACKOFF)
+    return get_model(
+        "openai/gemma3:4b",
+        credentials=openai_server.credentials,
+        timeout=TIMEOUT,
+        max_retries=2,
+        backoff=BACKOFF,
+    )

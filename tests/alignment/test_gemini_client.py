@@ -21,6 +21,7 @@ from alignment import (
     propose,
 )
 from alignment.datablocks import read_blocks
+from alignment.models import GeminiAccess, ModelCredentials
 from alignment.schemas import RewriteOutput
 from tests.fakes.gemini_server import (
     HANG,
@@ -110,7 +111,13 @@ def test_client_errors_are_not_retried(gemini, gemini_model):
 
 
 def test_a_hang_past_the_timeout_is_retried_then_reported(gemini):
-    model = get_model("gemini/gemini-2.5-flash", timeout=0.3, max_retries=1, backoff=0.01)
+    model = get_model(
+        "gemini/gemini-2.5-flash",
+        credentials=gemini.credentials,
+        timeout=0.3,
+        max_retries=1,
+        backoff=0.01,
+    )
     gemini.enqueue(HANG, HANG)
     started = time.monotonic()
     with pytest.raises(ModelTimeout, match=r"did not answer within 0.3s \(2 attempt\(s\)\)"):
@@ -220,14 +227,12 @@ def test_not_json_http_body_is_a_model_error(gemini, gemini_model):
 
 
 def test_missing_credentials_say_what_to_set(monkeypatch):
-    for var in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_GENAI_USE_VERTEXAI"):
-        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("GEMINI_API_KEY", "in-the-environment")  # the client never looks there
     with pytest.raises(ModelError, match="Set GEMINI_API_KEY"):
         get_model("gemini/gemini-2.5-flash")
-    monkeypatch.setenv("GOOGLE_GENAI_USE_VERTEXAI", "true")
-    monkeypatch.delenv("GOOGLE_CLOUD_PROJECT", raising=False)
+    vertex = ModelCredentials(gemini=GeminiAccess(vertexai=True, location="europe-west4"))
     with pytest.raises(ModelError, match="GOOGLE_CLOUD_PROJECT"):
-        get_model("gemini/gemini-2.5-flash")
+        get_model("gemini/gemini-2.5-flash", credentials=vertex)
 
 
 @pytest.mark.parametrize("name", ["gpt4", "claude/x", "gemini/", ""])
@@ -300,14 +305,16 @@ def test_a_repair_quotes_the_models_bad_answer_only_as_data(uses, gemini, gemini
 
 def test_vertex_ai_without_credentials_is_a_model_error(gemini, monkeypatch, tmp_path):
     """No Application Default Credentials: a clear ModelError, not google.auth's exception."""
-    monkeypatch.delenv("GEMINI_API_KEY", raising=False)
-    monkeypatch.setenv("GOOGLE_GENAI_USE_VERTEXAI", "true")
-    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "proj")
-    monkeypatch.setenv("GOOGLE_CLOUD_LOCATION", "us-central1")
     monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
     monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path))  # no gcloud login found
     monkeypatch.setenv("NO_GCE_CHECK", "True")  # never probe the GCE metadata server
-    model = get_model("gemini/gemini-2.5-flash", timeout=1, max_retries=0)
+    vertex = GeminiAccess(vertexai=True, project="proj", location="us-central1")
+    model = get_model(
+        "gemini/gemini-2.5-flash",
+        credentials=ModelCredentials(gemini=vertex),
+        timeout=1,
+        max_retries=0,
+    )
     with pytest.raises(ModelError, match="Vertex AI credentials are missing") as info:
         model.generate(LLMRequest(system="", prompt="p", purpose="run"))
     assert info.value.stats is not None and info.value.stats.purpose == "run"

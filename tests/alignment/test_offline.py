@@ -99,3 +99,37 @@ def test_an_order_in_feedback_is_quoted_not_obeyed(offline):
     assert result.template.text.startswith("Write a recipe for {{dish}}.")
     assert f'- Address this feedback: "{attack}".' in result.template.text
     assert result.template.variables == ("dish",)
+
+
+def test_a_suggested_principle_keeps_its_authors_wording(offline):
+    template = Template("Summarize for a busy teammate: {{text}}")
+    fb = [Feedback("f1", FeedbackKind.PRINCIPLE, "bob", "Lead with the decision, then the why")]
+    result = propose(template, fb, [], workflow="principles", model=offline)
+    assert "- Lead with the decision, then the why." in result.template.text
+    assert "Address this feedback" not in result.template.text
+    assert [p.text for p in result.principles_after] == ["Lead with the decision, then the why."]
+
+
+def test_the_stand_in_of_a_long_prompt_keeps_the_guidelines_whole(offline):
+    """Alignment changes a template's end (its Guidelines): the stand-in shortens the middle."""
+    guidelines = [
+        f"Guideline number {i} says something specific about the output." for i in range(8)
+    ]
+    text = "Summarize for a busy teammate: {{text}}\n\nGuidelines:\n" + "\n".join(
+        f"- {g}" for g in guidelines
+    )
+    result = run_template(Template(text), {"text": "word " * 300}, offline)
+    assert all(g in result.output for g in guidelines)
+    assert "Summarize for a busy teammate" in result.output and " … " in result.output
+
+
+@pytest.mark.parametrize(
+    ("critique", "expected"),
+    [
+        ("Name the new date", "Name the new date."),
+        ("shorten the intro", "Shorten the intro."),
+        ("lead with the decision", "Lead with the decision."),
+    ],
+)
+def test_a_critique_that_is_already_an_instruction_is_kept_as_one(critique, expected):
+    assert instruction(critique) == expected

@@ -17,6 +17,7 @@ from alignment import (
     propose,
     run_template,
 )
+from alignment.models import ModelCredentials, OpenAIAccess
 from alignment.schemas import RewriteOutput
 from tests.fakes.openai_server import HANG, Raw, Status, openai_json, openai_text
 
@@ -43,9 +44,14 @@ def test_direct_proposal_request_and_result(howto, openai_server, openai_model):
     assert "authorization" not in {k.lower() for k in request.headers}
 
 
-def test_target_run_sends_no_schema_and_uses_the_api_key(openai_server, monkeypatch, howto):
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-local")
-    model = get_model("openai/gemma3:4b", timeout=0.5, max_retries=0)
+def test_target_run_sends_no_schema_and_uses_the_api_key(openai_server, howto):
+    access = OpenAIAccess(base_url=openai_server.base_url, api_key="sk-local")
+    model = get_model(
+        "openai/gemma3:4b",
+        credentials=ModelCredentials(openai=access),
+        timeout=0.5,
+        max_retries=0,
+    )
     openai_server.enqueue(openai_text("1. Flip the bike."))
     result = run_template(howto.template, {"task": "fix a tyre"}, model)
     assert result.output == "1. Flip the bike."
@@ -83,9 +89,9 @@ def test_hang_past_the_timeout(openai_server, openai_model):
         openai_model.generate(LLMRequest(system="", prompt="p"))
 
 
-def test_unreachable_server(monkeypatch):
-    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
-    model = get_model("openai/x", timeout=0.5, max_retries=1, backoff=0.01)
+def test_unreachable_server():
+    unreachable = ModelCredentials(openai=OpenAIAccess(base_url="http://127.0.0.1:9/v1"))
+    model = get_model("openai/x", credentials=unreachable, timeout=0.5, max_retries=1, backoff=0.01)
     with pytest.raises(
         ModelError, match=re.escape("could not be reached at http://127.0.0.1:9/v1")
     ):

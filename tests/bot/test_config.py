@@ -1,6 +1,7 @@
 import pytest
 
-from bot.config import DEFAULT_SCOPES, ConfigError, load_config
+from alignment.models import GeminiAccess, ModelCredentials, OpenAIAccess
+from bot.config import DEFAULT_SCOPES, ConfigError, load_config, load_model_settings
 
 SOCKET = {"SLACK_BOT_TOKEN": "xoxb-1-2-abc", "SLACK_APP_TOKEN": "xapp-1-A1-abc"}
 HTTP = {"SLACK_BOT_TOKEN": "xoxb-1-2-abc", "SLACK_SIGNING_SECRET": "s3cret"}
@@ -100,15 +101,28 @@ def test_models_and_their_credentials():
     )
     assert config.align_model == "gemini/gemini-2.5-pro"
     assert config.target_model == "openai/gemma3:4b"
-    assert config.model_env == {
-        "GEMINI_API_KEY": "k",
-        "OPENAI_BASE_URL": "http://127.0.0.1:11434/v1",
-    }
+    assert config.credentials == ModelCredentials(
+        gemini=GeminiAccess(api_key="k"),
+        openai=OpenAIAccess(base_url="http://127.0.0.1:11434/v1"),
+    )
     vertex = {**SOCKET, "ALIGNBOT_ALIGN_MODEL": "gemini/x", "GOOGLE_GENAI_USE_VERTEXAI": "true"}
     assert problems(vertex) == [
         "ALIGNBOT_ALIGN_MODEL=gemini/x on Vertex AI needs GOOGLE_CLOUD_PROJECT"
     ]
-    assert load_config({**vertex, "GOOGLE_CLOUD_PROJECT": "p"}).align_model == "gemini/x"
+    on_vertex = load_config(
+        {**vertex, "GOOGLE_CLOUD_PROJECT": "p", "GOOGLE_CLOUD_LOCATION": "europe-west4"}
+    )
+    assert on_vertex.align_model == "gemini/x"
+    assert on_vertex.credentials.gemini == GeminiAccess(
+        vertexai=True, project="p", location="europe-west4"
+    )
+    # A base URL alone is not a credential: the client would refuse to start.
+    assert (
+        "needs GEMINI_API_KEY"
+        in problems(
+            {**SOCKET, "ALIGNBOT_ALIGN_MODEL": "gemini/x", "GEMINI_BASE_URL": "http://127.0.0.1:1"}
+        )[0]
+    )
     assert "needs OPENAI_BASE_URL" in problems({**SOCKET, "ALIGNBOT_TARGET_MODEL": "openai/m"})[0]
     assert (
         "`mistral` is not a known model provider"
@@ -162,3 +176,40 @@ def test_dotenv_file_is_read_and_the_environment_wins(tmp_path, monkeypatch):
     assert config.port == 5000
     with pytest.raises(ConfigError, match="SLACK_BOT_TOKEN is missing"):
         load_config(dotenv_path=tmp_path / "missing.env")
+
+
+@pytest.mark.parametrize(
+    ("word", "value"),
+    [("on", True), ("Yes", True), ("1", True), ("off", False), ("FALSE", False), ("0", False)],
+)
+def test_one_rule_for_on_and_off(word, value):
+    config = load_config({**SOCKET, "ALIGNBOT_SCHEDULER": word, "GOOGLE_GENAI_USE_VERTEXAI": word})
+    assert config.scheduler_enabled is value and config.credentials.gemini.vertexai is value
+
+
+def test_an_unclear_vertex_flag_is_named():
+    assert problems({**SOCKET, "GOOGLE_GENAI_USE_VERTEXAI": "maybe"}) == [
+        "GOOGLE_GENAI_USE_VERTEXAI `maybe` is not on/off (true/false)"
+    ]
+
+
+def test_credentials_only_in_the_dotenv_file_reach_the_config(tmp_path, monkeypatch):
+    for key in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_GENAI_USE_VERTEXAI", "OPENAI_API_KEY"):
+        monkeypatch.delenv(key, raising=False)
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("GEMINI_API_KEY=from-file\nALIGNBOT_ALIGN_MODEL=gemini/gemini-2.5-pro\n")
+    settings = load_model_settings(dotenv_path=dotenv)
+    assert settings.align_model == "gemini/gemini-2.5-pro"
+    assert settings.credentials.gemini.api_key == "from-file"
+    config = load_config(dotenv_path=dotenv, overrides=SOCKET)
+    assert config.credentials.gemini.api_key == "from-file" and config.socket_mode
+
+
+def test_overrides_win_and_none_unsets(monkeypatch):
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-real-deployment")
+    config = load_config({**HTTP, "SLACK_APP_TOKEN": "xapp-1"}, overrides={"SLACK_APP_TOKEN": None})
+    assert not config.socket_mode
+    from_environment = load_config(
+        overrides={**HTTP, "SLACK_APP_TOKEN": None}, dotenv_path="/nonexistent"
+    )
+    assert not from_environment.socket_mode and from_environment.slack_signing_secret == "s3cret"

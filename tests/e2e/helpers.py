@@ -5,8 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import httpx
+from sqlalchemy import Engine
+
 from bot.sandbox.slack_sim import SlackSim
+from bot.sandbox.slack_sim.signing import signed_headers
 from storage import Store
+from storage.models import Base
 
 TEAM = "T0SANDBOX"
 CHANNEL = "C0GENERAL"
@@ -63,3 +68,25 @@ def latest_proposal(store: Store, name: str):
     info = template(store, name)
     proposals = store.list_proposals(info.id) if info else []
     return max(proposals, key=lambda p: p.id) if proposals else None
+
+
+def signed_post(
+    url: str,
+    body: bytes,
+    secret: str,
+    content_type: str = "application/json",
+    *,
+    headers: dict[str, str] | None = None,
+) -> httpx.Response:
+    """POST `body` signed as Slack signs it (then `headers` override, e.g. a junk timestamp)."""
+    sent = {"Content-Type": content_type, **signed_headers(secret, body), **(headers or {})}
+    return httpx.post(url, content=body, headers=sent, timeout=10)
+
+
+def db_snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, to show that a request changed nothing."""
+    with engine.connect() as conn:
+        return {
+            t.name: sorted(tuple(map(repr, row)) for row in conn.execute(t.select()).all())
+            for t in Base.metadata.sorted_tables
+        }

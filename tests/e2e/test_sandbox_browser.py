@@ -147,7 +147,8 @@ def test_whole_loop_in_the_browser(sandbox, page):
 
     # Roll back to version 1: a new version 3 with version 1's text.
     type_in(page, "#composer-input", "/align rollback recipe v1")
-    page.locator(".message", has_text=re.compile(r"\bv3\b")).last.wait_for()
+    page.locator("button[data-action-id='rollback_confirm']").last.click()  # it asks first
+    page.locator(".message", has_text=re.compile(r"rolled back.*\bv3\b")).last.wait_for()
     info = sandbox.store.get_template("T0SANDBOX", "recipe")
     versions = sandbox.store.list_versions(info.id)
     assert [v.number for v in versions] == [1, 2, 3]

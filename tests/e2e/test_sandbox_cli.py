@@ -15,10 +15,22 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.fakes.gemini_server import gemini_text
+
 MODEL_VARS = ("GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_GENAI_USE_VERTEXAI", "OPENAI_API_KEY")
+MODEL_VARS += (
+    "GEMINI_BASE_URL",
+    "OPENAI_BASE_URL",
+    "ALIGNBOT_ALIGN_MODEL",
+    "ALIGNBOT_TARGET_MODEL",
+)
+MODEL_VARS += ("SLACK_BOT_TOKEN",)  # a real deployment's token must neither leak in nor warn
 
 
-def start(tmp_path: Path, *args: str) -> tuple[subprocess.Popen, str]:
+def start(
+    tmp_path: Path, *args: str, printed: list[str] | None = None
+) -> tuple[subprocess.Popen, str]:
+    """The sandbox's process and its URL; `printed` receives the lines printed up to the URL."""
     env = {k: v for k, v in os.environ.items() if k not in MODEL_VARS}
     env |= {"PYTHONUNBUFFERED": "1", "ALIGNBOT_SCHEDULER": "true"}
     cmd = [sys.executable, "-m", "bot.cli", "sandbox", "--port", "0", "--no-browser"]
@@ -28,23 +40,26 @@ def start(tmp_path: Path, *args: str) -> tuple[subprocess.Popen, str]:
         env=env | {"PYTHONPATH": str(Path(__file__).resolve().parents[2])},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        text=True,
+        bufsize=0,  # unbuffered: what follows the URL stays in the pipe for stop() to read
     )
     deadline = time.monotonic() + 60
     assert proc.stdout is not None
-    for line in proc.stdout:
+    while raw := proc.stdout.readline():
+        line = raw.decode()
+        if printed is not None:
+            printed.append(line)
         if m := re.search(r"alignbot sandbox: (http://\S+)", line):
             return proc, m.group(1)
         if time.monotonic() > deadline:
             break
     proc.kill()
-    pytest.fail(f"the sandbox did not print its URL: {proc.stdout.read()}")
+    pytest.fail(f"the sandbox did not print its URL: {proc.stdout.read().decode()}")
 
 
 def stop(proc: subprocess.Popen) -> tuple[int, str]:
     proc.send_signal(signal.SIGINT)  # what Ctrl-C sends
     out, _ = proc.communicate(timeout=20)
-    return proc.returncode, out
+    return proc.returncode, out.decode()
 
 
 def state(url: str) -> dict:
@@ -102,5 +117,47 @@ def test_sandbox_starts_seeds_stops_and_resumes(tmp_path):
         wait(lambda: bot_runs(url))
         time.sleep(0.5)
         assert len(bot_runs(url)) == 1
+    finally:
+        stop(proc)
+
+
+def test_a_first_start_prints_only_what_a_user_needs(tmp_path):
+    printed: list[str] = []
+    proc, url = start(tmp_path, printed=printed)
+    try:
+        wait(lambda: bot_runs(url))  # the seeded example has gone through the bot
+    finally:
+        code, out = stop(proc)
+    assert code == 0, out
+    lines = [line.rstrip() for line in "".join(printed).splitlines() + out.splitlines()]
+    assert lines == [
+        f"alignbot sandbox: {url}",
+        f"  model: offline   database: {tmp_path / 'sb.db'}",
+        "  Ctrl-C stops it.",
+        "alignbot sandbox: stopping…",
+    ]
+
+
+def test_a_gemini_key_only_in_dotenv_is_used_by_the_sandbox(tmp_path, gemini):
+    """The regression of issue 8: the sandbox picked Gemini from `.env`, then the client failed
+    with "no Gemini credentials" because it looked in the process environment."""
+    gemini.respond_with(lambda request: gemini_text("Porto, same dates; Lisbon flights by Friday."))
+    (tmp_path / ".env").write_text("".join(f"{k}={v}\n" for k, v in gemini.env.items()))
+    proc, url = start(tmp_path)
+    try:
+        assert httpx.get(f"{url}/sim/api/info", timeout=10).json()["model"] == (
+            "gemini/gemini-2.5-flash"
+        )
+        [run] = wait(lambda: bot_runs(url))
+        assert "Porto, same dates; Lisbon flights by Friday." in json.dumps(run["blocks"])
+        assert "no Gemini credentials" not in json.dumps(run["blocks"])
+        assert {gemini.model_of(r) for r in gemini.requests} == {"gemini-2.5-flash"}
+        keys = {
+            v
+            for r in gemini.requests
+            for k, v in r.headers.items()
+            if k.lower() == "x-goog-api-key"
+        }
+        assert keys == {gemini.API_KEY}
     finally:
         stop(proc)

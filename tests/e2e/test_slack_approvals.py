@@ -128,7 +128,7 @@ def test_model_output_cannot_mention_channel_or_people(sim, bot_server, sqlite_e
     gemini.respond_with(
         lambda request: gemini_text("Hey <!channel>, <!here> and <@U123>: done & <b>")
     )
-    bot_server()
+    bot_server(**gemini.env)
     store = Store(sqlite_engine)
     sim.slash_command("alice", CHANNEL, "/align", "new summary Summarize: {{text}}")
     sim.slash_command(

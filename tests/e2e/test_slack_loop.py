@@ -108,6 +108,9 @@ def test_full_loop(sim, bot_server, db_engine):
     # Rollback: version 3 has version 1's text.
     r = sim.slash_command("alice", CHANNEL, "/align", "rollback summary v1")
     assert r.status == 200
+    preview = next(e for e in sim.ephemerals("alice") if "rollback_confirm" in blocks_text(e))
+    sim.click_button("alice", CHANNEL, preview["ts"], "rollback_confirm")
+    sim.wait_for(lambda: template(store, "summary").active_version.number == 3)
     info = template(store, "summary")
     assert info.active_version.number == 3
     assert info.active_version.text == store.get_version(info.id, 1).text

@@ -113,11 +113,10 @@ def test_event_acknowledged_before_a_crash_is_processed_after_restart(sim, bot_s
 
 
 def test_hanging_model_does_not_delay_the_ack_and_the_run_reports_the_timeout(
-    sim, bot_server, sqlite_engine, monkeypatch, gemini
+    sim, bot_server, sqlite_engine, gemini
 ):
     gemini.respond_with(lambda request: HANG)
-    monkeypatch.setenv("ALIGNBOT_LLM_BACKOFF", "0.05")
-    bot_server(ALIGNBOT_MODEL_TIMEOUT="1")
+    bot_server(ALIGNBOT_MODEL_TIMEOUT="1", ALIGNBOT_LLM_BACKOFF="0.05", **gemini.env)
     store = Store(sqlite_engine)
     sim.slash_command("alice", CHANNEL, "/align", "new summary Summarize: {{text}}")
     sim.slash_command(
@@ -135,19 +134,20 @@ def test_hanging_model_does_not_delay_the_ack_and_the_run_reports_the_timeout(
     assert len(thread) == 1 and "failed" in blocks_text(thread[0]).lower()
 
 
-def test_feedback_that_cannot_be_stored_is_reported_in_the_thread(sim, bot_server, sqlite_engine):
+def test_feedback_that_cannot_be_stored_is_told_to_its_author(sim, bot_server, sqlite_engine):
     bot_server()
     store = Store(sqlite_engine)
     run = new_and_run(sim, store)
     too_long = "This is far too long. " * 1000  # 22,000 characters: over the feedback limit
     reply = sim.post_message("bob", CHANNEL, too_long, thread_ts=run.message_ts)
     assert reply.status == 200
-    thread = sim.wait_for(lambda: [m for m in sim.thread(CHANNEL, run.message_ts)[1:]
-                                   if m.get("bot_id")])  # fmt: skip
-    shown = blocks_text(thread[0])
-    assert "could not process" in shown and "the limit is 20,000" in shown
+    told = sim.wait_for(lambda: [e for e in sim.ephemerals("bob") if "limit" in blocks_text(e)])
+    shown = blocks_text(told[0])
+    assert "not kept as feedback" in shown and "the limit is 20,000" in shown
+    assert told[0].get("thread_ts") == run.message_ts  # shown in the thread it is about
     assert store.count_pending(template(store, "summary").id) == 0
-    assert store.inbox_status(reply.event_id)["status"] == "failed"
+    sim.wait_for(lambda: store.inbox_status(reply.event_id)["status"] == "done")
+    assert not [m for m in sim.thread(CHANNEL, run.message_ts)[1:] if m.get("bot_id")]
 
 
 def test_removing_a_reaction_retracts_its_label_and_adding_it_again_counts_once(

@@ -1,7 +1,7 @@
 """A local server speaking Gemini's `generateContent` REST API, for the real google-genai client.
 
 with FakeGeminiServer() as gemini:
-    monkeypatch.setenv("GEMINI_BASE_URL", gemini.url)
+    model = get_model("gemini/x", credentials=gemini.credentials)   # or config: **gemini.env
     gemini.enqueue(gemini_json({"template": "...", "rationale": "..."}), 429, HANG)
     ... gemini.requests[0].body["systemInstruction"] ...
 """
@@ -12,6 +12,7 @@ import json
 import re
 from typing import Any
 
+from alignment.models import GeminiAccess, ModelCredentials
 from tests.fakes._llm_http import HANG, FakeLLMServer, Raw, RecordedRequest, Status
 
 __all__ = [
@@ -69,6 +70,17 @@ def gemini_safety_stop() -> dict:
 
 
 class FakeGeminiServer(FakeLLMServer):
+    API_KEY = "test-key"
+
+    @property
+    def credentials(self) -> ModelCredentials:
+        return ModelCredentials(gemini=GeminiAccess(api_key=self.API_KEY, base_url=self.url))
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The variables that point alignbot's configuration at this server."""
+        return {"GEMINI_API_KEY": self.API_KEY, "GEMINI_BASE_URL": self.url}
+
     def route_ok(self, path: str) -> bool:
         return bool(_ROUTE.match(path))
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from alignment.models import ModelCredentials, OpenAIAccess
 from tests.fakes._llm_http import HANG, FakeLLMServer, Raw, RecordedRequest, Status
 
 __all__ = [
@@ -49,6 +50,10 @@ def openai_json(value: Any, **kwargs: Any) -> dict:
 
 class FakeOpenAIServer(FakeLLMServer):
     """Serves `{url}/v1/chat/completions`; point OPENAI_BASE_URL at `.base_url`."""
+
+    @property
+    def credentials(self) -> ModelCredentials:
+        return ModelCredentials(openai=OpenAIAccess(base_url=self.base_url))
 
     def route_ok(self, path: str) -> bool:
         return path == "/v1/chat/completions"

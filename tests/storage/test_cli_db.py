@@ -16,7 +16,7 @@ def test_db_upgrade_current_check(tmp_path, capsys) -> None:
     assert main(["db", "--url", url, "upgrade"]) == 0
     assert main(["db", "--url", url, "current"]) == 0
     out = capsys.readouterr().out
-    assert "database at 0002; code at 0002" in out
+    assert "database at 0003_config; code at 0003_config" in out
     assert main(["db", "--url", url, "check"]) == 0
     Store.from_url(url).check_schema()
 
@@ -25,7 +25,7 @@ def test_db_uses_database_url(tmp_path, monkeypatch, capsys) -> None:
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'env.db'}")
     assert main(["db", "upgrade"]) == 0
     assert (tmp_path / "env.db").exists()
-    assert "env.db: at 0002" in capsys.readouterr().out
+    assert "env.db: at 0003_config" in capsys.readouterr().out
 
 
 def test_db_bad_url_or_revision_is_a_clear_error(tmp_path, capsys) -> None:

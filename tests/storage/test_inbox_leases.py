@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk.oauth.installation_store import Installation
 
 from storage import InvalidInput, NotFound, Store
@@ -177,17 +175,3 @@ def test_slack_installation_and_oauth_state_stores(store: Store) -> None:
     state = states.issue()
     assert states.consume(state) is True
     assert states.consume(state) is False
-
-
-def test_apscheduler_uses_the_migrated_job_table(store: Store) -> None:
-    scheduler = BackgroundScheduler(
-        jobstores={"default": SQLAlchemyJobStore(engine=store.engine)}, timezone=UTC
-    )
-    scheduler.start(paused=True)
-    try:
-        scheduler.add_job(print, "interval", minutes=5, id="digest", args=["x"])
-        with store.engine.connect() as conn:
-            ids = conn.exec_driver_sql("SELECT id FROM apscheduler_jobs").scalars().all()
-        assert ids == ["digest"]
-    finally:
-        scheduler.shutdown(wait=False)

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from storage import Store
 from storage.records import InboxItem
 
 
@@ -21,7 +22,7 @@ def worker_id() -> str:
 
 
 class Inbox:
-    def __init__(self, store: Any, *, lease_seconds: float = 60.0) -> None:
+    def __init__(self, store: Store, *, lease_seconds: float = 60.0) -> None:
         self.store = store
         self.lease_seconds = lease_seconds
         self.worker_id = worker_id()

@@ -277,8 +277,8 @@ class UserActions:
         first = deliveries[0]
         if first.status != 200:
             return result  # Slack keeps the modal open and shows a connection error
-        answer = first.json() if first.body.strip() else None
-        action = (answer or {}).get("response_action")
+        answer = (first.json() if first.body.strip() else None) or {}
+        action = answer.get("response_action")
         if action == "errors":
             result.view_errors = answer.get("errors", {})
         elif action == "update":

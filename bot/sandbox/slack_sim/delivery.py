@@ -106,7 +106,7 @@ class Deliverer:
         try:
             if not self.app_url:  # logged as undelivered, like an app with no Request URL
                 raise httpx.InvalidURL("no app URL: call sim.set_app_url(url) first")
-            resp = self._client.post(self.app_url, content=body, headers=headers)  # type: ignore[arg-type]
+            resp = self._client.post(self.app_url, content=body, headers=headers)
             status, text, resp_headers = resp.status_code, resp.text, dict(resp.headers)
         except httpx.TimeoutException:
             error = "timeout"

@@ -24,11 +24,11 @@ from bot.sandbox.slack_sim.api_methods import METHODS, ApiContext
 from bot.sandbox.slack_sim.delivery import Deliverer, Delivery
 from bot.sandbox.slack_sim.faults import Fault, Faults
 from bot.sandbox.slack_sim.responses import ResponseUrls
-from bot.sandbox.slack_sim.serving import BackgroundServer
 from bot.sandbox.slack_sim.socket_mode import SocketModeServer
 from bot.sandbox.slack_sim.state import SimState, Team
 from bot.sandbox.slack_sim.views import Views
 from bot.sandbox.slack_sim.web_api import WebApi
+from bot.server import BackgroundServer, bind
 
 log = logging.getLogger(__name__)
 
@@ -111,8 +111,8 @@ class SlackSim(UserActions):
 
     def start(self) -> SlackSim:
         """Serves on `host:port` (port 0 = a free one) in a daemon thread; returns when ready."""
-        self._server = BackgroundServer(self.asgi_app(), self.host, self.port, "slack-sim")
-        self._server.start()
+        sock = bind(self.host, self.port)
+        self._server = BackgroundServer(self.asgi_app(), sock, name="slack-sim").start()
         self.port = self._server.port
         return self
 

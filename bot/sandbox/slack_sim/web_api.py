@@ -81,8 +81,8 @@ class WebApi:
                 raise ValueError("JSON body must be an object")
             return data
         # Parsed here rather than with request.form(), which needs python-multipart.
-        raw = (await request.body()).decode("utf-8", "replace")
-        return dict(parse_qsl(raw, keep_blank_values=True))
+        form = (await request.body()).decode("utf-8", "replace")
+        return dict(parse_qsl(form, keep_blank_values=True))
 
     def _fault(self, method: str, args: dict[str, Any], fault) -> JSONResponse:
         if fault.status == 429:

@@ -101,9 +101,11 @@ class History:
 
 @dataclass(frozen=True)
 class Diff:
+    """Two versions' texts compared; no versions: the last two."""
+
     name: str
-    from_version: int
-    to_version: int
+    from_version: int | None = None
+    to_version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -185,6 +187,21 @@ class OpenProposalEditModal:
     proposal_id: str
 
 
+@dataclass(frozen=True)
+class ConfirmRollback:
+    """The "Roll back" button under `/align rollback NAME vN`'s preview: do it."""
+
+    name: str
+    version: int
+
+
+@dataclass(frozen=True)
+class CancelRollback:
+    """The preview's "Cancel" button: nothing changes."""
+
+    value: str
+
+
 # --- modal submissions that are not one of the above -------------------------------------------
 
 
@@ -238,6 +255,8 @@ Command = (
     | ApproveProposal
     | OpenRejectModal
     | OpenProposalEditModal
+    | ConfirmRollback
+    | CancelRollback
     | Critique
     | SuggestRewrite
     | RejectProposal
@@ -254,8 +273,10 @@ from bot.slack.commands.thread_reply import classify_reply  # noqa: E402
 __all__ = [
     "AddPrinciple",
     "ApproveProposal",
+    "CancelRollback",
     "Command",
     "CommandError",
+    "ConfirmRollback",
     "Critique",
     "Diff",
     "EditProposal",

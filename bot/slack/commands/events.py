@@ -48,6 +48,7 @@ class ThreadReply:
     kind: FeedbackKind
     text: str
     edited: bool = False
+    parent_user_id: str | None = None  # who wrote the thread's first message, when Slack says
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,7 @@ def thread_reply(body: Payload, bot_user_id: str | None = None) -> ThreadReply |
         kind=kind,
         text=text,
         edited=edited,
+        parent_user_id=message.get("parent_user_id") or None,
     )
 
 

@@ -29,7 +29,7 @@ MAX_FIELD = 3000  # plain_text_input's own maximum
 
 
 def parse_view_submission(
-    callback_id: str, private_metadata: str | None, state_values: Mapping[str, Any]
+    callback_id: str, private_metadata: object, state_values: Mapping[str, Any]
 ) -> Command:
     """`state_values` is `view["state"]["values"]`: {block_id: {action_id: {type, value, …}}}."""
     meta = _metadata(private_metadata)
@@ -70,7 +70,7 @@ def parse_view_submission(
         return RejectProposal(proposal_id, reason)
     if callback_id == ids.PROPOSAL_EDIT_MODAL:
         proposal_id = _required_meta(meta, "proposal")
-        template = fields.text(ids.TEMPLATE_BLOCK, "the template text")
+        template = fields.joined(ids.TEMPLATE_BLOCK, ids.TEMPLATE_PART_PREFIX, "the template text")
         fields.raise_errors()
         return EditProposal(proposal_id, template)
     raise CommandError(f"This form (`{callback_id[:40]}`) is not one alignbot knows.")
@@ -83,9 +83,11 @@ def metadata(**values: str) -> str:
     return json.dumps(values, separators=(",", ":"), sort_keys=True)
 
 
-def _metadata(raw: str | None) -> dict[str, str]:
+def _metadata(raw: object) -> dict[str, str]:
     if not raw:
         return {}
+    if not isinstance(raw, str):
+        raise CommandError("This form's data is damaged; please open it again.")
     if raw.startswith(("{", "[")):
         try:
             data = json.loads(raw)
@@ -128,6 +130,28 @@ class _Fields:
             self.errors[block_id] = f"That is {len(value):,} characters; at most {MAX_FIELD:,}."
             return ""
         return value.strip()
+
+    def joined(self, first: str, prefix: str, what: str) -> str:
+        """One text split over inputs `first`, `prefix`2, `prefix`3, …, joined exactly."""
+        numbered = sorted(
+            (int(b[len(prefix) :]), b)
+            for b in self.state
+            if b.startswith(prefix) and b[len(prefix) :].isdigit()
+        )
+        pieces = []
+        for block_id in [first, *(b for _, b in numbered)]:
+            element = self._element(block_id)
+            value = element.get("value") if element else None
+            if isinstance(value, str):
+                if len(value) > MAX_FIELD:
+                    self.errors[block_id] = (
+                        f"That is {len(value):,} characters; at most {MAX_FIELD:,}."
+                    )
+                pieces.append(value)
+        text = "".join(pieces).strip()
+        if not text:
+            self.errors[first] = f"Please write {what}."
+        return text
 
     def name(self, block_id: str) -> str:
         element = self._element(block_id)

@@ -153,8 +153,13 @@ def _mode(rest: str) -> Command:
 def _diff(rest: str) -> Command:
     name, remainder = _name_and_rest(rest, "diff")
     words = remainder.split()
+    if not words:  # the last two versions
+        return Diff(name, None, None)
     if len(words) != 2:
-        raise CommandError("`diff` needs two versions, like `v1 v3`.", usage=BY_NAME["diff"].usage)
+        raise CommandError(
+            "`diff` needs two versions, like `v1 v3` (or none, to compare the last two).",
+            usage=BY_NAME["diff"].usage,
+        )
     a, b = (v.version(w, subcommand="diff") for w in words)
     if a == b:
         raise CommandError(f"`v{a}` and `v{b}` are the same version: pick two different ones.")
@@ -196,7 +201,7 @@ def _setting_list() -> str:
     return ", ".join(f"`{s.name}`" for s in SETTINGS)
 
 
-_PARSERS = {
+_PARSERS: dict[str, Callable[[str], Command]] = {
     "help": _help,
     "new": _new,
     "list": _list,

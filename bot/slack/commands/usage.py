@@ -26,52 +26,55 @@ SUBCOMMANDS: tuple[Usage, ...] = (
         "show",
         "/align show NAME [vN]",
         "Show a template's text, variables, settings and principles.",
-        "/align show recipe v2",
+        "/align show tldr v1",
     ),
     Usage(
         "run",
         "/align run NAME [var=value … | text]",
         "Run the template and post the output here. Bare `run NAME` opens a form.",
-        '/align run recipe ingredients="leeks, eggs"',
+        '/align run tldr text="The offsite moves to Porto; dates stay the same."',
     ),
     Usage(
         "principles",
         "/align principles NAME",
         "List the template's principles and the feedback they came from.",
-        "/align principles recipe",
+        "/align principles tldr",
     ),
     Usage(
         "principle",
         "/align principle NAME TEXT",
         "Add a principle by hand. Bare `principle NAME` opens a form.",
-        "/align principle recipe Keep recipes under 30 minutes.",
+        "/align principle tldr Lead with the decision, then the details.",
     ),
     Usage(
         "propose",
         "/align propose NAME",
         "Turn the pending feedback into a proposed new version for the channel to approve.",
-        "/align propose recipe",
+        "/align propose tldr",
     ),
     Usage(
         "mode",
         "/align mode NAME principles|direct",
         "Choose how proposals are made: through principles, or directly from feedback.",
-        "/align mode recipe direct",
+        "/align mode tldr direct",
     ),
     Usage(
-        "history", "/align history NAME", "List the template's versions.", "/align history recipe"
+        "history",
+        "/align history NAME",
+        "List the template's versions, and the proposals rejected with their reasons.",
+        "/align history tldr",
     ),
     Usage(
         "diff",
-        "/align diff NAME vA vB",
-        "Show what changed between two versions.",
-        "/align diff recipe v1 v3",
+        "/align diff NAME [vA vB]",
+        "Show what changed between two versions (without versions: the last two).",
+        "/align diff tldr",
     ),
     Usage(
         "rollback",
         "/align rollback NAME vN",
-        "Make an old version's text active again (as a new version).",
-        "/align rollback recipe v1",
+        "Make an old version's text and principles active again (as a new version); asks first.",
+        "/align rollback tldr v1",
     ),
     Usage(
         "settings",
@@ -79,13 +82,13 @@ SUBCOMMANDS: tuple[Usage, ...] = (
         "Show or change settings: mode=principles|direct, target_model=provider/model, "
         "approvers=@a,@b|any, approvals=N, auto_propose_after=N|off, daily_digest=on|off, "
         "proposal_ttl_hours=N, remind_after_hours=N|off, channel=#channel.",
-        "/align settings recipe approvers=@ana,@bo approvals=2 daily_digest=on",
+        "/align settings tldr approvers=@bob,@carol approvals=2 daily_digest=on",
     ),
     Usage(
         "export",
         "/align export NAME",
         "Export the template, its principles and history.",
-        "/align export recipe",
+        "/align export tldr",
     ),
 )
 

@@ -16,6 +16,7 @@ def register_all(app: App, deps: Deps) -> None:
         app_home,
         app_mention,
         block_actions,
+        errors,
         messages,
         reactions,
         slash_command,
@@ -35,6 +36,7 @@ def register_all(app: App, deps: Deps) -> None:
         view_submissions,
     ):
         module.register(app, deps)
+    errors.register(app)
 
 
 __all__ = ["Deps", "register_all"]

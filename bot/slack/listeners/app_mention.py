@@ -35,7 +35,7 @@ def process(deps: Deps, item: InboxItem) -> None:
     event = item.payload["event"]
     channel, ts = event["channel"], event["ts"]
     thread_ts = event.get("thread_ts")
-    if thread_ts and deps.services.store.find_run_by_message(channel, thread_ts) is not None:
+    if thread_ts and deps.services.runs.is_run_message(channel, thread_ts):
         return  # feedback in a run thread: the message listener has it
     msg = help_message()
     deps.posters.for_team(team_of(item.payload)).post(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -18,8 +18,11 @@ from bot.slack.listeners.common import actor_from_interaction, fail_fast, stored
 from bot.slack.listeners.deps import Deps
 from bot.slack.views import modals
 from bot.slack.views.notices import error_message
+from bot.slack.views.rollback import rollback_done_message
 
 log = logging.getLogger(__name__)
+# What a click refuses with a message to the person (anything else is a bug, logged).
+_REFUSED: tuple[type[Exception], ...] = (c.CommandError, *USER_ERRORS)
 
 
 def register(app: App, deps: Deps) -> None:
@@ -28,14 +31,19 @@ def register(app: App, deps: Deps) -> None:
 
 
 def _handler(deps: Deps):
-    def on_action(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient):
+    def on_action(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
         ack()  # block_actions acks carry nothing; what follows is quick or stored first
         actor = actor_from_interaction(body)
         client = fail_fast(client)
         try:
             cmd = parse_action(action.get("action_id", ""), action.get("value"))
-            handle(deps, actor, cmd, body, client)
-        except (c.CommandError, *USER_ERRORS) as exc:
+            if isinstance(cmd, c.ConfirmRollback | c.CancelRollback):
+                rollback(deps, actor, cmd, respond)
+            else:
+                handle(deps, actor, cmd, body, client)
+        except _REFUSED as exc:
             _refuse(client, actor, body, user_message(exc))
         except SlackApiError as exc:  # e.g. a modal whose trigger expired
             _refuse(client, actor, body, f"Slack refused that ({exc.response.get('error')}).")
@@ -47,7 +55,7 @@ def handle(deps: Deps, actor: Actor, cmd: c.Command, body: dict[str, Any], clien
     services = deps.services
     trigger = body.get("trigger_id")
     if isinstance(cmd, c.OpenCritiqueModal | c.OpenRewriteModal):
-        view = services.runs.view(cmd.run_id)
+        view = services.runs.view_for(actor, cmd.run_id)
         make = (
             modals.critique_modal if isinstance(cmd, c.OpenCritiqueModal) else modals.rewrite_modal
         )
@@ -61,6 +69,7 @@ def handle(deps: Deps, actor: Actor, cmd: c.Command, body: dict[str, Any], clien
             team_id=actor.team_id,
         )
     elif isinstance(cmd, c.ApproveProposal):
+        services.proposals.checked(actor, cmd.proposal_id)  # another workspace's: not found
         deps.inbox.put(
             key=f"action:{trigger or body.get('container', {}).get('message_ts')}:{actor.user_id}",
             kind=DECIDE,
@@ -68,16 +77,31 @@ def handle(deps: Deps, actor: Actor, cmd: c.Command, body: dict[str, Any], clien
             team_id=actor.team_id,
         )
     elif isinstance(cmd, c.OpenRejectModal):
-        p = services.proposals.view(cmd.proposal_id)
+        p = services.proposals.view_for(actor, cmd.proposal_id)
         client.views_open(
             trigger_id=trigger, view=modals.reject_modal(p.proposal_id, p.template_name)
         )
     elif isinstance(cmd, c.OpenProposalEditModal):
-        info = services.proposals.get(cmd.proposal_id)
-        name = services.store.get_template_by_id(info.template_id).name
+        info = services.proposals.checked(actor, cmd.proposal_id)
+        name = services.proposals.template_name(info)
         client.views_open(
             trigger_id=trigger, view=modals.proposal_edit_modal(str(info.id), name, info.text)
         )
+
+
+def rollback(
+    deps: Deps, actor: Actor, cmd: c.ConfirmRollback | c.CancelRollback, respond: Respond
+) -> None:
+    """The buttons under the rollback preview: the preview goes away either way; a confirmed
+    rollback (one database transaction) is announced in the channel."""
+    if isinstance(cmd, c.ConfirmRollback):
+        done = deps.services.templates.rollback_and_report(actor, c.Rollback(cmd.name, cmd.version))
+        respond(delete_original=True)
+        if actor.channel_id:
+            msg = rollback_done_message(done, actor.user_id or None)
+            deps.posters.for_team(actor.team_id).post(actor.channel_id, msg["text"], msg["blocks"])
+    else:
+        respond(delete_original=True)
 
 
 def _refuse(client: WebClient, actor: Actor, body: dict[str, Any], text: str) -> None:

@@ -28,10 +28,3 @@ def team_of(body: dict[str, Any]) -> str | None:
         if isinstance(user, dict):
             team = user.get("team_id")
     return team or None
-
-
-def enterprise_of(body: dict[str, Any]) -> str | None:
-    ent = body.get("enterprise_id") or body.get("enterprise")
-    if isinstance(ent, dict):
-        ent = ent.get("id")
-    return ent or None

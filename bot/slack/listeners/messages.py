@@ -11,9 +11,10 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from alignment.vocabulary import FeedbackKind
-from bot.services import Actor
+from bot.services import USER_ERRORS, Actor, user_message
 from bot.slack.commands.events import ReplyDeleted, ThreadReply, Where, reply_deleted, thread_reply
 from bot.slack.listeners.deps import Deps, team_of
+from bot.slack.views.notices import not_feedback_hint, reply_refused_message
 from storage.records import InboxItem
 
 KIND, EDITED, DELETED = "thread_reply", "thread_reply_edited", "thread_reply_deleted"
@@ -79,12 +80,33 @@ def apply_reply(deps: Deps, reply: ThreadReply) -> None:
     actor = _actor(reply.where)
     feedback = deps.services.feedback
     record = feedback.edit_reply if reply.edited else feedback.reply
-    result = record(actor, reply.thread_ts, reply.reply_ts, reply.kind, reply.text)
+    poster = deps.posters.for_team(actor.team_id)
+    try:
+        result = record(actor, reply.thread_ts, reply.reply_ts, reply.kind, reply.text)
+    except USER_ERRORS as exc:  # e.g. too long: only its author needs to know, in the thread
+        msg = reply_refused_message(user_message(exc))
+        poster.ephemeral(reply.where.channel_id, actor.user_id, msg["text"], msg["blocks"],
+                         reply.thread_ts)  # fmt: skip
+        return
+    if result.run is None:
+        _hint_if_ours(deps, actor, reply)
+        return
     acknowledge = result.created or reply.text or reply.edited
     if result.run is not None and result.kind is not None and acknowledge and not result.retracted:
-        deps.posters.for_team(actor.team_id).react(
-            actor.channel_id, reply.reply_ts, ACK_EMOJI.get(result.kind, "memo")
-        )
+        poster.react(reply.where.channel_id, reply.reply_ts, ACK_EMOJI.get(result.kind, "memo"))
+
+
+def _hint_if_ours(deps: Deps, actor: Actor, reply: ThreadReply) -> None:
+    """A reply under one of our messages that is not a run (a new template, a proposal) is
+    not feedback: its author is told where feedback goes, rather than left wondering."""
+    ours = deps.bot_user_id is not None and reply.parent_user_id == deps.bot_user_id
+    if not ours or reply.edited or not actor.channel_id:
+        return
+    on_proposal = deps.services.proposals.is_proposal_message(actor.channel_id, reply.thread_ts)
+    msg = not_feedback_hint(on_proposal)
+    deps.posters.for_team(actor.team_id).ephemeral(
+        actor.channel_id, actor.user_id, msg["text"], msg["blocks"], reply.thread_ts
+    )
 
 
 def process_deleted(deps: Deps, item: InboxItem) -> None:

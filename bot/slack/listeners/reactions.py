@@ -58,5 +58,5 @@ def process(deps: Deps, item: InboxItem) -> None:
     if result.ask_what_should_change:
         msg = bad_label_question(actor.user_id)
         deps.posters.for_team(actor.team_id).post(
-            actor.channel_id, msg["text"], msg["blocks"], thread_ts=change.message_ts
+            w.channel_id, msg["text"], msg["blocks"], thread_ts=change.message_ts
         )

@@ -24,6 +24,8 @@ from bot.slack.views.export import export_fits_inline, export_message, export_up
 from bot.slack.views.help import help_message
 from bot.slack.views.history import diff_message, history_message
 from bot.slack.views.notices import error_message, notice_message
+from bot.slack.views.proposal import drafting_elsewhere_message
+from bot.slack.views.rollback import rollback_preview_message
 from bot.slack.views.templates import (
     list_message,
     principles_message,
@@ -69,14 +71,16 @@ def handle(
         )
         return None
     if isinstance(cmd, c.Propose):
-        services.templates.get(actor, cmd.name)  # an unknown name is refused at once
+        home = services.templates.get(actor, cmd.name).channel_id  # unknown: refused at once
         deps.inbox.put(
             key=f"command:{body.get('trigger_id') or body.get('response_url')}",
             kind=PROPOSE,
             payload=stored(actor, name=cmd.name),
             team_id=actor.team_id,
         )
-        return notice_message(f"Working on a proposal for `{cmd.name}`…", emoji=":hourglass:")
+        if home and home != actor.channel_id:  # the "Drafting…" note is not where they are
+            return drafting_elsewhere_message(cmd.name, home)
+        return None  # the channel shows "Drafting…" at once; the proposal replaces it
     if isinstance(cmd, c.Export):
         content = services.transfer.export_text(actor, cmd.name)
         if export_fits_inline(content):
@@ -137,18 +141,12 @@ def answer(services: Services, actor: Actor, cmd: c.Command) -> Message:
     if isinstance(cmd, c.SetMode):
         return _public(settings_message(cmd.name, t.set_mode(actor, cmd), changed=("mode",)))
     if isinstance(cmd, c.History):
-        return history_message(cmd.name, t.history(actor, cmd.name))
+        rejected = t.rejected_proposals(actor, cmd.name)
+        return history_message(cmd.name, t.history(actor, cmd.name), rejected)
     if isinstance(cmd, c.Diff):
-        return diff_message(cmd.name, cmd.from_version, cmd.to_version, t.diff(actor, cmd))
-    if isinstance(cmd, c.Rollback):
-        row = t.rollback(actor, cmd)
-        return _public(
-            notice_message(
-                f"`{cmd.name}` rolled back: v{row.version} is now active, with the text of "
-                f"v{cmd.version}.",
-                emoji=":rewind:",
-            )
-        )
+        return diff_message(cmd.name, *t.diff_versions(actor, cmd))
+    if isinstance(cmd, c.Rollback):  # asks first: it changes the text and the principles
+        return rollback_preview_message(t.rollback_preview(actor, cmd))
     if isinstance(cmd, c.Settings):
         changed = cmd.changed
         view = t.settings(actor, cmd)

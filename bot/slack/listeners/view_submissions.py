@@ -9,14 +9,18 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from alignment import FeedbackKind, TemplateError
-from bot.background.processors import DECIDE, EDIT, NOTICE, RUN
+from bot.background.processors import DECIDE, EDIT, NOTICE, RUN, echo_feedback
 from bot.services import USER_ERRORS, Actor, user_message
 from bot.slack import commands as c
 from bot.slack.commands.modals import parse_view_submission
 from bot.slack.listeners.common import stored
 from bot.slack.listeners.deps import Deps, team_of
 from bot.slack.views import ids
+from bot.slack.views.text import sentence
 from storage.errors import AlreadyExists
+
+# What a form refuses with a message in place (anything else is a bug, logged).
+_REFUSED: tuple[type[Exception], ...] = (c.CommandError, TemplateError, *USER_ERRORS)
 
 CALLBACKS = (
     ids.NEW_TEMPLATE_MODAL,
@@ -53,8 +57,8 @@ def actor_of(body: dict[str, Any], view: dict[str, Any]) -> Actor:
     )
 
 
-def _meta(raw: str | None) -> dict[str, str]:
-    if raw and raw.startswith("{"):
+def _meta(raw: object) -> dict[str, str]:
+    if isinstance(raw, str) and raw.startswith("{"):
         try:
             data = json.loads(raw)
             return {str(k): str(v) for k, v in data.items() if v is not None}
@@ -76,11 +80,11 @@ def _handler(deps: Deps):
             ack(response_action="errors", errors=exc.errors)
             return
         except AlreadyExists as exc:
-            ack(response_action="errors", errors={ids.NAME_BLOCK: user_message(exc)})
+            ack(response_action="errors", errors={ids.NAME_BLOCK: sentence(user_message(exc))})
             return
-        except (c.CommandError, TemplateError, *USER_ERRORS) as exc:
+        except _REFUSED as exc:
             block = _first_input(view) or ERROR_BLOCK.get(callback, ids.TEXT_BLOCK)
-            ack(response_action="errors", errors={block: user_message(exc)})
+            ack(response_action="errors", errors={block: sentence(user_message(exc))})
             return
         ack()
 
@@ -120,9 +124,12 @@ def handle(deps: Deps, actor: Actor, cmd: c.Command, view: dict[str, Any]) -> No
         _notice(deps, where, key, f"New principle for `{cmd.name}`: {row.text}")
     elif isinstance(cmd, c.Critique | c.SuggestRewrite):
         kind = FeedbackKind.CRITIQUE if isinstance(cmd, c.Critique) else FeedbackKind.REWRITE
-        services.feedback.on_run(actor, cmd.run_id, kind, cmd.text, source_key=key)
+        result = services.feedback.on_run(actor, cmd.run_id, kind, cmd.text, source_key=key)
+        run = result.run
+        if result.feedback_id is not None and run is not None and run.channel_id and run.message_ts:
+            echo_feedback(deps, actor, result.feedback_id, run.channel_id, run.message_ts)
     elif isinstance(cmd, c.RejectProposal):
-        p = services.proposals.get(cmd.proposal_id)
+        p = services.proposals.checked(actor, cmd.proposal_id)
         deps.inbox.put(
             key=key,
             kind=DECIDE,
@@ -136,7 +143,7 @@ def handle(deps: Deps, actor: Actor, cmd: c.Command, view: dict[str, Any]) -> No
             team_id=actor.team_id,
         )
     elif isinstance(cmd, c.EditProposal):
-        p = services.proposals.get(cmd.proposal_id)
+        p = services.proposals.check_edit(actor, cmd.proposal_id, cmd.template)
         deps.inbox.put(
             key=key,
             kind=EDIT,

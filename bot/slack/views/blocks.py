@@ -54,7 +54,7 @@ def section(mrkdwn: str, block_id: str | None = None) -> SectionBlock:
     )
 
 
-def sections(mrkdwn: str, max_blocks: int) -> list[SectionBlock]:
+def sections(mrkdwn: str, max_blocks: int) -> list[Block]:
     """Already-escaped mrkdwn split over at most `max_blocks` sections."""
     if not mrkdwn.strip():
         return []

@@ -6,8 +6,15 @@ from collections.abc import Sequence
 
 from alignment.vocabulary import VersionSource
 from bot.slack.views.blocks import Message, message, section, sections
-from bot.slack.views.models import VersionRow
-from bot.slack.views.text import MESSAGE_BLOCK_LIMIT, code_block, escape, mention, truncate
+from bot.slack.views.models import RejectedProposalRow, VersionRow
+from bot.slack.views.text import (
+    MESSAGE_BLOCK_LIMIT,
+    code_block,
+    escape,
+    mention,
+    plural,
+    truncate,
+)
 
 SOURCE_LABELS = {
     VersionSource.MANUAL: "written",
@@ -30,19 +37,37 @@ def version_line(row: VersionRow) -> str:
     return line
 
 
-def history_message(template_name: str, versions: Sequence[VersionRow]) -> Message:
+def rejected_line(row: RejectedProposalRow) -> str:
+    parts = [f"*#{escape(row.proposal_id)}* on v{row.base_version}"]
+    parts.append("rejected" + (f" by {mention(row.rejected_by)}" if row.rejected_by else ""))
+    if row.decided_at is not None:
+        parts.append(row.decided_at.strftime("%Y-%m-%d %H:%M UTC"))
+    line = " · ".join(parts)
+    reason = " ".join(row.reason.split())
+    line += "\n      " + (f"“{truncate(escape(reason), 300)}”" if reason else "_no reason given_")
+    return line
+
+
+def history_message(
+    template_name: str,
+    versions: Sequence[VersionRow],
+    rejected: Sequence[RejectedProposalRow] = (),
+) -> Message:
     name = escape(template_name)
     rows = sorted(versions, key=lambda r: r.version, reverse=True)
     body = "\n".join(version_line(r) for r in rows) or "_No versions._"
-    blocks = [
-        section(f"*History of {name}* ({len(rows)} versions, newest first)"),
-        *sections(body, MESSAGE_BLOCK_LIMIT - 1),
-    ]
+    if rejected:
+        newest = sorted(rejected, key=lambda r: int(r.proposal_id), reverse=True)
+        body += f"\n\n*Rejected proposals* ({len(newest)}, newest first)\n" + "\n".join(
+            rejected_line(r) for r in newest
+        )
+    title = f"*History of {name}* ({plural(len(rows), 'version')}, newest first)"
+    blocks = [section(title), *sections(body, MESSAGE_BLOCK_LIMIT - 1)]
     return message(f"History of {name}", blocks)
 
 
 def diff_message(template_name: str, from_version: int, to_version: int, diff: str) -> Message:
-    """`diff` is a unified diff (see `bot.slack.views.text.unified_diff`); empty means identical."""
+    """`diff` is a unified diff (see `alignment.textdiff.unified_diff`); empty means identical."""
     name = escape(template_name)
     title = f"*{name}*: v{from_version} → v{to_version}"
     if not diff.strip():

@@ -16,6 +16,10 @@ PROPOSAL_APPROVE = "proposal_approve"
 PROPOSAL_REJECT = "proposal_reject"
 PROPOSAL_EDIT = "proposal_edit"
 
+# Buttons under `/align rollback NAME vN`'s preview (value = "NAME vN")
+ROLLBACK_CONFIRM = "rollback_confirm"
+ROLLBACK_CANCEL = "rollback_cancel"
+
 # Modal callback ids
 NEW_TEMPLATE_MODAL = "new_template_modal"
 RUN_MODAL = "run_modal"  # private_metadata = template name
@@ -28,6 +32,8 @@ PROPOSAL_EDIT_MODAL = "proposal_edit_modal"  # private_metadata = proposal id
 # Input blocks (block_id) and their elements (action_id) inside modals
 NAME_BLOCK, NAME_INPUT = "name", "name_input"
 TEMPLATE_BLOCK, TEMPLATE_INPUT = "template", "template_input"
+# A template longer than one input continues in "template:2", "template:3", … (joined as is).
+TEMPLATE_PART_PREFIX = "template:"
 CHANNEL_BLOCK, CHANNEL_INPUT = "channel", "channel_input"
 TEXT_BLOCK, TEXT_INPUT = "text", "text_input"  # run modal free text; critique; rewrite; principle
 REASON_BLOCK, REASON_INPUT = "reason", "reason_input"
@@ -37,3 +43,8 @@ VAR_INPUT = "var_input"
 
 def var_block_id(variable: str) -> str:
     return VAR_BLOCK_PREFIX + variable
+
+
+def template_part_block_id(part: int) -> str:
+    """The input holding part `part` (1-based) of a template split over several inputs."""
+    return TEMPLATE_BLOCK if part == 1 else f"{TEMPLATE_PART_PREFIX}{part}"

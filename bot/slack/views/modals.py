@@ -186,18 +186,43 @@ def reject_modal(proposal_id: str, template_name: str) -> dict[str, Any]:
     return _modal(ids.REJECT_MODAL, "Reject proposal", blocks, proposal_id, "Reject")
 
 
+def split_for_inputs(text: str, limit: int = INPUT_LIMIT) -> list[str]:
+    """`text` in pieces of at most `limit` characters that join back exactly, cut after a line
+    break where there is one (a form field holds 3,000 characters)."""
+    parts: list[str] = []
+    pos = 0
+    while len(text) - pos > limit:
+        cut = text.rfind("\n", pos, pos + limit)
+        cut = cut + 1 if cut > pos else pos + limit
+        parts.append(text[pos:cut])
+        pos = cut
+    parts.append(text[pos:])
+    return parts
+
+
 def proposal_edit_modal(proposal_id: str, template_name: str, template_text: str) -> dict[str, Any]:
+    """Any length: a template longer than one field is split over several, joined as they are,
+    with one empty field more to grow into."""
     name = escape(template_name)
-    if len(template_text) > INPUT_LIMIT:
-        blocks = [
-            section(
-                f"The proposed template for *{name}* is {len(template_text):,} characters; a Slack "
-                f"form holds at most {INPUT_LIMIT:,}. Edit it with `/align new` or the CLI instead."
+    parts = split_for_inputs(template_text)
+    blocks: list[Block] = [section(f"Edit the proposed template for *{name}*.")]
+    if len(parts) > 1:
+        blocks.append(
+            context(
+                f"It is {len(template_text):,} characters, more than one field holds "
+                f"({INPUT_LIMIT:,}), so it is split over {len(parts)} fields. They are joined "
+                "exactly as they are: a line break at the end of a field stays."
             )
-        ]
-        return _modal(ids.PROPOSAL_EDIT_MODAL, "Edit proposal", blocks, proposal_id, submit=None)
-    blocks = [
-        section(f"Edit the proposed template for *{name}*."),
-        _text_input(ids.TEMPLATE_BLOCK, ids.TEMPLATE_INPUT, "Template", initial=template_text),
-    ]
+        )
+    for i, part in enumerate([*parts, ""] if len(parts) > 1 else parts, start=1):
+        last = i > len(parts)
+        blocks.append(
+            _text_input(
+                ids.template_part_block_id(i),
+                ids.TEMPLATE_INPUT if i == 1 else f"{ids.TEMPLATE_INPUT}:{i}",
+                "Template" if len(parts) == 1 else ("More (optional)" if last else f"Part {i}"),
+                initial=part or None,
+                optional=i > 1,
+            )
+        )
     return _modal(ids.PROPOSAL_EDIT_MODAL, "Edit proposal", blocks, proposal_id, "Save")

@@ -71,7 +71,7 @@ class ProposalView:
     proposal_id: str
     template_name: str
     base_version: int
-    diff: str  # unified diff of the template text (see bot.slack.views.text.unified_diff)
+    diff: str  # unified diff of the template text (see alignment.textdiff.unified_diff)
     rationale: str = ""
     principle_changes: tuple[PrincipleChangeView, ...] = ()
     evaluation: tuple[EvaluationRow, ...] | None = None
@@ -87,10 +87,10 @@ class ProposalView:
     reason: str | None = None  # rejection reason, or why it failed / was superseded
     mode: Workflow = Workflow.PRINCIPLES
     created_by: str | None = None  # user id, or None when the scheduler proposed it
-
-    @property
-    def is_open(self) -> bool:
-        return self.status == ProposalStatus.PENDING
+    edited_from: str | None = None  # the proposal a person edited into this one
+    superseded_by: FeedbackLink | None = None  # the newer proposal (label, message permalink)
+    placeholders_added: tuple[str, ...] = ()  # in the proposed text, not in the base version
+    placeholders_removed: tuple[str, ...] = ()  # in the base version, gone from the proposal
 
 
 @dataclass(frozen=True)
@@ -160,6 +160,31 @@ class VersionRow:
 
 
 HistoryEntry = VersionRow
+
+
+@dataclass(frozen=True)
+class RejectedProposalRow:
+    """A rejected proposal in `/align history`: who turned it down and why."""
+
+    proposal_id: str
+    base_version: int
+    rejected_by: str | None
+    reason: str
+    decided_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RollbackView:
+    """What `/align rollback NAME vN` does (preview) or did: the text of `to_version` becomes
+    `new_version`, and the principles go back to those in force under `to_version`."""
+
+    name: str
+    to_version: int
+    new_version: int
+    retired: tuple[str, ...] = ()  # principles added later, retired by the rollback
+    restored: tuple[str, ...] = ()  # principles retired later, active again
+    reworded: tuple[tuple[str, str], ...] = ()  # (wording now, wording under to_version)
+    done: bool = False
 
 
 @dataclass(frozen=True)

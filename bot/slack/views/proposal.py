@@ -27,8 +27,10 @@ from bot.slack.views.blocks import (
 from bot.slack.views.models import EvaluationRow, PrincipleChangeView, ProposalView
 from bot.slack.views.text import (
     MESSAGE_BLOCK_LIMIT,
+    channel_link,
     code_block,
     escape,
+    inline_code,
     link,
     mention,
     truncate,
@@ -54,8 +56,19 @@ def proposal_message(p: ProposalView) -> Message:
             f"{escape(p.mode)} workflow"
         )
     ]
-    if p.rationale.strip():
+    if p.edited_from:
+        by = mention(p.created_by) if p.created_by else "A person"
+        why = f"*Why*\n{by} edited the text of proposal #{escape(p.edited_from)} by hand."
+        if p.rationale.strip():
+            why += (
+                f"\n_What #{escape(p.edited_from)} said about its own text, before the edit:_ "
+                + escape(p.rationale.strip())
+            )
+        head.append(section(truncate(why, 2900)))
+    elif p.rationale.strip():
         head.append(section("*Why*\n" + truncate(escape(p.rationale.strip()), 2900)))
+    if warning := placeholder_warning(p.placeholders_added, p.placeholders_removed):
+        head.append(section(warning))
 
     tail = _closing(p)
     if p.evaluation is not None:
@@ -65,7 +78,7 @@ def proposal_message(p: ProposalView) -> Message:
         evidence = [context(":warning: *Before / after not shown* — " + note)]
     else:
         evidence = []
-    changes = _changes(p.principle_changes)
+    changes = _changes(p.principle_changes, p.edited_from)
     room = MESSAGE_BLOCK_LIMIT - len(head) - len(tail) - len(evidence) - len(changes) - 2
     diff = _diff(p.diff, min(DIFF_BLOCKS, max(1, room)))
 
@@ -74,16 +87,43 @@ def proposal_message(p: ProposalView) -> Message:
     return message(fallback, blocks)
 
 
+def placeholder_warning(added: Sequence[str], removed: Sequence[str]) -> str | None:
+    """Placeholders are the template's interface: runs, Run again and apps pass values by name."""
+    if not added and not removed:
+        return None
+
+    def names(vs: Sequence[str]) -> str:
+        return ", ".join(inline_code("{{" + escape(v) + "}}") for v in vs)
+
+    if len(added) == 1 and len(removed) == 1:
+        change = f"renames {names(removed)} to {names(added)}"
+    else:
+        parts = []
+        if added:
+            parts.append(f"adds {names(added)}")
+        if removed:
+            parts.append(f"drops {names(removed)}")
+        change = " and ".join(parts)
+    return (
+        f":warning: *Placeholders change:* this proposal {change}. Once approved, runs (Run "
+        "again included) and applications must give values by the new names."
+    )
+
+
 def _diff(diff: str, max_blocks: int) -> list[Block]:
     if not diff.strip():
         return [section("*Template*\n_No change to the template text._")]
     return sections("*Template changes*\n" + code_block(escape(diff)), max_blocks)
 
 
-def _changes(changes: Sequence[PrincipleChangeView]) -> list[Block]:
+def _changes(changes: Sequence[PrincipleChangeView], edited_from: str | None = None) -> list[Block]:
     if not changes:
         return []
     lines = ["*Principle changes*"]
+    if edited_from:
+        lines[0] += (
+            f" _(proposed with #{escape(edited_from)}, before the edit; approving applies them)_"
+        )
     for change in changes:
         line = f"{_OPS.get(change.op, escape(change.op))}: {escape(change.text)}"
         if change.previous_text and change.op == MutationOp.EDIT:
@@ -99,28 +139,57 @@ def _changes(changes: Sequence[PrincipleChangeView]) -> list[Block]:
 def _evaluation(rows: Sequence[EvaluationRow], judge_note: str | None = None) -> list[Block]:
     if not rows:
         return [section("_No recent inputs to compare on yet._")]
+    if not judge_note and _judge_cannot_tell(rows):
+        judge_note = (
+            "it gave before and after the same score on every sample, so it cannot tell them "
+            "apart yet. Label more runs with :+1: or :-1: to train it."
+        )
+        note = ":scales: *The judge could not tell the outputs apart*: " + judge_note
+    elif judge_note:
+        note = ":scales: *Judge: not scored* — " + truncate(escape(judge_note), 1500)
     if judge_note:  # say why there is no score rather than show meaningless ones
-        blocks: list[Block] = [
-            section("*Before / after* on recent inputs"),
-            context(":scales: *Judge: not scored* — " + truncate(escape(judge_note), 1500)),
-        ]
+        blocks: list[Block] = [section("*Before / after* on recent inputs"), context(note)]
     else:
         blocks = [section(_score_summary(rows))]
     for i, row in enumerate(rows[:EVAL_ROWS], start=1):
+        before, after = changed_parts(row.before, row.after)
         blocks.append(
             fields_section(
                 f"*Sample {i}* · {_inputs_line(row.inputs)}",
                 [
                     f"*Before*{_score(row.score_before, judge_note)}\n"
-                    f"{truncate(escape(row.before), 1800)}",
+                    f"{truncate(escape(before), 1800)}",
                     f"*After*{_score(row.score_after, judge_note)}\n"
-                    f"{truncate(escape(row.after), 1800)}",
+                    f"{truncate(escape(after), 1800)}",
                 ],
             )
         )
     if len(rows) > EVAL_ROWS:
         blocks.append(context(f"and {len(rows) - EVAL_ROWS} more samples not shown"))
     return blocks
+
+
+SHARED_KEEP = 60  # characters of a long shared beginning kept before the part that changed
+
+
+def changed_parts(before: str, after: str) -> tuple[str, str]:
+    """Both outputs from a little before where they first differ: a long beginning they share
+    (a stand-in echoing the prompt, a fixed preamble) would push the change out of view."""
+    shared = 0
+    for a, b in zip(before, after, strict=False):
+        if a != b:
+            break
+        shared += 1
+    if shared <= 2 * SHARED_KEEP or shared == len(before) == len(after):
+        return before, after
+    start = before.rfind(" ", 0, shared - SHARED_KEEP) + 1 or shared - SHARED_KEEP
+    return "…" + before[start:], "…" + after[start:]
+
+
+def _judge_cannot_tell(rows: Sequence[EvaluationRow]) -> bool:
+    pairs = [(r.score_before, r.score_after) for r in rows]
+    scored = [(b, a) for b, a in pairs if b is not None and a is not None]
+    return bool(scored) and all(abs(b - a) < 0.005 for b, a in scored)
 
 
 def _score_summary(rows: Sequence[EvaluationRow]) -> str:
@@ -178,7 +247,12 @@ def _closing(p: ProposalView) -> list[Block]:
                     style="primary",
                     confirm=confirm(
                         "Approve this proposal?",
-                        f"With enough approvals it becomes {target} of {escape(p.template_name)}.",
+                        f"With enough approvals it becomes {target} of {escape(p.template_name)}."
+                        + (
+                            " Its placeholders change: runs must use the new names."
+                            if p.placeholders_added or p.placeholders_removed
+                            else ""
+                        ),
                         "Approve",
                     ),
                 ),
@@ -193,7 +267,8 @@ def _closing(p: ProposalView) -> list[Block]:
 def _outcome(p: ProposalView) -> str:
     reason = f": {truncate(escape(p.reason), 2000)}" if p.reason else ""
     if p.status == ProposalStatus.APPROVED:
-        by = f" by {mention(p.decided_by)}" if p.decided_by else ""
+        approvers = p.approved_by or ((p.decided_by,) if p.decided_by else ())
+        by = f" by {', '.join(mention(u) for u in approvers)}" if approvers else ""
         version = f"v{p.new_version}" if p.new_version else "the new version"
         return (
             f":white_check_mark: *Approved*{by}. {version} of {escape(p.template_name)} is active."
@@ -202,6 +277,9 @@ def _outcome(p: ProposalView) -> str:
         by = f" by {mention(p.decided_by)}" if p.decided_by else ""
         return f":x: *Rejected*{by}{reason}"
     if p.status == ProposalStatus.SUPERSEDED:
+        if p.superseded_by is not None:
+            newer = link(p.superseded_by.permalink, escape(p.superseded_by.label))
+            return f":fast_forward: *Superseded* by {newer}{reason or '.'}"
         return f":fast_forward: *Superseded* by a newer proposal{reason or '.'}"
     if p.status == ProposalStatus.EXPIRED:
         return f":hourglass: *Expired* without enough approvals{reason or '.'}"
@@ -224,3 +302,26 @@ def proposal_pending_message(template_name: str, requested_by: str | None = None
         f"Drafting a proposal for {name}…",
         [section(f":memo: Drafting a proposal for *{name}*{who}… :hourglass_flowing_sand:")],
     )
+
+
+def no_proposal_message(template_name: str, reason: str) -> Message:
+    """Why `/align propose` made nothing, for the person who asked (`reason` is raw)."""
+    name = escape(template_name)
+    why = escape(reason.strip().rstrip("."))
+    why = why[:1].upper() + why[1:]
+    text = f"No proposal for *{name}*. {why}."
+    if reason.lower().startswith("nothing to propose"):
+        text += (
+            " Give feedback on a run first (react with :+1: or :-1:, reply in its thread, or use "
+            f"its Critique button), or add a principle with `/align principle {name} …`."
+        )
+    return message(f"No proposal for {name}: {why}", [section(f":information_source: {text}")])
+
+
+def drafting_elsewhere_message(template_name: str, channel_id: str) -> Message:
+    """`/align propose` typed outside the template's channel: where the proposal will be."""
+    text = (
+        f":memo: Drafting a proposal for *{escape(template_name)}* in {channel_link(channel_id)}, "
+        "the template's channel; it will show up there."
+    )
+    return message(f"Drafting a proposal for {escape(template_name)}", [section(text)])

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from slack_sdk.models.blocks import Block
+
 from alignment.vocabulary import RunStatus
 from bot.slack.views import ids
 from bot.slack.views.blocks import (
@@ -38,12 +40,12 @@ def run_message(run: RunView) -> Message:
     title = f":robot_face: *{escape(run.template_name)}* · v{run.version}"
     if run.requested_by:
         title += f" · run by {mention(run.requested_by)}"
-    blocks = [section(title)]
+    blocks: list[Block] = [section(title)]
     if run.inputs:
         blocks.append(section(_inputs(run.inputs)))
     blocks.append(divider())
 
-    tail = [context(*_details(run))]
+    tail: list[Block] = [context(*_details(run))]
     if run.status == RunStatus.DONE:
         tail.append(
             actions(
@@ -56,6 +58,7 @@ def run_message(run: RunView) -> Message:
     elif run.status == RunStatus.FAILED:
         tail.append(actions(button("Run again", ids.RUN_AGAIN, run.run_id)))
 
+    body: list[Block]
     if run.status == RunStatus.PENDING:
         body = [section("_Running…_ :hourglass_flowing_sand:")]
         fallback = f"{escape(run.template_name)} v{run.version}: running…"

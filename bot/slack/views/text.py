@@ -8,16 +8,13 @@ line, then word boundaries; a code block cut in two is closed and reopened so bo
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 
 SECTION_TEXT_LIMIT = 3000
-FIELD_TEXT_LIMIT = 2000
 HEADER_TEXT_LIMIT = 150
 BUTTON_TEXT_LIMIT = 75
 MESSAGE_BLOCK_LIMIT = 50
-VIEW_BLOCK_LIMIT = 100
 FALLBACK_TEXT_LIMIT = 3000  # the `text` of a message with blocks: notifications, screen readers
 
 FENCE = "```"
@@ -62,6 +59,26 @@ def code_block(escaped: str) -> str:
     """Fence already-escaped text; triple backticks inside are broken up so they cannot close it."""
     body = escaped.replace(FENCE, f"`{_ZWSP}`{_ZWSP}`")
     return f"{FENCE}\n{body}\n{FENCE}"
+
+
+def sentence(text: str) -> str:
+    """A message as a sentence: a capital first letter (not for `v2`, `code` or a name) and a
+    full stop, so errors from every layer read alike. Raw text in, raw text out."""
+    text = text.strip()
+    if not text:
+        return text
+    first, *rest = text.split("\n", 1)
+    word = first.split(" ", 1)[0]
+    if first[0].islower() and not re.fullmatch(r"v\d+\W*", word) and "_" not in word:
+        first = first[0].upper() + first[1:]
+    if first[-1].isalnum() or first[-1] in ")\"'”":
+        first += "."
+    return "\n".join([first, *rest])
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """ "1 principle", "3 principles" (never "principle(s)")."""
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"
 
 
 def inline_code(escaped: str) -> str:
@@ -138,18 +155,6 @@ def fit_chunks(
     tail = Span(last.start, cut, last.reopen, close).render(text)
     note = f"\n_… {omitted:,} more characters not shown_"
     return [*(s.render(text) for s in spans[: max_chunks - 1]), tail + note], omitted
-
-
-def unified_diff(old: str, new: str, old_label: str, new_label: str) -> str:
-    """A unified diff of two template texts (raw, unescaped), or "" when they are equal."""
-    lines = difflib.unified_diff(
-        old.splitlines(keepends=True),
-        new.splitlines(keepends=True),
-        fromfile=old_label,
-        tofile=new_label,
-        lineterm="",
-    )
-    return "\n".join(line.rstrip("\n") for line in lines)
 
 
 def _choose_cut(text: str, start: int, hard_end: int) -> int:

@@ -73,6 +73,14 @@ class SlackPoster:
         dicts = _as_dicts(blocks)[:MAX_BLOCKS]
         self.client.chat_update(channel=channel, ts=ts, text=text, blocks=dicts)
 
+    def delete(self, channel: str, ts: str) -> None:
+        """Remove one of our messages (a progress note whose work ended another way)."""
+        try:
+            self.client.chat_delete(channel=channel, ts=ts)
+        except SlackApiError as e:
+            if e.response.get("error") not in ("message_not_found", "cant_delete_message"):
+                raise
+
     def ephemeral(
         self,
         channel: str,
@@ -118,11 +126,22 @@ class SlackPoster:
         return str(file.get("id", ""))
 
     def find_own(
-        self, channel: str, oldest: str, text: str, taken: Callable[[str], bool] | None = None
+        self,
+        channel: str,
+        oldest: str,
+        text: str,
+        taken: Callable[[str], bool] | None = None,
+        thread_ts: str | None = None,
     ) -> Posted | None:
         """A message this app posted with `text` since `oldest` (a post whose reply was lost),
-        oldest first, skipping those `taken(ts)` says belong to something else."""
-        resp = self.client.conversations_history(channel=channel, oldest=oldest, limit=200)
+        oldest first, skipping those `taken(ts)` says belong to something else; with
+        `thread_ts`, among that thread's replies."""
+        if thread_ts:
+            resp = self.client.conversations_replies(
+                channel=channel, ts=thread_ts, oldest=oldest, limit=200
+            )
+        else:
+            resp = self.client.conversations_history(channel=channel, oldest=oldest, limit=200)
         for msg in sorted(resp.get("messages") or [], key=lambda m: float(m["ts"])):
             if msg.get("bot_id") and msg.get("text") == text and not (taken and taken(msg["ts"])):
                 return Posted(channel=channel, ts=msg["ts"])
@@ -140,9 +159,6 @@ class SlackPoster:
                 self._permalinks.clear()
             self._permalinks[key] = resp["permalink"]
         return self._permalinks[key]
-
-    def open_view(self, trigger_id: str, view: dict[str, Any]) -> None:
-        self.client.views_open(trigger_id=trigger_id, view=view)
 
     def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
         self.client.views_publish(user_id=user_id, view=view)

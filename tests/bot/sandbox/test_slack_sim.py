@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from bot.sandbox.slack_sim import DeliveryOptions, SimError, SlackSim
-from bot.sandbox.slack_sim.serving import BackgroundServer
+from bot.server import BackgroundServer
 
 BUTTONS = [
     {"type": "section", "text": {"type": "mrkdwn", "text": "*Run 1*"}},

@@ -20,7 +20,13 @@ TIMEOUT = 0.4  # seconds: a HANG answer is a timeout after this
 
 @pytest.fixture
 def services(store, gemini):
-    models = Models(align_model=GEMINI, target_model=GEMINI, timeout=TIMEOUT, max_retries=0)
+    models = Models(
+        align_model=GEMINI,
+        target_model=GEMINI,
+        timeout=TIMEOUT,
+        max_retries=0,
+        credentials=gemini.credentials,
+    )
     return build_services(store, models)
 
 

@@ -81,4 +81,8 @@ def test_a_good_and_a_bad_label_give_judge_scores_and_no_note(services, store):
         r.score_before is not None and r.score_after is not None for r in view.evaluation
     )
     text = all_text(proposal_message(view))
-    assert "judge score" in text and "not scored" not in text
+    assert "not scored" not in text
+    # The offline judge tells the good run from the bad one, but scores each run's before and
+    # after alike (the stand-in outputs differ only in the Guidelines): it says so, no 0.00 → 0.00.
+    assert [(r.score_before, r.score_after) for r in view.evaluation] == [(0.0, 0.0), (1.0, 1.0)]
+    assert "could not tell the outputs apart" in text and "→ *0.00*" not in text

@@ -237,6 +237,12 @@ def test_settings_mode_principles_rollback_and_diff(services, store):
     assert (rolled.version, rolled.source, rolled.rolled_back_to) == (3, "rollback", 1)
     with pytest.raises(ServiceError, match="no version v9"):
         services.templates.diff(ALICE, c.Diff("summary", 1, 9))
+    # No final newline on either text: the unchanged last line is not shown as removed and added.
+    store.add_version(info.id, "Summarize briefly: {{text}}\nName the dates.", author="U0ALICE")
+    diff = services.templates.diff(ALICE, c.Diff("summary", 2, 4))
+    assert [line for line in diff.splitlines() if line[:1] in "+-" and line[1:2] not in "+-"] == [
+        "+Name the dates."
+    ]
 
 
 def test_imported_versions_show_as_imported(services, store):

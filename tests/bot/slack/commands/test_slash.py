@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from alignment.settings import MAX_AUTO_PROPOSE, SETTINGS, SettingsChange, TemplateSettings
@@ -221,6 +223,27 @@ def test_usage_is_attached_where_it_helps():
 def test_oversize_text_is_refused():
     with pytest.raises(CommandError, match="too long"):
         parse_command("run recipe " + "x" * 50_000)
+
+
+def test_every_help_example_parses_and_uses_the_sandboxs_template():
+    """A new user in the sandbox can paste any example: it names the seeded template."""
+    from bot.sandbox.runner import SEED_COMMANDS
+    from bot.slack.commands.usage import SUBCOMMANDS
+
+    seeded = parse_command(SEED_COMMANDS[0].removeprefix("/align ")).name
+    for usage in SUBCOMMANDS:
+        # Slack sends a picked @mention as <@U…|name>.
+        typed = re.sub(r"@(\w+)", lambda m: f"<@U0{m[1].upper()}|{m[1]}>", usage.example)
+        cmd = parse_command(typed.removeprefix("/align "))
+        name = getattr(cmd, "name", None)
+        if usage.name == "new":
+            assert name != seeded  # a new template: a name not taken yet
+        elif name is not None:
+            assert name == seeded, usage.example
+
+
+def test_diff_without_versions_compares_the_last_two():
+    assert parse_command("diff recipe") == Diff("recipe", None, None)
 
 
 def test_the_slash_parser_and_storage_share_one_name_rule(store) -> None:

@@ -50,14 +50,16 @@ class Dispatcher:
         body = response.body
         return response.status, (json.loads(body) if body.startswith("{") else body)
 
-    def command(self, text: str, user: str = "U0ALICE", trigger: str | None = None):
+    def command(
+        self, text: str, user: str = "U0ALICE", trigger: str | None = None, channel: str = CHANNEL
+    ):
         self.count += 1
         form = {
             "command": "/align",
             "text": text,
             "team_id": TEAM,
             "user_id": user,
-            "channel_id": CHANNEL,
+            "channel_id": channel,
             "trigger_id": trigger or f"trigger-{self.count}",
             "response_url": f"http://127.0.0.1:1/r/{self.count}",
         }

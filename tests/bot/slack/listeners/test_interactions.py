@@ -38,7 +38,7 @@ def test_new_template_modal_errors_point_at_the_field(app, slack):
         submission(view, {ids.NAME_BLOCK: "summary", ids.TEMPLATE_BLOCK: "Sum: {{text"})
     )
     assert status == 200 and body["response_action"] == "errors"
-    assert "unclosed" in body["errors"][ids.TEMPLATE_BLOCK]
+    assert body["errors"][ids.TEMPLATE_BLOCK].startswith("Unclosed")  # a sentence
     assert app.store.list_templates(TEAM) == []
     ok = submission(view, {ids.NAME_BLOCK: "summary", ids.TEMPLATE_BLOCK: "Sum: {{text}}"})
     assert slack.interaction(ok) == (200, "")
@@ -65,13 +65,24 @@ def test_critique_button_opens_its_modal_and_the_submission_is_feedback(app, sla
     )
 
 
+def pending_proposal(app, team: str = TEAM) -> str:
+    info = app.store.create_template(team, "summary", "Sum: {{text}}", channel_id=CHANNEL,
+                                     author="U0ALICE")  # fmt: skip
+    p = app.store.create_proposal(info.id, info.active_version.id, "Summarize: {{text}}", "",
+                                  "principles", [], [], None, [], "U0ALICE")  # fmt: skip
+    return str(p.id)
+
+
 def test_approve_is_stored_for_the_worker_and_unknown_buttons_are_refused(app, slack, sim):
-    assert slack.interaction(click(ids.PROPOSAL_APPROVE, "7", "t-1"))[0] == 200
+    pid = pending_proposal(app)
+    assert slack.interaction(click(ids.PROPOSAL_APPROVE, pid, "t-1"))[0] == 200
     [item] = claimed(app)
-    assert item.kind == "decide" and item.payload["proposal_id"] == "7"
+    assert item.kind == "decide" and item.payload["proposal_id"] == pid
     assert item.payload["decision"] == "approve" and item.payload["user_id"] == "U0BOB"
-    assert slack.interaction(click(ids.PROPOSAL_APPROVE, "7", "t-1"))[0] == 200  # retried
+    assert slack.interaction(click(ids.PROPOSAL_APPROVE, pid, "t-1"))[0] == 200  # retried
     assert claimed(app) == []
+    assert slack.interaction(click(ids.PROPOSAL_APPROVE, "999", "t-3"))[0] == 200
+    assert claimed(app) == []  # an unknown proposal is refused at once, not stored
     assert slack.interaction(click(ids.PROPOSAL_REJECT, "999", "t-2"))[0] == 200
     refusals = [c for c in sim.api_calls if c["method"] == "chat.postEphemeral"]
     assert "no proposal #999" in str(refusals[-1]["args"]).lower()

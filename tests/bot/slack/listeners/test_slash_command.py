@@ -16,7 +16,7 @@ def test_bad_input_gets_a_clear_private_message_and_changes_nothing(app, slack):
     status, body = slack.command("frobnicate summary")
     assert status == 200 and "frobnicate" in _text(body) and "response_type" not in body
     status, body = slack.command("new summary Summarize: {{text")
-    assert "unclosed" in _text(body)
+    assert "Unclosed" in _text(body)  # a sentence
     status, body = slack.command("run nosuch text=hi")
     assert "no template named `nosuch`" in _text(body)
     assert app.store.list_templates(TEAM) == [] and claimed(app) == []
@@ -48,12 +48,22 @@ def test_run_with_a_missing_variable_is_refused(app, slack):
     assert claimed(app) == []
 
 
-def test_propose_is_queued_and_acknowledged_privately(app, slack):
+def test_propose_is_queued_with_no_reply_that_would_stay_behind(app, slack):
+    """The channel's "Drafting…" message is the progress (the proposal replaces it); an
+    ephemeral "working on it" would outlive the work."""
     slack.command("new summary Summarize: {{text}}")
-    _status, body = slack.command("propose summary")
-    assert "Working on a proposal" in _text(body)
+    status, body = slack.command("propose summary")
+    assert status == 200 and body == ""
     [item] = claimed(app)
     assert (item.kind, item.payload["name"]) == ("propose", "summary")
+
+
+def test_propose_from_another_channel_says_where_the_proposal_will_be(app, slack):
+    slack.command("new summary Summarize: {{text}}")
+    status, body = slack.command("propose summary", channel="C0OTHER")
+    assert status == 200 and f"<#{CHANNEL}>" in _text(body)
+    [item] = claimed(app)
+    assert item.kind == "propose"
 
 
 def test_bare_forms_open_their_modal(app, slack, sim):
@@ -85,14 +95,14 @@ def test_every_subcommand_answers(app, slack):
         "settings summary approvals=2 approvers=<@U0BOB|bob>,<@U0CAROL|carol>": "U0CAROL",
         "history summary": "v2",
         "diff summary v1 v2": "briefly",
-        "rollback summary v1": "v3 is now active",
+        "rollback summary v1": "Roll back summary to v1?",  # asks first (see tests/e2e)
         "export summary": "Summarize briefly",
     }
     for text, expected in answers.items():
         status, body = slack.command(text)
         assert status == 200 and expected in _text(body), (text, _text(body)[:300])
     info = app.store.get_template(TEAM, "summary")
-    assert info.workflow.value == "direct" and info.active_version.number == 3
+    assert info.workflow.value == "direct" and info.active_version.number == 2
     assert info.settings.approvals_required == 2 and info.settings.approvers == (
         "U0BOB",
         "U0CAROL",

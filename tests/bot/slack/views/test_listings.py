@@ -1,5 +1,6 @@
 from datetime import UTC, datetime
 
+from alignment.textdiff import unified_diff
 from bot.slack.commands.slash import _PARSERS as PARSERS
 from bot.slack.commands.usage import SUBCOMMANDS
 from bot.slack.views.export import export_fits_inline, export_message
@@ -22,7 +23,6 @@ from bot.slack.views.templates import (
     settings_message,
     show_message,
 )
-from bot.slack.views.text import unified_diff
 from tests.bot.slack.views.limits import all_text, check_message, check_view, mentions
 
 SETTINGS = TemplateSettingsView(

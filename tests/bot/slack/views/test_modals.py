@@ -109,12 +109,18 @@ def test_proposal_edit_modal_is_prefilled():
     assert submit(view, {}) == EditProposal("7", "New {{x}} text")
 
 
-def test_proposal_edit_modal_for_a_template_over_the_limit_explains_instead():
-    view = modals.proposal_edit_modal("7", "recipe", "y" * 5000)
+def test_proposal_edit_modal_holds_a_template_of_any_length():
+    long = "".join(f"Line {i} about {{{{topic}}}} and more words to fill it.\n" for i in range(400))
+    view = modals.proposal_edit_modal("7", "recipe", long)
     check_view(view)
-    assert all(b["type"] != "input" for b in view["blocks"])
-    assert "submit" not in view
-    assert "5,000 characters" in view["blocks"][0]["text"]["text"]
+    inputs = [b for b in view["blocks"] if b["type"] == "input"]
+    assert len(inputs) >= 7 and inputs[-1]["optional"]  # parts, and one to grow into
+    assert all(len(b["element"].get("initial_value") or "") <= 3000 for b in inputs)
+    assert submit(view, {}) == EditProposal("7", long.strip())
+    edited = submit(view, {"template:2": "Changed part two.\n"})
+    assert "Changed part two.\n" in edited.template and len(edited.template) < len(long)
+    added = submit(view, {inputs[-1]["block_id"]: "\nOne more line."})
+    assert added.template.endswith("One more line.")
 
 
 def test_long_template_names_fit_the_title():

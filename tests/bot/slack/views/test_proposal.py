@@ -2,9 +2,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from alignment.textdiff import unified_diff
 from bot.slack.views.models import EvaluationRow, FeedbackLink, PrincipleChangeView, ProposalView
 from bot.slack.views.proposal import proposal_message, proposal_pending_message
-from bot.slack.views.text import unified_diff
 from tests.bot.slack.views.limits import all_text, check_message, mentions
 
 OLD = "Suggest a dinner recipe using {{ingredients}}."
@@ -87,7 +87,7 @@ def test_approved_proposal_shows_outcome_and_new_version_without_buttons():
     check_message(msg)
     assert buttons(msg) == []
     text = all_text(msg)
-    assert "*Approved* by <@U0BO>. v3 of recipe is active." in text
+    assert "*Approved* by <@U0ANA>, <@U0BO>. v3 of recipe is active." in text  # every approver
     assert "*2 of 2 approvals*" in text
     assert "v3 active" in msg["text"]
 
@@ -247,3 +247,62 @@ def test_a_failed_evaluation_is_said_not_silently_dropped():
     assert "<!here>" not in text and "&lt;!here&gt;" in text
     quiet = proposal_message(proposal(evaluation=None))
     assert "Before / after" not in all_text(quiet)
+
+
+def test_background_failures_are_worded_for_people_not_jobs():
+    from bot.slack.views.notices import failure_message
+
+    internal = failure_message("thread_reply")["text"]
+    assert "your reply" in internal and "thread_reply" not in internal
+    told = failure_message("decide", "proposal #3 was superseded; nothing changed")["text"]
+    assert told.startswith("Sorry, I could not finish your decision on the proposal.")
+    assert "Proposal #3 was superseded; nothing changed." in told
+
+
+def test_a_judge_that_cannot_tell_outputs_apart_says_so_instead_of_equal_scores():
+    rows = (
+        EvaluationRow({"ingredients": "leeks"}, "Leek risotto with wine", "Leek risotto", 0.0, 0.0),
+        EvaluationRow({"ingredients": "eggs"}, "Eggnog", "Omelette", 0.5, 0.5),
+    )
+    text = all_text(proposal_message(proposal(evaluation=rows)))
+    assert "could not tell the outputs apart" in text
+    assert "0.00 → " not in text and "score 0.50" not in text
+    assert "Leek risotto with wine" in text and "Omelette" in text
+
+
+def test_before_and_after_start_near_where_they_differ():
+    shared = "[offline model: a stand-in] Prompt: " + "Summarize this long input " * 20
+    rows = (EvaluationRow({"x": "1"}, shared + "end.", shared + "end. Guidelines: - Be brief."),)
+    msg = proposal_message(proposal(evaluation=rows))
+    check_message(msg)
+    [sample] = [b for b in msg["blocks"] if "fields" in b and "Sample 1" in b["text"]["text"]]
+    before, after = (f["text"] for f in sample["fields"])
+    assert after.endswith("end. Guidelines: - Be brief.") and "…" in after
+    assert len(after) < len(shared) and before.endswith("end.")
+
+
+def test_a_placeholder_change_is_warned_before_approval():
+    renamed = proposal(placeholders_added=("body",), placeholders_removed=("text",))
+    text = all_text(proposal_message(renamed))
+    assert "Placeholders change" in text and "renames `{{text}}` to `{{body}}`" in text
+    both = proposal(placeholders_added=("a", "b"), placeholders_removed=("c",))
+    text = all_text(proposal_message(both))
+    assert "adds `{{a}}`, `{{b}}` and drops `{{c}}`" in text
+    assert "Placeholders change" not in all_text(proposal_message(proposal()))
+
+
+def test_an_edited_proposal_names_its_editor_and_the_proposal_it_came_from():
+    msg = proposal_message(proposal(edited_from="6", created_by="U0BO"))
+    check_message(msg)
+    text = all_text(msg)
+    assert "<@U0BO> edited the text of proposal #6 by hand" in text
+    assert "said about its own text, before the edit" in text
+    assert "proposed with #6, before the edit" in text
+    assert "&lt;@" not in text
+
+
+def test_a_superseded_proposal_links_the_newer_one_once():
+    newer = FeedbackLink("proposal #8", "https://t.slack.com/archives/C1/p2000")
+    text = all_text(proposal_message(proposal(status="superseded", superseded_by=newer)))
+    assert "*Superseded* by <https://t.slack.com/archives/C1/p2000|proposal #8>." in text
+    assert text.count("newer proposal") == 0

@@ -12,7 +12,6 @@ from bot.slack.views.text import (
     split_text,
     truncate,
     unescape,
-    unified_diff,
 )
 
 SLACK_SPECIALS = st.sampled_from(["<!channel>", "<@U123>", "&", "<", ">", "```", "\n", "\n\n", " "])
@@ -98,13 +97,6 @@ def test_truncate_never_cuts_an_escape():
     assert truncate("short", 10) == "short"
 
 
-def test_unified_diff():
-    diff = unified_diff("a\nb\n", "a\nc\n", "v1", "v2")
-    assert diff.splitlines()[:2] == ["--- v1", "+++ v2"]
-    assert "-b" in diff and "+c" in diff
-    assert unified_diff("same", "same", "v1", "v2") == ""
-
-
 @settings(max_examples=300, deadline=None)
 @given(TEXTS, st.sampled_from([64, 100, 500, 3000]))
 def test_spans_tile_the_text_and_fit(text, limit):
@@ -139,3 +131,16 @@ def test_fit_chunks_within_limits(text, max_chunks):
     assert all(len(c) <= 3000 for c in chunks)
     if not omitted:
         assert "".join(chunks) == escape(text * 3) or "```" in text
+
+
+def test_messages_from_every_layer_read_as_sentences():
+    from bot.slack.views.text import plural, sentence
+
+    assert sentence("feedback is 25,000 characters; the limit is 20,000") == (
+        "Feedback is 25,000 characters; the limit is 20,000."
+    )
+    assert sentence("v1 is already the active version") == "v1 is already the active version."
+    assert sentence("There is no run #3.") == "There is no run #3."
+    assert sentence("Bad value\nUsage: `/align run NAME`") == "Bad value.\nUsage: `/align run NAME`"
+    assert sentence("auto_propose_after must be a number") == "auto_propose_after must be a number."
+    assert (plural(1, "principle"), plural(3, "principle")) == ("1 principle", "3 principles")
