@@ -24,48 +24,24 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from ack_rate import database
 
 from bot.sandbox.slack_sim import SlackSim
 from storage import Store
 from storage import models as m
-from storage.db import make_engine
-from storage.migrate import upgrade
 from tests.fakes.gemini_server import HANG, FakeGeminiServer
 from tests.faults.serving import ServeProcess, SlackDelivery
 
 CHANNEL = "C0GENERAL"
 CLIENTS = 8
-
-
-def database(backend: str, pg_url: str, tmp: str) -> tuple[str, Store, Callable[[], None]]:
-    if backend == "sqlite":
-        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        engine = make_engine(url)
-        upgrade(engine)
-        return url, Store(engine), engine.dispose
-    schema = f"alignbot_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{pg_url}{'&' if '?' in pg_url else '?'}options=-csearch_path%3D{schema}"
-    engine = make_engine(url)
-    upgrade(engine)
-
-    def drop() -> None:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-    return url, Store(engine), drop
 
 
 def runs(sim: SlackSim, store: Store, count: int) -> list[str]:
