@@ -8,7 +8,7 @@ get one repair. Nothing is applied here: the result describes the change; storag
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from alignment import prompts
@@ -23,7 +23,7 @@ from alignment.principles import (
     PrincipleStatus,
 )
 from alignment.schemas import DistillOutput, RewriteOutput
-from alignment.structured import StructuredFailure, call_structured
+from alignment.structured import StructuredFailure, call_structured, call_structured_many
 from alignment.template import Template, TemplateError
 from alignment.textdiff import unified_diff
 from alignment.usage import CallStats
@@ -39,6 +39,15 @@ class ProposalFailed(Exception):
         self.calls = list(calls)
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """One competing template of a proposal (the first is the proposal's own text)."""
+
+    template: Template
+    rationale: str
+    diff: str
+
+
 @dataclass
 class ProposalResult:
     template: Template
@@ -49,6 +58,9 @@ class ProposalResult:
     calls: list[CallStats]
     diff: str
     workflow: Workflow = Workflow.PRINCIPLES
+    # Every candidate, the first being `template`; one unless more were asked for. Fewer than
+    # asked when the model's answers repeated one another.
+    candidates: list[Candidate] = field(default_factory=list)
 
 
 def _principles_data(principles: Sequence[Principle]) -> list[dict[str, str]]:
@@ -179,20 +191,54 @@ def _rewrite(
     data: object,
     model: ModelClient,
     calls: list[CallStats],
-) -> RewriteOutput:
+    count: int = 1,
+    others: Sequence[str] = (),
+) -> list[RewriteOutput]:
+    """`count` distinct rewrites (one call for all where the provider can, else one each);
+    `others` are candidates made earlier, which a new one must differ from."""
+    prompt = prompts.render(
+        prompt_name,
+        template=data_block("template", template.text),
+        placeholders=_placeholders(template),
+        **{data_name: data_block(data_name, data)},
+    )
+
+    def variant(number: int, so_far: Sequence[str]) -> LLMRequest:
+        return LLMRequest(
+            system=prompts.text(f"{prompt_name}_system"),
+            prompt=prompt
+            + "\n\n"
+            + prompts.render(
+                "candidate_variant",
+                number=str(number),
+                others=data_block("other_candidates", list(so_far)),
+            ),
+            schema=RewriteOutput,
+            temperature=0.8,  # a second candidate worth voting on needs some variety
+            purpose=prompt_name,
+        )
+
+    check = _check_rewrite(template)
+    if others:  # one more candidate, different from those the vote already has
+        return [call_structured(model, variant(len(others) + 1, others), check, calls)]
     request = LLMRequest(
         system=prompts.text(f"{prompt_name}_system"),
-        prompt=prompts.render(
-            prompt_name,
-            template=data_block("template", template.text),
-            placeholders=_placeholders(template),
-            **{data_name: data_block(data_name, data)},
-        ),
+        prompt=prompt,
         schema=RewriteOutput,
-        temperature=0.2,
+        temperature=0.2 if count == 1 else 0.8,
         purpose=prompt_name,
+        answers=count,
     )
-    return call_structured(model, request, _check_rewrite(template), calls)
+    if count == 1:
+        return [call_structured(model, request, check, calls)]
+    return call_structured_many(
+        model,
+        request,
+        check,
+        calls,
+        lambda n, so_far: variant(n, [a.template for a in so_far]),
+        key=lambda answer: answer.template.strip(),
+    )
 
 
 def propose(
@@ -203,8 +249,16 @@ def propose(
     workflow: Workflow | str,
     model: ModelClient,
     budget_tokens: int = 6000,
+    candidates: int = 1,
+    others: Sequence[str] = (),
 ) -> ProposalResult:
-    """Propose a new template. Raises ProposalFailed with a reason; never returns half a result."""
+    """Propose a new template. Raises ProposalFailed with a reason; never returns half a result.
+
+    With `candidates` above 1 the result carries up to that many competing templates for the
+    team to vote on; with `others` (the templates a vote already has) it carries one more,
+    different from them."""
+    if not 1 <= candidates <= 4:
+        raise ValueError(f"candidates must be 1 to 4, not {candidates}")
     try:
         workflow = Workflow(workflow)
     except ValueError:
@@ -224,7 +278,10 @@ def propose(
                     "nothing to propose: no pending feedback (the direct workflow rewrites the "
                     "template from feedback)"
                 )
-            rewrite = _rewrite(template, "direct", "feedback", [d for _, d in sent], model, calls)
+            rewrites = _rewrite(
+                template, "direct", "feedback", [d for _, d in sent], model, calls, candidates,
+                others,
+            )  # fmt: skip
         else:
             if not sent and not active:
                 raise ProposalFailed("nothing to propose: no pending feedback and no principles")
@@ -240,31 +297,50 @@ def propose(
                     "and no principle is active",
                     calls,
                 )
-            rewrite = _rewrite(
-                template, "rewrite", "principles", _principles_data(after), model, calls
-            )
+            rewrites = _rewrite(
+                template, "rewrite", "principles", _principles_data(after), model, calls,
+                candidates, others,
+            )  # fmt: skip
     except StructuredFailure as exc:
         reason = f"the alignment model's answer was unusable: {exc.reason}"
         raise ProposalFailed(reason, calls) from None
     except ModelError as exc:
         raise ProposalFailed(f"the alignment model failed: {exc}", calls) from exc
-    new = Template(rewrite.template)
-    if new.text.strip() == template.text.strip():
+    made = [
+        Candidate(
+            Template(r.template), r.rationale.strip(), unified_diff(template.text, r.template)
+        )
+        for r in rewrites
+        if r.template.strip() != template.text.strip()
+        and r.template.strip() not in {o.strip() for o in others}
+    ]
+    if not made:
         raise ProposalFailed(
             "the rewrite made no change: the template already follows the feedback and "
-            "principles, as far as the alignment model can tell",
+            "principles, as far as the alignment model can tell"
+            if not others
+            else "the alignment model's new candidate repeated one the vote already has",
             calls,
         )
+    new = made[0].template
     return ProposalResult(
         template=new,
-        rationale=rewrite.rationale.strip(),
+        rationale=made[0].rationale,
+        candidates=made,
         mutations=mutations,
         principles_after=after,
         used_feedback_ids=selection.used_ids,
         calls=calls,
-        diff=unified_diff(template.text, new.text),
+        diff=made[0].diff,
         workflow=workflow,
     )
 
 
-__all__ = ["ProposalFailed", "ProposalResult", "Workflow", "apply_mutations", "propose"]
+__all__ = [
+    "Candidate",
+    "ProposalFailed",
+    "ProposalResult",
+    "Workflow",
+    "apply_mutations",
+    "propose",
+]

@@ -30,6 +30,7 @@ MAX_APPROVALS = 50
 MAX_AUTO_PROPOSE = 10_000  # the larger of the two old limits: no stored value becomes invalid
 MAX_TTL_HOURS = 24 * 90
 MAX_REMIND_HOURS = 24 * 30
+MAX_CANDIDATES = 4  # more than four is more than a channel reads and compares
 
 ApprovalsRequired = Annotated[int, count("approvals", high=MAX_APPROVALS)]
 AutoProposeAfter = Annotated[
@@ -40,6 +41,7 @@ RemindAfterHours = Annotated[
     int | None, count("remind_after_hours", high=MAX_REMIND_HOURS, allow_off=True)
 ]
 DailyDigest = Annotated[bool, on_off("daily_digest")]
+Candidates = Annotated[int, count("candidates", high=MAX_CANDIDATES)]
 
 
 def _approvals_possible(approvers: tuple[str, ...], required: int) -> None:
@@ -61,6 +63,7 @@ class TemplateSettings(BaseModel):
     proposal_ttl_hours: ProposalTtlHours = 72  # pending proposals older than this expire
     remind_after_hours: RemindAfterHours = 24  # remind approvers of a proposal waiting this long
     daily_digest: DailyDigest = False
+    candidates: Candidates = 1  # candidate templates per proposal; above 1 the channel votes
 
     @model_validator(mode="after")
     def _passable(self) -> TemplateSettings:
@@ -102,6 +105,7 @@ class SettingsChange(BaseModel):
     proposal_ttl_hours: ProposalTtlHours | None = None
     remind_after_hours: RemindAfterHours = None
     daily_digest: DailyDigest | None = None
+    candidates: Candidates | None = None
 
     @model_validator(mode="after")
     def _passable(self) -> SettingsChange:
@@ -157,6 +161,7 @@ SETTINGS = (
     Setting("daily_digest", "daily_digest", ("digest",)),
     Setting("proposal_ttl_hours", "proposal_ttl_hours", ("proposal_ttl", "ttl_hours")),
     Setting("remind_after_hours", "remind_after_hours", ("remind_after",)),
+    Setting("candidates", "candidates", ("candidate_count",)),
     Setting("channel", "channel_id", ("channel_id",)),
 )
 _BY_KEY = {key: s for s in SETTINGS for key in (s.name, *s.aliases)}

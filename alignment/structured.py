@@ -31,6 +31,7 @@ def _attempt(
     request: LLMRequest,
     check: Callable[[Output], str | None],
     calls: list[CallStats],
+    alternatives: list[str] | None = None,
 ) -> tuple[Output | None, str | None, str]:
     try:
         response = model.generate(request)
@@ -41,6 +42,8 @@ def _attempt(
             return None, str(exc), exc.text
         raise
     calls.append(response.stats)
+    if alternatives is not None:
+        alternatives.extend(response.alternatives)
     assert response.parsed is not None  # a schema was requested
     # parsed is an instance of request.schema, the model class the caller's check is for
     parsed = cast(Output, response.parsed)
@@ -52,13 +55,15 @@ def call_structured(
     request: LLMRequest,
     check: Callable[[Output], str | None],
     calls: list[CallStats],
+    alternatives: list[str] | None = None,
 ) -> Output:
     """Return the parsed answer that passes `check`, appending every call's stats to `calls`.
 
     `check` returns None when the answer is usable, else a sentence naming the problem.
     Raises StructuredFailure after the repair also fails; ModelError passes through.
+    The first call's further answers (a request for several) are added to `alternatives`.
     """
-    parsed, problem, previous = _attempt(model, request, check, calls)
+    parsed, problem, previous = _attempt(model, request, check, calls, alternatives)
     if problem is None and parsed is not None:
         return parsed
     repair = LLMRequest(
@@ -78,3 +83,48 @@ def call_structured(
     if second is None and parsed is not None:
         return parsed
     raise StructuredFailure(f"{second} (after one repair attempt; first problem: {problem})")
+
+
+def call_structured_many(
+    model: ModelClient,
+    request: LLMRequest,
+    check: Callable[[Output], str | None],
+    calls: list[CallStats],
+    again: Callable[[int, list[Output]], LLMRequest],
+    key: Callable[[Output], str] = lambda answer: answer.model_dump_json(),
+) -> list[Output]:
+    """Up to `request.answers` distinct usable answers: one call asking for all of them (Gemini's
+    candidate_count, OpenAI's n), then one call each, built by `again(n, so_far)`, for those the
+    provider did not give (the offline model and llama.cpp answer once per call).
+
+    The first answer gets the usual repair; an extra answer that is malformed, fails `check` or
+    repeats an earlier one is dropped and asked for again by its own call (bounded).
+    """
+    schema = request.schema
+    assert schema is not None
+    extra: list[str] = []
+    answers = [call_structured(model, request, check, calls, extra)]
+    for text in extra:
+        try:
+            parsed = cast(Output, schema.model_validate_json(text.strip()))
+        except ValueError:
+            continue
+        if check(parsed) is None:
+            answers = _distinct([*answers, parsed], key)
+    answers = answers[: request.answers]
+    for _ in range(request.answers):  # bounded: at most one call per missing answer
+        if len(answers) >= request.answers:
+            break
+        single = again(len(answers) + 1, answers)
+        answers = _distinct([*answers, call_structured(model, single, check, calls)], key)
+    return answers
+
+
+def _distinct(answers: list[Output], key: Callable[[Output], str]) -> list[Output]:
+    seen: set[str] = set()
+    kept = []
+    for answer in answers:
+        if key(answer) not in seen:
+            seen.add(key(answer))
+            kept.append(answer)
+    return kept

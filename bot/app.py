@@ -18,17 +18,20 @@ from slack_bolt.oauth.oauth_settings import OAuthSettings
 
 from bot.background import processors
 from bot.background.inbox import Inbox, InboxWorker, Router
+from bot.background.jobs import Work, kinds_of, parse_job
 from bot.config import Config
 from bot.server import build_asgi
 from bot.services import USER_ERRORS, Models, Services, build_services, user_message
 from bot.slack.listeners import Deps, register_all
-from bot.slack.listeners.common import report_target
 from bot.slack.views.notices import failure_message
 from bot.slack.webapi import ChannelPacer, ClientProvider, PosterProvider, make_web_client
 from storage import Store
 from storage.records import InboxItem
 
 log = logging.getLogger(__name__)
+# Named here: without a name Bolt derives one from inspect.stack(), which reads the source of
+# every frame of the caller (about 0.1 s under a test runner, at every app start).
+APP_NAME = "alignbot"
 
 
 @dataclass
@@ -92,6 +95,7 @@ def create_app(
     if config.slack_client_id is not None and not config.slack_bot_token:  # OAuth
         installation_store = store.installation_store(config.slack_client_id)
         bolt = App(
+            name=APP_NAME,
             signing_secret=config.slack_signing_secret,
             client=client,
             process_before_response=True,
@@ -108,6 +112,7 @@ def create_app(
     else:
         with _without_env("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_BOT_TOKEN"):
             bolt = App(  # the token comes with `client`; Bolt warns when it is given twice
+                name=APP_NAME,
                 signing_secret=config.slack_signing_secret,
                 client=client,
                 process_before_response=True,  # listeners only store and ack: no work after it
@@ -118,19 +123,17 @@ def create_app(
     )
     posters = PosterProvider(clients, ChannelPacer(config.post_interval))
     inbox = Inbox(store, lease_seconds=inbox_lease_seconds)
-    router = Router()
-    bot_user_id = None
-    if config.slack_bot_token and token_verification:
-        bot_user_id = client.auth_test().get("user_id")
-    deps = Deps(services, inbox, router, posters, bot_user_id=bot_user_id)
+    router = Router(inbox)
+    deps = Deps(services, inbox, router, posters)
     processors.register(bolt, deps)
     register_all(bolt, deps)
     worker = InboxWorker(
         inbox,
         router,
-        threads=worker_threads or max(config.inbox_workers, 1),
+        threads=worker_threads or max(config.inbox_workers, 2),
+        model_kinds=kinds_of(Work.MODEL),
+        model_threads=worker_threads or max(config.inbox_workers, 1),
         poll_interval=poll_interval,
-        lane_of=router.lane_of,
         on_failure=_reporter(posters),
         heartbeat=inbox_lease_seconds / 4,
     )
@@ -154,11 +157,16 @@ def _reporter(posters: PosterProvider):
     only when nobody is known, in the thread for everyone."""
 
     def report(item: InboxItem, exc: BaseException) -> None:
-        where = report_target(item.payload)
+        try:
+            job = parse_job(item.payload)
+        except ValueError:  # not a job (pydantic's ValidationError): nowhere to tell it
+            log.warning("inbox item %s holds no job; not reported", item.id)
+            return
+        where = job.report_to()
         if not where.channel_id:
             return
         detail = user_message(exc) if isinstance(exc, USER_ERRORS) else None
-        msg = failure_message(item.kind, detail)
+        msg = failure_message(job.what, detail)
         poster = posters.for_team(item.team_id)
         if where.user_id:
             poster.ephemeral(

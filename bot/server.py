@@ -28,6 +28,8 @@ from bot.body_limit import MAX_BODY_BYTES, BodyLimit
 from bot.slack.screen import screen
 
 EVENTS_PATH = "/slack/events"
+# Requests still open when a BackgroundServer stops (a page's long poll) are cut after this.
+GRACEFUL_SHUTDOWN_S = 1
 
 
 def build_asgi(
@@ -104,7 +106,14 @@ class BackgroundServer:
         log_level: str = "warning",
     ) -> None:
         self.sock = sock if sock is not None else bind()
-        config = uvicorn.Config(asgi, log_level=log_level, access_log=False, lifespan="off")
+        config = uvicorn.Config(
+            asgi,
+            log_level=log_level,
+            access_log=False,
+            lifespan="off",
+            # A request still open when stopping (a page's long poll) is cut short after this.
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(
             target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True, name=name

@@ -97,6 +97,7 @@ UserId = Annotated[str, _fits(m.Decision.user_id), Subject()]
 EventId = Annotated[str, _fits(m.InboxEvent.event_id), Subject()]
 SourceKey = Annotated[str, _fits(m.Feedback.source_key), Subject()]
 InboxKind = Annotated[str, _fits(m.InboxEvent.kind), Subject()]
+InboxLane = Annotated[str, _fits(m.InboxEvent.lane), Subject("lane")]
 WorkerId = Annotated[str, _fits(m.InboxEvent.claimed_by), Subject()]
 LeaseHolder = Annotated[str, _fits(m.Lease.holder), Subject()]
 RunModel = Annotated[str, _fits(m.Run.model), Subject("model")]  # as the client reported it

@@ -62,6 +62,7 @@ class Base(DeclarativeBase):
 
 
 PENDING_FEEDBACK = text("retracted_at IS NULL AND consumed_by_proposal_id IS NULL")
+UNFINISHED_INBOX = text("status IN ('pending', 'claimed')")
 
 
 class Template(Base):
@@ -205,6 +206,30 @@ class Decision(Base):
     created_at: Mapped[datetime]
 
 
+class Preference(Base):
+    """One person's vote between a proposal's candidates: the one chosen over the others.
+
+    `pair` is empty for the vote among all candidates, or "A:B" (candidate numbers) for an A/B
+    comparison of two close candidates' outputs. One row per person and comparison: a changed
+    vote updates it. Kept after the proposal is decided: it is feedback and judge training."""
+
+    __tablename__ = "preferences"
+    __table_args__ = (
+        UniqueConstraint("proposal_id", "user_id", "pair"),
+        Index(None, "template_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("templates.id", ondelete="CASCADE"))
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(64))
+    pair: Mapped[str] = mapped_column(String(16), default="")
+    chosen: Mapped[int]  # the chosen candidate's number (1-based)
+    others: Mapped[list[int]] = mapped_column(JSON)  # the numbers of those not chosen
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
 class Principle(Base):
     __tablename__ = "principles"
     __table_args__ = (Index(None, "template_id", "status"),)
@@ -265,13 +290,24 @@ class InboxEvent(Base):
     __table_args__ = (
         UniqueConstraint("channel_id", "message_ts"),  # a message is one event, retried or not
         Index(None, "status", "available_at"),
+        # The head of each lane (its oldest unfinished row) is found in this index alone:
+        # done rows, the bulk of an old inbox, cost nothing.
+        Index(
+            "ix_inbox_unfinished",
+            "lane",
+            "id",
+            postgresql_where=UNFINISHED_INBOX,
+            sqlite_where=UNFINISHED_INBOX,
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[str] = mapped_column(String(255), unique=True)
     team_id: Mapped[str | None] = mapped_column(String(32))
     kind: Mapped[str] = mapped_column(String(64))
-    payload: Mapped[dict[str, Any]]
+    lane: Mapped[str | None] = mapped_column(String(255))  # rows of one lane run in id order
+    payload: Mapped[dict[str, Any]]  # the job, as stored; never changed afterwards
+    notes: Mapped[dict[str, Any] | None]  # what attempts did (posted messages, made records)
     channel_id: Mapped[str | None] = mapped_column(String(32))
     message_ts: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16))  # pending | claimed | done | failed

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -199,3 +199,30 @@ class InboxItem:
     ts: str | None
     attempts: int
     created_at: datetime
+    lane: str | None = None
+    notes: dict[str, Any] = field(default_factory=dict)  # see `Store.inbox_note`
+
+
+@dataclass(frozen=True)
+class VoteOutcome:
+    """What a vote did: the tally per candidate number, the leader (which the proposal's text
+    now is), and whether approvals given to an earlier leader were withdrawn."""
+
+    proposal_id: int
+    tally: dict[int, int]
+    leader: int
+    changed: bool  # this person's vote is new or different from before
+    approvals_cleared: bool = False
+
+
+@dataclass(frozen=True)
+class PreferenceRecord:
+    """One stored vote: the chosen candidate's text over the others' (for feedback, the judge)."""
+
+    proposal_id: int
+    user_id: str
+    chosen_text: str
+    other_texts: tuple[str, ...]
+    pair: str = ""
+    chosen_rows: tuple[dict[str, Any], ...] = ()  # the chosen candidate's before/after rows
+    other_rows: tuple[tuple[dict[str, Any], ...], ...] = ()

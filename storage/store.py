@@ -16,10 +16,11 @@ from storage.repo.base import utcnow
 from storage.repo.inbox import InboxRepo
 from storage.repo.leases import LeasesRepo
 from storage.repo.transfer import TransferRepo
+from storage.repo.votes import VotesRepo
 
 
 @typed_arguments
-class Store(TransferRepo, InboxRepo, LeasesRepo):
+class Store(TransferRepo, VotesRepo, InboxRepo, LeasesRepo):
     """Templates, versions, runs, feedback, principles, proposals, the inbox and leases."""
 
     def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = utcnow) -> None:

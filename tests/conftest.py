@@ -12,6 +12,7 @@ or unreachable server fails those tests instead of skipping them.
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import uuid
@@ -22,6 +23,8 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
 
+from bot.sandbox.slack_sim import SlackSim
+from bot.sandbox.slack_sim.shared_server import SharedServer
 from storage import Store
 from storage.db import make_engine
 from storage.migrate import upgrade
@@ -188,3 +191,30 @@ def gemini() -> Iterator[FakeGeminiServer]:
     configuration with `.env`), never through the process environment."""
     with FakeGeminiServer() as server:
         yield server
+
+
+# -- the Slack simulator -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def _sim_server() -> Iterator[SharedServer]:
+    server = SharedServer().start()
+    yield server
+    server.stop()
+
+
+_sims = itertools.count(1)
+
+
+@pytest.fixture
+def sim(_sim_server: SharedServer) -> Iterator[SlackSim]:
+    """A fresh simulator (empty workspace, its own tokens) on the session's one server: no server
+    start and stop per test. Its tokens are new each time, so whatever a previous test's app
+    still sends is refused rather than counted here."""
+    n = next(_sims)
+    fresh = SlackSim(
+        bot_token=f"xoxb-sim-{n:04d}-alignbot", app_token=f"xapp-1-A0ALIGNBOT-{n:04d}-sim"
+    )
+    fresh.start(on=_sim_server)
+    yield fresh
+    fresh.stop()

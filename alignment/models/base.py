@@ -48,6 +48,7 @@ class LLMRequest:
     schema: type[BaseModel] | None = None
     temperature: float = 0.2
     purpose: str = ""
+    answers: int = 1  # how many answers to one prompt (Gemini candidate_count, OpenAI n)
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,9 @@ class LLMResponse:
     text: str
     parsed: BaseModel | None
     stats: CallStats
+    # The texts of answers 2..n when the request asked for several and the provider gave them;
+    # unparsed, so that one malformed extra answer does not spoil the first.
+    alternatives: tuple[str, ...] = ()
 
 
 @runtime_checkable

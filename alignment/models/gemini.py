@@ -106,6 +106,8 @@ class GeminiModel:
         if request.schema is not None:
             config.response_mime_type = "application/json"
             config.response_schema = request.schema
+        if request.answers > 1:
+            config.candidate_count = request.answers
         return config
 
     def _stats(
@@ -177,7 +179,22 @@ class GeminiModel:
         except ModelOutputError as exc:
             exc.stats = stats
             raise
-        return LLMResponse(text=text, parsed=parsed, stats=stats)
+        return LLMResponse(
+            text=text, parsed=parsed, stats=stats, alternatives=self._alternatives(response)
+        )
+
+    @staticmethod
+    def _alternatives(response: types.GenerateContentResponse) -> tuple[str, ...]:
+        """The texts of the candidates after the first (several asked for with candidate_count)."""
+        texts = []
+        for candidate in (response.candidates or [])[1:]:
+            if _enum_name(candidate.finish_reason) in _BLOCKING_FINISH:
+                continue
+            parts = candidate.content.parts if candidate.content and candidate.content.parts else []
+            text = "".join(p.text for p in parts if p.text and not p.thought)
+            if text.strip():
+                texts.append(text)
+        return tuple(texts)
 
     def _text(self, response: types.GenerateContentResponse) -> str:
         feedback = response.prompt_feedback

@@ -65,12 +65,24 @@ def _distill(data: dict[str, Any]) -> dict[str, Any]:
     return {"mutations": list(mutations.values())}
 
 
+def _variant(data: dict[str, Any], items: list[str]) -> tuple[list[str], str]:
+    """A further candidate for a vote (`other_candidates` given): the same guidelines in another
+    order, the one deterministic variation that keeps every word of them."""
+    others = data.get("other_candidates")
+    if not others or len(items) < 2:
+        return items, ""
+    shift = len(others) % len(items)
+    return items[shift:] + items[
+        :shift
+    ], f" Candidate {len(others) + 1}: the same items, reordered."
+
+
 def _rewrite(data: dict[str, Any]) -> dict[str, Any]:
-    items = [" ".join(p["text"].split()) for p in data.get("principles", [])]
+    items, note = _variant(data, [" ".join(p["text"].split()) for p in data.get("principles", [])])
     return {
         "template": with_guidelines(data["template"], items),
         "rationale": f"{MARK} (no LLM was called): the template's Guidelines section now lists "
-        f"the {_count(len(items), 'active principle')} word for word.",
+        f"the {_count(len(items), 'active principle')} word for word.{note}",
     }
 
 
@@ -84,11 +96,12 @@ def _direct(data: dict[str, Any]) -> dict[str, Any]:
             items.append(text)
             seen.add(text.casefold())
             added += 1
+    items, note = _variant(data, items)
     return {
         "template": with_guidelines(data["template"], items),
         "rationale": f"{MARK} (no LLM was called): added {_count(added, 'instruction')} taken "
         "from the "
-        "feedback's own words to the template's Guidelines section.",
+        f"feedback's own words to the template's Guidelines section.{note}",
     }
 
 

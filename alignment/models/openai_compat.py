@@ -82,6 +82,8 @@ class OpenAICompatModel:
             "messages": messages,
             "temperature": request.temperature,
         }
+        if request.answers > 1:
+            body["n"] = request.answers  # servers without `n` (llama.cpp) answer once
         if request.schema is not None:
             body["response_format"] = {
                 "type": "json_schema",
@@ -180,7 +182,17 @@ class OpenAICompatModel:
         except ModelOutputError as exc:
             exc.stats = stats
             raise
-        return LLMResponse(text=text, parsed=parsed, stats=stats)
+        alternatives = tuple(
+            str(((c or {}).get("message") or {}).get("content") or "")
+            for c in (data.get("choices") or [])[1:]
+            if isinstance(c, dict) and c.get("finish_reason") != "content_filter"
+        )
+        return LLMResponse(
+            text=text,
+            parsed=parsed,
+            stats=stats,
+            alternatives=tuple(a for a in alternatives if a.strip()),
+        )
 
     def _text(self, data: dict[str, Any]) -> str:
         choices = data.get("choices") if isinstance(data, dict) else None

@@ -1,24 +1,35 @@
 """The slow halves of runs and proposals, run by the inbox worker after the ack.
 
-Each stored payload is the small dict our own listeners wrote (`common.stored`), never a Slack
-payload. A run or proposal first posts (or finds) its message, does the model work, then updates
-that same message; failures are shown in the message and in its thread.
+Each gets its typed job (`bot.background.jobs`) and the attempt (what earlier attempts of the
+row noted they did). A run or proposal first posts (or finds) its message, does the model work,
+then updates that same message; failures are shown in the message and in its thread.
 """
 
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 from slack_bolt import App
 
 from alignment import ProposalFailed
 from alignment.vocabulary import ProposalStatus, RunStatus
+from bot.background.inbox import Attempt
 from bot.background.inbox.worker import is_transient
+from bot.background.jobs import (
+    AnotherCandidateJob,
+    DecideJob,
+    EditProposalJob,
+    ExportJob,
+    FeedbackEchoJob,
+    NoticeJob,
+    ProposeJob,
+    RunJob,
+    VoteJob,
+)
+from bot.background.steps import post_once
 from bot.services import USER_ERRORS, Actor, ServiceError, user_message
-from bot.slack.listeners.common import actor_from_payload, stored
 from bot.slack.listeners.deps import Deps
 from bot.slack.views.blocks import Message
 from bot.slack.views.export import export_file_comment, export_filename
@@ -36,49 +47,40 @@ from bot.slack.views.proposal import (
 )
 from bot.slack.views.run import run_message
 from bot.slack.views.text import sentence
-from bot.slack.webapi.poster import Posted
-from storage.records import InboxItem, Outcome, ProposalInfo
+from bot.slack.webapi.poster import Posted, SlackPoster
+from storage.records import Outcome, ProposalInfo
 
 log = logging.getLogger(__name__)
 
-RUN, PROPOSE, DECIDE, EDIT, NOTICE = "run", "propose", "decide", "edit_proposal", "notice"
-EXPORT = "export"
-ECHO = "feedback_echo"
 REFUSED = {Outcome.NOT_ALLOWED, Outcome.SUPERSEDED, Outcome.CLOSED, Outcome.ALREADY_DECIDED}
 
 
 def register(app: App, deps: Deps) -> None:
-    deps.router.add(RUN, partial(process_run, deps))
-    deps.router.add(PROPOSE, partial(process_propose, deps), lane=_template_lane)
-    deps.router.add(DECIDE, partial(process_decision, deps), lane=_proposal_lane)
-    deps.router.add(EDIT, partial(process_edit, deps), lane=_proposal_lane)
-    deps.router.add(NOTICE, partial(process_notice, deps))
-    deps.router.add(EXPORT, partial(process_export, deps))
-    deps.router.add(ECHO, partial(process_echo, deps))
+    deps.router.add(RunJob, partial(process_run, deps))
+    deps.router.add(ProposeJob, partial(process_propose, deps))
+    deps.router.add(DecideJob, partial(process_decision, deps))
+    deps.router.add(EditProposalJob, partial(process_edit, deps))
+    deps.router.add(VoteJob, partial(process_vote, deps))
+    deps.router.add(AnotherCandidateJob, partial(process_another, deps))
+    deps.router.add(NoticeJob, partial(process_notice, deps))
+    deps.router.add(ExportJob, partial(process_export, deps))
+    deps.router.add(FeedbackEchoJob, partial(process_echo, deps))
 
 
-def _template_lane(item: InboxItem) -> str:
-    return f"template:{item.payload.get('team_id')}:{item.payload.get('name')}"
-
-
-def _proposal_lane(item: InboxItem) -> str:
-    return f"proposal:{item.payload.get('proposal_id')}"
-
-
-def process_run(deps: Deps, item: InboxItem) -> None:
-    actor = actor_from_payload(item.payload)
-    run_id = int(item.payload["run_id"])
+def process_run(deps: Deps, job: RunJob, attempt: Attempt) -> None:
+    actor = job.actor
+    run_id = job.run_id
     runs = deps.services.runs
     poster = deps.posters.for_team(actor.team_id)
     run = runs.get(run_id)
     if run.message_ts and run.channel_id:  # posted before a crash: update that message
         channel, ts = run.channel_id, run.message_ts
     else:
-        channel = runs.channel_for(run, actor, item.payload.get("post_channel"))
+        channel = runs.channel_for(run, actor, job.post_channel)
         msg = run_message(runs.view(run_id))
-        posted = _post_once(
-            deps,
-            item,
+        posted = post_once(
+            attempt,
+            "message",
             poster,
             channel,
             msg,
@@ -97,41 +99,41 @@ def process_run(deps: Deps, item: InboxItem) -> None:
     poster.update(channel, ts, msg["text"], msg["blocks"])
     if done.status is RunStatus.FAILED:
         note = error_message(f"Run #{done.run_id} failed: {done.error}")
-        poster.post(channel, note["text"], note["blocks"], thread_ts=ts)
+        post_once(attempt, "failure", poster, channel, note, thread_ts=ts)
 
 
-def process_propose(deps: Deps, item: InboxItem) -> None:
+def process_propose(deps: Deps, job: ProposeJob, attempt: Attempt) -> None:
     """Idempotent across crashes: the "Drafting…" message and the proposal an earlier attempt
-    made are remembered on the inbox row (`Inbox.note`) and reused, never made twice."""
-    actor = actor_from_payload(item.payload)
-    name = item.payload["name"]
+    made are remembered on the inbox row (`Attempt.note`) and reused, never made twice."""
+    actor = job.actor
+    name = job.name
     poster = deps.posters.for_team(actor.team_id)
     proposals = deps.services.proposals
     channel = proposals.template_channel(actor, name) or actor.channel_id
     if not channel:
         log.warning("no channel to post the proposal for %s in", name)
         return
-    posted = _pending_message(deps, item, poster, channel, name, actor)
-    made = item.payload.get("proposal_id")
+    posted = _pending_message(attempt, poster, channel, name, actor)
+    made = attempt.notes.get("proposal_id")
     if made is not None:  # created before a crash: finish showing it
         proposals.attach_message(int(made), posted.channel, posted.ts)
         refresh_proposal(deps, actor, made)
         return
     try:
-        proposal = proposals.create(actor, name, created_by=item.payload.get("created_by"))
+        proposal = proposals.create(actor, name, created_by=job.created_by)
     except ProposalFailed as exc:
-        _no_proposal(deps, actor, item, posted, no_proposal_message(name, exc.reason))
+        _no_proposal(deps, actor, posted, no_proposal_message(name, exc.reason))
         return
     except USER_ERRORS as exc:
-        _no_proposal(deps, actor, item, posted, no_proposal_message(name, user_message(exc)))
+        _no_proposal(deps, actor, posted, no_proposal_message(name, user_message(exc)))
         return
-    deps.inbox.note(item.id, proposal_id=proposal.id)
+    attempt.note(proposal_id=proposal.id)
     proposals.attach_message(proposal.id, posted.channel, posted.ts)
     refresh_proposal(deps, actor, proposal.id)
     _refresh_superseded(deps, actor, proposal)
 
 
-def _no_proposal(deps: Deps, actor: Actor, item: InboxItem, posted: Posted, msg: Message) -> None:
+def _no_proposal(deps: Deps, actor: Actor, posted: Posted, msg: Message) -> None:
     """Why there is no proposal is told to the person who asked, and the "Drafting…" note
     leaves the channel; an automatic attempt (nobody asked) says it in place of the note."""
     poster = deps.posters.for_team(actor.team_id)
@@ -143,38 +145,12 @@ def _no_proposal(deps: Deps, actor: Actor, item: InboxItem, posted: Posted, msg:
 
 
 def _pending_message(
-    deps: Deps, item: InboxItem, poster, channel: str, name: str, actor: Actor
+    attempt: Attempt, poster: SlackPoster, channel: str, name: str, actor: Actor
 ) -> Posted:
-    """The request's one "Drafting…" message: the one an earlier attempt posted, else a new one.
-
-    The time is noted before posting, so even a crash between the post and noting its ts is
-    recovered by finding our message in the channel's history."""
-    noted = item.payload.get("message")
-    if noted:
-        return Posted(channel=noted["channel"], ts=noted["ts"])
+    """The request's one "Drafting…" message: the one an earlier attempt posted, else a new one
+    (a crash between the post and noting it is recovered by finding it in the history)."""
     pending = proposal_pending_message(name, actor.user_id if actor.user_id else None)
-    posted = _post_once(deps, item, poster, channel, pending)
-    deps.inbox.note(item.id, message={"channel": posted.channel, "ts": posted.ts})
-    return posted
-
-
-def _post_once(
-    deps: Deps,
-    item: InboxItem,
-    poster,
-    channel: str,
-    msg: dict,
-    taken: Callable[[str], bool] | None = None,
-    thread_ts: str | None = None,
-) -> Posted:
-    """Post `msg`, unless an earlier attempt of this row already did and crashed before it could
-    record the message: the time noted before posting finds that message in the history."""
-    since = item.payload.get("posting_after")
-    found = poster.find_own(channel, since, msg["text"], taken, thread_ts) if since else None
-    if found is not None:
-        return found
-    deps.inbox.note(item.id, posting_after=f"{time.time() - 1:.6f}")
-    return poster.post(channel, msg["text"], msg["blocks"], thread_ts=thread_ts)
+    return post_once(attempt, "message", poster, channel, pending)
 
 
 def refresh_proposal(deps: Deps, actor: Actor, proposal_id: int | str) -> None:
@@ -199,29 +175,41 @@ def _refresh_superseded(deps: Deps, actor: Actor, newest: ProposalInfo) -> None:
                 log.info("could not refresh superseded proposal %s", p.id, exc_info=True)
 
 
-def process_decision(deps: Deps, item: InboxItem) -> None:
-    actor = actor_from_payload(item.payload)
-    pid = item.payload["proposal_id"]
+def process_decision(deps: Deps, job: DecideJob, attempt: Attempt) -> None:
+    """The decision is recorded once: a retry (after Slack failed to show it) shows it rather
+    than deciding again, which would be refused as already decided."""
+    actor = job.actor
+    pid = job.proposal_id
     proposals = deps.services.proposals
-    try:
-        if item.payload["decision"] == "approve":
-            outcome = proposals.approve(actor, pid)
-        else:
-            outcome = proposals.reject(actor, pid, item.payload.get("reason") or "")
-    except USER_ERRORS as exc:
-        _tell(deps, actor, item, user_message(exc))
-        return
-    if outcome.outcome is Outcome.NOT_ALLOWED:
+
+    def decide() -> dict[str, Any]:
+        try:
+            if job.decision == "approve":
+                outcome = proposals.approve(actor, pid)
+            else:
+                outcome = proposals.reject(actor, pid, job.reason)
+        except USER_ERRORS as exc:
+            return {"refused": user_message(exc)}
+        if outcome.outcome is Outcome.NOT_ALLOWED:
+            return {"not_an_approver": True}
+        if outcome.outcome in REFUSED:
+            return {"refused": outcome.message}
+        p, fb = outcome.proposal, outcome.feedback
+        if fb is not None and p is not None and p.channel_id and p.message_ts:
+            return {"echo": [fb.id, p.channel_id, p.message_ts, p.id]}  # a rejection's reason
+        return {}
+
+    decided: dict[str, Any] = attempt.once("decided", decide)
+    if decided.get("not_an_approver"):
         approvers = proposals.view(pid).approvers
-        _tell(deps, actor, item, message=not_an_approver_message(approvers))
-        return
-    if outcome.outcome in REFUSED:
-        _tell(deps, actor, item, outcome.message)
-        return
-    refresh_proposal(deps, actor, pid)
-    p = outcome.proposal
-    if outcome.feedback is not None and p is not None and p.channel_id and p.message_ts:
-        echo_feedback(deps, actor, outcome.feedback.id, p.channel_id, p.message_ts, p.id)
+        _tell(deps, actor, job.reply_channel, message=not_an_approver_message(approvers))
+    elif decided.get("refused"):
+        _tell(deps, actor, job.reply_channel, decided["refused"])
+    else:
+        refresh_proposal(deps, actor, pid)
+        if decided.get("echo"):
+            feedback_id, channel_id, thread_ts, proposal_id = decided["echo"]
+            echo_feedback(deps, actor, feedback_id, channel_id, thread_ts, proposal_id)
 
 
 def echo_feedback(
@@ -235,71 +223,137 @@ def echo_feedback(
     """Show feedback that came from a form (not a reply) in the thread it is about: a critique
     or rewrite in the run's thread, a rejection's reason in the proposal's. Posted after the
     ack; a proposal that uses the feedback links to that message."""
-    deps.inbox.put(
-        key=f"echo:{feedback_id}",
-        kind=ECHO,
-        payload=stored(
-            actor,
-            feedback_id=feedback_id,
-            post_channel=channel_id,
-            thread_ts=thread_ts,
-            proposal_id=proposal_id,
-        ),
-        team_id=actor.team_id,
+    job = FeedbackEchoJob(
+        actor=actor,
+        feedback_id=feedback_id,
+        post_channel=channel_id,
+        thread_ts=thread_ts,
+        proposal_id=proposal_id,
     )
+    deps.inbox.put(job, key=f"echo:{feedback_id}")
 
 
-def process_echo(deps: Deps, item: InboxItem) -> None:
-    actor = actor_from_payload(item.payload)
+def process_echo(deps: Deps, job: FeedbackEchoJob, attempt: Attempt) -> None:
     feedback = deps.services.feedback
-    fb = feedback.get(int(item.payload["feedback_id"]))
+    fb = feedback.get(job.feedback_id)
     if fb is None or fb.message_ts:  # gone, or shown before a crash
         return
-    proposal_id = item.payload.get("proposal_id")
-    if proposal_id is not None:
-        msg = rejection_echo_message(fb.author, fb.text, str(proposal_id))
+    if job.proposal_id is not None:
+        msg = rejection_echo_message(fb.author, fb.text, str(job.proposal_id))
     else:
         msg = feedback_echo_message(fb.kind, fb.author, fb.text)
-    poster = deps.posters.for_team(actor.team_id)
-    channel, thread_ts = item.payload["post_channel"], item.payload["thread_ts"]
+    poster = deps.posters.for_team(job.actor.team_id)
     # Posted once even if a crash comes between the post and noting where it is.
-    posted = _post_once(deps, item, poster, channel, msg, thread_ts=thread_ts)
+    posted = post_once(attempt, "echo", poster, job.post_channel, msg, thread_ts=job.thread_ts)
     feedback.attach_message(fb.id, posted.channel, posted.ts)
 
 
-def process_edit(deps: Deps, item: InboxItem) -> None:
-    actor = actor_from_payload(item.payload)
+def process_edit(deps: Deps, job: EditProposalJob, attempt: Attempt) -> None:
+    actor = job.actor
     proposals = deps.services.proposals
-    try:
-        old = proposals.checked(actor, item.payload["proposal_id"])
-        new = proposals.create_edited(actor, str(old.id), item.payload["template"])
-    except USER_ERRORS as exc:
-        _tell(deps, actor, item, user_message(exc))
+
+    def edit() -> dict[str, Any]:
+        try:
+            old = proposals.checked(actor, job.proposal_id)
+            new = proposals.create_edited(actor, str(old.id), job.template)
+        except USER_ERRORS as exc:
+            return {"refused": user_message(exc)}
+        channel = old.channel_id or actor.channel_id
+        if channel is None:  # an edit comes from a proposal's message, which has a channel
+            raise ServiceError(f"Proposal #{old.id} has no channel to post the edit in.")
+        return {"old": old.id, "new": new.id, "channel": channel}
+
+    edited: dict[str, Any] = attempt.once("edited", edit)
+    if edited.get("refused"):
+        _tell(deps, actor, job.reply_channel, edited["refused"])
         return
     poster = deps.posters.for_team(actor.team_id)
-    channel = old.channel_id or actor.channel_id
-    if channel is None:  # an edit comes from a proposal's message, which has a channel
-        raise ServiceError(f"Proposal #{old.id} has no channel to post the edit in.")
-    posted = poster.post(channel, f"Proposal #{new.id}", [])
-    proposals.attach_message(new.id, posted.channel, posted.ts)
-    refresh_proposal(deps, actor, new.id)
-    refresh_proposal(deps, actor, old.id)
+    new_id = int(edited["new"])
+    placeholder = {"text": f"Proposal #{new_id}", "blocks": []}  # shown in full just below
+    posted = post_once(attempt, "message", poster, edited["channel"], placeholder)
+    proposals.attach_message(new_id, posted.channel, posted.ts)
+    refresh_proposal(deps, actor, new_id)
+    refresh_proposal(deps, actor, edited["old"])
 
 
-def process_notice(deps: Deps, item: InboxItem) -> None:
-    """A short confirmation in the channel (for changes made from a modal)."""
-    actor = actor_from_payload(item.payload)
-    if actor.channel_id:
-        msg = notice_message(item.payload["text"], emoji=item.payload.get("emoji", ":memo:"))
-        deps.posters.for_team(actor.team_id).post(actor.channel_id, msg["text"], msg["blocks"])
+def process_vote(deps: Deps, job: VoteJob, attempt: Attempt) -> None:
+    """A vote between candidates (or an A/B choice), stored once and shown: on the proposal's
+    message for a vote, to its author alone for an A/B choice (a preference, not a vote)."""
+    actor = job.actor
+    proposals = deps.services.proposals
 
+    def vote() -> dict[str, Any]:
+        try:
+            outcome = proposals.vote(actor, job.proposal_id, job.candidate, job.pair)
+        except USER_ERRORS as exc:
+            return {"refused": user_message(exc)}
+        return {"leader": outcome.leader, "cleared": outcome.approvals_cleared}
 
-def process_export(deps: Deps, item: InboxItem) -> None:
-    """An export too long for a message, uploaded whole as a JSON file where it was asked for."""
-    if item.payload.get("uploaded"):  # uploaded before a crash
+    voted: dict[str, Any] = attempt.once("voted", vote)
+    if voted.get("refused"):
+        _tell(deps, actor, job.reply_channel, voted["refused"])
         return
-    actor = actor_from_payload(item.payload)
-    name = item.payload["name"]
+    if job.pair:
+        a, _, b = job.pair.partition(":")
+        msg = notice_message(
+            f"Noted: of candidates {a} and {b}, you prefer {job.candidate}'s outputs. It teaches "
+            "the judge and the next proposal; your vote is unchanged.",
+            emoji=":scales:",
+        )
+        _tell(deps, actor, job.reply_channel, message=msg)
+        return
+    refresh_proposal(deps, actor, job.proposal_id)
+    if voted.get("cleared"):
+        _tell(
+            deps,
+            actor,
+            job.reply_channel,
+            f"Candidate {voted['leader']} now leads; the approvals given to the previous leader "
+            "were withdrawn, since they were for another text",
+        )
+
+
+def process_another(deps: Deps, job: AnotherCandidateJob, attempt: Attempt) -> None:
+    """The "Another candidate" button: one more candidate from the feedback as it stands, the
+    proposal's thread included, added to its vote (the vote goes on; nothing starts over).
+    Made once: a retry after a crash shows the candidate rather than asking the model again."""
+    actor = job.actor
+    proposals = deps.services.proposals
+
+    def another() -> dict[str, Any]:
+        try:
+            p = proposals.get(job.proposal_id)
+            thread: list[tuple[str, str]] = []
+            if p.channel_id and p.message_ts:
+                poster = deps.posters.for_team(actor.team_id)
+                thread = poster.thread_texts(p.channel_id, p.message_ts)
+            return {"number": proposals.another_candidate(actor, job.proposal_id, thread)}
+        except ProposalFailed as exc:
+            return {"refused": f"No other candidate: {exc.reason}"}
+        except USER_ERRORS as exc:
+            return {"refused": user_message(exc)}
+
+    made: dict[str, Any] = attempt.once("candidate", another)
+    if made.get("refused"):
+        _tell(deps, actor, job.reply_channel, made["refused"])
+        return
+    refresh_proposal(deps, actor, job.proposal_id)
+
+
+def process_notice(deps: Deps, job: NoticeJob, attempt: Attempt) -> None:
+    """A short confirmation in the channel (for changes made from a modal)."""
+    actor = job.actor
+    if actor.channel_id:
+        msg = notice_message(job.text, emoji=job.emoji)
+        post_once(attempt, "notice", deps.posters.for_team(actor.team_id), actor.channel_id, msg)
+
+
+def process_export(deps: Deps, job: ExportJob, attempt: Attempt) -> None:
+    """An export too long for a message, uploaded whole as a JSON file where it was asked for."""
+    if attempt.notes.get("uploaded"):  # uploaded before a crash
+        return
+    actor = job.actor
+    name = job.name
     content = deps.services.transfer.export_text(actor, name)
     file_id = deps.posters.for_team(actor.team_id).upload(
         actor.channel_id or "",
@@ -308,14 +362,19 @@ def process_export(deps: Deps, item: InboxItem) -> None:
         title=f"Export of {name}",
         comment=export_file_comment(name, actor.user_id or None),
     )
-    deps.inbox.note(item.id, uploaded=file_id or True)
+    attempt.note(uploaded=file_id or True)
 
 
 def _tell(
-    deps: Deps, actor: Actor, item: InboxItem, text: str = "", *, message: dict | None = None
+    deps: Deps,
+    actor: Actor,
+    reply_channel: str | None,
+    text: str = "",
+    *,
+    message: dict[str, Any] | None = None,
 ) -> None:
     """A refusal or error, shown only to the person who asked."""
-    channel = item.payload.get("reply_channel") or actor.channel_id
+    channel = reply_channel or actor.channel_id
     if not channel:
         return
     msg = message or notice_message(sentence(text), emoji=":no_entry:")

@@ -20,7 +20,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.background.inbox import Inbox
 from bot.background.inbox.gate import worker_id
-from bot.background.processors import PROPOSE, refresh_proposal
+from bot.background.jobs import ProposeJob
+from bot.background.processors import refresh_proposal
 from bot.services import Actor
 from bot.services.schedule import ScheduleService
 from bot.slack.views.notices import notice_message
@@ -73,14 +74,10 @@ class Jobs:
             if pending < threshold:
                 continue
             key = f"auto-propose:{t.id}:v{t.active_version.number}:{pending}"
-            payload = {
-                "team_id": t.team_id,
-                "user_id": "",
-                "channel_id": t.channel_id,
-                "name": t.name,
-                "created_by": SCHEDULER_USER,
-            }
-            if self.inbox.put(key=key, kind=PROPOSE, payload=payload, team_id=t.team_id):
+            job = ProposeJob(
+                actor=Actor(t.team_id, "", t.channel_id), name=t.name, created_by=SCHEDULER_USER
+            )
+            if self.inbox.put(job, key=key):
                 started.append(t.name)
         return started
 

@@ -40,6 +40,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Serves until SIGINT or SIGTERM, then stops everything; the process then ends at once."""
+    args.exit_at_once = True  # see bot.cli.main
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     from bot.config import ConfigError
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -145,6 +146,10 @@ class Sandbox:
             delete_database(self.database)
             assert self.sim is not None
             self.sim.state.clear()
+            self.sim.deliverer.log.clear()  # "Requests to the app" starts empty too
+            self.sim.web_api.calls.clear()
+            # Open pages see a new sandbox: they show the tour again and drop what they held.
+            self.sim.instance = uuid.uuid4().hex
             self._start_bot()
 
     def __enter__(self) -> Sandbox:
@@ -180,6 +185,7 @@ class Sandbox:
             if config.align_model == "offline"
             else "a real model: outputs come from the provider",
             "database": str(self.database),
+            "fresh": fresh,  # a new database (first start or reset): the page shows its tour
             "app_url": self._bot_server.url,
         }
         if fresh and self.seed:

@@ -23,6 +23,7 @@ def settings_view(
         daily_digest=s.daily_digest,
         proposal_ttl_hours=s.proposal_ttl_hours,
         remind_after_hours=s.remind_after_hours,
+        candidates=s.candidates,
         pending_feedback=pending_feedback,
     )
 

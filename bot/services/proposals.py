@@ -16,7 +16,9 @@ from alignment import (
     propose,
 )
 from alignment.evaluation import SampleRun, evaluate, pick_samples
+from alignment.feedback import Feedback
 from alignment.judge import JudgeError, LabelledOutput, build_judge
+from alignment.proposer import Candidate
 from alignment.textdiff import unified_diff
 from alignment.usage import CallStats
 from alignment.vocabulary import Decision, MutationOp, ProposalStatus
@@ -24,10 +26,12 @@ from bot.services.context import Actor, ServiceError, not_in_workspace
 from bot.services.metering import MeteredModel
 from bot.services.models import Models
 from bot.services.templates import TemplateService
+from bot.services.votes import close_pair, preference_feedback, preference_labels, stored_ids
 from bot.slack.views import models as vm
 from storage import Store
 from storage.errors import InvalidInput
-from storage.records import DecisionOutcome, ProposalInfo
+from storage.records import DecisionOutcome, ProposalInfo, VoteOutcome
+from storage.repo.votes import CANDIDATES, candidates_of
 
 log = logging.getLogger(__name__)
 
@@ -56,20 +60,38 @@ class ProposalService:
         by = created_by or actor.user_id
         base = Template(info.active_version.text)
         feedback = self.store.pending_feedback(info.id, limit=self.feedback_budget)
+        votes = preference_feedback(self.store.preferences(info.id))
         principles = self.store.active_principles(info.id)
         calls: list[CallStats] = []
         try:
             result = propose(
                 base,
-                feedback,
+                [*feedback, *votes],
                 principles,
                 workflow=info.workflow.value,
                 model=MeteredModel(self.models.align(), calls),
+                candidates=info.settings.candidates,
             )
         except ProposalFailed as exc:
             self._record_failure(info, exc.reason, calls, by)
             raise
-        evaluation = self._evaluate(info, base, result.template, feedback, calls)
+        made = result.candidates or [Candidate(result.template, result.rationale, result.diff)]
+        evaluations = self._evaluate_all(info, base, [c.template for c in made], feedback, calls)
+        evaluation = evaluations[0]
+        if len(made) > 1:  # the same inputs and the same judge for every candidate: a fair vote
+            evaluation[CANDIDATES] = [
+                {
+                    "number": n,
+                    "text": c.template.text,
+                    "rationale": c.rationale,
+                    "rows": e.get("rows", []),
+                }
+                for n, (c, e) in enumerate(zip(made, evaluations, strict=True), 1)
+            ]
+        mutations = [
+            dataclasses.replace(mu, feedback_ids=tuple(stored_ids(mu.feedback_ids)))
+            for mu in result.mutations
+        ]
         try:
             return self.store.create_proposal(
                 info.id,
@@ -77,8 +99,8 @@ class ProposalService:
                 result.template.text,
                 result.rationale,
                 info.workflow,
-                list(result.mutations),
-                list(result.used_feedback_ids),
+                mutations,
+                stored_ids(result.used_feedback_ids),
                 evaluation,
                 calls,
                 by,
@@ -100,7 +122,13 @@ class ProposalService:
     def _evaluate(
         self, info, base: Template, new: Template, feedback, calls: list[CallStats]
     ) -> dict:
-        """Before/after on recent inputs, scored by a judge from the team's labels if any.
+        return self._evaluate_all(info, base, [new], feedback, calls)[0]
+
+    def _evaluate_all(
+        self, info, base: Template, news: list[Template], feedback, calls: list[CallStats]
+    ) -> list[dict]:
+        """Before/after on recent inputs, scored by a judge from the team's labels (and votes)
+        if any: one evaluation per template in `news`, on the same samples, with one judge.
 
         The calls made (the judge's and a failed evaluation's included) are added to `calls`."""
         samples = pick_samples(
@@ -111,13 +139,13 @@ class ProposalService:
             ]
         )
         if not samples:
-            return {"rows": []}
+            return [{"rows": []} for _ in news]
         _, target = self.models.target(info.target_model)
         labelled = [
             LabelledOutput(f.inputs, f.output, f.label)
             for f in feedback
             if f.kind is FeedbackKind.LABEL and f.output and f.label
-        ]
+        ] + preference_labels(self.store.preferences(info.id))
         judge, judge_note = None, None
         try:
             judge = build_judge(labelled, MeteredModel(self.models.align(), calls))
@@ -127,12 +155,16 @@ class ProposalService:
             judge_note = f"the judge could not be built: {exc}"
         if judge_note:
             log.info("no judge for %s: %s", info.name, judge_note)
-        try:
-            result = evaluate(base, new, samples, MeteredModel(target, calls), judge)
-        except (JudgeError, ModelError) as exc:
-            return {"rows": [], "error": f"evaluation failed: {exc}"}
-        rows = [dataclasses.asdict(r) for r in result.rows]
-        return {"rows": rows, "judge_note": judge_note} if judge_note else {"rows": rows}
+        out: list[dict] = []
+        for new in news:
+            try:
+                result = evaluate(base, new, samples, MeteredModel(target, calls), judge)
+            except (JudgeError, ModelError) as exc:
+                out.append({"rows": [], "error": f"evaluation failed: {exc}"})
+                continue
+            rows = [dataclasses.asdict(r) for r in result.rows]
+            out.append({"rows": rows, "judge_note": judge_note} if judge_note else {"rows": rows})
+        return out
 
     def check_edit(self, actor: Actor, proposal_id: str, text: str) -> ProposalInfo:
         """Refuse an edit that cannot become a proposal, while the form is still open."""
@@ -169,6 +201,67 @@ class ProposalService:
             calls,
             actor.user_id,
         )
+
+    def vote(self, actor: Actor, proposal_id: str, candidate: int, pair: str = "") -> VoteOutcome:
+        """One vote per person (and A/B pair); voting again changes it."""
+        return self.store.vote(proposal_number(proposal_id), actor.user_id, candidate, pair)
+
+    def comparison(self, proposal_id: str, a: int, b: int) -> vm.ComparisonView:
+        """Candidates `a` and `b`'s outputs on the same sample inputs, for an A/B choice."""
+        p = self.get(proposal_id)
+        found = {int(c["number"]): c for c in candidates_of(p.evaluation)}
+        if a == b or a not in found or b not in found:
+            raise ServiceError(f"Proposal #{p.id} has no candidates {a} and {b} to compare.")
+        rows = tuple(
+            (dict(ra.get("inputs") or {}), str(ra.get("after") or ""), str(rb.get("after") or ""))
+            for ra, rb in zip(found[a].get("rows") or [], found[b].get("rows") or [], strict=False)
+            if ra.get("inputs") == rb.get("inputs")
+        )
+        if not rows:
+            raise ServiceError(f"Candidates {a} and {b} have no outputs to compare.")
+        name = self.store.get_template_by_id(p.template_id).name
+        return vm.ComparisonView(str(p.id), name, a, b, rows)
+
+    def another_candidate(
+        self, actor: Actor, proposal_id: str, thread: list[tuple[str, str]]
+    ) -> int:
+        """One more candidate from the feedback as it stands, with what people said in the
+        proposal's thread (`(user, text)` pairs), added to the vote. Returns its number."""
+        p = self.get(proposal_id)
+        if p.status is not ProposalStatus.PENDING:
+            raise ServiceError(f"Proposal #{p.id} is {p.status.value}; its vote is closed.")
+        info = self.store.get_template_by_id(p.template_id)
+        version = self.store.get_version(info.id, p.base_version_number)
+        if version is None:
+            raise ServiceError(f"Proposal #{p.id}'s base version is gone.")
+        base = Template(version.text)
+        feedback = self.store.pending_feedback(info.id, limit=self.feedback_budget)
+        said = [
+            Feedback(f"thread-{n}", FeedbackKind.CRITIQUE, user, text[:2000])
+            for n, (user, text) in enumerate(thread, 1)
+            if text.strip()
+        ]
+        votes = preference_feedback(self.store.preferences(info.id))
+        existing = [c["text"] for c in candidates_of(p.evaluation)] or [p.text]
+        calls: list[CallStats] = []
+        try:
+            result = propose(
+                base,
+                [*feedback, *said, *votes],
+                self.store.active_principles(info.id),
+                workflow=p.workflow.value,
+                model=MeteredModel(self.models.align(), calls),
+                others=existing,
+            )
+        finally:  # what the attempt cost is recorded even when it made nothing
+            self.store.record_calls(list(calls), proposal_id=p.id)
+        calls = []
+        rows = self._evaluate(info, base, result.template, feedback, calls).get("rows", [])
+        if not candidates_of(p.evaluation):  # a one-candidate proposal becomes a vote
+            first = (p.evaluation or {}).get("rows", [])
+            self.store.add_candidate(p.id, p.text, p.rationale, first)
+        self.store.record_calls(calls, proposal_id=p.id)
+        return self.store.add_candidate(p.id, result.template.text, result.rationale, rows)
 
     def get(self, proposal_id: str | int) -> ProposalInfo:
         """For the worker, whose rows carry ids already checked; a request uses `checked`."""
@@ -248,7 +341,7 @@ class ProposalService:
                 )
                 for mu in p.mutations
             ),
-            evaluation=_rows(p.evaluation),
+            evaluation=_rows(_leader_evaluation(p)),
             judge_note=(p.evaluation or {}).get("judge_note"),
             evaluation_note=(p.evaluation or {}).get("error"),
             approvals=len(p.approvals),
@@ -267,6 +360,31 @@ class ProposalService:
             superseded_by=superseded_by,
             placeholders_added=added,
             placeholders_removed=removed,
+            candidates=self._candidates(p, base.text),
+            close_pair=close_pair(candidates_of(p.evaluation), self.store.tally(p.id))
+            if len(candidates_of(p.evaluation)) > 1
+            else None,
+            voters=len(self.store.votes_of(p.id)) if candidates_of(p.evaluation) else 0,
+            candidate_calls=sum(c.purpose.split(":")[0] in ("rewrite", "direct") for c in p.calls)
+            if candidates_of(p.evaluation)
+            else 0,
+        )
+
+    def _candidates(self, p: ProposalInfo, base: str) -> tuple[vm.CandidateView, ...]:
+        found = candidates_of(p.evaluation)
+        if len(found) < 2:
+            return ()
+        tally = self.store.tally(p.id)
+        return tuple(
+            vm.CandidateView(
+                number=int(c["number"]),
+                diff=unified_diff(base, c["text"], f"v{p.base_version_number}", "candidate"),
+                rationale=c.get("rationale") or "",
+                votes=tally.get(int(c["number"]), 0),
+                leading=c["text"] == p.text,
+                sample_after=(c.get("rows") or [{}])[0].get("after"),
+            )
+            for c in found
         )
 
     def _newer(self, p: ProposalInfo, permalink: Permalink | None) -> vm.FeedbackLink | None:
@@ -316,6 +434,14 @@ def proposal_number(proposal_id: str | int) -> int:
         return int(str(proposal_id).strip())
     except ValueError:
         raise ServiceError(f"`{str(proposal_id)[:40]}` is not a proposal id.") from None
+
+
+def _leader_evaluation(p: ProposalInfo) -> dict[str, Any] | None:
+    """The before/after to show: in a vote, the leading candidate's (the text approval takes)."""
+    leader = next((c for c in candidates_of(p.evaluation) if c["text"] == p.text), None)
+    if leader is None:
+        return p.evaluation
+    return {**(p.evaluation or {}), "rows": leader.get("rows") or []}
 
 
 def _edited_from(evaluation: dict[str, Any] | None) -> str | None:

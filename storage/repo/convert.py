@@ -20,6 +20,7 @@ from storage import models as m
 from storage.records import (
     DecisionInfo,
     FeedbackInfo,
+    InboxItem,
     ProposalInfo,
     RunInfo,
     TemplateInfo,
@@ -170,4 +171,20 @@ def decision(row: m.Decision) -> DecisionInfo:
         decision=Decision(row.decision),
         reason=row.reason or "",
         created_at=row.created_at,
+    )
+
+
+def inbox_item(r: m.InboxEvent) -> InboxItem:
+    return InboxItem(
+        id=r.id,
+        event_id=r.event_id,
+        team_id=r.team_id,
+        kind=r.kind,
+        payload=dict(r.payload or {}),
+        channel_id=r.channel_id,
+        ts=r.message_ts,
+        attempts=r.attempts,
+        created_at=r.created_at,
+        lane=r.lane,
+        notes=dict(r.notes or {}),
     )

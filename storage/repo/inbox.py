@@ -2,16 +2,37 @@
 
 Claiming uses `FOR UPDATE SKIP LOCKED` on PostgreSQL so workers never wait on each other's rows;
 SQLite has one writer at a time (our transactions begin IMMEDIATE), which gives the same result.
-A claim is a lease: rows held by a worker that died are claimable again once the lease is over.
+A claim is a lease: rows held by a worker that died are claimable again once the lease is over,
+or at once when a process knows their worker is dead (`inbox_release`).
+
+Rows of one *lane* (one run's thread, one proposal) are held by one worker at a time, oldest
+first: a claim takes a lane's rows only from its oldest unfinished row on (pending, waiting to
+retry, or claimed rows of it elsewhere hold it back), so the lane's order holds across workers
+and instances, and across crashes.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+import functools
+from collections.abc import Collection
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    func,
+    not_,
+    or_,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm.util import AliasedClass
 
 from storage import models as m
 from storage.arguments import (
@@ -19,6 +40,7 @@ from storage.arguments import (
     EventId,
     InboxItemId,
     InboxKind,
+    InboxLane,
     JsonObject,
     Limit,
     MessageTs,
@@ -28,6 +50,7 @@ from storage.arguments import (
 )
 from storage.errors import InvalidInput, NotFound
 from storage.records import InboxItem
+from storage.repo import convert
 from storage.repo.base import StoreBase
 
 PENDING, CLAIMED, DONE, FAILED = "pending", "claimed", "done", "failed"
@@ -44,13 +67,15 @@ class InboxRepo(StoreBase):
         team_id: TeamId | None,
         kind: InboxKind,
         payload: JsonObject,
+        lane: InboxLane | None = None,
         channel_id: ChannelId | None = None,
         ts: MessageTs | None = None,
     ) -> bool:
         """Insert unless this event (or, when channel_id+ts are given, this message) is known.
 
         Pass channel_id and ts only for message events: they make a message one row however
-        many event ids Slack sends for it. Returns True when the event is new.
+        many event ids Slack sends for it. Rows with the same `lane` run one at a time in the
+        order they were stored; `None` is a lane of its own. Returns True when the event is new.
         """
         if not event_id:
             raise InvalidInput("an inbox event needs an event id")
@@ -65,6 +90,7 @@ class InboxRepo(StoreBase):
                     event_id=event_id,
                     team_id=team_id,
                     kind=kind,
+                    lane=lane,
                     payload=payload,
                     channel_id=channel_id,
                     message_ts=ts,
@@ -76,53 +102,113 @@ class InboxRepo(StoreBase):
             )
 
     def inbox_claim(
-        self, worker_id: WorkerId, limit: Limit = 10, lease_seconds: Seconds = 300.0
+        self,
+        worker_id: WorkerId,
+        limit: Limit = 10,
+        lease_seconds: Seconds = 300.0,
+        *,
+        kinds: Collection[str] | None = None,
+        except_kinds: Collection[str] | None = None,
+        lanes: int | None = None,
     ) -> list[InboxItem]:
-        """Claim up to `limit` rows, oldest first, for `lease_seconds`."""
+        """Claim up to `limit` rows, oldest first, for `lease_seconds`; of a lane, only the
+        unbroken run of its oldest unfinished rows (from its head up to the first row that is
+        held, waiting to retry, or not of these kinds), and rows of at most `lanes` lanes.
+
+        Only rows of `kinds`, or of kinds other than `except_kinds`, when given: a worker with
+        no room for model work leaves it to others, while an older row of any kind still holds
+        back its lane."""
         now = self.now()
         ev = m.InboxEvent
+        claimable = _claimable(
+            frozenset(kinds) if kinds is not None else None,
+            frozenset(except_kinds) if except_kinds else None,
+        )
+        at = {"now": now}
+        with self._tx(write=False) as s:  # most looks find nothing: then no write lock at all
+            found = s.execute(claimable.limit(1), at).first()
+            gave_up = s.execute(select(ev.id).where(_lapsed(ev, now), _used_up(ev, self))).first()
+        if found is None and gave_up is None:
+            return []
         with self._tx() as s:
             # Rows whose worker died too often are given up on, with a reason.
             s.execute(
                 update(ev)
-                .where(
-                    ev.status == CLAIMED,
-                    ev.lease_until < now,
-                    ev.attempts >= self.inbox_max_attempts,
-                )
+                .where(_lapsed(ev, now), _used_up(ev, self))
                 .values(status=FAILED, last_error="gave up: the worker's lease ran out each time")
             )
-            rows = s.scalars(
-                select(ev)
-                .where(
-                    or_(
-                        and_(ev.status == PENDING, ev.available_at <= now),
-                        and_(ev.status == CLAIMED, ev.lease_until < now),
-                    )
-                )
-                .order_by(ev.id)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
+            candidates = s.scalars(
+                claimable.limit(limit).with_for_update(skip_locked=True, of=ev), at
             ).all()
+            rows = self._unbroken_runs(s, list(candidates), lanes)
             lease = now + timedelta(seconds=lease_seconds)
             for row in rows:
                 row.status, row.claimed_by, row.lease_until = CLAIMED, worker_id, lease
                 row.attempts += 1
             s.flush()
-            return [
-                InboxItem(
-                    id=r.id,
-                    event_id=r.event_id,
-                    team_id=r.team_id,
-                    kind=r.kind,
-                    payload=dict(r.payload or {}),
-                    channel_id=r.channel_id,
-                    ts=r.message_ts,
-                    attempts=r.attempts,
-                    created_at=r.created_at,
-                )
-                for r in rows
-            ]
+            return [convert.inbox_item(r) for r in rows]
+
+    @staticmethod
+    def _unbroken_runs(
+        s: Session, candidates: list[m.InboxEvent], lanes: int | None
+    ) -> list[m.InboxEvent]:
+        """Of the rows found, per lane those that are exactly the lane's oldest unfinished
+        rows, in order. A row another worker is claiming right now was skipped (SKIP LOCKED)
+        and breaks its lane's run here, so two workers never hold rows of one lane."""
+        named = {r.lane for r in candidates if r.lane is not None}
+        unfinished: dict[str, list[int]] = {}
+        # SQLite has one writer at a time: no claim runs beside this one and nothing is skipped.
+        serialized = s.get_bind().dialect.name == "sqlite"
+        if named and not serialized:
+            ev = m.InboxEvent
+            top = max(r.id for r in candidates)
+            for lane, row_id in s.execute(
+                select(ev.lane, ev.id)
+                .where(m.UNFINISHED_INBOX, ev.lane.in_(sorted(named)), ev.id <= top)
+                .order_by(ev.lane, ev.id)
+            ):
+                if lane is not None:
+                    unfinished.setdefault(lane, []).append(row_id)
+        taken: list[m.InboxEvent] = []
+        next_at: dict[str, int] = {}  # lane -> position of its next expected row
+        broken: set[str] = set()
+        for row in candidates:  # in id order
+            lane = row.lane if row.lane is not None else f"item:{row.id}"
+            if lane in broken:
+                continue
+            if lane not in next_at and lanes is not None and len(next_at) >= lanes:
+                broken.add(lane)  # no thread for another lane now
+                continue
+            at = next_at.get(lane, 0)
+            expected = unfinished.get(lane, [row.id])
+            if not serialized and (at >= len(expected) or expected[at] != row.id):
+                broken.add(lane)
+                continue
+            next_at[lane] = at + 1
+            taken.append(row)
+        return taken
+
+    def inbox_claimants(self) -> list[str]:
+        """The workers that hold claims now (a starting process looks for its dead ones)."""
+        ev = m.InboxEvent
+        with self._tx(write=False) as s:
+            held = s.scalars(select(ev.claimed_by).where(ev.status == CLAIMED).distinct()).all()
+            return sorted(h for h in held if h)
+
+    def inbox_release(self, worker_ids: Collection[str]) -> int:
+        """Give back at once the claims of workers known to be dead (their process is gone): the
+        rows are claimable now instead of when the lease runs out. Returns how many."""
+        if not worker_ids:
+            return 0
+        ev = m.InboxEvent
+        with self._tx() as s:
+            result = s.execute(
+                update(ev)
+                .where(ev.status == CLAIMED, ev.claimed_by.in_(sorted(worker_ids)))
+                .values(status=PENDING, claimed_by=None, lease_until=None, available_at=self.now())
+                .returning(ev.id)
+            )
+            return len(result.scalars().all())
 
     def inbox_extend(
         self, item_ids: list[int], worker_id: WorkerId, lease_seconds: Seconds = 300.0
@@ -144,15 +230,15 @@ class InboxRepo(StoreBase):
             return sorted(result.scalars().all())
 
     def inbox_note(self, item_id: InboxItemId, values: dict[str, Any]) -> dict[str, Any]:
-        """Merge `values` into the row's payload, so a retry after a crash knows what an earlier
-        attempt already did (e.g. the message it posted). Returns the new payload."""
+        """Merge `values` into the row's notes, so a retry after a crash knows what an earlier
+        attempt already did (e.g. the message it posted). Returns the new notes."""
         with self._tx() as s:
             row = s.get(m.InboxEvent, item_id, with_for_update=True)
             if row is None:
                 raise NotFound(f"no inbox item {item_id}")
-            row.payload = {**(row.payload or {}), **values}
+            row.notes = {**(row.notes or {}), **values}
             s.flush()
-            return dict(row.payload)
+            return dict(row.notes)
 
     def inbox_done(self, item_id: InboxItemId, *, worker_id: WorkerId) -> bool:
         """Mark the row done if `worker_id` still holds its claim; False (nothing changed) when
@@ -210,3 +296,64 @@ class InboxRepo(StoreBase):
             if row is None:
                 return None
             return {"status": row.status, "attempts": row.attempts, "error": row.last_error}
+
+
+Rows = type[m.InboxEvent] | AliasedClass[m.InboxEvent]
+
+
+_NOW = bindparam("now", type_=m.InboxEvent.available_at.type)
+_BLOCKING = aliased(m.InboxEvent, name="blocking")
+
+
+@functools.cache
+def _claimable(
+    kinds: frozenset[str] | None, except_kinds: frozenset[str] | None
+) -> Select[m.InboxEvent]:
+    """The rows a claim may take at `:now`, oldest first: ready, of the kinds asked for, and
+    before the first row of their lane that is not (its run ends there). Built once per kinds
+    (building it is costlier than running it)."""
+    ev, b = m.InboxEvent, _BLOCKING
+    blocked = (
+        select(b.lane, func.min(b.id).label("first"))
+        .where(
+            m.UNFINISHED_INBOX,
+            b.lane.is_not(None),
+            not_(and_(_ready(b, _NOW), _of_kinds(b, kinds, except_kinds))),
+        )
+        .group_by(b.lane)
+        .subquery()
+    )
+    return (
+        select(ev)
+        .outerjoin(blocked, blocked.c.lane == ev.lane)
+        .where(
+            _ready(ev, _NOW),
+            _of_kinds(ev, kinds, except_kinds),
+            or_(blocked.c.first.is_(None), ev.id < blocked.c.first),
+        )
+        .order_by(ev.id)
+    )
+
+
+def _ready(ev: Rows, now: datetime | BindParameter[datetime]) -> ColumnElement[bool]:
+    """Claimable now: pending and due, or claimed by a worker whose lease ran out."""
+    return or_(and_(ev.status == PENDING, ev.available_at <= now), _lapsed(ev, now))
+
+
+def _lapsed(ev: Rows, now: datetime | BindParameter[datetime]) -> ColumnElement[bool]:
+    return and_(ev.status == CLAIMED, ev.lease_until < now)
+
+
+def _used_up(ev: Rows, repo: InboxRepo) -> ColumnElement[bool]:
+    return ev.attempts >= repo.inbox_max_attempts
+
+
+def _of_kinds(
+    ev: Rows, kinds: frozenset[str] | None, except_kinds: frozenset[str] | None
+) -> ColumnElement[bool]:
+    conditions: list[ColumnElement[bool]] = []
+    if kinds is not None:
+        conditions.append(ev.kind.in_(sorted(kinds)))
+    if except_kinds:
+        conditions.append(ev.kind.not_in(sorted(except_kinds)))
+    return and_(true(), *conditions)

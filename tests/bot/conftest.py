@@ -10,7 +10,6 @@ import pytest
 
 from bot.app import AlignBot, create_app
 from bot.config import load_config
-from bot.sandbox.slack_sim import SlackSim
 from bot.services import Actor
 from storage import Store
 
@@ -33,12 +32,6 @@ class Clock:
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
-
-
-@pytest.fixture
-def sim() -> Iterator[SlackSim]:
-    with SlackSim() as s:
-        yield s
 
 
 @pytest.fixture

@@ -37,12 +37,6 @@ class RunningBot:
         self.bot.stop(wait=drain)
 
 
-@pytest.fixture
-def sim() -> Iterator[SlackSim]:
-    with SlackSim() as s:
-        yield s
-
-
 def make_env(sim: SlackSim, **extra: str) -> dict[str, str]:
     env = {
         "SLACK_BOT_TOKEN": sim.bot_token,

@@ -3,18 +3,23 @@ and the next start shows the channel as it was."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 
+from bot.sandbox.runner import slack_file
+from bot.sandbox.slack_sim import persist
+from bot.sandbox.slack_sim.state import SimState
 from tests.fakes.gemini_server import gemini_text
 
 MODEL_VARS = ("GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_GENAI_USE_VERTEXAI", "OPENAI_API_KEY")
@@ -56,10 +61,31 @@ def start(
     pytest.fail(f"the sandbox did not print its URL: {proc.stdout.read().decode()}")
 
 
-def stop(proc: subprocess.Popen) -> tuple[int, str]:
-    proc.send_signal(signal.SIGINT)  # what Ctrl-C sends
+def stop(proc: subprocess.Popen, sig: int = signal.SIGINT) -> tuple[int, str]:
+    proc.send_signal(sig)  # SIGINT is what Ctrl-C sends
     out, _ = proc.communicate(timeout=20)
     return proc.returncode, out.decode()
+
+
+def stop_with_page_open(proc: subprocess.Popen, url: str, sig: int) -> tuple[int, str, float]:
+    """Stops the sandbox while a page waits in its long poll, as an open browser tab does;
+    returns the exit code, the output and how long stopping took."""
+    version = state(url)["version"]
+    polling = threading.Event()
+
+    def page() -> None:
+        polling.set()
+        with contextlib.suppress(httpx.HTTPError):  # the server goes away under it
+            httpx.get(f"{url}/sim/api/state?since={version}&wait=20", timeout=30)
+
+    waiter = threading.Thread(target=page, daemon=True)
+    waiter.start()
+    polling.wait()
+    time.sleep(0.3)  # unanswered 0.3 s later: the server holds it in its long poll (20 s)
+    assert waiter.is_alive()
+    began = time.monotonic()
+    code, out = stop(proc, sig)
+    return code, out, time.monotonic() - began
 
 
 def state(url: str) -> dict:
@@ -88,10 +114,13 @@ def test_sandbox_starts_seeds_stops_and_resumes(tmp_path):
         assert httpx.get(f"{url}/sim/api/info", timeout=10).json()["model"] == "offline"
         seeded = wait(lambda: bot_runs(url))
         assert "tldr" in seeded[0]["text"]
+        code, out, took = stop_with_page_open(proc, url, signal.SIGINT)
     finally:
-        code, out = stop(proc)
+        if proc.poll() is None:
+            stop(proc)
     assert code == 0, out
     assert "stopping" in out
+    assert took < 2.0, f"Ctrl-C with a page open took {took:.1f} s"
 
     # Started again on the same database: the channel is back and its buttons still work.
     proc, url = start(tmp_path)
@@ -107,15 +136,27 @@ def test_sandbox_starts_seeds_stops_and_resumes(tmp_path):
         resp = httpx.post(f"{url}/sim/api/click_button", json=click, timeout=10)
         assert resp.json()["status"] == 200
         wait(lambda: len(bot_runs(url)) == 2)
+        code, out, took = stop_with_page_open(proc, url, signal.SIGTERM)
     finally:
-        code, out = stop(proc)
+        if proc.poll() is None:
+            stop(proc)
+    # SIGTERM (a service manager, `kill`) stops as cleanly as Ctrl-C, and as fast.
     assert code == 0, out
+    assert "stopping" in out and "Traceback" not in out
+    assert took < 2.0, f"SIGTERM with a page open took {took:.1f} s"
+
+    # The SIGTERM'd sandbox saved its channel on the way out, as Ctrl-C does: both runs are in the
+    # file the next start shows (read here without starting a third time).
+    saved = SimState()
+    assert persist.load_file(saved, slack_file(tmp_path / "sb.db"))
+    runs = [m for m in saved.history("C0GENERAL") if "run_again" in json.dumps(m.get("blocks"))]
+    assert len(runs) == 2
 
     # --reset starts over: one seeded run again.
     proc, url = start(tmp_path, "--reset")
     try:
-        wait(lambda: bot_runs(url))
-        time.sleep(0.5)
+        # The seeded run's answer is in (the seed's last step): one run, not one per start.
+        wait(lambda: any("offline model" in json.dumps(r) for r in bot_runs(url)))
         assert len(bot_runs(url)) == 1
     finally:
         stop(proc)

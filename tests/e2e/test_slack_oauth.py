@@ -28,6 +28,14 @@ def test_installed_workspace_is_served_with_its_own_bot_token(sim, bot_server, s
     sim.slash_command("alice", CHANNEL, "/align", 'run summary text="hello"')
     run = finished_run(sim, store, "summary")
     assert run.status.value == "done"
+    # Replies in the run's thread: a person's is feedback; the bot's own user (known from the
+    # installation through Bolt's context, with no second auth.test) is not.
+    sim.post_message("alignbot", CHANNEL, "Noted, thanks", thread_ts=run.message_ts)
+    sim.post_message("bob", CHANNEL, "Name the date", thread_ts=run.message_ts)
+    sim.wait_for(lambda: store.count_pending(run.template_id) >= 1)
+    app.bot.worker.wait_idle()
+    [feedback] = store.pending_feedback(run.template_id)
+    assert (feedback.author, feedback.text) == ("U0BOB", "Name the date")
 
 
 def test_a_workspace_without_installation_is_refused(sim, bot_server, sqlite_engine):

@@ -89,15 +89,12 @@ def test_a_run_that_cannot_be_filled_in_shows_it_failed(sim, bot_server, sqlite_
     new_and_run(sim, store)
     info = template(store, "summary")
     stray = store.record_run(info.id, info.active_version.id, {"other": "x"}, requested_by="U1")
-    from bot.background.processors import RUN
+    from bot.background.jobs import RunJob
+    from bot.services import Actor
 
     app.bot.inbox.put(
-        key=f"run:{stray.id}",
-        kind=RUN,
-        payload={"team_id": "T0SANDBOX", "user_id": "U1", "channel_id": CHANNEL,
-                 "run_id": stray.id},
-        team_id="T0SANDBOX",
-    )  # fmt: skip
+        RunJob(actor=Actor("T0SANDBOX", "U1", CHANNEL), run_id=stray.id), key=f"run:{stray.id}"
+    )
     done = sim.wait_for(
         lambda: (r := store.get_run(stray.id)) and r.message_ts and r.status.value == "failed" and r
     )
@@ -402,6 +399,7 @@ def test_replies_under_a_template_or_proposal_message_get_a_hint(sim, bot_server
     sim.post_message("carol", CHANNEL, "I don't like it", thread_ts=proposal.message_ts)
     sim.wait_for(lambda: "Replies on a proposal" in _ephemeral_text(sim, "carol") or None)
     assert "Reject" in _ephemeral_text(sim, "carol")
+    assert "Another candidate" in _ephemeral_text(sim, "carol")
     info = template(store, "summary")
     assert [f.text for f in store.pending_feedback(info.id)] == ["Too vague: name the date"]
 
@@ -449,29 +447,31 @@ def test_an_echo_retried_after_a_crash_is_posted_once(sim, bot_server, sqlite_en
     """A crash between posting the echo and noting where it is: the retry finds the post."""
     import time
 
-    from bot.background.processors import ECHO
+    from bot.background.jobs import FeedbackEchoJob
+    from bot.services import Actor
     from bot.slack.views.notices import feedback_echo_message
 
     app = bot_server()
     store = Store(sqlite_engine)
     run = new_and_run(sim, store)
+    app.bot.stop()  # the echo below is taken by a first attempt that crashes
     alice = sim.user_id("alice")
     fb, _ = store.add_feedback(
         run.template_id, run.id, alice, "critique", "Name the date", source_key="view:V1"
     )
-    since = f"{time.time() - 1:.6f}"
+    app.bot.inbox.put(
+        FeedbackEchoJob(actor=Actor("T0SANDBOX", alice, CHANNEL), feedback_id=fb.id,
+                        post_channel=CHANNEL, thread_ts=run.message_ts),
+        key=f"echo:{fb.id}",
+    )  # fmt: skip
+    [first] = store.inbox_claim("first-attempt", 10)
+    store.inbox_note(first.id, {"echo_after": f"{time.time() - 1:.6f}"})  # noted, then posted:
     msg = feedback_echo_message("critique", alice, "Name the date")
     app.bot.posters.for_team("T0SANDBOX").post(
         CHANNEL, msg["text"], msg["blocks"], thread_ts=run.message_ts
-    )  # the first attempt's post
-    app.bot.inbox.put(
-        key=f"echo:{fb.id}",
-        kind=ECHO,
-        payload={"team_id": "T0SANDBOX", "user_id": alice, "channel_id": CHANNEL,
-                 "feedback_id": fb.id, "post_channel": CHANNEL, "thread_ts": run.message_ts,
-                 "posting_after": since},
-        team_id="T0SANDBOX",
-    )  # fmt: skip
+    )  # …and the first attempt died before noting where the post is
+    assert store.inbox_release(["first-attempt"]) == 1
+    bot_server()  # the restart does the echo
     shown = sim.wait_for(lambda: store.get_feedback(fb.id).message_ts)
     echoes = [m for m in sim.thread(CHANNEL, run.message_ts) if "Name the date" in blocks_text(m)]
     assert [m["ts"] for m in echoes] == [shown]

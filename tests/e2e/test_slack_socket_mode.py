@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from bot.app import AlignBot, create_app
-from bot.cli.serve import socket_mode_handler
+from bot.cli.serve import close_socket_mode, socket_mode_handler
 from bot.config import load_config
 from bot.sandbox.slack_sim import DeliveryOptions, SlackSim
 from storage import Store
@@ -34,7 +34,7 @@ def socket_bot(sim: SlackSim, sqlite_engine) -> Iterator[AlignBot]:
     handler.connect()
     sim.socket.wait_connected()
     yield bot
-    handler.close()
+    close_socket_mode(handler.client)
     bot.stop(wait=False)
 
 

@@ -22,6 +22,7 @@ __all__ = [
     "RecordedRequest",
     "Status",
     "gemini_blocked_prompt",
+    "gemini_candidates",
     "gemini_json",
     "gemini_safety_stop",
     "gemini_text",
@@ -56,6 +57,20 @@ def gemini_text(
 
 def gemini_json(value: Any, **kwargs: Any) -> dict:
     return gemini_text(json.dumps(value), **kwargs)
+
+
+def gemini_candidates(*values: Any, prompt_tokens: int = 42, output_tokens: int = 7) -> dict:
+    """One answer with several candidates (what a request with candidateCount gets), as JSON."""
+    body = gemini_text("", prompt_tokens=prompt_tokens, output_tokens=output_tokens)
+    body["candidates"] = [
+        {
+            "content": {"role": "model", "parts": [{"text": json.dumps(v)}]},
+            "finishReason": "STOP",
+            "index": n,
+        }
+        for n, v in enumerate(values)
+    ]
+    return body
 
 
 def gemini_blocked_prompt(reason: str = "SAFETY") -> dict:

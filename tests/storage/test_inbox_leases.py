@@ -175,3 +175,78 @@ def test_slack_installation_and_oauth_state_stores(store: Store) -> None:
     state = states.issue()
     assert states.consume(state) is True
     assert states.consume(state) is False
+
+
+def lane_put(store: Store, event_id: str, lane: str | None, kind: str = "reaction") -> None:
+    assert store.inbox_put(event_id, team_id="T1", kind=kind, payload={}, lane=lane)
+
+
+def test_a_lane_is_held_by_one_worker_until_its_older_rows_are_finished(timed: Store) -> None:
+    lane_put(timed, "EvAdd", "thread:C1:1.1")
+    lane_put(timed, "EvRemove", "thread:C1:1.1")
+    lane_put(timed, "EvOther", "thread:C1:2.2")
+    lane_put(timed, "EvFree", None)
+    first = timed.inbox_claim("w1", limit=10)  # a lane's unbroken run comes in one claim
+    assert [i.event_id for i in first] == ["EvAdd", "EvRemove", "EvOther", "EvFree"]
+    assert first[0].lane == "thread:C1:1.1" and first[3].lane is None
+    lane_put(timed, "EvLate", "thread:C1:1.1")
+    assert timed.inbox_claim("w2", limit=10) == []  # EvLate waits for w1's rows of its lane
+    add, remove = first[0], first[1]
+    assert timed.inbox_failed(add.id, "slack 500", retry=True, worker_id="w1")
+    assert timed.inbox_done(remove.id, worker_id="w1")
+    assert timed.inbox_claim("w2", limit=10) == []  # waiting to retry is still unfinished
+    later = Store(timed.engine, clock=lambda: timed.now() + timedelta(minutes=1))
+    again = later.inbox_claim("w2", limit=10)
+    assert [i.event_id for i in again] == ["EvAdd", "EvLate"]  # the retry first, then the rest
+
+
+def test_a_claim_takes_rows_of_at_most_so_many_lanes(timed: Store) -> None:
+    for event_id, lane in [("Ev1", "a"), ("Ev2", "b"), ("Ev3", "a"), ("Ev4", None), ("Ev5", "c")]:
+        lane_put(timed, event_id, lane)
+    assert [i.event_id for i in timed.inbox_claim("w1", limit=10, lanes=2)] == [
+        "Ev1",
+        "Ev2",
+        "Ev3",
+    ]
+    assert [i.event_id for i in timed.inbox_claim("w2", limit=10, lanes=5)] == ["Ev4", "Ev5"]
+
+
+def test_a_claim_of_some_kinds_still_respects_older_rows_of_other_kinds(timed: Store) -> None:
+    lane_put(timed, "EvPropose", "template:T1:x", kind="propose")
+    lane_put(timed, "EvDecide", "template:T1:x", kind="decide")
+    lane_put(timed, "EvReaction", "thread:C1:1.1", kind="reaction")
+    quick = timed.inbox_claim("w1", limit=10, except_kinds={"propose"})
+    assert [i.event_id for i in quick] == ["EvReaction"]  # EvDecide waits behind EvPropose
+    [model] = timed.inbox_claim("w1", limit=10, kinds={"propose"})
+    assert model.event_id == "EvPropose"
+
+
+def test_claims_of_dead_workers_are_released_at_once(timed: Store) -> None:
+    lane_put(timed, "EvAdd", "thread:C1:1.1")
+    lane_put(timed, "EvRemove", "thread:C1:1.1")
+    lane_put(timed, "EvAlive", None)
+    [add] = timed.inbox_claim("dead", limit=1)
+    [alive] = timed.inbox_claim("alive", limit=10)
+    assert alive.event_id == "EvAlive"
+    assert timed.inbox_claimants() == ["alive", "dead"]
+    assert timed.inbox_release(["dead"]) == 1 and timed.inbox_release([]) == 0
+    again, remove = timed.inbox_claim("new", limit=10)  # long before the 300 s lease is over
+    assert (again.id, again.attempts, remove.event_id) == (add.id, 2, "EvRemove")
+    assert timed.inbox_done(add.id, worker_id="dead") is False  # the dead one's word is void
+    assert timed.inbox_claimants() == ["alive", "new"]
+
+
+@pytest.mark.postgres
+def test_a_row_being_claimed_elsewhere_breaks_its_lanes_run(pg_store: Store) -> None:
+    """PostgreSQL skips a row another transaction has locked (SKIP LOCKED): the rows behind it
+    in its lane must not be taken either, or two workers would hold one lane."""
+    from sqlalchemy import text
+
+    lane_put(pg_store, "EvHead", "thread:C1:1.1")
+    lane_put(pg_store, "EvNext", "thread:C1:1.1")
+    lane_put(pg_store, "EvOther", "thread:C1:2.2")
+    with pg_store.engine.connect() as rival:  # a worker in the middle of claiming EvHead
+        rival.execute(text("SELECT id FROM inbox WHERE event_id = 'EvHead' FOR UPDATE"))
+        assert [i.event_id for i in pg_store.inbox_claim("w1", limit=10)] == ["EvOther"]
+        rival.rollback()
+    assert [i.event_id for i in pg_store.inbox_claim("w1", limit=10)] == ["EvHead", "EvNext"]

@@ -1,9 +1,10 @@
-"""Drains the event inbox after the ack: a dispatcher claims rows in order, a pool runs them.
+"""Drains the event inbox after the ack: a dispatcher claims rows, thread pools run them.
 
 Rows that concern the same thing (one run message's reactions and replies, one proposal's
-decisions) share a *lane* and run one after another in arrival order, so a reaction removed right
-after it was added is never processed first. Different lanes run in parallel, so a slow model
-run never holds up feedback elsewhere.
+decisions) share a *lane* and run one after another in arrival order (the store hands out only a
+lane's head), so a reaction removed right after it was added is never processed first.
+Different lanes run in parallel, and model work has threads of its own, so a slow or hung model
+never holds up feedback.
 """
 
 from __future__ import annotations
@@ -23,7 +24,14 @@ log = logging.getLogger(__name__)
 
 
 class InboxPort(Protocol):
-    def claim(self, limit: int) -> list[InboxItem]: ...
+    def recover(self) -> int: ...  # at start: take back the claims of dead processes
+    def claim(
+        self,
+        limit: int,
+        kinds: frozenset[str] | None = None,
+        except_kinds: frozenset[str] | None = None,
+        lanes: int | None = None,
+    ) -> list[InboxItem]: ...
     def extend(self, item_ids: list[int]) -> None: ...
     def done(self, item_id: int) -> bool: ...  # False: another worker holds the row now
     def failed(self, item_id: int, error: str, retry: bool = False) -> bool: ...
@@ -34,7 +42,8 @@ FailureReporter = Callable[[InboxItem, BaseException], None]
 
 
 def default_lane(item: InboxItem) -> str:
-    return f"item:{item.id}"
+    """The lane stored on the row; a row without one is a lane of its own."""
+    return item.lane or f"item:{item.id}"
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -48,13 +57,30 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, OperationalError | ConnectionError | TimeoutError | OSError)
 
 
+class _Share:
+    """Threads for one kind of work; rows are claimed only while a thread is free for them, so
+    work this worker has no room for stays claimable by other instances."""
+
+    def __init__(self, name: str, threads: int) -> None:
+        self.name = name
+        self.threads = threads
+        self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix=f"inbox-{name}")
+        self.in_flight = 0  # lanes running on its threads
+
+
 class InboxWorker:
+    """`threads` for quick work; with `model_kinds`, rows of those kinds (model runs, proposals)
+    get `model_threads` of their own: quick work (feedback, labels, questions) never waits
+    behind model work, however long the model hangs."""
+
     def __init__(
         self,
         inbox: InboxPort,
         handle: Handler,
         *,
         threads: int = 4,
+        model_kinds: frozenset[str] = frozenset(),
+        model_threads: int = 2,
         poll_interval: float = 1.0,
         batch: int = 50,
         lane_of: Callable[[InboxItem], str] = default_lane,
@@ -72,18 +98,28 @@ class InboxWorker:
         self.batch = batch
         self.lane_of = lane_of
         self.on_failure = on_failure
-        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="inbox")
+        self.model_kinds = model_kinds
+        self._quick = _Share("quick", threads)
+        self._model = _Share("model", model_threads) if model_kinds else None
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._lanes: dict[str, deque[InboxItem]] = {}
         self._in_flight = 0
+        self._news = 0  # rows stored or finished since the dispatcher last looked
+        self._quiet = True  # the last look found nothing to claim
         self._idle = threading.Condition(self._lock)
         self._thread: threading.Thread | None = None
 
     # --- lifecycle ---------------------------------------------------------------------------
 
     def start(self) -> InboxWorker:
+        """Rows a crashed predecessor held are taken back first, so they run now and, being the
+        heads of their lanes, before anything newer in those lanes."""
+        try:
+            self.inbox.recover()
+        except Exception:  # the database is briefly unavailable: the leases still run out
+            log.exception("taking back the claims of dead processes failed")
         self._thread = threading.Thread(target=self._dispatch_loop, name="inbox-dispatch")
         self._thread.daemon = True
         self._thread.start()
@@ -91,6 +127,9 @@ class InboxWorker:
 
     def notify(self) -> None:
         """Called after a new row is stored, so it is picked up without waiting for the poll."""
+        with self._lock:
+            self._news += 1
+            self._quiet = False
         self._wake.set()
 
     def stop(self, wait: bool = True) -> None:
@@ -98,32 +137,66 @@ class InboxWorker:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
-        self._pool.shutdown(wait=wait, cancel_futures=not wait)
+        for share in self._shares():
+            share.pool.shutdown(wait=wait, cancel_futures=not wait)
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
-        """True once nothing is queued or running (tests and graceful shutdown)."""
+        """True once nothing is running here and the dispatcher found nothing more to claim
+        since the last row was stored or finished (tests and graceful shutdown)."""
         with self._idle:
-            return self._idle.wait_for(lambda: self._in_flight == 0, timeout=timeout)
+            return self._idle.wait_for(
+                lambda: self._in_flight == 0 and (self._quiet or self._thread is None),
+                timeout=timeout,
+            )
 
     # --- internals ---------------------------------------------------------------------------
 
+    def _shares(self) -> list[_Share]:
+        return [self._quick] + ([self._model] if self._model is not None else [])
+
     def _dispatch_loop(self) -> None:
         while not self._stop.is_set():
+            self._wake.clear()  # a notify from here on wakes the wait below
             self._beat()
-            try:
-                items = self.inbox.claim(self.batch)
-            except Exception:  # the database is briefly unavailable: try again at the next poll
-                log.exception("claiming from the inbox failed")
-                items = []
-            for item in items:
-                with self._lock:
-                    if item.id in self._running:  # our own, still running: not a second time
-                        continue
-                    self._running.add(item.id)
-                self._enqueue(item)
-            if len(items) < self.batch:
+            with self._lock:
+                news = self._news
+            full, claimed = False, 0
+            for share in self._shares():
+                got, more = self._claim_for(share)
+                claimed += got
+                full |= more
+            with self._lock:
+                if not claimed and news == self._news:
+                    self._quiet = True
+                    self._idle.notify_all()
+            if not full:
                 self._wake.wait(self.poll_interval)
-                self._wake.clear()
+
+    def _claim_for(self, share: _Share) -> tuple[int, bool]:
+        """Claim rows of as many lanes as `share` has free threads: (how many rows, whether it
+        got as many as it asked for, so that more may be waiting)."""
+        with self._lock:
+            free = share.threads - share.in_flight  # threads, one per lane
+        if free <= 0:
+            return 0, False
+        if self._model is None:
+            kinds, except_kinds = None, None
+        elif share is self._model:
+            kinds, except_kinds = self.model_kinds, None
+        else:
+            kinds, except_kinds = None, self.model_kinds
+        try:
+            items = self.inbox.claim(self.batch, kinds=kinds, except_kinds=except_kinds, lanes=free)
+        except Exception:  # the database is briefly unavailable: try again at the next poll
+            log.exception("claiming from the inbox failed")
+            return 1, False  # not quiet: unknown
+        for item in items:
+            with self._lock:
+                if item.id in self._running:  # our own, still running: not a second time
+                    continue
+                self._running.add(item.id)
+            self._enqueue(item, share)
+        return len(items), len(items) >= self.batch
 
     def _beat(self) -> None:
         """Extend the claims on rows still running, so no other worker takes them over."""
@@ -138,7 +211,7 @@ class InboxWorker:
             except Exception:
                 log.exception("extending the inbox claims failed")
 
-    def _enqueue(self, item: InboxItem) -> None:
+    def _enqueue(self, item: InboxItem, share: _Share) -> None:
         lane = self.lane_of(item)
         with self._lock:
             self._in_flight += 1
@@ -147,15 +220,19 @@ class InboxWorker:
                 queue.append(item)
                 return
             self._lanes[lane] = deque([item])
-        self._pool.submit(self._run_lane, lane)
+            share.in_flight += 1  # a thread of the share is the lane's while it has rows
+        share.pool.submit(self._run_lane, lane, share)
 
-    def _run_lane(self, lane: str) -> None:
+    def _run_lane(self, lane: str, share: _Share) -> None:
         while True:
             with self._lock:
                 queue = self._lanes[lane]
                 if not queue:
                     del self._lanes[lane]
-                    return
+                    share.in_flight -= 1
+                    self._news += 1  # the lane's next row may be claimable now
+                    self._quiet = False
+                    break
                 item = queue[0]
             self._run_one(item)
             with self._lock:
@@ -164,6 +241,7 @@ class InboxWorker:
                 self._in_flight -= 1
                 if self._in_flight == 0:
                     self._idle.notify_all()
+        self._wake.set()  # a thread is free, and the lane's next row is claimable now
 
     def _run_one(self, item: InboxItem) -> None:
         try:

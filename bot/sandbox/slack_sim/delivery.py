@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import ssl
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -55,6 +57,12 @@ class Delivery:
         return asdict(self)
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """One for every simulator in the process: making one reads the CA bundle (tens of ms)."""
+    return httpx.create_ssl_context()
+
+
 class Deliverer:
     def __init__(self, signing_secret: str, timeout: float = 3.0) -> None:
         self.signing_secret = signing_secret
@@ -62,7 +70,7 @@ class Deliverer:
         self.timeout = timeout
         self.log: list[Delivery] = []
         self._lock = threading.Lock()
-        self._client = httpx.Client(timeout=timeout)
+        self._client = httpx.Client(timeout=timeout, verify=_tls_context())
         self.socket: SocketModeServer | None = None  # while a client is connected, used instead
 
     def send(

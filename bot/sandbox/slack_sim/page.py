@@ -75,14 +75,22 @@ def page_routes(sim: SlackSim) -> list[Any]:
             wait = min(float(request.query_params.get("wait", "0") or 0), 25.0)
         except ValueError:
             return _error(400, "invalid_arguments", "since is a version number, wait seconds")
-        # Long poll: answer as soon as something changed after `since` (or after `wait` s).
-        deadline = asyncio.get_running_loop().time() + wait
-        while sim.state.version <= since and asyncio.get_running_loop().time() < deadline:
+        # A page that last saw another server (a restart) gets the whole state at once: its
+        # `since` counts the old server's changes.
+        seen = request.query_params.get("instance")
+        if seen and seen != sim.instance:
+            since = -1
+        # Long poll: answer as soon as something changed after `since` (or after `wait` s, or
+        # when the server is stopping).
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait
+        while sim.state.version <= since and loop.time() < deadline and not sim.closing.is_set():
             await asyncio.sleep(0.1)
+        head = {"ok": True, "instance": sim.instance, "version": sim.state.version}
         if sim.state.version <= since:
-            return JSONResponse({"ok": True, "version": sim.state.version, "changed": False})
+            return JSONResponse({**head, "changed": False})
         snap = sim.state.snapshot()
-        return JSONResponse({"ok": True, "changed": True, "info": sim.info, **snap})
+        return JSONResponse({**head, "changed": True, "info": sim.info, **snap})
 
     async def info(request: Request) -> Response:
         return JSONResponse({"ok": True, **sim.info})

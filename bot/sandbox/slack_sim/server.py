@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +25,7 @@ from bot.sandbox.slack_sim.api_methods import METHODS, ApiContext
 from bot.sandbox.slack_sim.delivery import Deliverer, Delivery
 from bot.sandbox.slack_sim.faults import Fault, Faults
 from bot.sandbox.slack_sim.responses import ResponseUrls
+from bot.sandbox.slack_sim.shared_server import SharedServer
 from bot.sandbox.slack_sim.socket_mode import SocketModeServer
 from bot.sandbox.slack_sim.state import SimState, Team
 from bot.sandbox.slack_sim.views import Views
@@ -80,6 +82,11 @@ class SlackSim(UserActions):
         self.on_reset: Callable[[], None] | None = None  # the page's "reset" (set by the sandbox)
         self.info: dict[str, Any] = {}  # shown on the page (model in use, …); the sandbox fills it
         self._server: BackgroundServer | None = None
+        self._shared: SharedServer | None = None
+        # A new id at every start: a page open across a restart sees it change and resyncs (the
+        # new server's change counter starts again below what the page last saw).
+        self.instance = uuid.uuid4().hex
+        self.closing = threading.Event()  # set on stop: long polls answer at once
 
     # -- addresses ----------------------------------------------------------------------------
     @property
@@ -109,14 +116,25 @@ class SlackSim(UserActions):
         ]
         return Starlette(routes=routes)
 
-    def start(self) -> SlackSim:
-        """Serves on `host:port` (port 0 = a free one) in a daemon thread; returns when ready."""
+    def start(self, on: SharedServer | None = None) -> SlackSim:
+        """Serves on `host:port` (port 0 = a free one) in a daemon thread; returns when ready.
+        With `on`, serves on that shared server instead (its host and port)."""
+        self.closing.clear()
+        self.instance = uuid.uuid4().hex
+        if on is not None:
+            self.host, self.port, self._shared = on.host, on.port, on
+            on.plug(self.asgi_app())
+            return self
         sock = bind(self.host, self.port)
         self._server = BackgroundServer(self.asgi_app(), sock, name="slack-sim").start()
         self.port = self._server.port
         return self
 
     def stop(self) -> None:
+        self.closing.set()
+        if self._shared is not None:
+            self._shared.plug(None)
+            self._shared = None
         if self._server is not None:
             self._server.stop()
         self.deliverer.close()

@@ -183,6 +183,40 @@ class OpenRejectModal:
 
 
 @dataclass(frozen=True)
+class VoteCandidate:
+    """A "Vote N" button: this person's choice among a proposal's candidates."""
+
+    proposal_id: str
+    candidate: int
+
+
+@dataclass(frozen=True)
+class CompareCandidates:
+    """The A/B button: show this person two close candidates' outputs on the same input."""
+
+    proposal_id: str
+    a: int
+    b: int
+
+
+@dataclass(frozen=True)
+class ChoosePair:
+    """ "A is better" / "B is better" in an A/B comparison: a preference between two."""
+
+    proposal_id: str
+    a: int
+    b: int
+    chosen: int
+
+
+@dataclass(frozen=True)
+class AnotherCandidate:
+    """The "Another candidate" button: one more candidate for the proposal's vote."""
+
+    proposal_id: str
+
+
+@dataclass(frozen=True)
 class OpenProposalEditModal:
     proposal_id: str
 
@@ -255,6 +289,10 @@ Command = (
     | ApproveProposal
     | OpenRejectModal
     | OpenProposalEditModal
+    | VoteCandidate
+    | AnotherCandidate
+    | CompareCandidates
+    | ChoosePair
     | ConfirmRollback
     | CancelRollback
     | Critique
@@ -272,10 +310,13 @@ from bot.slack.commands.thread_reply import classify_reply  # noqa: E402
 
 __all__ = [
     "AddPrinciple",
+    "AnotherCandidate",
     "ApproveProposal",
     "CancelRollback",
+    "ChoosePair",
     "Command",
     "CommandError",
+    "CompareCandidates",
     "ConfirmRollback",
     "Critique",
     "Diff",
@@ -303,6 +344,7 @@ __all__ = [
     "Show",
     "SuggestRewrite",
     "ViewSubmissionError",
+    "VoteCandidate",
     "classify_reply",
     "parse_action",
     "parse_command",

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from bot.slack.commands import (
+    AnotherCandidate,
     ApproveProposal,
     CancelRollback,
+    ChoosePair,
     Command,
     CommandError,
+    CompareCandidates,
     ConfirmRollback,
     OpenCritiqueModal,
     OpenProposalEditModal,
@@ -14,6 +17,7 @@ from bot.slack.commands import (
     OpenRewriteModal,
     Rollback,
     RunAgain,
+    VoteCandidate,
 )
 from bot.slack.views import ids
 
@@ -24,15 +28,38 @@ _ACTIONS: dict[str, type] = {
     ids.PROPOSAL_APPROVE: ApproveProposal,
     ids.PROPOSAL_REJECT: OpenRejectModal,
     ids.PROPOSAL_EDIT: OpenProposalEditModal,
+    ids.PROPOSAL_ANOTHER: AnotherCandidate,
     ids.ROLLBACK_CANCEL: CancelRollback,
 }
-ACTION_IDS = (*_ACTIONS, ids.ROLLBACK_CONFIRM)
+VOTE_IDS = tuple(f"{ids.PROPOSAL_VOTE}:{n}" for n in range(1, 9))  # one id per candidate
+ACTION_IDS = (
+    *_ACTIONS, ids.ROLLBACK_CONFIRM, *VOTE_IDS, ids.PROPOSAL_COMPARE, ids.PAIR_A, ids.PAIR_B
+)  # fmt: skip
+LOST = "This button lost track of what it was about; please try again."
+
+
+def _numbers(value: str | None, count: int) -> tuple[str, list[int]]:
+    """A proposal id and `count` candidate numbers from a button value "<id>:<n>:…"."""
+    proposal, *rest = (value or "").strip().split(":")
+    if not proposal or len(rest) != count or not all(r.isdigit() for r in rest):
+        raise CommandError(LOST)
+    return proposal, [int(r) for r in rest]
 
 
 def parse_action(action_id: object, value: object) -> Command:
     """`value` is whatever the payload held: anything but a non-blank string is refused."""
     if action_id == ids.ROLLBACK_CONFIRM and isinstance(value, str) and value.strip():
         return _confirm_rollback(value)  # value: "NAME vN", as typed
+    text = value if isinstance(value, str) else None
+    if action_id in VOTE_IDS:  # value: "<proposal id>:<candidate number>"
+        proposal, (number,) = _numbers(text, 1)
+        return VoteCandidate(proposal, number)
+    if action_id == ids.PROPOSAL_COMPARE:
+        proposal, (a, b) = _numbers(text, 2)
+        return CompareCandidates(proposal, a, b)
+    if action_id in (ids.PAIR_A, ids.PAIR_B):
+        proposal, (a, b, chosen) = _numbers(text, 3)
+        return ChoosePair(proposal, a, b, chosen)
     cls = _ACTIONS.get(action_id) if isinstance(action_id, str) else None
     if cls is None:
         raise CommandError(f"This button (`{str(action_id)[:40]}`) is not one alignbot knows.")

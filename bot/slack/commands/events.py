@@ -1,87 +1,61 @@
-"""Slack events -> typed commands: what a person did on a run message or in its thread.
+"""Slack events -> typed jobs: what a person did on a run message or in its thread.
 
-The listeners decide with these parsers which events to store in the inbox (before the ack) and
-parse the stored event again when the worker takes the row; the services only ever get the
-commands. `None` means: not an event the app acts on.
+Parsed once, at the edge, inside the request: the listener stores the job these return (or
+nothing, for `None`: not an event the app acts on) and the worker gets the job, never the event.
+Who acted and where comes from Bolt's context (`Actor`); a message without a usable channel or
+timestamp is not feedback (it could not be keyed to one message).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from alignment.feedback import FeedbackKind, Label
+from pydantic import ValidationError
+
+from bot.background.jobs import (
+    MentionJob,
+    ReactionJob,
+    ReplyDeletedJob,
+    ThreadReplyJob,
+)
+from bot.services import Actor
 from bot.slack.commands.reactions import reaction_label
 from bot.slack.commands.thread_reply import classify_reply
 
 Payload = Mapping[str, Any]
-
-
-@dataclass(frozen=True)
-class Where:
-    """Who acted, in which workspace and channel."""
-
-    team_id: str
-    user_id: str
-    channel_id: str
-
-
-@dataclass(frozen=True)
-class ReactionChange:
-    """A feedback emoji added to or removed from a message (a run's, if any)."""
-
-    where: Where
-    message_ts: str
-    emoji: str
-    label: Label
-    added: bool
-
-
-@dataclass(frozen=True)
-class ThreadReply:
-    """A reply in a thread, classified; `edited` when it is the new text of an earlier reply."""
-
-    where: Where
-    thread_ts: str
-    reply_ts: str
-    kind: FeedbackKind
-    text: str
-    edited: bool = False
-    parent_user_id: str | None = None  # who wrote the thread's first message, when Slack says
-
-
-@dataclass(frozen=True)
-class ReplyDeleted:
-    where: Where
-    reply_ts: str
-
-
-def team_of(body: Payload) -> str:
-    team = body.get("team_id") or body.get("team")
-    if isinstance(team, Mapping):
-        team = team.get("id")
-    return str(team or "")
-
-
-def reaction_change(body: Payload) -> ReactionChange | None:
-    event = body.get("event") or {}
-    item = event.get("item") or {}
-    label = reaction_label(event.get("reaction") or "")
-    if item.get("type") != "message" or label is None or event.get("type") not in _REACTIONS:
-        return None
-    if not (event.get("user") and item.get("channel") and item.get("ts")):
-        return None
-    return ReactionChange(
-        Where(team_of(body), event["user"], item["channel"]),
-        message_ts=item["ts"],
-        emoji=event["reaction"],
-        label=label,
-        added=event["type"] == "reaction_added",
-    )
-
-
+_CHANNEL = re.compile(r"[A-Za-z0-9]{1,32}")
 _REACTIONS = ("reaction_added", "reaction_removed")
+
+
+def usable_channel(value: object) -> bool:
+    return isinstance(value, str) and _CHANNEL.fullmatch(value) is not None
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def reaction_change(event: Payload, actor: Actor) -> ReactionJob | None:
+    item = event.get("item")
+    if not isinstance(item, Mapping) or item.get("type") != "message":
+        return None
+    label = reaction_label(_text(event.get("reaction")))
+    if label is None or event.get("type") not in _REACTIONS:
+        return None
+    if not (actor.user_id and usable_channel(actor.channel_id)):
+        return None
+    try:
+        return ReactionJob(
+            actor=actor,
+            message_ts=item.get("ts"),
+            emoji=event["reaction"],
+            label=label,
+            added=event["type"] == "reaction_added",
+        )
+    except ValidationError:
+        return None
 
 
 def is_person_reply(message: Payload, bot_user_id: str | None = None) -> bool:
@@ -94,42 +68,60 @@ def is_person_reply(message: Payload, bot_user_id: str | None = None) -> bool:
     return bool(thread_ts) and thread_ts != message.get("ts") and bool(message.get("text"))
 
 
-def thread_reply(body: Payload, bot_user_id: str | None = None) -> ThreadReply | None:
+def thread_reply(
+    event: Payload, actor: Actor, bot_user_id: str | None = None
+) -> ThreadReplyJob | None:
     """A new reply, or the new text of an edited one (`message_changed`). Slack also sends
     `message_changed` when only attachments change (link unfurls): those are not edits."""
-    event = body.get("event") or {}
     edited = event.get("subtype") == "message_changed"
     if edited:
-        message = {**(event.get("message") or {}), "subtype": None}
-        previous = event.get("previous_message") or {}
-        if previous and previous.get("text") == message.get("text"):
+        changed = event.get("message")
+        if not isinstance(changed, Mapping):
+            return None
+        message: Payload = {**changed, "subtype": None}
+        previous = event.get("previous_message")
+        if isinstance(previous, Mapping) and previous.get("text") == message.get("text"):
             return None
     else:
         message = event
-    if not event.get("channel") or not is_person_reply(message, bot_user_id):
+    if not usable_channel(event.get("channel")) or not is_person_reply(message, bot_user_id):
         return None
-    kind, text = classify_reply(message["text"])
-    return ThreadReply(
-        Where(team_of(body), message["user"], event["channel"]),
-        thread_ts=message["thread_ts"],
-        reply_ts=message["ts"],
-        kind=kind,
-        text=text,
-        edited=edited,
-        parent_user_id=message.get("parent_user_id") or None,
-    )
+    kind, text = classify_reply(_text(message.get("text")))
+    try:
+        return ThreadReplyJob(
+            actor=actor,
+            thread_ts=message.get("thread_ts"),
+            reply_ts=message.get("ts"),
+            feedback=kind,
+            text=text,
+            edited=edited,
+            under_our_message=bot_user_id is not None
+            and message.get("parent_user_id") == bot_user_id,
+        )
+    except ValidationError:  # e.g. no ts: it could not be keyed to its message
+        return None
 
 
-def reply_deleted(body: Payload) -> ReplyDeleted | None:
+def reply_deleted(event: Payload, actor: Actor) -> ReplyDeletedJob | None:
     """A person deleting their reply in a thread: the feedback it was is withdrawn."""
-    event = body.get("event") or {}
-    if event.get("subtype") != "message_deleted" or not event.get("channel"):
+    if event.get("subtype") != "message_deleted" or not usable_channel(event.get("channel")):
         return None
-    previous = event.get("previous_message") or {}
+    previous = event.get("previous_message")
+    if not isinstance(previous, Mapping) or previous.get("bot_id"):
+        return None
     thread_ts = previous.get("thread_ts")
-    if not thread_ts or thread_ts == previous.get("ts") or previous.get("bot_id"):
+    if not thread_ts or thread_ts == previous.get("ts"):
         return None
-    if not previous.get("ts"):
+    try:
+        return ReplyDeletedJob(actor=actor, thread_ts=thread_ts, reply_ts=previous.get("ts"))
+    except ValidationError:
         return None
-    return ReplyDeleted(Where(team_of(body), previous.get("user", ""), event["channel"]),
-                        previous["ts"])  # fmt: skip
+
+
+def mention(event: Payload, actor: Actor) -> MentionJob | None:
+    if not usable_channel(event.get("channel")):
+        return None
+    try:
+        return MentionJob(actor=actor, ts=event.get("ts"), thread_ts=event.get("thread_ts"))
+    except ValidationError:
+        return None

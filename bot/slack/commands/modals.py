@@ -6,7 +6,6 @@ Errors come back as `ViewSubmissionError.errors`, keyed by the input's block_id,
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -24,6 +23,7 @@ from bot.slack.commands import (
 )
 from bot.slack.commands import values as v
 from bot.slack.views import ids
+from bot.slack.views.metadata import DamagedMetadata, ModalMeta
 
 MAX_FIELD = 3000  # plain_text_input's own maximum
 
@@ -32,16 +32,16 @@ def parse_view_submission(
     callback_id: str, private_metadata: object, state_values: Mapping[str, Any]
 ) -> Command:
     """`state_values` is `view["state"]["values"]`: {block_id: {action_id: {type, value, …}}}."""
-    meta = _metadata(private_metadata)
+    meta = read_metadata(private_metadata)
     fields = _Fields(state_values)
     if callback_id == ids.NEW_TEMPLATE_MODAL:
         name = fields.name(ids.NAME_BLOCK)
         template = fields.text(ids.TEMPLATE_BLOCK, "the template text")
-        channel = fields.conversation(ids.CHANNEL_BLOCK) or meta.get("channel")
+        channel = fields.conversation(ids.CHANNEL_BLOCK) or meta.channel
         fields.raise_errors()
         return NewTemplate(name=name, template=template, channel_id=channel)
     if callback_id == ids.RUN_MODAL:
-        name = _required_meta(meta, "template")
+        name = _required(meta.template)
         variables = {
             block_id[len(ids.VAR_BLOCK_PREFIX) :]: block_id
             for block_id in state_values
@@ -50,57 +50,40 @@ def parse_view_submission(
         inputs = {var: fields.text(block, f"`{var}`") for var, block in variables.items()}
         text = fields.text(ids.TEXT_BLOCK, "the input") if ids.TEXT_BLOCK in state_values else None
         fields.raise_errors()
-        return Run(name, inputs=inputs, text=text, channel_id=meta.get("channel"))
+        return Run(name, inputs=inputs, text=text, channel_id=meta.channel)
     if callback_id == ids.PRINCIPLE_MODAL:
-        name = _required_meta(meta, "template")
+        name = _required(meta.template)
         text = fields.text(ids.TEXT_BLOCK, "the principle")
         fields.raise_errors()
         return AddPrinciple(name, text)
     if callback_id in (ids.CRITIQUE_MODAL, ids.REWRITE_MODAL):
-        run_id = _required_meta(meta, "run")
+        run_id = _required(meta.run)
         what = "what should change" if callback_id == ids.CRITIQUE_MODAL else "the better output"
         text = fields.text(ids.TEXT_BLOCK, what)
         fields.raise_errors()
         cls = Critique if callback_id == ids.CRITIQUE_MODAL else SuggestRewrite
         return cls(run_id, text)
     if callback_id == ids.REJECT_MODAL:
-        proposal_id = _required_meta(meta, "proposal")
+        proposal_id = _required(meta.proposal)
         reason = fields.text(ids.REASON_BLOCK, "a reason")
         fields.raise_errors()
         return RejectProposal(proposal_id, reason)
     if callback_id == ids.PROPOSAL_EDIT_MODAL:
-        proposal_id = _required_meta(meta, "proposal")
+        proposal_id = _required(meta.proposal)
         template = fields.joined(ids.TEMPLATE_BLOCK, ids.TEMPLATE_PART_PREFIX, "the template text")
         fields.raise_errors()
         return EditProposal(proposal_id, template)
     raise CommandError(f"This form (`{callback_id[:40]}`) is not one alignbot knows.")
 
 
-def metadata(**values: str) -> str:
-    """What the modal views put in private_metadata: a bare id for one value, else JSON."""
-    if len(values) == 1:
-        return next(iter(values.values()))
-    return json.dumps(values, separators=(",", ":"), sort_keys=True)
+def read_metadata(raw: object) -> ModalMeta:
+    try:
+        return ModalMeta.decode(raw)
+    except DamagedMetadata as err:
+        raise CommandError("This form's data is damaged; please open it again.") from err
 
 
-def _metadata(raw: object) -> dict[str, str]:
-    if not raw:
-        return {}
-    if not isinstance(raw, str):
-        raise CommandError("This form's data is damaged; please open it again.")
-    if raw.startswith(("{", "[")):
-        try:
-            data = json.loads(raw)
-        except json.JSONDecodeError as err:
-            raise CommandError("This form's data is damaged; please open it again.") from err
-        if not isinstance(data, dict):
-            raise CommandError("This form's data is damaged; please open it again.")
-        return {str(k): str(val) for k, val in data.items() if val is not None}
-    return {"_": raw}
-
-
-def _required_meta(meta: Mapping[str, str], key: str) -> str:
-    value = meta.get(key) or meta.get("_")
+def _required(value: str | None) -> str:
     if not value:
         raise CommandError("This form lost track of what it was about; please open it again.")
     return value

@@ -81,7 +81,8 @@ SUBCOMMANDS: tuple[Usage, ...] = (
         "/align settings NAME [key=value …]",
         "Show or change settings: mode=principles|direct, target_model=provider/model, "
         "approvers=@a,@b|any, approvals=N, auto_propose_after=N|off, daily_digest=on|off, "
-        "proposal_ttl_hours=N, remind_after_hours=N|off, channel=#channel.",
+        "proposal_ttl_hours=N, remind_after_hours=N|off, channel=#channel, "
+        "candidates=1-4 (competing candidates the channel votes on).",
         "/align settings tldr approvers=@bob,@carol approvals=2 daily_digest=on",
     ),
     Usage(

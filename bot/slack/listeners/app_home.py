@@ -5,36 +5,29 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import App
 
+from bot.background.inbox import Attempt
+from bot.background.jobs import HomeOpenedJob
 from bot.services import Actor
-from bot.slack.listeners.deps import Deps, team_of
+from bot.slack.listeners.common import event_storer
+from bot.slack.listeners.deps import Deps
 from bot.slack.views.home import app_home
-from storage.records import InboxItem
-
-KIND = "app_home_opened"
 
 
 def register(app: App, deps: Deps) -> None:
-    app.event(KIND)(_storer(deps))
-    deps.router.add(KIND, partial(process, deps), lane=lambda i: f"home:{_user(i.payload)}")
+    app.event("app_home_opened")(event_storer(deps.inbox, home_opened))
+    deps.router.add(HomeOpenedJob, partial(process, deps))
 
 
-def _user(payload: dict[str, Any]) -> str:
-    return (payload.get("event") or {}).get("user", "")
+def home_opened(event: dict[str, Any], actor: Actor) -> HomeOpenedJob | None:
+    """Only the Home tab (not Messages or About) is ours to draw."""
+    if event.get("tab", "home") != "home" or not actor.user_id:
+        return None
+    return HomeOpenedJob(actor=actor)
 
 
-def _storer(deps: Deps):
-    def store_home_opened(ack: Ack, body: dict[str, Any]) -> None:
-        if (body.get("event") or {}).get("tab", "home") == "home":
-            deps.inbox.put(key=body["event_id"], kind=KIND, payload=body, team_id=team_of(body))
-        ack()
-
-    return store_home_opened
-
-
-def process(deps: Deps, item: InboxItem) -> None:
-    actor = Actor(team_of(item.payload) or "", _user(item.payload))
-    poster = deps.posters.for_team(actor.team_id)
-    view = app_home(deps.services.home.home(actor, poster.permalink))
-    poster.publish_home(actor.user_id, view)
+def process(deps: Deps, job: HomeOpenedJob, attempt: Attempt) -> None:
+    poster = deps.posters.for_team(job.actor.team_id)
+    view = app_home(deps.services.home.home(job.actor, poster.permalink))
+    poster.publish_home(job.actor.user_id, view)

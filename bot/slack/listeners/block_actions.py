@@ -6,18 +6,19 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.background.processors import DECIDE, RUN
+from bot.background.jobs import AnotherCandidateJob, DecideJob, RunJob, VoteJob
 from bot.services import USER_ERRORS, Actor, user_message
 from bot.slack import commands as c
 from bot.slack.commands.actions import ACTION_IDS, parse_action
-from bot.slack.listeners.common import actor_from_interaction, fail_fast, stored
+from bot.slack.listeners.common import actor_of, fail_fast
 from bot.slack.listeners.deps import Deps
 from bot.slack.views import modals
 from bot.slack.views.notices import error_message
+from bot.slack.views.proposal import comparison_message
 from bot.slack.views.rollback import rollback_done_message
 
 log = logging.getLogger(__name__)
@@ -32,10 +33,15 @@ def register(app: App, deps: Deps) -> None:
 
 def _handler(deps: Deps):
     def on_action(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: WebClient,
+        respond: Respond,
+        context: BoltContext,
     ) -> None:
         ack()  # block_actions acks carry nothing; what follows is quick or stored first
-        actor = actor_from_interaction(body)
+        actor = actor_of(context)
         client = fail_fast(client)
         try:
             cmd = parse_action(action.get("action_id", ""), action.get("value"))
@@ -62,19 +68,35 @@ def handle(deps: Deps, actor: Actor, cmd: c.Command, body: dict[str, Any], clien
         client.views_open(trigger_id=trigger, view=make(view.run_id, view.output))
     elif isinstance(cmd, c.RunAgain):
         run = services.runs.again(actor, cmd.run_id)
-        deps.inbox.put(
-            key=f"run:{run.id}",
-            kind=RUN,
-            payload=stored(actor, run_id=run.id),
-            team_id=actor.team_id,
-        )
+        deps.inbox.put(RunJob(actor=actor, run_id=run.id), key=f"run:{run.id}")
     elif isinstance(cmd, c.ApproveProposal):
         services.proposals.checked(actor, cmd.proposal_id)  # another workspace's: not found
         deps.inbox.put(
-            key=f"action:{trigger or body.get('container', {}).get('message_ts')}:{actor.user_id}",
-            kind=DECIDE,
-            payload=stored(actor, proposal_id=cmd.proposal_id, decision="approve"),
-            team_id=actor.team_id,
+            DecideJob(actor=actor, proposal_id=cmd.proposal_id, decision="approve"),
+            key=_click_key(body, actor),
+        )
+    elif isinstance(cmd, c.VoteCandidate):
+        services.proposals.checked(actor, cmd.proposal_id)
+        deps.inbox.put(
+            VoteJob(actor=actor, proposal_id=cmd.proposal_id, candidate=cmd.candidate),
+            key=_click_key(body, actor),
+        )
+    elif isinstance(cmd, c.CompareCandidates):  # quick: read from the store, shown privately
+        services.proposals.checked(actor, cmd.proposal_id)
+        msg = comparison_message(services.proposals.comparison(cmd.proposal_id, cmd.a, cmd.b))
+        if actor.channel_id:
+            client.chat_postEphemeral(channel=actor.channel_id, user=actor.user_id, **msg)
+    elif isinstance(cmd, c.ChoosePair):
+        services.proposals.checked(actor, cmd.proposal_id)
+        job = VoteJob(
+            actor=actor, proposal_id=cmd.proposal_id, candidate=cmd.chosen, pair=f"{cmd.a}:{cmd.b}"
+        )
+        deps.inbox.put(job, key=_click_key(body, actor))
+    elif isinstance(cmd, c.AnotherCandidate):
+        services.proposals.checked(actor, cmd.proposal_id)
+        deps.inbox.put(
+            AnotherCandidateJob(actor=actor, proposal_id=cmd.proposal_id),
+            key=_click_key(body, actor),
         )
     elif isinstance(cmd, c.OpenRejectModal):
         p = services.proposals.view_for(actor, cmd.proposal_id)
@@ -102,6 +124,12 @@ def rollback(
             deps.posters.for_team(actor.team_id).post(actor.channel_id, msg["text"], msg["blocks"])
     else:
         respond(delete_original=True)
+
+
+def _click_key(body: dict[str, Any], actor: Actor) -> str:
+    """One inbox row per click: a retried delivery of the same click finds it stored."""
+    trigger = body.get("trigger_id") or body.get("container", {}).get("message_ts")
+    return f"action:{trigger}:{actor.user_id}"
 
 
 def _refuse(client: WebClient, actor: Actor, body: dict[str, Any], text: str) -> None:

@@ -1,14 +1,20 @@
-"""Helpers every listener shares: who is acting, and how a refusal is shown."""
+"""Helpers every listener shares: who is acting (from Bolt's context), fail-fast clients, and
+the listener of an event that becomes one job."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
+from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
+from bot.background.inbox import Inbox
+from bot.background.jobs import JobBase
 from bot.services import Actor
-from bot.slack.listeners.deps import team_of
+
+EventParser = Callable[[dict[str, Any], Actor], JobBase | None]
+EventListener = Callable[[Ack, dict[str, Any], dict[str, Any], BoltContext], None]
 
 
 def fail_fast(client: WebClient) -> WebClient:
@@ -18,64 +24,27 @@ def fail_fast(client: WebClient) -> WebClient:
     return client
 
 
-def actor_from_command(body: dict[str, Any]) -> Actor:
+def actor_of(context: BoltContext, channel_id: str | None = None) -> Actor:
+    """The one `Actor` of a request: workspace, user and channel as Bolt's context found them
+    (for any payload shape); `channel_id` where the context has none (a modal's channel)."""
     return Actor(
-        team_id=team_of(body) or "",
-        user_id=body.get("user_id") or "",
-        channel_id=body.get("channel_id"),
+        team_id=context.team_id or "",
+        user_id=context.user_id or "",
+        channel_id=channel_id or context.channel_id,
     )
 
 
-def actor_from_interaction(body: dict[str, Any]) -> Actor:
-    """block_actions / view_submission: the channel is where the clicked message lives."""
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
-        "channel_id"
-    )
-    return Actor(
-        team_id=team_of(body) or "",
-        user_id=(body.get("user") or {}).get("id") or "",
-        channel_id=channel,
-    )
+def event_storer(inbox: Inbox, parse: EventParser) -> EventListener:
+    """The listener of an event that becomes one job: parsed with the request's Actor, stored
+    under the event's id (a redelivery changes nothing), then acknowledged; `parse` returning
+    None means the event is not one the app acts on."""
 
+    def store_event(
+        ack: Ack, body: dict[str, Any], event: dict[str, Any], context: BoltContext
+    ) -> None:
+        job = parse(event, actor_of(context))
+        if job is not None:
+            inbox.put(job, key=body["event_id"])
+        ack()
 
-def actor_from_payload(payload: dict[str, Any]) -> Actor:
-    """The small payloads our own listeners store in the inbox (see `stored`)."""
-    return Actor(
-        team_id=payload.get("team_id") or "",
-        user_id=payload.get("user_id") or "",
-        channel_id=payload.get("channel_id"),
-    )
-
-
-@dataclass(frozen=True)
-class ReportTarget:
-    """Where a failure to process a stored row is told: in the thread, else to the person."""
-
-    channel_id: str | None
-    thread_ts: str | None
-    user_id: str | None
-
-
-def report_target(payload: dict[str, Any]) -> ReportTarget:
-    """For any inbox payload: a Slack event (message, edit, deletion, reaction, mention) or
-    the small dict our listeners store (`stored`)."""
-    event = payload.get("event") or {}
-    changed = event.get("message") or event.get("previous_message") or {}  # edits, deletions
-    item = event.get("item") or {}  # reactions
-    return ReportTarget(
-        channel_id=event.get("channel") or item.get("channel") or payload.get("channel_id"),
-        thread_ts=event.get("thread_ts")
-        or changed.get("thread_ts")
-        or event.get("ts")
-        or item.get("ts"),
-        user_id=event.get("user") or changed.get("user") or payload.get("user_id"),
-    )
-
-
-def stored(actor: Actor, **values: Any) -> dict[str, Any]:
-    return {
-        "team_id": actor.team_id,
-        "user_id": actor.user_id,
-        "channel_id": actor.channel_id,
-        **values,
-    }
+    return store_event

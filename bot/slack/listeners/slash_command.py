@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.background.processors import EXPORT, PROPOSE, RUN
+from bot.background.jobs import ExportJob, ProposeJob, RunJob
 from bot.services import USER_ERRORS, Actor, Services, user_message
 from bot.slack import commands as c
 from bot.slack.commands.slash import parse_command
-from bot.slack.listeners.common import actor_from_command, fail_fast, stored
+from bot.slack.listeners.common import actor_of, fail_fast
 from bot.slack.listeners.deps import Deps
 from bot.slack.views import modals
 from bot.slack.views.export import export_fits_inline, export_message, export_upload_notice
@@ -38,8 +38,8 @@ Message = dict[str, Any]
 
 def register(app: App, deps: Deps) -> None:
     @app.command("/align")
-    def on_align(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        actor = actor_from_command(body)
+    def on_align(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        actor = actor_of(context)
         try:
             cmd = parse_command(body.get("text") or "")
         except c.CommandError as exc:
@@ -64,19 +64,15 @@ def handle(
     if isinstance(cmd, c.Run):
         run = services.runs.start(actor, cmd)
         deps.inbox.put(
+            RunJob(actor=actor, run_id=run.id, post_channel=cmd_channel(cmd, actor)),
             key=f"run:{run.id}",
-            kind=RUN,
-            payload=stored(actor, run_id=run.id, post_channel=cmd_channel(cmd, actor)),
-            team_id=actor.team_id,
         )
         return None
     if isinstance(cmd, c.Propose):
         home = services.templates.get(actor, cmd.name).channel_id  # unknown: refused at once
         deps.inbox.put(
+            ProposeJob(actor=actor, name=cmd.name),
             key=f"command:{body.get('trigger_id') or body.get('response_url')}",
-            kind=PROPOSE,
-            payload=stored(actor, name=cmd.name),
-            team_id=actor.team_id,
         )
         if home and home != actor.channel_id:  # the "Drafting…" note is not where they are
             return drafting_elsewhere_message(cmd.name, home)
@@ -86,10 +82,8 @@ def handle(
         if export_fits_inline(content):
             return export_message(cmd.name, content)
         deps.inbox.put(  # a file upload is several Web API calls: after the ack
+            ExportJob(actor=actor, name=cmd.name),
             key=f"command:{body.get('trigger_id') or body.get('response_url')}",
-            kind=EXPORT,
-            payload=stored(actor, name=cmd.name),
-            team_id=actor.team_id,
         )
         return export_upload_notice(cmd.name)
     view = modal_for(services, actor, cmd)

@@ -3,18 +3,19 @@ at once (a new template, a principle, a critique) or stored in the inbox (runs, 
 
 from __future__ import annotations
 
-import json
+from dataclasses import replace
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 
 from alignment import FeedbackKind, TemplateError
-from bot.background.processors import DECIDE, EDIT, NOTICE, RUN, echo_feedback
+from bot.background.jobs import DecideJob, EditProposalJob, NoticeJob, RunJob
+from bot.background.processors import echo_feedback
 from bot.services import USER_ERRORS, Actor, user_message
 from bot.slack import commands as c
-from bot.slack.commands.modals import parse_view_submission
-from bot.slack.listeners.common import stored
-from bot.slack.listeners.deps import Deps, team_of
+from bot.slack.commands.modals import parse_view_submission, read_metadata
+from bot.slack.listeners.common import actor_of
+from bot.slack.listeners.deps import Deps
 from bot.slack.views import ids
 from bot.slack.views.text import sentence
 from storage.errors import AlreadyExists
@@ -48,29 +49,19 @@ def register(app: App, deps: Deps) -> None:
         app.view(callback_id)(_handler(deps))
 
 
-def actor_of(body: dict[str, Any], view: dict[str, Any]) -> Actor:
-    meta = _meta(view.get("private_metadata"))
-    return Actor(
-        team_id=team_of(body) or "",
-        user_id=(body.get("user") or {}).get("id") or "",
-        channel_id=meta.get("channel"),
-    )
-
-
-def _meta(raw: object) -> dict[str, str]:
-    if isinstance(raw, str) and raw.startswith("{"):
-        try:
-            data = json.loads(raw)
-            return {str(k): str(v) for k, v in data.items() if v is not None}
-        except (json.JSONDecodeError, AttributeError):
-            return {}
-    return {}
+def _submitter(context: BoltContext, view: dict[str, Any]) -> Actor:
+    """A modal has no channel of its own: the one it was opened from is in its metadata."""
+    try:
+        channel = read_metadata(view.get("private_metadata")).channel
+    except c.CommandError:  # damaged: the parser says so next to the field
+        channel = None
+    return actor_of(context, channel)
 
 
 def _handler(deps: Deps):
-    def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def on_submit(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         callback = view.get("callback_id", "")
-        actor = actor_of(body, view)
+        actor = _submitter(context, view)
         try:
             cmd = parse_view_submission(
                 callback, view.get("private_metadata"), view.get("state", {}).get("values", {})
@@ -106,21 +97,19 @@ def handle(deps: Deps, actor: Actor, cmd: c.Command, view: dict[str, Any]) -> No
     key = f"view:{view.get('id')}"
     if isinstance(cmd, c.NewTemplate):
         detail = services.templates.new(actor, cmd)
-        where = Actor(actor.team_id, actor.user_id, detail.settings.channel_id)
+        where = replace(actor, channel_id=detail.settings.channel_id)
         variables = ", ".join(f"{{{{{v}}}}}" for v in detail.variables) or "none"
         _notice(deps, where, key, f"New template `{detail.name}` v1 (variables: {variables}).")
     elif isinstance(cmd, c.Run):
         run = services.runs.start(actor, cmd)
         deps.inbox.put(
+            RunJob(actor=actor, run_id=run.id, post_channel=cmd.channel_id or actor.channel_id),
             key=f"run:{run.id}",
-            kind=RUN,
-            payload=stored(actor, run_id=run.id, post_channel=cmd.channel_id or actor.channel_id),
-            team_id=actor.team_id,
         )
     elif isinstance(cmd, c.AddPrinciple):
         row = services.templates.add_principle(actor, cmd)
         channel = services.templates.get(actor, cmd.name).channel_id
-        where = Actor(actor.team_id, actor.user_id, channel)
+        where = replace(actor, channel_id=channel)
         _notice(deps, where, key, f"New principle for `{cmd.name}`: {row.text}")
     elif isinstance(cmd, c.Critique | c.SuggestRewrite):
         kind = FeedbackKind.CRITIQUE if isinstance(cmd, c.Critique) else FeedbackKind.REWRITE
@@ -131,37 +120,28 @@ def handle(deps: Deps, actor: Actor, cmd: c.Command, view: dict[str, Any]) -> No
     elif isinstance(cmd, c.RejectProposal):
         p = services.proposals.checked(actor, cmd.proposal_id)
         deps.inbox.put(
-            key=key,
-            kind=DECIDE,
-            payload=stored(
-                actor,
+            DecideJob(
+                actor=actor,
                 proposal_id=cmd.proposal_id,
                 decision="reject",
                 reason=cmd.reason,
                 reply_channel=p.channel_id,
             ),
-            team_id=actor.team_id,
+            key=key,
         )
     elif isinstance(cmd, c.EditProposal):
         p = services.proposals.check_edit(actor, cmd.proposal_id, cmd.template)
         deps.inbox.put(
-            key=key,
-            kind=EDIT,
-            payload=stored(
-                actor,
+            EditProposalJob(
+                actor=actor,
                 proposal_id=cmd.proposal_id,
                 template=cmd.template,
                 reply_channel=p.channel_id,
             ),
-            team_id=actor.team_id,
+            key=key,
         )
 
 
 def _notice(deps: Deps, actor: Actor, key: str, text: str) -> None:
     if actor.channel_id:
-        deps.inbox.put(
-            key=f"{key}:notice",
-            kind=NOTICE,
-            payload=stored(actor, text=text),
-            team_id=actor.team_id,
-        )
+        deps.inbox.put(NoticeJob(actor=actor, text=text), key=f"{key}:notice")

@@ -15,6 +15,10 @@ RUN_AGAIN = "run_again"
 PROPOSAL_APPROVE = "proposal_approve"
 PROPOSAL_REJECT = "proposal_reject"
 PROPOSAL_EDIT = "proposal_edit"
+PROPOSAL_VOTE = "proposal_vote"  # value = "<proposal id>:<candidate number>"
+PROPOSAL_ANOTHER = "proposal_another"  # "Another candidate" (value = proposal id)
+PROPOSAL_COMPARE = "proposal_compare"  # A/B of two close candidates (value = "<id>:<a>:<b>")
+PAIR_A, PAIR_B = "proposal_pair:A", "proposal_pair:B"  # value = "<id>:<a>:<b>:<chosen>"
 
 # Buttons under `/align rollback NAME vN`'s preview (value = "NAME vN")
 ROLLBACK_CONFIRM = "rollback_confirm"

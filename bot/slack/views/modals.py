@@ -4,7 +4,6 @@ private_metadata are what `bot.slack.commands.parse_view_submission` reads back.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,6 +20,7 @@ from slack_sdk.models.views import View
 from alignment.values import NAME_MAX, NAME_RULE
 from bot.slack.views import ids
 from bot.slack.views.blocks import context, section
+from bot.slack.views.metadata import ModalMeta
 from bot.slack.views.text import escape, truncate
 
 INPUT_LIMIT = 3000  # plain_text_input's maximum length
@@ -31,7 +31,7 @@ def _modal(
     callback_id: str,
     title: str,
     blocks: Sequence[Block],
-    private_metadata: str,
+    meta: ModalMeta,
     submit: str | None = "Submit",
 ) -> dict[str, Any]:
     return View(
@@ -41,7 +41,7 @@ def _modal(
         submit=PlainTextObject(text=submit) if submit else None,
         close=PlainTextObject(text="Cancel"),
         blocks=list(blocks),
-        private_metadata=private_metadata,
+        private_metadata=meta.encode(),
     ).to_dict()
 
 
@@ -70,10 +70,6 @@ def _text_input(
         hint=PlainTextObject(text=truncate(hint, 2000)) if hint else None,
         optional=optional,
     )
-
-
-def _json(**values: str | None) -> str:
-    return json.dumps({k: v for k, v in values.items() if v}, separators=(",", ":"))
 
 
 def new_template_modal(channel_id: str | None = None, name: str | None = None) -> dict[str, Any]:
@@ -107,7 +103,11 @@ def new_template_modal(channel_id: str | None = None, name: str | None = None) -
         ),
     ]
     return _modal(
-        ids.NEW_TEMPLATE_MODAL, "New template", blocks, _json(channel=channel_id), "Create"
+        ids.NEW_TEMPLATE_MODAL,
+        "New template",
+        blocks,
+        ModalMeta(channel=channel_id),
+        "Create",
     )
 
 
@@ -121,7 +121,7 @@ def run_modal(
         blocks.append(context("This template has no variables: submit to run it."))
     if len(variables) > MAX_VARIABLES:
         blocks.append(context("Too many variables for a form: use `/align run NAME var=value …`"))
-    meta = _json(template=template_name, channel=channel_id)
+    meta = ModalMeta(template=template_name, channel=channel_id)
     return _modal(ids.RUN_MODAL, f"Run {template_name}", blocks, meta, "Run")
 
 
@@ -136,7 +136,11 @@ def principle_modal(template_name: str) -> dict[str, Any]:
         ),
     ]
     return _modal(
-        ids.PRINCIPLE_MODAL, "Add a principle", blocks, _json(template=template_name), "Add"
+        ids.PRINCIPLE_MODAL,
+        "Add a principle",
+        blocks,
+        ModalMeta(template=template_name),
+        "Add",
     )
 
 
@@ -156,7 +160,7 @@ def critique_modal(run_id: str, output: str | None = None) -> dict[str, Any]:
             placeholder="Too long, and it ignored the budget.",
         ),
     ]
-    return _modal(ids.CRITIQUE_MODAL, "Critique", blocks, run_id, "Send")
+    return _modal(ids.CRITIQUE_MODAL, "Critique", blocks, ModalMeta(run=run_id), "Send")
 
 
 def rewrite_modal(run_id: str, output: str | None = None) -> dict[str, Any]:
@@ -167,7 +171,7 @@ def rewrite_modal(run_id: str, output: str | None = None) -> dict[str, Any]:
     blocks = [
         _text_input(ids.TEXT_BLOCK, ids.TEXT_INPUT, "A better output", initial=prefill, hint=hint)
     ]
-    return _modal(ids.REWRITE_MODAL, "Suggest a rewrite", blocks, run_id, "Send")
+    return _modal(ids.REWRITE_MODAL, "Suggest a rewrite", blocks, ModalMeta(run=run_id), "Send")
 
 
 def reject_modal(proposal_id: str, template_name: str) -> dict[str, Any]:
@@ -183,7 +187,13 @@ def reject_modal(proposal_id: str, template_name: str) -> dict[str, Any]:
             placeholder="It dropped the part about portion sizes.",
         ),
     ]
-    return _modal(ids.REJECT_MODAL, "Reject proposal", blocks, proposal_id, "Reject")
+    return _modal(
+        ids.REJECT_MODAL,
+        "Reject proposal",
+        blocks,
+        ModalMeta(proposal=proposal_id),
+        "Reject",
+    )
 
 
 def split_for_inputs(text: str, limit: int = INPUT_LIMIT) -> list[str]:
@@ -204,6 +214,7 @@ def proposal_edit_modal(proposal_id: str, template_name: str, template_text: str
     """Any length: a template longer than one field is split over several, joined as they are,
     with one empty field more to grow into."""
     name = escape(template_name)
+    meta = ModalMeta(proposal=proposal_id)
     parts = split_for_inputs(template_text)
     blocks: list[Block] = [section(f"Edit the proposed template for *{name}*.")]
     if len(parts) > 1:
@@ -225,4 +236,4 @@ def proposal_edit_modal(proposal_id: str, template_name: str, template_text: str
                 optional=i > 1,
             )
         )
-    return _modal(ids.PROPOSAL_EDIT_MODAL, "Edit proposal", blocks, proposal_id, "Save")
+    return _modal(ids.PROPOSAL_EDIT_MODAL, "Edit proposal", blocks, meta, "Save")

@@ -67,6 +67,29 @@ class EvaluationRow:
 
 
 @dataclass(frozen=True)
+class CandidateView:
+    """One competing template of a proposal, with the same before/after inputs as the rest."""
+
+    number: int
+    diff: str
+    rationale: str = ""
+    votes: int = 0
+    leading: bool = False
+    sample_after: str | None = None  # its output on the first sample input
+
+
+@dataclass(frozen=True)
+class ComparisonView:
+    """Two close candidates' outputs on the same inputs, shown as A and B to one person."""
+
+    proposal_id: str
+    template_name: str
+    a: int
+    b: int
+    rows: tuple[tuple[dict[str, str], str, str], ...]  # (inputs, output of A, output of B)
+
+
+@dataclass(frozen=True)
 class ProposalView:
     proposal_id: str
     template_name: str
@@ -91,6 +114,10 @@ class ProposalView:
     superseded_by: FeedbackLink | None = None  # the newer proposal (label, message permalink)
     placeholders_added: tuple[str, ...] = ()  # in the proposed text, not in the base version
     placeholders_removed: tuple[str, ...] = ()  # in the base version, gone from the proposal
+    candidates: tuple[CandidateView, ...] = ()  # two or more when the channel votes
+    voters: int = 0  # people who voted
+    close_pair: tuple[int, int] | None = None  # two close candidates worth an A/B comparison
+    candidate_calls: int = 0  # the rewrite calls that made the candidates (repairs included)
 
 
 @dataclass(frozen=True)
@@ -105,6 +132,7 @@ class TemplateSettingsView:
     proposal_ttl_hours: int = 72  # pending proposals older than this expire
     remind_after_hours: int | None = 24  # None = no reminders
     pending_feedback: int = 0  # feedback items no proposal has used yet
+    candidates: int = 1  # candidate templates per proposal (above 1 the channel votes)
 
 
 @dataclass(frozen=True)

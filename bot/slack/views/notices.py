@@ -113,7 +113,8 @@ def not_feedback_hint(on_proposal: bool) -> Message:
     """For a reply in the thread of a bot message that is not a run."""
     if on_proposal:
         text = (
-            "Replies on a proposal are not read as feedback. To turn it down with a reason, "
+            "Replies on a proposal are not read as feedback, except by *Another candidate*: "
+            "the candidate it asks for hears this thread. To turn it down with a reason, "
             "click *Reject*; to change its text, click *Edit*. Feedback on outputs goes in the "
             "thread of a run."
         )

@@ -24,7 +24,13 @@ from bot.slack.views.blocks import (
     section,
     sections,
 )
-from bot.slack.views.models import EvaluationRow, PrincipleChangeView, ProposalView
+from bot.slack.views.models import (
+    CandidateView,
+    ComparisonView,
+    EvaluationRow,
+    PrincipleChangeView,
+    ProposalView,
+)
 from bot.slack.views.text import (
     MESSAGE_BLOCK_LIMIT,
     channel_link,
@@ -80,7 +86,10 @@ def proposal_message(p: ProposalView) -> Message:
         evidence = []
     changes = _changes(p.principle_changes, p.edited_from)
     room = MESSAGE_BLOCK_LIMIT - len(head) - len(tail) - len(evidence) - len(changes) - 2
-    diff = _diff(p.diff, min(DIFF_BLOCKS, max(1, room)))
+    if p.candidates:  # a vote: each candidate's diff and output stand in for the one diff
+        diff = _candidates(p)[: max(1, room)]
+    else:
+        diff = _diff(p.diff, min(DIFF_BLOCKS, max(1, room)))
 
     blocks = [*head, divider(), *diff, *changes, *evidence, divider(), *tail]
     fallback = f"Proposal for {name}: v{p.base_version} → {target} ({_status_words(p)})"
@@ -222,6 +231,33 @@ def _inputs_line(inputs: Mapping[str, str]) -> str:
     return truncate(", ".join(parts), 400)
 
 
+def _candidates(p: ProposalView) -> list[Block]:
+    voters = f"{p.voters} voter" + ("" if p.voters == 1 else "s")
+    calls = f"{p.candidate_calls} model call" + ("" if p.candidate_calls == 1 else "s")
+    blocks: list[Block] = [
+        section(
+            f"🗳️ *{len(p.candidates)} candidates* (made in {calls}) · {voters} · one vote "
+            "each, change it any time · the leader goes on to approval (before/after below: "
+            "the leader's)"
+        )
+    ]
+    for c in p.candidates:
+        blocks.extend(_candidate(c))
+    return blocks
+
+
+def _candidate(c: CandidateView) -> list[Block]:
+    votes = f"{c.votes} vote" + ("" if c.votes == 1 else "s")
+    lead = " · 🏆 leading" if c.leading else ""
+    text = f"*Candidate {c.number}* · {votes}{lead}"
+    if c.rationale.strip():
+        text += "\n" + truncate(escape(c.rationale.strip()), 600)
+    text += "\n" + code_block(truncate(c.diff or "(no change)", 1500))
+    if c.sample_after is not None:
+        text += "\n_Output on the first sample:_ " + truncate(escape(c.sample_after), 500)
+    return [section(truncate(text, 2900))]
+
+
 def _approvals(p: ProposalView) -> str:
     count = f"{p.approvals} of {p.approvals_required} approval" + (
         "" if p.approvals_required == 1 else "s"
@@ -258,10 +294,68 @@ def _closing(p: ProposalView) -> list[Block]:
                 ),
                 button("Reject", ids.PROPOSAL_REJECT, p.proposal_id, style="danger"),
                 button("Edit", ids.PROPOSAL_EDIT, p.proposal_id),
+                button("Another candidate", ids.PROPOSAL_ANOTHER, p.proposal_id),
                 block_id=f"proposal:{p.proposal_id}"[:255],
             ),
+            *_vote_buttons(p),
         ]
     return [*status, section(_outcome(p))]
+
+
+def _vote_buttons(p: ProposalView) -> list[Block]:
+    if not p.candidates:
+        return []
+    return [
+        actions(
+            *(
+                button(
+                    f"Vote {c.number}",
+                    f"{ids.PROPOSAL_VOTE}:{c.number}",
+                    f"{p.proposal_id}:{c.number}",
+                    style="primary" if c.leading else None,
+                )
+                for c in p.candidates[:8]
+            ),
+            *(
+                [
+                    button(
+                        f"Compare {p.close_pair[0]} and {p.close_pair[1]} (A/B)",
+                        ids.PROPOSAL_COMPARE,
+                        f"{p.proposal_id}:{p.close_pair[0]}:{p.close_pair[1]}",
+                    )
+                ]
+                if p.close_pair
+                else []
+            ),
+            block_id=f"vote:{p.proposal_id}"[:255],
+        )
+    ]
+
+
+def comparison_message(c: ComparisonView) -> Message:
+    """Two close candidates' outputs side by side, as A and B, for one person to choose."""
+    blocks: list[Block] = [
+        section(
+            f":scales: *A/B for proposal #{escape(c.proposal_id)}* ({escape(c.template_name)}): "
+            "two close candidates, the same inputs. Which output is better?"
+        )
+    ]
+    for inputs, out_a, out_b in c.rows[:EVAL_ROWS]:
+        blocks.append(
+            fields_section(
+                _inputs_line(inputs),
+                ["*A*\n" + truncate(escape(out_a), 900), "*B*\n" + truncate(escape(out_b), 900)],
+            )
+        )
+    value = f"{c.proposal_id}:{c.a}:{c.b}"
+    blocks.append(
+        actions(
+            button("A is better", ids.PAIR_A, f"{value}:{c.a}"),
+            button("B is better", ids.PAIR_B, f"{value}:{c.b}"),
+            block_id=f"pair:{value}"[:255],
+        )
+    )
+    return message(f"A/B for proposal #{c.proposal_id}", blocks)
 
 
 def _outcome(p: ProposalView) -> str:

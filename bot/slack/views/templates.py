@@ -59,6 +59,8 @@ def settings_lines(s: TemplateSettingsView) -> str:
         f"• *daily_digest*: {'on' if s.daily_digest else 'off'}",
         f"• *proposal_ttl_hours*: {s.proposal_ttl_hours} (unapproved proposals expire)",
         f"• *remind_after_hours*: {remind}",
+        f"• *candidates*: {s.candidates}"
+        + (" (the channel votes between them)" if s.candidates > 1 else ""),
     ]
     if s.channel_id:
         lines.append(f"• *channel*: {channel_link(s.channel_id)}")

@@ -15,17 +15,21 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.handler import default_interval_calculator
+from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
 from slack_sdk.oauth.installation_store import InstallationStore
 
 DEFAULT_BASE_URL = "https://slack.com/api/"
 
 
-def retry_handlers(max_retries: int = 3) -> list:
-    """Slack-sdk's own handlers: 429 waits Retry-After; 5xx and connection errors back off."""
+def retry_handlers(max_retries: int = 3, backoff: RetryIntervalCalculator | None = None) -> list:
+    """Slack-sdk's own handlers: 429 waits Retry-After; 5xx and connection errors back off
+    (slack-sdk's exponential backoff with jitter unless `backoff` says otherwise)."""
+    pause = backoff if backoff is not None else default_interval_calculator
     return [
         RateLimitErrorRetryHandler(max_retry_count=max_retries),
-        ServerErrorRetryHandler(max_retry_count=max_retries),
-        ConnectionErrorRetryHandler(max_retry_count=max_retries),
+        ServerErrorRetryHandler(max_retry_count=max_retries, interval_calculator=pause),
+        ConnectionErrorRetryHandler(max_retry_count=max_retries, interval_calculator=pause),
     ]
 
 
@@ -35,13 +39,13 @@ def make_web_client(
     *,
     max_retries: int = 3,
     timeout: int = 30,
+    backoff: RetryIntervalCalculator | None = None,
 ) -> WebClient:
     url = base_url or DEFAULT_BASE_URL
     if not url.endswith("/"):
         url += "/"
-    return WebClient(
-        token=token, base_url=url, timeout=timeout, retry_handlers=retry_handlers(max_retries)
-    )
+    handlers = retry_handlers(max_retries, backoff)
+    return WebClient(token=token, base_url=url, timeout=timeout, retry_handlers=handlers)
 
 
 @dataclass

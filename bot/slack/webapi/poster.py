@@ -147,6 +147,15 @@ class SlackPoster:
                 return Posted(channel=channel, ts=msg["ts"])
         return None
 
+    def thread_texts(self, channel: str, thread_ts: str) -> list[tuple[str, str]]:
+        """What people (not bots) said in a thread, oldest first, as (user id, text)."""
+        resp = self.client.conversations_replies(channel=channel, ts=thread_ts, limit=200)
+        return [
+            (str(msg.get("user") or ""), str(msg.get("text") or ""))
+            for msg in sorted(resp.get("messages") or [], key=lambda m: float(m["ts"]))
+            if msg.get("ts") != thread_ts and not msg.get("bot_id") and msg.get("user")
+        ]
+
     def permalink(self, channel: str, ts: str) -> str | None:
         """Links never change, and a proposal re-renders its links at every decision: cached."""
         key = (channel, ts)

@@ -17,7 +17,10 @@ class MemoryInbox:
         self.done_ids: list[int] = []
         self.failures: list[tuple[int, str, bool]] = []
 
-    def claim(self, limit: int) -> list[InboxItem]:
+    def recover(self) -> int:
+        return 0
+
+    def claim(self, limit: int, kinds=None, except_kinds=None, lanes=None) -> list[InboxItem]:
         taken, self.items = self.items[:limit], self.items[limit:]
         return taken
 
@@ -86,35 +89,65 @@ def test_failures_are_recorded_and_reported_unless_they_will_be_retried():
     assert reported == [(2, "bad payload")] and inbox.done_ids == []
 
 
-def test_slow_work_keeps_its_claim_and_a_dead_workers_rows_are_taken_over(sqlite_engine):
-    store = Store(sqlite_engine)
+class BeatCountingInbox(Inbox):
+    """The real inbox, counting the worker's heartbeats (lease renewals)."""
+
+    beats = 0
+
+    def extend(self, item_ids: list[int]) -> None:
+        super().extend(item_ids)
+        self.beats += 1
+
+
+def test_slow_work_keeps_its_claim_and_a_dead_workers_rows_are_taken_over(sqlite_engine, clock):
+    # Leases run on the store's clock, which the test moves: minutes pass without sleeping.
+    store = Store(sqlite_engine, clock=clock)
     store.inbox_put("EvLOST", team_id="T1", kind="lost", payload={})
-    [lost] = Inbox(store, lease_seconds=0.3).claim(10)  # that worker dies holding it
+    [lost] = Inbox(store, lease_seconds=60).claim(10)  # that worker dies holding it
     store.inbox_put("EvSLOW", team_id="T1", kind="slow", payload={})
 
     handled: list[str] = []
+    finish = threading.Event()
 
     def handle(it: InboxItem) -> None:
         handled.append(it.event_id)
         if it.kind == "slow":
-            time.sleep(2.5)  # two and a half leases long
+            finish.wait(10)  # works for as long as the test says (minutes of store time)
 
-    # The lease is ten heartbeats long, so a busy machine delaying one beat does not lose the row.
-    inbox = Inbox(store, lease_seconds=1.0)
-    worker = InboxWorker(inbox, handle, poll_interval=0.02, heartbeat=0.1).start()
-    rival = Inbox(store, lease_seconds=1.0)
-    stolen = []
+    inbox = BeatCountingInbox(store, lease_seconds=60)
+    worker = InboxWorker(inbox, handle, poll_interval=0.02, heartbeat=0.01).start()
+    rival = Inbox(store, lease_seconds=60)
+    stolen: list[InboxItem] = []
+
+    def wait_until(condition) -> None:
+        deadline = time.monotonic() + 5
+        while not condition():
+            assert time.monotonic() < deadline, "timed out"
+            time.sleep(0.005)
+
+    def a_lease_passes_in_steps(steps: int, *, rival_asks: bool) -> None:
+        """Moves the clock 25 s at a time, each step after a heartbeat renewed the lease."""
+        for _ in range(steps):
+            beats = inbox.beats
+            wait_until(lambda beats=beats: inbox.beats > beats)
+            clock.advance(seconds=25)
+            if rival_asks:
+                stolen.extend(rival.claim(10))
+
     try:
-        deadline = time.monotonic() + 10
-        # The rival starts asking once our worker holds both rows: until then EvLOST (free when
-        # its dead claimant's lease runs out) rightly goes to whichever worker asks first.
-        while {"EvLOST", "EvSLOW"} - set(handled) and time.monotonic() < deadline:
-            time.sleep(0.01)
-        while store.inbox_status("EvSLOW")["status"] != "done" and time.monotonic() < deadline:
-            stolen += rival.claim(10)
-            time.sleep(0.05)
+        wait_until(lambda: "EvSLOW" in handled)
+        # 75 s: the dead worker's 60 s lease runs out, so EvLOST is ours to take (and until
+        # then it rightly goes to whichever worker asks first, so the rival waits).
+        a_lease_passes_in_steps(3, rival_asks=False)
+        wait_until(lambda: "EvLOST" in handled)
+        # Two and a half more leases of slow work: the heartbeat keeps the row ours.
+        a_lease_passes_in_steps(6, rival_asks=True)
+        assert store.inbox_status("EvSLOW")["status"] == "claimed"
+        finish.set()
         assert worker.wait_idle(5)
+        wait_until(lambda: store.inbox_status("EvSLOW")["status"] == "done")
     finally:
+        finish.set()
         worker.stop()
     assert stolen == [] and store.inbox_status("EvSLOW")["attempts"] == 1  # never re-claimed
     assert sorted(handled) == ["EvLOST", "EvSLOW"] and lost.event_id == "EvLOST"
@@ -157,3 +190,23 @@ def test_a_worker_whose_lease_ran_out_leaves_the_row_to_the_worker_that_took_it(
     assert (status["status"], status["error"]) == ("claimed", None)
     assert rival.done(taken[0].id) is True
     assert store.inbox_status("EvSLOW")["status"] == "done"
+
+
+def test_only_claims_of_processes_known_dead_are_taken_back():
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    from bot.background.inbox.gate import dead_claimants, worker_id
+
+    host = socket.gethostname()
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    dead = f"{host}:{gone.stdout.strip()}:abc123"
+    predecessor = f"{host}:{os.getpid()}:old000"  # a restarted container has our pid again
+    mine = worker_id()  # a live worker of this process
+    neighbour = f"{host}:{os.getppid()}:abc123"  # another live process on this host
+    elsewhere = f"other-host:{gone.stdout.strip()}:abc123"  # unknowable: left to its lease
+    claimants = [dead, predecessor, mine, neighbour, elsewhere, "garbage"]
+    assert dead_claimants(claimants) == [dead, predecessor]

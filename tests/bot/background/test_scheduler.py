@@ -17,6 +17,7 @@ from sqlalchemy import inspect
 from alignment import FeedbackKind
 from alignment.settings import SettingsChange
 from bot.app import AlignBot, create_app
+from bot.background.jobs import ProposeJob
 from bot.background.scheduler import INTERVALS, Scheduler, jobs_for
 from bot.config import load_config
 from bot.slack import commands as c
@@ -77,7 +78,7 @@ def test_auto_propose_once_at_the_threshold_and_only_by_the_lease_holder(app, si
 
 def test_stale_proposals_expire_and_their_message_says_so(app, sim, clock):
     _template_with_feedback(app, 1)
-    app.inbox.put(key="p1", kind="propose", payload={**_payload(), "name": "summary"})
+    app.inbox.put(ProposeJob(actor=ALICE, name="summary"), key="p1")
     proposal = _posted_proposal(app, sim)
     jobs = jobs_for(app, clock)
     clock.advance(hours=71)
@@ -91,7 +92,7 @@ def test_stale_proposals_expire_and_their_message_says_so(app, sim, clock):
 
 def test_reminder_is_posted_once_in_the_proposal_thread(app, sim, clock):
     _template_with_feedback(app, 1)
-    app.inbox.put(key="p1", kind="propose", payload={**_payload(), "name": "summary"})
+    app.inbox.put(ProposeJob(actor=ALICE, name="summary"), key="p1")
     proposal = _posted_proposal(app, sim)
     jobs = jobs_for(app, clock)
     assert jobs.remind() == []
@@ -182,7 +183,3 @@ def test_two_instances_on_postgres_run_each_due_job_once(pg_app, sim, clock):
     assert len(app.store.list_proposals(_summary_id(app))) == 1
     digests = [m for m in sim.messages(CHANNEL) if "feedback items pending" in m["text"]]
     assert len(digests) == 1
-
-
-def _payload():
-    return {"team_id": ALICE.team_id, "user_id": ALICE.user_id, "channel_id": CHANNEL}

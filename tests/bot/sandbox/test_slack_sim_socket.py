@@ -12,13 +12,8 @@ from slack_sdk.socket_mode.builtin import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 
+from bot.cli.serve import close_socket_mode
 from bot.sandbox.slack_sim import DeliveryOptions, SlackSim
-
-
-@pytest.fixture
-def sim() -> Iterator[SlackSim]:
-    with SlackSim() as s:
-        yield s
 
 
 def _client(sim: SlackSim, on_request) -> SocketModeClient:
@@ -45,7 +40,7 @@ def received(sim: SlackSim) -> Iterator[tuple[list[SocketModeRequest], SocketMod
     client.connect()
     sim.socket.wait_connected()
     yield got, client
-    client.close()
+    close_socket_mode(client)
 
 
 def test_connections_open_needs_the_app_level_token(sim):
@@ -112,12 +107,12 @@ def test_an_unacked_envelope_times_out_like_slack(sim):
         texts = [e["text"] for e in sim.ephemerals("alice")]
         assert texts == ['/align failed with the error "operation_timeout"']
     finally:
-        client.close()
+        close_socket_mode(client)
 
 
 def test_without_a_socket_client_deliveries_go_over_http(sim, received):
     _, client = received
-    client.close()
+    close_socket_mode(client)
     sim.wait_for(lambda: not sim.socket.connected)
     r = sim.post_message("alice", "general", "nobody listens")
     assert r.deliveries[0].transport == "http"
@@ -157,4 +152,4 @@ def test_a_view_submission_ack_can_refuse_the_form(sim):
         assert r.view_errors == {"name": "That name is taken"}
         assert [v["id"] for v in sim.open_views("alice")] == [view["id"]]  # still open
     finally:
-        client.close()
+        close_socket_mode(client)

@@ -7,6 +7,7 @@ import time
 
 import pytest
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 
 from bot.slack.webapi import ChannelPacer, SlackPoster, make_web_client
 
@@ -37,7 +38,11 @@ def test_posts_to_one_channel_are_spaced_and_other_channels_do_not_wait():
 
 @pytest.fixture
 def poster(sim):
-    return SlackPoster(make_web_client(sim.bot_token, sim.api_url), ChannelPacer(0))
+    # 5xx retries back off 10 ms here (slack-sdk's default is 0.5 s doubling, plus jitter);
+    # a 429 still waits its Retry-After.
+    backoff = FixedValueRetryIntervalCalculator(0.01)
+    client = make_web_client(sim.bot_token, sim.api_url, backoff=backoff)
+    return SlackPoster(client, ChannelPacer(0))
 
 
 def test_more_than_fifty_blocks_continue_in_the_thread(poster, sim):

@@ -9,22 +9,38 @@ import {
   $, act, channelName, channels, ctx, el, hooks, isTop, messages, myEphemerals, toast, users, view,
 } from "./shared.js";
 
+// Long polls the simulator's state. A restarted server has a new instance id and counts its
+// changes from zero again; the server answers such a page at once with everything, and the page
+// takes it whole.
 async function poll() {
   for (;;) {
     try {
-      const resp = await fetch(`/sim/api/state?since=${view.version}&wait=20`);
+      const q = `since=${view.version}&wait=20&instance=${encodeURIComponent(view.instance || "")}`;
+      const resp = await fetch(`/sim/api/state?${q}`);
       const data = await resp.json();
-      if (data.changed) {
+      const restarted = Boolean(view.instance) && data.instance !== view.instance;
+      view.instance = data.instance;
+      if (data.changed || restarted) {
         view.state = data;
         view.version = data.version;
+        if (restarted) onRestart();
         render();
       }
       $("#offline").hidden = true;
     } catch (e) {
       $("#offline").hidden = false;
-      await new Promise((r) => setTimeout(r, 1500));
+      await new Promise((r) => setTimeout(r, 500));
     }
   }
+}
+
+// A new server (a restart, or a reset here or in another tab): drop what referred to the old
+// one; after a reset the page is as on a first start (the tour shows again).
+function onRestart() {
+  view.modalKey = "";
+  if (view.state.info?.fresh) showTour();
+  if (view.thread && !messages().some((m) => m.ts === view.thread)) view.thread = null;
+  if (view.activity) renderActivity();
 }
 
 // -- helpers over the state --------------------------------------------------------------------
@@ -59,11 +75,22 @@ async function renderActivity() {
   if (!data.deliveries.length) list.appendChild(el("div", "empty", "Nothing sent to the app yet."));
 }
 
+// What the model in use does, in words on the page (not only in a hover).
+function renderModelInfo(info) {
+  const offline = info.align_model === "offline" || info.target_model === "offline";
+  $("#model-summary").textContent = offline
+    ? "A stand-in that needs no keys: the loop works, but it repeats prompts instead of writing, and cannot tell good outputs from bad."
+    : info.model_note || "";
+  $("#model-detail").textContent = info.model || "unknown";
+  $("#offline-about").hidden = !offline;
+  $("#real-about").hidden = offline;
+}
+
 function renderSidebar() {
   const info = view.state.info || {};
   $("#team-name").textContent = view.state.team?.name || "Sandbox";
   $("#model").textContent = info.model || "unknown";
-  $("#model").title = info.model_note || "";
+  renderModelInfo(info);
   const list = $("#channels");
   list.replaceChildren();
   for (const c of channels()) {
@@ -189,6 +216,36 @@ function highlight() {
   }
 }
 
+function showTour() {
+  localStorage.removeItem("sim.tourDone");
+  $("#tour").hidden = false;
+}
+
+// Asks in the page (not the browser's confirm()), then starts the sandbox over.
+async function resetSandbox() {
+  const sure = await confirmDialog({
+    title: { type: "plain_text", text: "Start over?" },
+    text: { type: "mrkdwn", text: "This deletes every template, run and message in the sandbox, and the list of requests to the app. The example is created again." },
+    confirm: { type: "plain_text", text: "Reset sandbox" },
+    deny: { type: "plain_text", text: "Cancel" },
+    style: "danger",
+  });
+  if (!sure) return;
+  $("#reset").disabled = true;
+  const resp = await fetch("/sim/api/reset", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: "{}",
+  });
+  const data = await resp.json().catch(() => ({}));
+  $("#reset").disabled = false;
+  if (!data.ok) return toast(`Reset failed: ${data.detail || data.error}`, "error");
+  view.thread = null;
+  showTour();
+  if (view.activity) renderActivity();
+  toast("The sandbox starts over.", "info");
+}
+
 function init() {
   Object.assign(hooks, { render, confirm: confirmDialog, openThread });
   $("#tour").hidden = localStorage.getItem("sim.tourDone") === "1";
@@ -215,6 +272,13 @@ function init() {
     if (view.activity) renderActivity();
   });
   $("#activity-close").addEventListener("click", () => $("#activity-link").click());
+  const toggleModel = () => {
+    const show = $("#model-pane").hidden;
+    $("#model-pane").hidden = !show;
+    $("#model-link").classList.toggle("active", show);
+  };
+  $("#model-link").addEventListener("click", toggleModel);
+  $("#model-close").addEventListener("click", toggleModel);
   $("#home-link").addEventListener("click", () => {
     view.pane = "home";
     view.thread = null;
@@ -228,18 +292,7 @@ function init() {
     if (view.pane === "home") act("open_app_home", {});
     render();
   });
-  $("#reset").addEventListener("click", async () => {
-    if (!confirm("Start over? This deletes every template, run and message in the sandbox.")) return;
-    $("#reset").disabled = true;
-    const resp = await fetch("/sim/api/reset", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: "{}",
-    });
-    const data = await resp.json().catch(() => ({}));
-    $("#reset").disabled = false;
-    toast(data.ok ? "The sandbox starts over." : `Reset failed: ${data.detail || data.error}`, data.ok ? "info" : "error");
-  });
+  $("#reset").addEventListener("click", resetSandbox);
   document.addEventListener("click", (e) => {
     const picker = $("#picker");
     if (!picker.hidden && !picker.contains(e.target) && !e.target.classList.contains("add-reaction")) picker.hidden = true;

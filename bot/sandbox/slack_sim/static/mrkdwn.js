@@ -3,27 +3,21 @@
 // <@U…> mentions, :emoji:) is recognised on the raw text and built as elements around text
 // nodes, so a model output containing <script> or HTML shows as text.
 
-export const EMOJI = {
-  "+1": "👍", thumbsup: "👍", "-1": "👎", thumbsdown: "👎", white_check_mark: "✅",
-  heavy_check_mark: "✔️", heart: "❤️", x: "❌", eyes: "👀", tada: "🎉", warning: "⚠️",
-  hourglass: "⌛", hourglass_flowing_sand: "⏳", robot_face: "🤖", memo: "📝", sparkles: "✨",
-  rocket: "🚀", thinking_face: "🤔", speech_balloon: "💬", bulb: "💡", pencil: "✏️",
-  pencil2: "✏️", arrows_counterclockwise: "🔄", repeat: "🔁", leftwards_arrow_with_hook: "↩️",
-  large_green_circle: "🟢", red_circle: "🔴", large_yellow_circle: "🟡", white_circle: "⚪",
-  no_entry: "⛔", no_entry_sign: "🚫", lock: "🔒", scales: "⚖️", books: "📚", clipboard: "📋",
-  bar_chart: "📊", chart_with_upwards_trend: "📈", mag: "🔍", information_source: "ℹ️",
-  wave: "👋", raised_hands: "🙌", clap: "👏", ok_hand: "👌", star: "⭐", fire: "🔥",
-  hammer_and_wrench: "🛠️", gear: "⚙️", inbox_tray: "📥", outbox_tray: "📤", bell: "🔔",
-  calendar: "📅", zap: "⚡", heavy_plus_sign: "➕", heavy_minus_sign: "➖", pushpin: "📌",
-  ballot_box_with_check: "☑️", grey_question: "❔", question: "❓", exclamation: "❗",
-  arrow_right: "➡️", arrow_left: "⬅️", new: "🆕", package: "📦", link: "🔗", page_facing_up: "📄",
-  scroll: "📜", busts_in_silhouette: "👥", bust_in_silhouette: "👤", hourglass_done: "⌛",
-  speaking_head_in_silhouette: "🗣️", recycle: "♻️", rewind: "⏪", crystal_ball: "🔮",
-  brain: "🧠", dart: "🎯", judge: "🧑‍⚖️", smile: "😄", slightly_smiling_face: "🙂",
-};
+import { SHORTCODES } from "./emoji-data.js";
+
+// Slack's standard shortcodes (generated from emoji-data, the set Slack uses). A skin tone
+// (`+1::skin-tone-2`) is drawn with its modifier.
+const SKIN_TONES = { 2: "\u{1F3FB}", 3: "\u{1F3FC}", 4: "\u{1F3FD}", 5: "\u{1F3FE}", 6: "\u{1F3FF}" };
+
+export function emojiChars(name) {
+  const [base, tone] = String(name).split("::");
+  const chars = Object.hasOwn(SHORTCODES, base) ? SHORTCODES[base] : null;
+  const t = tone?.match(/^skin-tone-([2-6])$/);
+  return chars && t ? chars.replace(/\uFE0F$/, "") + SKIN_TONES[t[1]] : chars;
+}
 
 export function emoji(name) {
-  return EMOJI[name] || `:${name}:`;
+  return emojiChars(name) || `:${name}:`;
 }
 
 // Slack escapes exactly these three in message text; the rest is literal.
@@ -72,7 +66,7 @@ function control(inner, ctx) {
 }
 
 // Inline formatting of one line (no code fences inside).
-const INLINE = /`([^`\n]+)`|<([^<>\n]+)>|\*([^*\n]+)\*|(^|[^\w])_([^_\n]+)_(?!\w)|~([^~\n]+)~|:([a-z0-9_+\-']+):/g;
+const INLINE = /`([^`\n]+)`|<([^<>\n]+)>|\*([^*\n]+)\*|(^|[^\w])_([^_\n]+)_(?!\w)|~([^~\n]+)~|:([a-z0-9_+\-']+(?:::skin-tone-[2-6])?):/g;
 
 export function inline(text, ctx, parent) {
   let last = 0;
@@ -87,7 +81,7 @@ export function inline(text, ctx, parent) {
     else if (m[5] !== undefined) inline(m[5], ctx, parent.appendChild(el("i")));
     else if (m[6] !== undefined) inline(m[6], ctx, parent.appendChild(el("s")));
     else if (m[7] !== undefined) {
-      const known = EMOJI[m[7]];
+      const known = emojiChars(m[7]);
       parent.appendChild(known ? el("span", "emoji", known) : document.createTextNode(m[0]));
     }
     last = re.lastIndex;
@@ -130,13 +124,14 @@ export function mrkdwn(text, ctx) {
 // plain_text objects: emoji codes are shown, nothing else is interpreted.
 export function plain(text) {
   const span = el("span", "plain");
-  const re = /:([a-z0-9_+\-']+):/g;
+  const re = /:([a-z0-9_+\-']+(?:::skin-tone-[2-6])?):/g;
   let last = 0;
   const s = String(text ?? "");
   for (let m = re.exec(s); m; m = re.exec(s)) {
-    if (!EMOJI[m[1]]) continue;
+    const known = emojiChars(m[1]);
+    if (!known) continue;
     span.appendChild(document.createTextNode(s.slice(last, m.index)));
-    span.appendChild(el("span", "emoji", EMOJI[m[1]]));
+    span.appendChild(el("span", "emoji", known));
     last = re.lastIndex;
   }
   span.appendChild(document.createTextNode(s.slice(last)));

@@ -12,6 +12,7 @@ export const $ = (sel) => document.querySelector(sel);
 export const view = {
   state: null,
   version: -1,
+  instance: "", // the server's id: it changes when the sandbox restarts
   user: localStorage.getItem("sim.user") || "U0ALICE",
   channel: localStorage.getItem("sim.channel") || "C0GENERAL",
   pane: "channel", // channel | home

@@ -1,17 +1,21 @@
 import pytest
 
 from bot.slack.commands import (
+    AnotherCandidate,
     ApproveProposal,
+    ChoosePair,
     CommandError,
+    CompareCandidates,
     OpenCritiqueModal,
     OpenProposalEditModal,
     OpenRejectModal,
     OpenRewriteModal,
     RunAgain,
+    VoteCandidate,
     parse_action,
 )
-from bot.slack.views.models import ProposalView, RunView
-from bot.slack.views.proposal import proposal_message
+from bot.slack.views.models import CandidateView, ComparisonView, ProposalView, RunView
+from bot.slack.views.proposal import comparison_message, proposal_message
 from bot.slack.views.run import run_message
 
 
@@ -32,7 +36,32 @@ def test_every_button_the_views_render_parses_to_its_command():
         ApproveProposal("7"),
         OpenRejectModal("7"),
         OpenProposalEditModal("7"),
+        AnotherCandidate("7"),  # every proposal: a single one becomes a vote
     ]
+
+
+def test_vote_compare_and_ab_buttons_parse_to_their_commands():
+    cands = tuple(CandidateView(n, f"diff {n}", sample_after=f"out {n}") for n in (1, 2, 3))
+    view = ProposalView("7", "recipe", 1, "diff", candidates=cands, close_pair=(1, 3))
+    assert clicks(proposal_message(view))[4:] == [
+        VoteCandidate("7", 1),
+        VoteCandidate("7", 2),
+        VoteCandidate("7", 3),
+        CompareCandidates("7", 1, 3),
+    ]
+    rows = (({"x": "a"}, "out 1", "out 3"),)
+    ab = comparison_message(ComparisonView("7", "recipe", 1, 3, rows))
+    assert clicks(ab) == [ChoosePair("7", 1, 3, 1), ChoosePair("7", 1, 3, 3)]
+
+
+@pytest.mark.parametrize(
+    ("action_id", "value"),
+    [("proposal_vote:2", "7"), ("proposal_vote:2", "7:x"), ("proposal_compare", "7:1"),
+     ("proposal_pair:A", "7:1:2"), ("proposal_vote:2", ":2")],
+)  # fmt: skip
+def test_vote_buttons_that_lost_their_value_are_refused(action_id, value):
+    with pytest.raises(CommandError, match="lost track"):
+        parse_action(action_id, value)
 
 
 def test_unknown_or_empty_actions_are_refused():

@@ -61,23 +61,27 @@ def test_run_keeps_inner_whitespace_of_values():
 
 def test_oversize_field_is_an_error_on_that_field():
     with pytest.raises(ViewSubmissionError) as err:
-        parse_view_submission("critique_modal", "42", {"text": value("x" * 3001)})
+        parse_view_submission("critique_modal", '{"run":"42"}', {"text": value("x" * 3001)})
     assert err.value.errors == {"text": "That is 3,001 characters; at most 3,000."}
 
 
 def test_reject_needs_a_reason():
     with pytest.raises(ViewSubmissionError) as err:
-        parse_view_submission("reject_modal", "7", {"reason": value(" ")})
+        parse_view_submission("reject_modal", '{"proposal":"7"}', {"reason": value(" ")})
     assert err.value.errors == {"reason": "Please write a reason."}
 
 
 @pytest.mark.parametrize(
     ("callback_id", "metadata", "message"),
     [
-        ("mystery_modal", "1", "not one alignbot knows"),
+        ("mystery_modal", '{"run":"1"}', "not one alignbot knows"),
         ("critique_modal", "", "lost track"),
+        ("critique_modal", '{"proposal":"1"}', "lost track"),  # another modal's metadata
         ("run_modal", "{not json", "damaged"),
         ("run_modal", "[1]", "damaged"),
+        ("critique_modal", "42", "damaged"),  # not ours: a bare id
+        ("critique_modal", '{"run":42}', "damaged"),  # not a string
+        ("critique_modal", '{"run":"4","extra":"x"}', "damaged"),
         ("run_modal", '{"channel":"C1"}', "lost track"),
     ],
 )

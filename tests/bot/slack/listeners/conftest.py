@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
 
@@ -14,17 +13,10 @@ from slack_bolt import BoltRequest
 
 from bot.app import AlignBot, create_app
 from bot.config import load_config
-from bot.sandbox.slack_sim import SlackSim
 from bot.sandbox.slack_sim.signing import signed_headers
 from storage import Store
 
 TEAM, CHANNEL = "T0SANDBOX", "C0GENERAL"
-
-
-@pytest.fixture
-def sim() -> Iterator[SlackSim]:
-    with SlackSim() as s:
-        yield s
 
 
 @pytest.fixture
@@ -92,5 +84,11 @@ def slack(app, sim) -> Dispatcher:
 
 
 def claimed(app: AlignBot) -> list:
-    """Everything the listeners stored for the worker, in order."""
-    return app.store.inbox_claim("test", 100)
+    """Everything the listeners stored for the worker, in order: claimed as a worker would
+    (a lane's next row only once its head is done), and done."""
+    items: list = []
+    while batch := app.store.inbox_claim("test", 100):
+        items += batch
+        for item in batch:
+            app.store.inbox_done(item.id, worker_id="test")
+    return sorted(items, key=lambda i: i.id)

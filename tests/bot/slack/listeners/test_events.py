@@ -5,12 +5,20 @@ from __future__ import annotations
 import pytest
 
 from alignment.feedback import FeedbackKind, Label
-from bot.slack.commands.events import Where, is_person_reply, reply_deleted, thread_reply
-from bot.slack.listeners.common import ReportTarget, report_target
-from bot.slack.listeners.messages import lane as message_lane
-from bot.slack.listeners.reactions import lane as reaction_lane
-from bot.slack.listeners.reactions import parse as parse_reaction
-from tests.bot.slack.listeners.conftest import CHANNEL, claimed
+from bot.background.jobs import (
+    DecideJob,
+    MentionJob,
+    ReactionJob,
+    ReportTarget,
+    RunJob,
+    ThreadReplyJob,
+    parse_job,
+)
+from bot.services import Actor
+from bot.slack.commands.events import is_person_reply, reply_deleted, thread_reply
+from tests.bot.slack.listeners.conftest import CHANNEL, TEAM, claimed
+
+BOB = Actor(TEAM, "U0BOB", CHANNEL)
 
 
 def reply(text="Too long", **extra):
@@ -59,7 +67,15 @@ def test_a_thread_reply_is_stored_once_however_often_it_is_delivered(app, slack)
     assert status == 200
     [item] = claimed(app)
     assert item.kind == "thread_reply" and (item.channel_id, item.ts) == (CHANNEL, "200.2")
-    assert message_lane(item) == f"thread:{CHANNEL}:200.1"
+    assert item.lane == f"thread:{CHANNEL}:200.1"
+    job = parse_job(item.payload)
+    assert isinstance(job, ThreadReplyJob) and job.actor == BOB
+    assert (job.thread_ts, job.reply_ts, job.feedback, job.text) == (
+        "200.1",
+        "200.2",
+        FeedbackKind.CRITIQUE,
+        "Too long",
+    )
 
 
 def test_other_messages_are_acked_and_not_stored(app, slack):
@@ -75,17 +91,18 @@ def test_feedback_reactions_are_stored_and_other_emoji_are_not(app, slack):
     assert slack.event(reaction("+1::skin-tone-3"))[0] == 200
     assert slack.event(reaction("+1", kind="reaction_removed"))[0] == 200
     items = claimed(app)
-    assert [i.kind for i in items] == ["reaction_added", "reaction_removed"]
-    change = parse_reaction(items[0].payload)
-    assert change.where == Where("T0SANDBOX", "U0BOB", CHANNEL)
-    assert (change.message_ts, change.emoji, change.label, change.added) == (
+    assert [i.kind for i in items] == ["reaction", "reaction"]
+    added, removed = (parse_job(i.payload) for i in items)
+    assert isinstance(added, ReactionJob) and isinstance(removed, ReactionJob)
+    assert added.actor == BOB  # the reacting person, in the reacted message's channel
+    assert (added.message_ts, added.emoji, added.label, added.added) == (
         "200.1",
         "+1::skin-tone-3",
         Label.GOOD,
         True,
     )
-    assert parse_reaction(items[1].payload).added is False
-    assert reaction_lane(items[0]) == reaction_lane(items[1]) == f"thread:{CHANNEL}:200.1"
+    assert removed.added is False
+    assert items[0].lane == items[1].lane == f"thread:{CHANNEL}:200.1"
 
 
 def test_a_retried_reaction_is_acked_with_no_effect(app, slack):
@@ -100,7 +117,10 @@ def test_mentions_and_app_home_are_stored(app, slack):
     assert slack.event(mention)[0] == 200
     assert slack.event({"type": "app_home_opened", "user": "U0BOB", "tab": "home"})[0] == 200
     assert slack.event({"type": "app_home_opened", "user": "U0BOB", "tab": "messages"})[0] == 200
-    assert [i.kind for i in claimed(app)] == ["app_mention", "app_home_opened"]
+    items = claimed(app)
+    assert [i.kind for i in items] == ["app_mention", "app_home_opened"]
+    assert parse_job(items[0].payload) == MentionJob(actor=BOB, ts="300.1")
+    assert items[1].lane == f"home:{TEAM}:U0BOB"
 
 
 def test_a_forged_event_is_refused(app, slack):
@@ -118,26 +138,27 @@ def edit(new_text="rewrite: Short", old_text="Too long", **message):
             "ts": "200.9", "message": new, "previous_message": previous}  # fmt: skip
 
 
-def test_replies_and_edits_parse_into_typed_commands():
+def test_replies_and_edits_parse_into_typed_jobs():
     def parse(event, bot=None):
-        return thread_reply({"team_id": "T1", "event": event}, bot_user_id=bot)
+        return thread_reply(event, BOB, bot_user_id=bot)
 
     new = parse(reply(text="principle: Name dates"))
-    assert (new.where, new.thread_ts, new.reply_ts) == (Where("T1", "U0BOB", CHANNEL), "200.1",
-                                                        "200.2")  # fmt: skip
-    assert (new.kind, new.text, new.edited) == (FeedbackKind.PRINCIPLE, "Name dates", False)
+    assert (new.actor, new.thread_ts, new.reply_ts) == (BOB, "200.1", "200.2")
+    assert (new.feedback, new.text, new.edited) == (FeedbackKind.PRINCIPLE, "Name dates", False)
+    assert new.lane == f"thread:{CHANNEL}:200.1"
     edited = parse(edit())
-    assert (edited.kind, edited.text, edited.edited) == (FeedbackKind.REWRITE, "Short", True)
-    assert (edited.where.user_id, edited.reply_ts, edited.thread_ts) == ("U0BOB", "200.2", "200.1")
+    assert (edited.feedback, edited.text, edited.edited) == (FeedbackKind.REWRITE, "Short", True)
+    assert (edited.reply_ts, edited.thread_ts, edited.lane) == ("200.2", "200.1", new.lane)
     assert parse(edit(new_text="Too long")) is None  # only an unfurl was added
     assert parse(edit(thread_ts=None)) is None  # a top-level message
     assert parse(edit(bot_id="B1")) is None
     assert parse(edit(user="U0ALIGNBOT"), bot="U0ALIGNBOT") is None
     assert parse(reply(subtype="message_deleted")) is None
-    gone = reply_deleted({"team_id": "T1", "event": {"type": "message", "subtype":
-        "message_deleted", "channel": CHANNEL, "ts": "9.9", "previous_message": {
-            "user": "U0BOB", "text": "x", "ts": "200.2", "thread_ts": "200.1"}}})  # fmt: skip
-    assert (gone.where.user_id, gone.reply_ts) == ("U0BOB", "200.2")
+    gone = reply_deleted({"type": "message", "subtype": "message_deleted", "channel": CHANNEL,
+                          "ts": "9.9", "previous_message": {"user": "U0BOB", "text": "x",
+                                                            "ts": "200.2", "thread_ts": "200.1"}},
+                         BOB)  # fmt: skip
+    assert (gone.actor, gone.reply_ts, gone.lane) == (BOB, "200.2", new.lane)
 
 
 def test_an_edited_thread_reply_is_stored_once_per_edit(app, slack):
@@ -146,8 +167,10 @@ def test_an_edited_thread_reply_is_stored_once_per_edit(app, slack):
     assert slack.event(edit(), event_id="EvEDIT", retry=1)[0] == 200
     assert slack.event(edit(new_text="Too long"), event_id="EvUNFURL")[0] == 200
     items = claimed(app)
-    assert [i.kind for i in items] == ["thread_reply", "thread_reply_edited"]
-    assert message_lane(items[0]) == message_lane(items[1]) == f"thread:{CHANNEL}:200.1"
+    assert [i.kind for i in items] == ["thread_reply", "thread_reply"]
+    assert [parse_job(i.payload).edited for i in items] == [False, True]
+    assert items[0].lane == items[1].lane == f"thread:{CHANNEL}:200.1"
+    assert (items[1].channel_id, items[1].ts) == (None, None)  # the reply's key is the reply's
 
 
 def test_a_deleted_thread_reply_is_stored_as_a_withdrawal(app, slack):
@@ -164,7 +187,7 @@ def test_a_deleted_thread_reply_is_stored_as_a_withdrawal(app, slack):
     top_level = {**deleted, "previous_message": {"user": "U0BOB", "text": "x", "ts": "200.5"}}
     assert slack.event(top_level)[0] == 200
     [item] = claimed(app)
-    assert item.kind == "thread_reply_deleted" and message_lane(item) == f"thread:{CHANNEL}:200.1"
+    assert item.kind == "thread_reply_deleted" and item.lane == f"thread:{CHANNEL}:200.1"
 
 
 def test_an_event_the_inbox_cannot_store_is_not_acknowledged(app, slack, monkeypatch):
@@ -184,13 +207,38 @@ def test_an_event_the_inbox_cannot_store_is_not_acknowledged(app, slack, monkeyp
 
 
 def test_failures_are_reported_where_the_work_was_asked_for():
-    body = {"event": reply()}
-    assert report_target(body) == ReportTarget(CHANNEL, "200.1", "U0BOB")
-    top = {"event": {**reaction(), "item": {"type": "message", "channel": "C2", "ts": "5.5"}}}
-    assert report_target(top) == ReportTarget("C2", "5.5", "U0BOB")
-    edited = {"event": {"type": "message", "subtype": "message_changed", "channel": CHANNEL,
-                        "ts": "9.9", "message": {"user": "U0BOB", "ts": "200.2",
-                                                 "thread_ts": "200.1"}}}  # fmt: skip
-    assert report_target(edited) == ReportTarget(CHANNEL, "200.1", "U0BOB")
-    ours = {"team_id": "T1", "user_id": "U0ALICE", "channel_id": CHANNEL, "run_id": 3}
-    assert report_target(ours) == ReportTarget(CHANNEL, None, "U0ALICE")
+    assert thread_reply(reply(), BOB).report_to() == ReportTarget(CHANNEL, "200.1", "U0BOB")
+    assert thread_reply(edit(), BOB).report_to() == ReportTarget(CHANNEL, "200.1", "U0BOB")
+    on_c2 = ReactionJob(actor=Actor(TEAM, "U0BOB", "C2"), message_ts="5.5", emoji="x",
+                        label=Label.BAD, added=True)  # fmt: skip
+    assert on_c2.report_to() == ReportTarget("C2", "5.5", "U0BOB")
+    alice = Actor(TEAM, "U0ALICE", CHANNEL)
+    assert RunJob(actor=alice, run_id=3).report_to() == ReportTarget(CHANNEL, None, "U0ALICE")
+    decide = DecideJob(actor=alice, proposal_id="4", decision="approve")
+    assert parse_job(decide.model_dump(mode="json")) == decide  # stored and read back as is
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        reply(ts=None),
+        {k: v for k, v in reply().items() if k != "ts"},
+        reply(ts=""),
+        reply(ts="None"),
+        reply(ts={"x": 1}),
+        {k: v for k, v in reply().items() if k != "channel"},
+        reply(channel=None),
+        reply(channel=""),
+        reply(channel=["C1"]),
+        edit(ts=None),  # the edited reply has no ts
+        edit(ts="None"),
+        {**edit(), "message": {k: v for k, v in edit()["message"].items() if k != "ts"}},
+        {k: v for k, v in edit().items() if k != "channel"},
+        {**edit(), "channel": None},
+    ],
+    ids=lambda e: str(e)[:0] or None,
+)
+def test_replies_and_edits_without_a_usable_ts_or_channel_are_ignored(app, slack, event):
+    """They cannot be keyed to one message (they were stored as `reply:C…:None` before)."""
+    assert slack.event(event)[0] == 200
+    assert claimed(app) == []

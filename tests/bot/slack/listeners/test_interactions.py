@@ -3,6 +3,8 @@ field, decisions are stored for the worker."""
 
 from __future__ import annotations
 
+from bot.background.jobs import DecideJob, parse_job
+from bot.services import Actor
 from bot.slack.views import ids, modals
 from tests.bot.slack.listeners.conftest import CHANNEL, TEAM, claimed
 
@@ -77,8 +79,10 @@ def test_approve_is_stored_for_the_worker_and_unknown_buttons_are_refused(app, s
     pid = pending_proposal(app)
     assert slack.interaction(click(ids.PROPOSAL_APPROVE, pid, "t-1"))[0] == 200
     [item] = claimed(app)
-    assert item.kind == "decide" and item.payload["proposal_id"] == pid
-    assert item.payload["decision"] == "approve" and item.payload["user_id"] == "U0BOB"
+    assert (item.kind, item.lane) == ("decide", f"proposal:{pid}")
+    assert parse_job(item.payload) == DecideJob(
+        actor=Actor(TEAM, "U0BOB", CHANNEL), proposal_id=pid, decision="approve"
+    )
     assert slack.interaction(click(ids.PROPOSAL_APPROVE, pid, "t-1"))[0] == 200  # retried
     assert claimed(app) == []
     assert slack.interaction(click(ids.PROPOSAL_APPROVE, "999", "t-3"))[0] == 200

@@ -124,3 +124,29 @@ def test_a_run_whose_message_was_not_recorded_posts_it_once(app, slack, sim, mon
     [posted] = _drafts(sim)
     [run] = app.store.recent_runs(app.store.get_template(TEAM, "summary").id)
     assert (run.message_ts, run.status.value) == (posted["ts"], "done")
+
+
+def test_an_approval_whose_message_update_failed_is_shown_by_the_retry(app, sim, request_row,
+                                                                       monkeypatch):  # fmt: skip
+    """The decision is recorded once; the retry shows it instead of refusing it as already
+    decided (which is what deciding again would answer)."""
+    from bot.background import processors
+    from bot.background.jobs import DecideJob
+
+    [item] = request_row()
+    app.router(item)
+    [proposal] = _one_proposal(app)
+    app.inbox.put(DecideJob(actor=ALICE, proposal_id=str(proposal.id), decision="approve"),
+                  key="action:approve")  # fmt: skip
+    monkeypatch.setattr(
+        processors, "refresh_proposal", _crash_once(processors.refresh_proposal)
+    )  # Slack is down when the approval is to be shown
+    [decide] = [i for i in request_row() if i.kind == "decide"]
+    with pytest.raises(Crash):
+        app.router(decide)
+    assert app.store.get_proposal(proposal.id).status.value == "approved"
+    [retry] = [i for i in request_row() if i.kind == "decide"]  # (the router marks none done)
+    app.router(retry)
+    assert not [c for c in sim.api_calls if c["method"] == "chat.postEphemeral"]  # no refusal
+    [shown] = [m for m in _drafts(sim) if m["ts"] == proposal.message_ts]
+    assert "proposal_approve" not in str(shown.get("blocks"))  # shown as decided

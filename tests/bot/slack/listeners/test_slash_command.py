@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from bot.background.jobs import ExportJob, ProposeJob, RunJob, parse_job
+from bot.services import Actor
 from tests.bot.slack.listeners.conftest import CHANNEL, TEAM, claimed
 
 
@@ -38,7 +40,9 @@ def test_run_is_recorded_and_queued_without_running_the_model(app, slack):
     [run] = app.store.recent_runs(info.id)
     assert run.status.value == "pending" and run.inputs == {"text": "hello there"}
     [item] = claimed(app)
-    assert item.kind == "run" and item.payload["run_id"] == run.id
+    assert parse_job(item.payload) == RunJob(
+        actor=Actor(TEAM, "U0ALICE", CHANNEL), run_id=run.id, post_channel=CHANNEL
+    )
 
 
 def test_run_with_a_missing_variable_is_refused(app, slack):
@@ -55,7 +59,10 @@ def test_propose_is_queued_with_no_reply_that_would_stay_behind(app, slack):
     status, body = slack.command("propose summary")
     assert status == 200 and body == ""
     [item] = claimed(app)
-    assert (item.kind, item.payload["name"]) == ("propose", "summary")
+    assert parse_job(item.payload) == ProposeJob(
+        actor=Actor(TEAM, "U0ALICE", CHANNEL), name="summary"
+    )
+    assert item.lane == f"template:{TEAM}:summary"
 
 
 def test_propose_from_another_channel_says_where_the_proposal_will_be(app, slack):
@@ -116,11 +123,7 @@ def test_an_export_too_long_for_a_message_is_queued_as_a_file_upload(app, slack)
     assert status == 200 and "uploaded to this channel as `big.json`" in _text(body)
     assert "more than a message holds" not in _text(body)  # no truncated copy is offered
     [item] = claimed(app)
-    assert (item.kind, item.payload["name"], item.payload["channel_id"]) == (
-        "export",
-        "big",
-        CHANNEL,
-    )
+    assert parse_job(item.payload) == ExportJob(actor=Actor(TEAM, "U0ALICE", CHANNEL), name="big")
     status, body = slack.command("export big")  # asked again: a second upload, a second row
     assert len(claimed(app)) == 1
 
@@ -144,6 +147,7 @@ def test_every_listed_setting_can_be_set_by_the_name_shown(app, slack):
         "daily_digest",
         "proposal_ttl_hours",
         "remind_after_hours",
+        "candidates",
         "channel",
     ]
     values = {
@@ -155,6 +159,7 @@ def test_every_listed_setting_can_be_set_by_the_name_shown(app, slack):
         "daily_digest": "on",
         "proposal_ttl_hours": "48",
         "remind_after_hours": "off",
+        "candidates": "3",
         "channel": "<#C0NEWS01|news>",
     }
     for name in listed:
@@ -171,6 +176,7 @@ def test_every_listed_setting_can_be_set_by_the_name_shown(app, slack):
     )
     assert (s.approvers, s.approvals_required, s.auto_propose_after) == (("U0BOB",), 1, 50)
     assert (s.daily_digest, s.proposal_ttl_hours, s.remind_after_hours) == (True, 48, None)
+    assert s.candidates == 3
 
 
 def test_confirmations_name_settings_as_people_typed_them(app, slack):

@@ -11,6 +11,7 @@ from bot.slack.commands import (
     parse_view_submission,
 )
 from bot.slack.views import modals
+from bot.slack.views.metadata import ModalMeta
 from tests.bot.slack.views.limits import check_view
 
 
@@ -76,13 +77,13 @@ def test_principle_modal_round_trip():
 def test_critique_and_rewrite_modals_carry_the_run_id():
     view = modals.critique_modal("42", output="A <!channel> output")
     check_view(view)
-    assert view["private_metadata"] == "42"
+    assert ModalMeta.decode(view["private_metadata"]) == ModalMeta(run="42")
     assert "&lt;!channel&gt;" in view["blocks"][0]["elements"][0]["text"]
     assert submit(view, {"text": "Too long"}) == Critique("42", "Too long")
 
     view = modals.rewrite_modal("42", output="Old output")
     check_view(view)
-    assert view["private_metadata"] == "42"
+    assert ModalMeta.decode(view["private_metadata"]) == ModalMeta(run="42")
     assert view["blocks"][0]["element"]["initial_value"] == "Old output"
     assert submit(view, {}) == SuggestRewrite("42", "Old output")
     assert submit(view, {"text": "Better"}) == SuggestRewrite("42", "Better")
@@ -98,7 +99,7 @@ def test_rewrite_modal_does_not_prefill_an_output_over_the_input_limit():
 def test_reject_modal_carries_the_proposal_id():
     view = modals.reject_modal("7", "recipe")
     check_view(view)
-    assert view["private_metadata"] == "7"
+    assert ModalMeta.decode(view["private_metadata"]) == ModalMeta(proposal="7")
     assert submit(view, {"reason": "Too strict"}) == RejectProposal("7", "Too strict")
 
 

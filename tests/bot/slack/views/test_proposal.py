@@ -3,7 +3,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from alignment.textdiff import unified_diff
-from bot.slack.views.models import EvaluationRow, FeedbackLink, PrincipleChangeView, ProposalView
+from bot.slack.views.models import (
+    CandidateView,
+    EvaluationRow,
+    FeedbackLink,
+    PrincipleChangeView,
+    ProposalView,
+)
 from bot.slack.views.proposal import proposal_message, proposal_pending_message
 from tests.bot.slack.views.limits import all_text, check_message, mentions
 
@@ -70,6 +76,7 @@ def test_pending_proposal_shows_diff_changes_evidence_count_and_buttons():
         ("proposal_approve", "7"),
         ("proposal_reject", "7"),
         ("proposal_edit", "7"),
+        ("proposal_another", "7"),
     ]
     assert "1 of 2 approvals" in msg["text"]
 
@@ -201,7 +208,44 @@ def test_huge_proposal_stays_within_limits():
     check_message(msg)
     assert "more characters not shown" in all_text(msg)
     assert "and 4 more samples not shown" in all_text(msg)
-    assert [b[0] for b in buttons(msg)] == ["proposal_approve", "proposal_reject", "proposal_edit"]
+    assert [b[0] for b in buttons(msg)] == [
+        "proposal_approve",
+        "proposal_reject",
+        "proposal_edit",
+        "proposal_another",
+    ]
+
+
+def test_a_huge_vote_stays_within_limits_and_keeps_its_buttons():
+    cands = tuple(
+        CandidateView(n, "+" + "x" * 5000, rationale="<@U1> " * 500, votes=n,
+                      leading=n == 8, sample_after="<!channel> " * 300)
+        for n in range(1, 9)
+    )  # fmt: skip
+    msg = proposal_message(
+        proposal(
+            diff="+" + "y" * 20_000,
+            principle_changes=tuple(
+                PrincipleChangeView("add", "p" * 2000, (FeedbackLink("f", None),))
+                for _ in range(40)
+            ),
+            evaluation=tuple(
+                EvaluationRow({"k": "v" * 500}, "a" * 3000, "b" * 3000) for _ in range(9)
+            ),
+            candidates=cands,
+            voters=36,
+            candidate_calls=1,
+            close_pair=(7, 8),
+        )
+    )
+    check_message(msg)
+    text = all_text(msg)
+    assert "8 candidates* (made in 1 model call)" in text and "36 voters" in text
+    assert "<!channel>" not in text and "<@U1>" not in text
+    assert [b[0] for b in buttons(msg)][-9:] == [
+        *(f"proposal_vote:{n}" for n in range(1, 9)),
+        "proposal_compare",
+    ]
 
 
 def test_pending_message():
