@@ -8,7 +8,6 @@ The suite is sized for CI by default; ALIGNBOT_FAULTS_FULL=1 runs it at full siz
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import signal
@@ -22,7 +21,6 @@ from pathlib import Path
 from typing import IO, Any
 
 import httpx
-import pytest
 
 from bot.sandbox.slack_sim import SlackSim
 from bot.sandbox.slack_sim.payloads import event_envelope
@@ -203,12 +201,3 @@ class SlackDelivery:
 
 def event_id_of(body: bytes) -> str:
     return str(json.loads(body)["event_id"])
-
-
-def before_jobs_fix(what: str) -> pytest.MarkDecorator:
-    """Until the "jobs" branch (typed jobs in bot/background/jobs.py: crash order, side effects
-    recorded per step) is on main, this test fails for that reason (30+ s of waiting): marked
-    xfail and not run, so main stays green and CI fast. Once jobs is merged the condition is
-    false and the test runs and must pass; then delete this marker."""
-    missing = importlib.util.find_spec("bot.background.jobs") is None
-    return pytest.mark.xfail(missing, reason=f"needs the jobs fix: {what}", run=False)

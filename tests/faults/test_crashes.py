@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 from bot.sandbox.slack_sim import SlackSim
 from storage import Store
 from tests.e2e.helpers import CHANNEL, template
-from tests.faults.serving import FULL, ServeProcess, SlackDelivery, before_jobs_fix, sized
+from tests.faults.serving import FULL, ServeProcess, SlackDelivery, sized
 
 LANES = sized(3, 8)
 EVENTS_PER_LANE = sized(40, 400)
@@ -172,7 +172,6 @@ def _replies_in_sim(sim: SlackSim, lane: Lane) -> dict[str, dict]:
     return {m["text"]: m for m in sim.thread(CHANNEL, lane.ts)[1:] if not m.get("bot_id")}
 
 
-@before_jobs_fix("rows of a killed process wait out the 60 s lease (issue 10 item 1)")
 def test_acknowledged_events_apply_once_and_in_lane_order_through_crashes(
     sim, serve_url, db_engine
 ):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from storage import Store
 from tests.e2e.helpers import CHANNEL, bot_messages, finished_run, new_and_run
-from tests.faults.serving import before_jobs_fix, sized
+from tests.faults.serving import sized
 
 CLIENT_RETRIES = 3  # bot.slack.webapi.client.retry_handlers: slack-sdk's 429 and 5xx handlers
 # Longer than one call's retries; at full size several attempts of the inbox row fail in a row.
@@ -16,7 +16,6 @@ STORM_429 = sized(1, 3) * (CLIENT_RETRIES + 1) + 1
 STORM_5XX = CLIENT_RETRIES + 1  # slack-sdk backs off 0.5 + 1 + 2 s before giving up
 
 
-@before_jobs_fix("a retried 👎 finds its label and never asks (issue 10 item 2)")
 def test_posts_outlast_a_slack_storm_once_each_and_in_order(sim, bot_server, db_engine):
     store = Store(db_engine)
     store.inbox_retry_seconds = 0.2  # the inbox's own backoff between attempts, shortened
