@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from alignment.feedback import Label
-from alignment.judge import Judge, LabelledOutput
+from alignment.judge import Judge, JudgeError, LabelledOutput, build_judge
 from alignment.models.base import ModelClient
 
 BATCH = 25  # outputs scored per call: the prompt stays small, calls grow as N / BATCH
@@ -95,3 +95,47 @@ def judge_from_dict(data: Any, model: ModelClient) -> Judge:
     return Judge(
         model=model, rule_books=books, hard_cases=cases, accuracy=data.get("training_accuracy")
     )
+
+
+HOLD_OUT_EVERY = 4  # every 4th labelled run (oldest first) is held out: a quarter, spread in time
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """A judge built from part of the team's labels, measured on the part it never saw."""
+
+    judge: Judge
+    metrics: JudgeMetrics  # on the held-out runs
+    trained_on: int
+    build_calls: int
+    eval_calls: int
+
+    @property
+    def calls(self) -> int:
+        return self.build_calls + self.eval_calls
+
+
+def hold_out(
+    labelled: Sequence[LabelledOutput], every: int = HOLD_OUT_EVERY
+) -> tuple[list[LabelledOutput], list[LabelledOutput]]:
+    """(build, held out): every `every`-th item is held out; at least one is."""
+    if len(labelled) < 2:
+        raise JudgeError(
+            f"measuring the judge needs at least 2 labelled runs (one to build from, one to "
+            f"check against); there are {len(labelled)}"
+        )
+    held_idx = {i for i in range(len(labelled)) if i % every == every - 1} or {len(labelled) - 1}
+    build = [e for i, e in enumerate(labelled) if i not in held_idx]
+    held = [e for i, e in enumerate(labelled) if i in held_idx]
+    return build, held
+
+
+def measure_agreement(labelled: Sequence[LabelledOutput], model: ModelClient) -> Agreement:
+    """Build a judge from the labels not held out and score it on the held-out ones.
+
+    Raises JudgeError when there are too few labels, or the part built from lacks 👍 or 👎."""
+    build, held = hold_out(labelled)
+    judge = build_judge(build, model)
+    build_calls = len(judge.calls)
+    result = evaluate_judge(judge, held)
+    return Agreement(judge, result, len(build), build_calls, result.calls)

@@ -34,6 +34,7 @@ from alignment.models.base import (
 )
 from alignment.models.offline_text import guidelines_of, principle_for, with_guidelines
 from alignment.principles import (
+    CONFLICTS_WITH,
     MutationOp,
     Principle,
     PrincipleMutation,
@@ -89,6 +90,12 @@ class ProposalResult:
     # Every candidate, the first being `template`; one unless more were asked for. Fewer than
     # asked when the model's answers repeated one another.
     candidates: list[Candidate] = field(default_factory=list)
+
+    @property
+    def conflicts(self) -> list[PrincipleMutation]:
+        """Mutations that contradict an active principle: shown, held back, for the team."""
+        return [m for m in self.mutations if m.conflicts_with]
+
     repairs: int = 0  # repair calls spent (at most one per proposal)
 
 
@@ -118,6 +125,7 @@ def _entry_schema(active: Sequence[Principle]) -> JsonSchema:
             "op": bounds.enum(["add", "edit", "retire", "none"]),
             "principle_id": bounds.ids_enum(["", *(p.id for p in active)]),
             "text": bounds.string(PRINCIPLE_CHARS),
+            "conflicts_with": bounds.ids_enum(["", *(p.id for p in active)]),
         }
     )
 
@@ -275,21 +283,25 @@ class _Mutations:
         self.items: dict[tuple[str, str], PrincipleMutation] = {}
         self.own_words = 0
 
-    def add(self, op: MutationOp, item_id: str, text: str, pid: str, reason: str) -> None:
+    def add(
+        self, op: MutationOp, item_id: str, text: str, pid: str, reason: str, conflict: str = ""
+    ) -> None:
         if op is MutationOp.ADD and text.casefold() in self.by_text:
             op, pid = MutationOp.EDIT, self.by_text[text.casefold()]  # already a principle
         key = (op.value, pid if op is not MutationOp.ADD else text.casefold())
         if key in self.items:
             old = self.items[key]
             ids = tuple(dict.fromkeys((*old.feedback_ids, item_id)))
-            self.items[key] = PrincipleMutation(old.op, ids, old.text, old.principle_id, old.reason)
+            self.items[key] = replace(old, feedback_ids=ids)
             return
+        said = conflict in self.by_id and op is not MutationOp.RETIRE and conflict != pid
         self.items[key] = PrincipleMutation(
             op=op,
             feedback_ids=(item_id,),
             text=text if op is not MutationOp.RETIRE else None,
             principle_id=None if op is MutationOp.ADD else pid,
             reason=reason,
+            extra={CONFLICTS_WITH: conflict} if said else {},
         )
 
     def result(self) -> list[PrincipleMutation]:
@@ -298,9 +310,8 @@ class _Mutations:
         for m in self.items.values():
             if m.op is MutationOp.ADD:
                 added += 1
-                m = PrincipleMutation(
-                    m.op, m.feedback_ids, m.text, None, m.reason, {"provisional_id": f"new-{added}"}
-                )
+                extra = {**m.extra, "provisional_id": f"new-{added}"}
+                m = PrincipleMutation(m.op, m.feedback_ids, m.text, None, m.reason, extra)
             out.append(m)
         return out
 
@@ -337,10 +348,11 @@ def _mutations_from(
         if reason.startswith("the alignment model's principle was unusable"):
             collected.own_words += 1
         editing = entry is not None and entry.op == "edit" and entry.principle_id in collected.by_id
+        conflict = entry.conflicts_with if entry is not None else ""
         if editing and entry is not None:
-            collected.add(MutationOp.EDIT, item.id, text, entry.principle_id, reason)
+            collected.add(MutationOp.EDIT, item.id, text, entry.principle_id, reason, conflict)
         else:
-            collected.add(MutationOp.ADD, item.id, text, "", reason)
+            collected.add(MutationOp.ADD, item.id, text, "", reason, conflict)
     return collected
 
 
@@ -367,9 +379,14 @@ def _distill(
 def apply_mutations(
     active: Sequence[Principle], mutations: Sequence[PrincipleMutation]
 ) -> list[Principle]:
-    """The active principle set after `mutations`; added principles get ids new-1, new-2, …"""
+    """The active principle set after `mutations`; added principles get ids new-1, new-2, …
+
+    A mutation that conflicts with an active principle is held back: the team settles the
+    conflict (retires one of the two) before the new text is followed."""
     result = {p.id: p for p in active if p.status is PrincipleStatus.ACTIVE}
     for n, m in enumerate(mutations, 1):
+        if m.conflicts_with and m.conflicts_with in result:
+            continue
         if m.op is MutationOp.ADD:
             new_id = m.extra.get("provisional_id") or f"new-{n}"
             result[new_id] = Principle(new_id, m.text or "", feedback_ids=m.feedback_ids)

@@ -17,6 +17,11 @@ class PrincipleOut(BaseModel):
     op: Literal["add", "edit", "retire", "none"] = "add"
     principle_id: str = Field(default="", description="the principle to edit or retire")
     text: str = Field(default="", description="one short imperative sentence")
+    conflicts_with: str = Field(
+        default="",
+        description="for add/edit: the id of an active principle the new text contradicts "
+        "(both cannot be followed at once); '' when there is none",
+    )
 
 
 class DistillOutput(BaseModel):

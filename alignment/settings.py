@@ -24,6 +24,7 @@ from alignment.values import (
     count,
     first_problem,
     on_off,
+    share,
 )
 
 MAX_APPROVALS = 50
@@ -42,6 +43,10 @@ RemindAfterHours = Annotated[
 ]
 DailyDigest = Annotated[bool, on_off("daily_digest")]
 Candidates = Annotated[int, count("candidates", high=MAX_CANDIDATES)]
+MAX_REVIEW_CAP = 10_000
+# Runs logged by applications: the share posted in the channel for review, and a cap an hour.
+ReviewRate = Annotated[float, share("review_rate")]
+ReviewCapPerHour = Annotated[int, count("review_cap_per_hour", high=MAX_REVIEW_CAP)]
 
 
 def _approvals_possible(approvers: tuple[str, ...], required: int) -> None:
@@ -64,6 +69,8 @@ class TemplateSettings(BaseModel):
     remind_after_hours: RemindAfterHours = 24  # remind approvers of a proposal waiting this long
     daily_digest: DailyDigest = False
     candidates: Candidates = 1  # candidate templates per proposal; above 1 the channel votes
+    review_rate: ReviewRate = 1.0  # of the runs an application logs, the share posted for review
+    review_cap_per_hour: ReviewCapPerHour = 20  # posted at most this many an hour
 
     @model_validator(mode="after")
     def _passable(self) -> TemplateSettings:
@@ -106,6 +113,8 @@ class SettingsChange(BaseModel):
     remind_after_hours: RemindAfterHours = None
     daily_digest: DailyDigest | None = None
     candidates: Candidates | None = None
+    review_rate: ReviewRate | None = None
+    review_cap_per_hour: ReviewCapPerHour | None = None
 
     @model_validator(mode="after")
     def _passable(self) -> SettingsChange:
@@ -163,6 +172,8 @@ SETTINGS = (
     Setting("remind_after_hours", "remind_after_hours", ("remind_after",)),
     Setting("candidates", "candidates", ("candidate_count",)),
     Setting("channel", "channel_id", ("channel_id",)),
+    Setting("review_rate", "review_rate", ("review",)),
+    Setting("review_cap_per_hour", "review_cap_per_hour", ("review_cap",)),
 )
 _BY_KEY = {key: s for s in SETTINGS for key in (s.name, *s.aliases)}
 

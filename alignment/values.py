@@ -252,3 +252,31 @@ def on_off(name: str) -> BeforeValidator:
         raise ValueError(f"`{name}` must be `on` or `off`, not `{shown(raw)}`.")
 
     return BeforeValidator(check)
+
+
+ALL = frozenset({"all", "every", "always"})
+
+
+def share(name: str) -> BeforeValidator:
+    """A share from 0 to 1 for the setting `name`: `all`, `none`/`off`, `10%` or `0.1`."""
+
+    def check(raw: object) -> float:
+        if isinstance(raw, bool) or not isinstance(raw, str | int | float):
+            raise ValueError(f"`{name}` must be all, none, a percentage or a fraction.")
+        text = str(raw).strip().lower()
+        if text in ALL:
+            return 1.0
+        if text in OFF:
+            return 0.0
+        try:
+            value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+        except ValueError:
+            raise ValueError(
+                f"`{name}` must be all, none, a percentage (10%) or a fraction (0.1), "
+                f"not `{shown(raw)}`."
+            ) from None
+        if not 0.0 <= value <= 1.0:
+            raise ValueError(f"`{name}` must be between 0% and 100%, not `{shown(raw)}`.")
+        return value
+
+    return BeforeValidator(check)

@@ -29,6 +29,7 @@ from pathlib import Path
 import httpx
 from slack_bolt import App
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
@@ -152,16 +153,19 @@ def p(ms: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
 
 
-def database(backend: str, pg_url: str, tmp: str) -> tuple[Store, Callable[[], None]]:
+def database(backend: str, pg_url: str, tmp: str) -> tuple[str, Store, Callable[[], None]]:
+    """A migrated database: its URL (for a process of its own), a Store on it, and its drop."""
     if backend == "sqlite":
-        engine = make_engine(f"sqlite:///{Path(tmp) / 'bench.db'}")
+        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        engine = make_engine(url)
         upgrade(engine)
-        return Store(engine), engine.dispose
+        return url, Store(engine), engine.dispose
     schema = f"alignbot_bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(pg_url, connect_args={"options": f"-csearch_path={schema}"})
+    url = make_url(pg_url).update_query_dict({"options": f"-csearch_path={schema}"})
+    engine = make_engine(url.render_as_string(hide_password=False))
     upgrade(engine)
 
     def drop() -> None:
@@ -170,7 +174,7 @@ def database(backend: str, pg_url: str, tmp: str) -> tuple[Store, Callable[[], N
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
 
-    return Store(engine), drop
+    return url.render_as_string(hide_password=False), Store(engine), drop
 
 
 def main() -> None:
@@ -184,7 +188,7 @@ def main() -> None:
     rates = [float(r) for r in args.rates.split(",")]
 
     with SlackSim() as sim, tempfile.TemporaryDirectory() as tmp:
-        store, close_db = database(args.backend, args.pg_url, tmp)
+        _, store, close_db = database(args.backend, args.pg_url, tmp)
         env = {
             "SLACK_BOT_TOKEN": sim.bot_token,
             "SLACK_SIGNING_SECRET": sim.signing_secret,

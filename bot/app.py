@@ -16,7 +16,8 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 
-from bot.background import processors
+from bot.api import ApiLimits, build_api
+from bot.background import api_jobs, private_answers, processors
 from bot.background.inbox import Inbox, InboxWorker, Router
 from bot.background.jobs import Work, kinds_of, parse_job
 from bot.config import Config
@@ -59,7 +60,12 @@ class AlignBot:
             self._started = False
 
     def asgi(self):
-        return build_asgi(self.bolt, health=self.health)
+        c = self.config
+        limits = ApiLimits(
+            c.api_max_body_bytes, c.api_max_batch, c.api_rate_per_minute, c.api_burst
+        )
+        api = build_api(self.services.api, limits)
+        return build_asgi(self.bolt, health=self.health, api=api)
 
     def health(self) -> dict[str, Any]:
         try:
@@ -126,6 +132,8 @@ def create_app(
     router = Router(inbox)
     deps = Deps(services, inbox, router, posters)
     processors.register(bolt, deps)
+    api_jobs.register(deps, max_attempts=store.inbox_max_attempts)
+    private_answers.register(router, deps)
     register_all(bolt, deps)
     worker = InboxWorker(
         inbox,
@@ -138,6 +146,7 @@ def create_app(
         heartbeat=inbox_lease_seconds / 4,
     )
     inbox.on_new(worker.notify)
+    services.api.notify = services.webhooks.notify = worker.notify  # rows written by the store
     return AlignBot(bolt, store, services, inbox, router, worker, posters, config, deps)
 
 

@@ -27,6 +27,7 @@ DEFAULT_SCOPES: tuple[str, ...] = (
     "channels:read",
     "chat:write",
     "commands",
+    "files:read",
     "files:write",
     "groups:history",
     "groups:read",
@@ -166,6 +167,11 @@ class Config(ModelSettings):
     inbox_workers: int = Field(2, validation_alias="ALIGNBOT_INBOX_WORKERS")
     scheduler_enabled: bool = Field(True, validation_alias="ALIGNBOT_SCHEDULER")
     log_level: str = Field("INFO", validation_alias="ALIGNBOT_LOG_LEVEL")
+    # The API for applications (bot.api): limits per request and per token.
+    api_max_body_bytes: int = Field(1_000_000, validation_alias="ALIGNBOT_API_MAX_BODY_BYTES")
+    api_max_batch: int = Field(100, validation_alias="ALIGNBOT_API_MAX_BATCH")
+    api_rate_per_minute: int = Field(1200, validation_alias="ALIGNBOT_API_RATE_PER_MINUTE")
+    api_burst: int = Field(200, validation_alias="ALIGNBOT_API_BURST")
 
     @property
     def socket_mode(self) -> bool:
@@ -373,6 +379,10 @@ _RULES: dict[str, Callable[[str, str], object]] = {
     "inbox_workers": _whole(1, 64),
     "scheduler_enabled": _flag,
     "log_level": _log_level,
+    "api_max_body_bytes": _whole(1_000, 100_000_000),
+    "api_max_batch": _whole(1, 10_000),
+    "api_rate_per_minute": _whole(1, 100_000_000),
+    "api_burst": _whole(1, 100_000_000),
 }
 
 

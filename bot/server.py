@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Mount, Route
 
 from bot.body_limit import MAX_BODY_BYTES, BodyLimit
 from bot.slack.screen import screen
@@ -30,6 +30,7 @@ from bot.slack.screen import screen
 EVENTS_PATH = "/slack/events"
 # Requests still open when a BackgroundServer stops (a page's long poll) are cut after this.
 GRACEFUL_SHUTDOWN_S = 1
+API_PREFIX = "/api"
 
 
 def build_asgi(
@@ -38,8 +39,10 @@ def build_asgi(
     *,
     signing_secret: str | None = None,
     max_body_bytes: int = MAX_BODY_BYTES,
+    api: Any = None,
 ) -> Starlette:
-    """`signing_secret` defaults to the one the Bolt app verifies with."""
+    """`signing_secret` defaults to the one the Bolt app verifies with; with `api`
+    (bot.api.build_api), the API for applications is mounted under /api."""
     secret = app._signing_secret if signing_secret is None else signing_secret
 
     def handle(request: Request, body: bytes) -> Response:
@@ -56,7 +59,7 @@ def build_asgi(
         info = await run_in_threadpool(health) if health else {"ok": True}
         return JSONResponse(info, status_code=200 if info.get("ok") else 503)
 
-    routes = [
+    routes: list[BaseRoute] = [
         Route(EVENTS_PATH, events, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
     ]
@@ -75,13 +78,21 @@ def build_asgi(
             Route(flow.install_path, install, methods=["GET"]),
             Route(flow.redirect_uri_path, redirect, methods=["GET"]),
         ]
-    return Starlette(routes=routes, middleware=[Middleware(BodyLimit, limit=max_body_bytes)])
+    slack = Starlette(routes=routes, middleware=[Middleware(BodyLimit, limit=max_body_bytes)])
+    if api is None:
+        return slack
+    # The API limits its bodies itself (bot.api.limits.BodyLimit reads them whole first: FastAPI
+    # would turn this limit's error, raised while it reads, into a 400 instead of the 413).
+    return Starlette(routes=[Mount(API_PREFIX, app=api), Mount("/", app=slack)])
 
 
 def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
     """A listening socket; port 0 picks a free one (tests read it back from the socket)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Inherited by accepted connections. uvicorn sets no TCP_NODELAY on sockets handed to it,
+    # and Nagle + delayed ACKs then hold every keep-alive response ~40 ms.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind((host, port))
     sock.listen(2048)
     return sock

@@ -65,6 +65,8 @@ ProposalId = Annotated[int, _ID, Subject("proposal id")]
 FeedbackId = Annotated[int, _ID, Subject("feedback id")]
 PrincipleId = Annotated[int, _ID, Subject("principle id")]
 InboxItemId = Annotated[int, _ID, Subject("inbox item id")]
+WebhookId = Annotated[int, _ID, Subject("webhook id")]
+DeliveryId = Annotated[int, _ID, Subject("webhook delivery id")]
 VersionNo = Annotated[int, _whole(MAX_ID), Subject("version number")]
 Limit = Annotated[int, _whole(MAX_LIMIT), Subject("limit")]
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import threading
+import weakref
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -34,6 +37,27 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         kwargs.setdefault("pool_pre_ping", True)
         return create_engine(url, **kwargs)
     raise ValueError(f"unsupported database {backend!r}: use sqlite:/// or postgresql+psycopg://")
+
+
+_WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+_WRITE_LOCKS_GUARD = threading.Lock()
+
+
+def write_lock(engine: Engine) -> AbstractContextManager[Any]:
+    """SQLite: one writer at a time within the process, queued on a lock.
+
+    SQLite has one writer per file; a second BEGIN IMMEDIATE waits in SQLite's busy handler,
+    which sleeps 1, 2, 5, 10 … 100 ms between tries. Under load (the ack's inbox insert beside
+    the worker's writes) those sleeps were the ack's p99; a lock wakes the next writer the moment
+    the last one commits. Other processes on the same file still meet the busy timeout.
+    PostgreSQL: no lock (row locks do this)."""
+    if engine.dialect.name != "sqlite":
+        return nullcontext()
+    with _WRITE_LOCKS_GUARD:
+        lock = _WRITE_LOCKS.get(engine)
+        if lock is None:
+            lock = _WRITE_LOCKS[engine] = threading.RLock()
+    return lock
 
 
 def configure_sqlite(engine: Engine) -> None:

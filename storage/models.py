@@ -330,6 +330,101 @@ class Lease(Base):
     expires_at: Mapped[datetime]
 
 
+class ApiToken(Base):
+    """A workspace's API token for its applications: only the SHA-256 of the secret is kept."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (UniqueConstraint("team_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))  # shown in listings to tell tokens apart
+    scopes: Mapped[list[str]] = mapped_column(JSON)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class VersionLabel(Base):
+    """A named pointer to a version (`staging`, `canary`); `production` is the active version
+    and is never stored here."""
+
+    __tablename__ = "version_labels"
+    __table_args__ = (UniqueConstraint("template_id", "label"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("templates.id", ondelete="CASCADE"))
+    label: Mapped[str] = mapped_column(String(40))
+    version_id: Mapped[int] = mapped_column(ForeignKey("template_versions.id", ondelete="CASCADE"))
+    set_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime]
+
+
+class ApiRun(Base):
+    """Where a run logged by an application came from, one row per such run."""
+
+    __tablename__ = "api_runs"
+    __table_args__ = (
+        UniqueConstraint("team_id", "idempotency_key"),
+        Index(None, "template_id", "review", "created_at"),
+    )
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    template_id: Mapped[int] = mapped_column(ForeignKey("templates.id", ondelete="CASCADE"))
+    token_name: Mapped[str] = mapped_column(String(64))
+    idempotency_key: Mapped[str | None] = mapped_column(String(255))
+    trace_id: Mapped[str | None] = mapped_column(String(255))
+    end_user_id: Mapped[str | None] = mapped_column(String(255))
+    meta: Mapped[dict[str, Any]]
+    review: Mapped[str] = mapped_column(String(16))  # post | sampled_out | capped | off
+    created_at: Mapped[datetime]
+
+
+class Webhook(Base):
+    """A URL told about a workspace's changes. The secret signs deliveries, so it is kept."""
+
+    __tablename__ = "webhooks"
+    __table_args__ = (UniqueConstraint("team_id", "url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    url: Mapped[str] = mapped_column(String(2000))
+    events: Mapped[list[str]] = mapped_column(JSON)
+    secret: Mapped[str] = mapped_column(String(128))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+
+class WebhookDelivery(Base):
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index(None, "webhook_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"))
+    event: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(16))  # pending | delivered | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None]
+
+
+class WorkspaceSettings(Base):
+    """Settings of a whole workspace (not of one template), e.g. private webhook addresses."""
+
+    __tablename__ = "workspace_settings"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    settings: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime]
+
+
 # The tables of the libraries we reuse, defined by the libraries themselves, on our metadata so
 # that Alembic migrates them with everything else.
 from storage import library_tables  # noqa: E402

@@ -12,16 +12,19 @@ from sqlalchemy import Engine
 
 from storage.arguments import typed_arguments
 from storage.db import make_engine
+from storage.repo.api import ApiRepo
 from storage.repo.base import utcnow
 from storage.repo.inbox import InboxRepo
 from storage.repo.leases import LeasesRepo
 from storage.repo.transfer import TransferRepo
 from storage.repo.votes import VotesRepo
+from storage.repo.webhooks import WebhooksRepo
 
 
 @typed_arguments
-class Store(TransferRepo, VotesRepo, InboxRepo, LeasesRepo):
-    """Templates, versions, runs, feedback, principles, proposals, the inbox and leases."""
+class Store(TransferRepo, VotesRepo, ApiRepo, WebhooksRepo, InboxRepo, LeasesRepo):
+    """Templates, versions, runs, feedback, principles, proposals, votes, the inbox and leases;
+    API tokens, labels, runs logged by applications and webhooks."""
 
     def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = utcnow) -> None:
         super().__init__(engine, clock=clock)

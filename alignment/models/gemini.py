@@ -69,9 +69,17 @@ _GEMINI_FIELDS = {
 }
 
 
-def gemini_schema(schema: JsonSchema) -> types.Schema:
-    """A JSON schema built by alignment/bounds.py as Gemini's `response_schema`: types, enums,
-    bounds, required properties in order (`property_ordering`, which Gemini follows)."""
+def gemini_schema(schema: JsonSchema, defs: JsonSchema | None = None) -> types.Schema:
+    """A JSON schema (built by alignment/bounds.py, or a pydantic model's, whose `$ref`s are
+    resolved here) as Gemini's `response_schema`: types, enums, bounds, required properties in
+    order (`property_ordering`, which Gemini follows)."""
+    defs = defs if defs is not None else schema.get("$defs", {})
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.rsplit("/", 1)[-1] in defs:
+        schema = {
+            **defs[ref.rsplit("/", 1)[-1]],
+            **{k: v for k, v in schema.items() if k != "$ref"},
+        }
     fields: dict[str, Any] = {}
     kind = schema.get("type")
     if isinstance(kind, str):
@@ -84,9 +92,9 @@ def gemini_schema(schema: JsonSchema) -> types.Schema:
         fields.pop("enum")
         fields["minimum"], fields["maximum"] = min(schema["enum"]), max(schema["enum"])
     if isinstance(schema.get("items"), dict):
-        fields["items"] = gemini_schema(schema["items"])
+        fields["items"] = gemini_schema(schema["items"], defs)
     if isinstance(schema.get("properties"), dict):
-        fields["properties"] = {k: gemini_schema(v) for k, v in schema["properties"].items()}
+        fields["properties"] = {k: gemini_schema(v, defs) for k, v in schema["properties"].items()}
         fields["property_ordering"] = list(schema["properties"])
     return types.Schema(**fields)
 

@@ -42,6 +42,28 @@ def _gist(prompt: str) -> str:
     return f"{flat[:GIST_HEAD]} … {flat[-GIST_TAIL:]}"
 
 
+_NEGATIONS = {"not", "never", "avoid", "don't", "no", "without", "stop"}
+_FILLER = {"do", "the", "a", "an", "in", "of", "to", "and", "or", "any", "include", "use", "be"}
+
+
+def _polarity(text: str) -> tuple[bool, set[str]]:
+    """Whether an instruction forbids, and its content words (without negation and filler)."""
+    words = set(re.findall(r"[a-z0-9']+", text.casefold()))
+    return bool(words & _NEGATIONS), words - _NEGATIONS - _FILLER
+
+
+def _conflict(text: str, principles: list[dict[str, Any]]) -> str:
+    """The id of a principle asking for the opposite of `text` (same content words, one of the
+    two forbidding), else ''. Literal and deterministic, like the rest of the offline model."""
+    negated, words = _polarity(text)
+    for p in principles:
+        other_negated, other = _polarity(p["text"])
+        overlap = len(words & other) / len(words | other) if words and other else 0.0
+        if negated != other_negated and overlap >= 0.6:
+            return str(p["id"])
+    return ""
+
+
 def _distill(data: dict[str, Any], keys: list[str] | None = None) -> dict[str, Any]:
     """One principle per feedback id asked for (the schema's keys), in the feedback's words."""
     current = {p["text"].casefold(): p["id"] for p in data.get("principles", [])}
@@ -57,6 +79,9 @@ def _distill(data: dict[str, Any], keys: list[str] | None = None) -> dict[str, A
             "op": "none" if not text else "edit" if existing else "add",
             "principle_id": existing or "",
             "text": text,
+            "conflicts_with": ""
+            if existing or not text
+            else _conflict(text, data.get("principles", [])),
         }
     return {"principles": answer}
 
@@ -145,12 +170,40 @@ def _judge_score(data: dict[str, Any]) -> dict[str, Any]:
     return {"scores": scores}
 
 
+def _suggest(data: dict[str, Any]) -> dict[str, Any]:
+    """Three suggestions from what can be counted in the output, each saying where it is from."""
+    output = str(data.get("output", ""))
+    words = len(output.split())
+    lines = [line for line in output.splitlines() if line.strip()]
+    sentences = len(re.findall(r"[.!?](?:\s|$)", output))
+    tag = f"({MARK}'s suggestion)"
+    if words > 80:
+        length = f"Make the output shorter: it has {words} words"
+    elif words < 15:
+        length = f"Give more detail: the output has only {words} words"
+    else:
+        length = f"Cut any sentence that repeats the request: the output has {words} words"
+    if len(lines) <= 1 and sentences > 2:
+        shape = "Use a bulleted list instead of one paragraph"
+    else:
+        shape = "Say the main point in the first line"
+    opening = " ".join(output.split())[:60].replace('"', "'")
+    return {
+        "suggestions": [
+            {"kind": "critique", "text": f"{length} {tag}"},
+            {"kind": "critique", "text": f"{shape} {tag}"},
+            {"kind": "kudos", "text": f'Keep the opening "{opening}" {tag}'},
+        ]
+    }
+
+
 _TASKS = {
     "distill": _distill,
     "rewrite": _rewrite,
     "direct": _direct,
     "judge-rules": _judge_rules,
     "judge-score": _judge_score,
+    "suggest": _suggest,
 }
 
 

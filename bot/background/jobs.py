@@ -258,6 +258,57 @@ class ExportJob(JobBase):
     name: str
 
 
+# --- what applications cause through the HTTP API -----------------------------------------------
+
+
+class ApiRunJob(JobBase):
+    """Post a run an application logged to its template's channel, for review like any run.
+    Written by the store in the transaction that stores the run."""
+
+    kind: Literal["api_run"] = "api_run"
+    run_id: int
+
+    def report_to(self) -> ReportTarget:
+        return ReportTarget(None, None, None)  # no person asked: the log says it
+
+
+class WebhookJob(JobBase):
+    """Send one webhook delivery. Slow I/O to someone else's server, so it takes the model
+    work's capacity: a slow receiver never delays feedback."""
+
+    work: ClassVar[Work] = Work.MODEL
+    kind: Literal["webhook"] = "webhook"
+    delivery_id: int
+
+    @property
+    def lane(self) -> str:
+        return f"webhook:{self.delivery_id}"
+
+    def report_to(self) -> ReportTarget:
+        return ReportTarget(None, None, None)
+
+
+def app_actor(team_id: str) -> Actor:
+    """Who asks when an application or a change (not a person) causes the work."""
+    return Actor(team_id, "app")
+
+
+class SuggestJob(JobBase):
+    """ "Suggest critiques" on a run: one alignment-model call, answered to the asker only."""
+
+    work: ClassVar[Work] = Work.MODEL
+    kind: Literal["suggest"] = "suggest"
+    run_id: int
+
+
+class JudgeJob(JobBase):
+    """`/align judge NAME`: build the judge and measure it on held-out labels, for the asker."""
+
+    work: ClassVar[Work] = Work.MODEL
+    kind: Literal["judge"] = "judge"
+    name: str
+
+
 Job = Annotated[
     ReactionJob
     | ThreadReplyJob
@@ -272,7 +323,11 @@ Job = Annotated[
     | AnotherCandidateJob
     | FeedbackEchoJob
     | NoticeJob
-    | ExportJob,
+    | ExportJob
+    | ApiRunJob
+    | WebhookJob
+    | SuggestJob
+    | JudgeJob,
     Field(discriminator="kind"),
 ]
 JOB_TYPES: tuple[type[JobBase], ...] = (
@@ -290,6 +345,10 @@ JOB_TYPES: tuple[type[JobBase], ...] = (
     FeedbackEchoJob,
     NoticeJob,
     ExportJob,
+    ApiRunJob,
+    WebhookJob,
+    SuggestJob,
+    JudgeJob,
 )
 _ADAPTER: TypeAdapter[Job] = TypeAdapter(Job)
 

@@ -1,5 +1,7 @@
 """`alignbot serve`: run the Slack app. Socket Mode when SLACK_APP_TOKEN is set; otherwise HTTP
-(uvicorn) with POST /slack/events, GET /healthz and, with OAuth, /slack/install."""
+(uvicorn) with POST /slack/events, GET /healthz and, with OAuth, /slack/install, and the API for
+applications at /api (OpenAPI at /api/docs). In Socket Mode no port is opened unless `--api`
+asks for the API."""
 
 from __future__ import annotations
 
@@ -26,6 +28,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--port", type=int, help="HTTP port (default: PORT or 3000)")
     parser.add_argument("--host", help="interface to listen on (default: ALIGNBOT_HOST or 0.0.0.0)")
+    parser.add_argument(
+        "--api",
+        action="store_true",
+        help="in Socket Mode, also serve the HTTP API for applications on --port "
+        "(in HTTP mode it is always served)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -54,11 +62,21 @@ def run(args: argparse.Namespace) -> int:
     try:
         if config.slack_app_token is not None:  # Socket Mode
             logging.getLogger(__name__).info("alignbot: Socket Mode")
+            # Slack comes over the WebSocket and no port is opened, unless --api asks for the
+            # HTTP API for applications (with /healthz) on --port.
+            http = None
+            if args.api:
+                from bot.server import BackgroundServer, bind
+
+                sock = bind(args.host or config.host, args.port or config.port)
+                http = BackgroundServer(bot.asgi(), sock).start()
             handler = socket_mode_handler(bot, config.slack_app_token)
             try:
                 handler.start()  # connects, then blocks until interrupted
             finally:
                 close_socket_mode(handler.client)
+                if http is not None:
+                    http.stop()
         else:
             host = args.host or config.host
             port = args.port or config.port

@@ -10,6 +10,7 @@ as a person would, so the example goes through the same paths as everything else
 from __future__ import annotations
 
 import logging
+import secrets
 import threading
 import uuid
 from collections.abc import Mapping
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Config, load_config
+from bot.sandbox.demo_routes import demo_routes
 from bot.sandbox.slack_sim import SlackSim, persist
 from storage import Store
 
@@ -27,6 +29,7 @@ DEFAULT_DB = "alignbot-sandbox.db"
 DEFAULT_GEMINI_MODEL = "gemini/gemini-2.5-flash"
 SEED_USER = "alice"
 SEED_CHANNEL = "C0GENERAL"
+DEMO_TOKEN = "sandbox-demo"  # the demo application's token names start with this
 SEED_COMMANDS = (
     "new tldr Summarize the following for a busy teammate in two sentences: {{text}}",
     'run tldr text="The Q3 offsite moves from Lisbon to Porto because the Lisbon venue '
@@ -86,6 +89,7 @@ class Sandbox:
     seed: bool = True
     scheduler: bool = True
     local_model: Any = None  # a started bot.sandbox.local_model.LocalServer: runs and aligns
+    demo_interval: float = 5.0  # seconds between the demo application's outputs
 
     sim: SlackSim | None = field(default=None, init=False)
     _bot: Any = field(default=None, init=False, repr=False)
@@ -93,6 +97,7 @@ class Sandbox:
     _scheduler: Any = field(default=None, init=False, repr=False)
     _store: Store | None = field(default=None, init=False, repr=False)
     _autosave: Any = field(default=None, init=False, repr=False)
+    _demo: Any = field(default=None, init=False, repr=False)  # bot.sandbox.demo_app.DemoApp
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @property
@@ -123,6 +128,7 @@ class Sandbox:
         """Starts the page and simulator, then the bot; seeds on a fresh database, or shows the
         channel as it was when the database is not new."""
         self.sim = SlackSim(host=self.host, port=self.port)
+        self.sim.extra_routes += demo_routes(lambda: self._demo)
         if self.database.exists():
             persist.load_file(self.sim.state, self.slack_file)
         else:
@@ -196,8 +202,36 @@ class Sandbox:
         }
         if fresh and self.seed:
             self.seed_example()
+        self._start_demo()
+
+    def _start_demo(self) -> None:
+        """The demo application, with a token of its own made through the real service."""
+        from bot.sandbox.demo_app import DemoApp
+        from bot.services import Actor
+
+        assert self.sim is not None
+        api = self._bot.services.api
+        actor = Actor(self.sim.state.team.id, self.sim.user_id(SEED_USER))
+        for old in api.list_tokens(actor):
+            if old.name.startswith(DEMO_TOKEN) and old.revoked_at is None:
+                api.revoke_token(actor, old.name)  # its secret died with the last process
+        made = api.create_token(actor, f"{DEMO_TOKEN}-{secrets.token_hex(3)}", ())
+        models = self._bot.services.models
+        self._demo = DemoApp(
+            self._bot_server.url,
+            made.secret,
+            lambda: models.target(None),
+            interval=self.demo_interval,
+        ).start()
+
+    @property
+    def demo(self) -> Any:
+        return self._demo
 
     def _stop_bot(self) -> None:
+        if self._demo is not None:
+            self._demo.stop()
+            self._demo = None
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None

@@ -25,6 +25,8 @@ def settings_view(
         remind_after_hours=s.remind_after_hours,
         candidates=s.candidates,
         pending_feedback=pending_feedback,
+        review_rate=s.review_rate,
+        review_cap_per_hour=s.review_cap_per_hour,
     )
 
 
@@ -73,7 +75,7 @@ def version_row(
     )
 
 
-def run_view(run: RunInfo, template_name: str) -> vm.RunView:
+def run_view(run: RunInfo, template_name: str, origin: str | None = None) -> vm.RunView:
     # A running run shows as pending: the people in the channel see "Running…" for both.
     status = RunStatus.PENDING if run.status is RunStatus.RUNNING else run.status
     return vm.RunView(
@@ -85,8 +87,9 @@ def run_view(run: RunInfo, template_name: str) -> vm.RunView:
         status=status,
         error=run.error,
         model=run.model or "",
-        requested_by=run.requested_by,
+        requested_by=None if origin else run.requested_by,
         latency_ms=int(run.latency_ms) if run.latency_ms is not None else None,
+        origin=origin,
     )
 
 

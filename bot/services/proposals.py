@@ -22,6 +22,7 @@ from alignment.proposer import Candidate
 from alignment.textdiff import unified_diff
 from alignment.usage import CallStats
 from alignment.vocabulary import Decision, MutationOp, ProposalStatus
+from bot.services.announce import Announcer
 from bot.services.context import Actor, ServiceError, not_in_workspace
 from bot.services.metering import MeteredModel
 from bot.services.models import Models
@@ -41,9 +42,15 @@ EDITED_FROM = "edited_from"  # in an edited proposal's evaluation: the proposal 
 
 class ProposalService:
     def __init__(
-        self, store: Store, templates: TemplateService, models: Models, feedback_budget: int = 50
+        self,
+        store: Store,
+        templates: TemplateService,
+        models: Models,
+        feedback_budget: int = 50,
+        announcer: Announcer | None = None,
     ) -> None:
         self.store = store
+        self.announcer = announcer  # webhooks of proposals and approvals
         self.templates = templates
         self.models = models
         self.feedback_budget = feedback_budget  # items sent per proposal: most agreed, newest
@@ -93,7 +100,7 @@ class ProposalService:
             for mu in result.mutations
         ]
         try:
-            return self.store.create_proposal(
+            proposal = self.store.create_proposal(
                 info.id,
                 info.active_version.id,
                 result.template.text,
@@ -108,6 +115,9 @@ class ProposalService:
         except InvalidInput as exc:  # e.g. a new version became active meanwhile
             self._record_failure(info, str(exc), calls, by)
             raise
+        if self.announcer is not None:
+            self.announcer.proposal_created(info, proposal)
+        return proposal
 
     def _record_failure(self, info, reason: str, calls: list[CallStats], by: str) -> None:
         if not calls:  # nothing was spent (e.g. nothing to propose): nothing to keep
@@ -189,7 +199,7 @@ class ProposalService:
         calls: list[CallStats] = []
         evaluation = self._evaluate(info, base, Template(text), feedback, calls)
         evaluation[EDITED_FROM] = old.id
-        return self.store.create_proposal(
+        made = self.store.create_proposal(
             old.template_id,
             old.base_version_id,
             text,
@@ -201,6 +211,9 @@ class ProposalService:
             calls,
             actor.user_id,
         )
+        if self.announcer is not None:
+            self.announcer.proposal_created(self.store.get_template_by_id(old.template_id), made)
+        return made
 
     def vote(self, actor: Actor, proposal_id: str, candidate: int, pair: str = "") -> VoteOutcome:
         """One vote per person (and A/B pair); voting again changes it."""
@@ -280,10 +293,18 @@ class ProposalService:
         return p
 
     def approve(self, actor: Actor, proposal_id: str) -> DecisionOutcome:
-        return self.store.approve(self.checked(actor, proposal_id).id, actor.user_id)
+        outcome = self.store.approve(self.checked(actor, proposal_id).id, actor.user_id)
+        return self._announced(outcome)
 
     def reject(self, actor: Actor, proposal_id: str, reason: str) -> DecisionOutcome:
-        return self.store.reject(self.checked(actor, proposal_id).id, actor.user_id, reason)
+        outcome = self.store.reject(self.checked(actor, proposal_id).id, actor.user_id, reason)
+        return self._announced(outcome)
+
+    def _announced(self, outcome: DecisionOutcome) -> DecisionOutcome:
+        if self.announcer is not None and outcome.proposal is not None:
+            template = self.store.get_template_by_id(outcome.proposal.template_id)
+            self.announcer.decided(template, outcome)
+        return outcome
 
     def attach_message(self, proposal_id: int, channel_id: str, ts: str) -> None:
         self.store.set_proposal_message(proposal_id, channel_id, ts)
@@ -338,6 +359,12 @@ class ProposalService:
                         principles[mu.principle_id].text if mu.principle_id in principles else None
                     ),
                     reason=mu.reason,
+                    conflicts_with=mu.conflicts_with,
+                    conflicting_text=(
+                        principles[mu.conflicts_with].text
+                        if mu.conflicts_with in principles
+                        else None
+                    ),
                 )
                 for mu in p.mutations
             ),

@@ -11,7 +11,20 @@ from bot.services.templates import TemplateService
 from bot.slack import commands as c
 from bot.slack.views import models as vm
 from storage import Store
+from storage.api_records import ApiRunResult
 from storage.records import RunInfo
+
+
+def origin_text(origin: ApiRunResult | None) -> str | None:
+    """Where a run logged by an application came from, in words for its Slack message."""
+    if origin is None:
+        return None
+    parts = [f"Logged by an application (token {origin.token_name})"]
+    if origin.trace_id:
+        parts.append(f"trace {origin.trace_id}")
+    if origin.end_user_id:
+        parts.append(f"end user {origin.end_user_id}")
+    return " · ".join(parts)
 
 
 class RunService:
@@ -113,7 +126,8 @@ class RunService:
     def view(self, run_id: int | str) -> vm.RunView:
         """For the worker, whose rows carry ids already checked; a request uses `view_for`."""
         run = self._run(run_id)
-        return convert.run_view(run, self.store.get_template_by_id(run.template_id).name)
+        name = self.store.get_template_by_id(run.template_id).name
+        return convert.run_view(run, name, origin_text(self.store.api_run_origin(run.id)))
 
     def view_for(self, actor: Actor, run_id: int | str) -> vm.RunView:
         run = self.checked(actor, run_id)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 
 from alignment.template import Template
 from alignment.textdiff import unified_diff
 from bot.services import convert
+from bot.services.announce import Announcer
 from bot.services.context import Actor, ServiceError
 from bot.slack import commands as c
 from bot.slack.views import models as vm
@@ -26,9 +28,15 @@ def _did_you_mean(name: str, known: list[str]) -> str:
 
 
 class TemplateService:
-    def __init__(self, store: Store, default_target_model: str = "offline") -> None:
+    def __init__(
+        self,
+        store: Store,
+        default_target_model: str = "offline",
+        announcer: Announcer | None = None,
+    ) -> None:
         self.store = store
         self.default_target_model = default_target_model
+        self.announcer = announcer  # webhooks of rollbacks
 
     def get(self, actor: Actor, name: str) -> TemplateInfo:
         info = self.store.get_template(actor.team_id, name)
@@ -85,7 +93,15 @@ class TemplateService:
             author=version.author,
             source=version.source,
             created_at=version.created_at,
+            labels=self._labels_at(info.id).get(version.number, ()),
         )
+
+    def _labels_at(self, template_id: int) -> dict[int, tuple[str, ...]]:
+        """Version number -> the labels pointing at it."""
+        out: dict[int, tuple[str, ...]] = {}
+        for label, number in self.store.labels_of(template_id).items():
+            out[number] = (*out.get(number, ()), label)
+        return out
 
     def principles(self, info: TemplateInfo) -> tuple[vm.PrincipleRow, ...]:
         return tuple(convert.principle_row(p) for p in self.store.all_principles(info.id))
@@ -114,7 +130,11 @@ class TemplateService:
     def history(self, actor: Actor, name: str) -> tuple[vm.VersionRow, ...]:
         info = self.get(actor, name)
         active = info.active_version.number
-        return tuple(convert.version_row(v, active) for v in self.store.list_versions(info.id))
+        labels = self._labels_at(info.id)
+        return tuple(
+            dataclasses.replace(convert.version_row(v, active), labels=labels.get(v.number, ()))
+            for v in self.store.list_versions(info.id)
+        )
 
     def rejected_proposals(self, actor: Actor, name: str) -> tuple[vm.RejectedProposalRow, ...]:
         info = self.get(actor, name)
@@ -168,6 +188,8 @@ class TemplateService:
         """Version `cmd.version`'s text as a new version, and its principles back in force."""
         info = self.get(actor, cmd.name)
         version, restore = self.store.rollback_with_principles(info.id, cmd.version, actor.user_id)
+        if self.announcer is not None:
+            self.announcer.rolled_back(info, version, cmd.version)
         return _rollback_view(info.name, cmd.version, version.number, restore, done=True)
 
     def rollback(self, actor: Actor, cmd: c.Rollback) -> vm.VersionRow:

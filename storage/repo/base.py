@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from storage import models as m
-from storage.db import WRITE
+from storage.db import WRITE, write_lock
 from storage.errors import InvalidInput, NotFound
 
 
@@ -39,7 +39,7 @@ class StoreBase:
     def _tx(self, *, write: bool = True) -> Iterator[Session]:
         """One transaction; committed on success, rolled back on any error."""
         session = Session(self.engine, expire_on_commit=False, autoflush=True)
-        with session, session.begin():
+        with write_lock(self.engine) if write else nullcontext(), session, session.begin():
             session.connection(execution_options={WRITE: write})
             yield session
 

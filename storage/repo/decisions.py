@@ -64,7 +64,12 @@ class DecisionsRepo(ProposalsRepo):
             row.status, row.result_version_id = ProposalStatus.APPROVED.value, version.id
             row.decided_at = now
             muts = [convert.mutation_from_json(d) for d in row.mutations or []]
-            skipped = self._apply_mutations(s, row.template_id, muts, row.id, user_id)
+            held: set[str] = set()
+            skipped = self._apply_mutations(s, row.template_id, muts, row.id, user_id, held)
+            # Feedback behind a held-back conflict stays pending (unless an applied change also
+            # used it): it comes back in the next proposal, once the team has settled it.
+            applied = {str(f) for mu in muts if not mu.conflicts_with for f in mu.feedback_ids}
+            kept = [int(f) for f in held - applied if f.isdigit()]
             s.execute(
                 update(m.Feedback)
                 .where(
@@ -73,6 +78,7 @@ class DecisionsRepo(ProposalsRepo):
                             m.ProposalFeedback.proposal_id == row.id
                         )
                     ),
+                    m.Feedback.id.not_in(kept),
                     m.Feedback.consumed_by_proposal_id.is_(None),
                 )
                 .values(consumed_by_proposal_id=row.id, consumed_at=now),

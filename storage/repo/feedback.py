@@ -221,6 +221,46 @@ class FeedbackRepo(StoreBase):
             for row in s.execute(stmt).all()
         ]
 
+    def labelled_runs(
+        self, template_id: TemplateId, limit: Limit = 1000
+    ) -> list[tuple[int, Label, dict[str, str], str]]:
+        """The team's label of each run that has one: (run id, label, inputs, output), oldest
+        run first. Every label counts, consumed by a proposal or not (it judges the output,
+        not a template change); a run the team labelled both ways as often is left out."""
+        fb = m.Feedback
+        with self._tx(write=False) as s:
+            counts = s.execute(
+                select(fb.run_id, fb.label, func.count())
+                .where(
+                    fb.template_id == template_id,
+                    fb.kind == FeedbackKind.LABEL.value,
+                    fb.retracted_at.is_(None),
+                    fb.run_id.is_not(None),
+                )
+                .group_by(fb.run_id, fb.label)
+            ).all()
+            votes: dict[int, dict[Label, int]] = {}
+            for run_id, label, count in counts:
+                if run_id is not None and label is not None:  # both filtered in the query
+                    votes.setdefault(run_id, {})[Label(label)] = int(count)
+            decided = {
+                run_id: Label.GOOD if v.get(Label.GOOD, 0) > v.get(Label.BAD, 0) else Label.BAD
+                for run_id, v in votes.items()
+                if v.get(Label.GOOD, 0) != v.get(Label.BAD, 0)
+            }
+            chosen = sorted(decided)[-limit:]
+            runs = s.scalars(
+                select(m.Run).where(m.Run.id.in_(chosen), m.Run.output.is_not(None))
+            ).all()
+            by_id = {r.id: r for r in runs}
+        out: list[tuple[int, Label, dict[str, str], str]] = []
+        for run_id in chosen:
+            if run_id in by_id:
+                run = by_id[run_id]
+                inputs = {str(k): str(v) for k, v in (run.inputs or {}).items()}
+                out.append((run_id, decided[run_id], inputs, run.output or ""))
+        return out
+
 
 def _pending(template_id: int) -> tuple[ColumnElement[bool], ...]:
     fb = m.Feedback

@@ -14,7 +14,7 @@ and instances, and across crashes.
 from __future__ import annotations
 
 import functools
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -56,6 +56,11 @@ from storage.repo.base import StoreBase
 PENDING, CLAIMED, DONE, FAILED = "pending", "claimed", "done", "failed"
 
 
+# The inbox row that serves a row this transaction makes: (kind, job payload, lane), built by the
+# caller (storage knows no job types) from the new row's id.
+RowJob = Callable[[int], tuple[str, dict[str, Any], str | None]]
+
+
 class InboxRepo(StoreBase):
     inbox_max_attempts = 5
     inbox_retry_seconds = 30.0  # first retry delay; doubles per attempt
@@ -81,25 +86,40 @@ class InboxRepo(StoreBase):
             raise InvalidInput("an inbox event needs an event id")
         if (channel_id is None) != (ts is None):
             raise InvalidInput("give both channel_id and ts, or neither")
-        now = self.now()
         with self._tx() as s:
-            return self._insert_if_new(
-                s,
-                m.InboxEvent,
-                dict(
-                    event_id=event_id,
-                    team_id=team_id,
-                    kind=kind,
-                    lane=lane,
-                    payload=payload,
-                    channel_id=channel_id,
-                    message_ts=ts,
-                    status=PENDING,
-                    attempts=0,
-                    available_at=now,
-                    created_at=now,
-                ),
-            )
+            return self._inbox_put(s, event_id, team_id, kind, payload, channel_id, ts, lane=lane)
+
+    def _inbox_put(
+        self,
+        s: Session,
+        event_id: str,
+        team_id: str | None,
+        kind: str,
+        payload: dict[str, Any],
+        channel_id: str | None = None,
+        ts: str | None = None,
+        *,
+        lane: str | None = None,
+    ) -> bool:
+        """`inbox_put` inside a caller's transaction: the row commits with the change it serves."""
+        now = self.now()
+        return self._insert_if_new(
+            s,
+            m.InboxEvent,
+            dict(
+                event_id=event_id,
+                team_id=team_id,
+                kind=kind,
+                lane=lane,
+                payload=payload,
+                channel_id=channel_id,
+                message_ts=ts,
+                status=PENDING,
+                attempts=0,
+                available_at=now,
+                created_at=now,
+            ),
+        )
 
     def inbox_claim(
         self,

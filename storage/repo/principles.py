@@ -83,11 +83,22 @@ class PrinciplesRepo(StoreBase):
         mutations: list[PrincipleMutation],
         proposal_id: int,
         author: str,
+        held_feedback: set[str] | None = None,
     ) -> list[str]:
-        """Apply in order; returns notes on mutations skipped (their principle is gone)."""
+        """Apply in order; returns notes on mutations skipped (their principle is gone) or held
+        back: one that contradicts a principle still active is never applied beside it (the
+        ids of the feedback behind it go to `held_feedback`, to stay pending)."""
         skipped: list[str] = []
         for mut in mutations:
             fids = tuple(str(f) for f in mut.feedback_ids)
+            if mut.conflicts_with and self._still_active(s, template_id, mut.conflicts_with):
+                skipped.append(
+                    f"held back: {mut.op.value} of {mut.text!r} contradicts active principle "
+                    f"{mut.conflicts_with}; retire one of the two to settle it"
+                )
+                if held_feedback is not None:
+                    held_feedback.update(fids)
+                continue
             if mut.op is MutationOp.ADD:
                 row = self._new_principle(s, template_id, mut.text or "", PrincipleOrigin.DISTILLED)
                 self._change(
@@ -112,6 +123,13 @@ class PrinciplesRepo(StoreBase):
         return skipped
 
     # -- helpers -------------------------------------------------------------------------------
+
+    def _still_active(self, s: Session, template_id: int, principle_id: str) -> bool:
+        try:
+            row = self._principle_row(s, template_id, principle_id)
+        except (NotFound, InvalidInput):
+            return False
+        return row.status == PrincipleStatus.ACTIVE.value
 
     def _new_principle(
         self, s: Session, template_id: int, text: str, origin: PrincipleOrigin

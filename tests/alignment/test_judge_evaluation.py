@@ -171,3 +171,23 @@ def test_evaluate_without_judge_has_no_scores(offline):
     [row] = evaluation.rows
     assert (row.score_before, row.score_after) == (None, None)
     assert evaluation.mean_after is None
+
+
+def test_agreement_is_measured_on_labels_the_judge_never_saw(offline):
+    from alignment.judge import JudgeError
+    from alignment.judge_eval import hold_out, measure_agreement
+
+    def lab(text: str, good: bool) -> LabelledOutput:
+        return LabelledOutput({}, text, Label.GOOD if good else Label.BAD)
+
+    labelled = [lab(f"sunny warm day {n}" if n % 2 else f"cold rain storm {n}", n % 2 == 1)
+                for n in range(8)]  # fmt: skip
+    build, held = hold_out(labelled)
+    assert held == [labelled[3], labelled[7]] and len(build) == 6
+    assert not set(map(id, build)) & set(map(id, held))
+    result = measure_agreement(labelled, offline)
+    assert result.trained_on == 6 and result.metrics.examples == 2
+    assert (result.build_calls, result.eval_calls) == (2, 1)
+    assert result.metrics.accuracy == 1.0  # both held-out runs share words only with their label
+    with pytest.raises(JudgeError, match="at least 2 labelled runs"):
+        measure_agreement(labelled[:1], offline)

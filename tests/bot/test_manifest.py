@@ -50,6 +50,7 @@ def test_declares_the_scopes_the_app_calls_for(manifest):
         "app_mentions:read",
         "users:read",
         "files:write",  # long exports
+        "files:read",  # /align import reads the attached file (files.info, url_private)
     }
     assert needed <= scopes
     assert tuple(sorted(scopes)) == DEFAULT_SCOPES  # OAuth install asks for the same scopes

@@ -488,3 +488,35 @@ def test_a_vote_between_candidates_in_the_browser(sandbox, page):
     page.click("#confirm .confirm-ok")
     page.locator("#messages .message", has_text=re.compile(r"Approved\b.*\bv2\b")).last.wait_for()
     assert store.get_template("T0SANDBOX", "menu").active_version.text == second
+
+
+def test_suggested_critiques_and_an_import_from_a_file_in_the_browser(sandbox, page, tmp_path):
+    from bot.services import Actor
+
+    page.locator("#messages .message:has-text('tldr')").first.wait_for()
+    run = last_message_with(page, "button[data-action-id='run_suggest']")
+    run.locator("button[data-action-id='run_suggest']").click()
+    offered = last_message_with(page, "button[data-action-id='suggestion_adopt_1']")
+    assert "Only visible to you" in offered.inner_text() and "offline model" in offered.inner_text()
+    shot(page, "suggestions")
+    offered.locator("button[data-action-id='suggestion_adopt_1']").click()
+    page.locator("#messages .message", has_text="Adopted as your critique").wait_for()
+    info = sandbox.store.get_template("T0SANDBOX", "tldr")
+    [adopted] = sandbox.store.pending_feedback(info.id)
+    assert adopted.kind.value == "critique" and adopted.author == "U0ALICE"
+
+    export = tmp_path / "tldr.json"
+    export.write_text(sandbox.bot.services.transfer.export_text(Actor("T0SANDBOX", "U0X"), "tldr"))
+    type_in(page, "#composer-input", "/align import")
+    page.locator("#modal .bk-input[data-block-id='file'] input[type=file]").set_input_files(export)
+    page.wait_for_function(
+        "document.querySelector(\"#modal .bk-input[data-block-id='file'] .bk-field\")"
+        ".dataset.file !== undefined"
+    )
+    page.click("#modal .modal-submit")  # the name is taken: the next form asks
+    page.locator("#modal .bk-input[data-block-id='import_as']").wait_for()
+    page.locator("#modal .bk-input[data-block-id='name'] .bk-field").fill("tldr-copy")
+    page.click("#modal .modal-submit")
+    page.locator("#modal-overlay").wait_for(state="hidden")
+    page.locator("#messages .message", has_text="tldr-copy").last.wait_for()
+    assert sandbox.store.get_template("T0SANDBOX", "tldr-copy") is not None

@@ -24,9 +24,19 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _serve(env: dict[str, str], port: int) -> subprocess.Popen:
+def _serve(env: dict[str, str], port: int, *extra: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            *extra,
+        ],
         env={**os.environ, **env},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -108,3 +118,22 @@ def test_serve_with_oauth_offers_the_install_page(sim, db_url):
     finally:
         proc.send_signal(signal.SIGINT)
         proc.communicate(timeout=20)
+
+
+def test_serve_in_socket_mode_serves_the_api_when_asked(sim, db_url):
+    engine = make_engine(db_url)
+    upgrade(engine)
+    made = Store(engine).create_token(TEAM, "app", ["templates:read"], created_by="U1")
+    port = _free_port()
+    proc = _serve(_env(sim, db_url, SLACK_APP_TOKEN=sim.app_token), port, "--api")
+    try:
+        _wait_healthy(proc, f"http://127.0.0.1:{port}/healthz")
+        headers = {"Authorization": f"Bearer {made.secret}"}
+        r = httpx.get(f"http://127.0.0.1:{port}/api/v1/templates", headers=headers, timeout=5)
+        assert r.status_code == 200 and r.json() == {"templates": []}
+        assert httpx.get(f"http://127.0.0.1:{port}/api/docs", timeout=5).status_code == 200
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=30)
+    assert proc.returncode == 0
+    engine.dispose()

@@ -193,3 +193,26 @@ def test_history_in_time_order(store: Store, tmpl):
     kinds = [(e.kind, e.summary) for e in store.history(tmpl.id)]
     assert [k for k, _ in kinds] == ["version", "proposal", "decision", "version", "version"]
     assert "U2 approved proposal" in kinds[2][1] and "rollback to v1" in kinds[4][1]
+
+
+def test_a_conflicting_mutation_is_held_back_on_approval_and_its_feedback_stays_pending(
+    store: Store, tmpl
+):
+    wine = store.add_manual_principle(tmpl.id, "Include wine pairings", "U1")
+    no_wine, no_nuts = feedback(store, tmpl, "no wine"), feedback(store, tmpl, "no nuts")
+    held = PrincipleMutation(
+        MutationOp.ADD,
+        (str(no_wine.id),),
+        "Do not include wine pairings",
+        extra={"conflicts_with": str(wine.id)},
+    )
+    fine = PrincipleMutation(MutationOp.ADD, (str(no_nuts.id),), "Do not include nuts")
+    p = propose(store, tmpl, [no_wine, no_nuts], [held, fine])
+    assert store.get_proposal(p.id).mutations[0].conflicts_with == str(wine.id)
+
+    assert store.approve(p.id, "U3").outcome is Outcome.APPROVED
+    texts = sorted(pr.text for pr in store.active_principles(tmpl.id))
+    assert texts == ["Do not include nuts", "Include wine pairings"]  # never both wine ones
+    assert [f.id for f in store.pending_feedback(tmpl.id)] == [str(no_wine.id)]
+    reason = store.get_proposal(p.id).status_reason or ""
+    assert "held back" in reason and f"principle {wine.id}" in reason

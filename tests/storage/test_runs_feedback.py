@@ -141,3 +141,26 @@ def test_recent_runs_flag_critique(store: Store, tmpl) -> None:
     runs = store.recent_runs(tmpl.id, 10)
     assert [(r.id, r.critiqued) for r in runs] == [(c.id, False), (b.id, False), (a.id, True)]
     assert len(store.recent_runs(tmpl.id, 2)) == 2
+
+
+def test_labelled_runs_are_the_teams_majority_label_per_run(store):
+    t = store.create_template("T1", "lab", "Say {{x}}", channel_id="C1", author="U1")
+
+    def run(output):
+        r = store.record_run(t.id, t.active_version.id, {"x": output}, requested_by="U1")
+        store.complete_run(r.id, output, "offline", 1, 1, 1.0)
+        return r
+
+    def label(r, user, value, key=None):
+        store.add_feedback(t.id, r.id, user, "label", "", value, source_key=key)
+
+    a, b, c, d = run("a"), run("b"), run("c"), run("d")
+    label(a, "U1", "good"), label(a, "U2", "good"), label(a, "U3", "bad")
+    label(b, "U1", "bad")
+    label(c, "U1", "good"), label(c, "U2", "bad")  # a tie says nothing
+    label(d, "U1", "good", key="k-d")
+    store.retract_feedback("k-d")  # withdrawn
+    assert store.labelled_runs(t.id) == [
+        (a.id, Label.GOOD, {"x": "a"}, "a"),
+        (b.id, Label.BAD, {"x": "b"}, "b"),
+    ]

@@ -73,6 +73,33 @@ def complete_upload(ctx, args: dict[str, Any]) -> dict[str, Any]:
     return {"files": shared}
 
 
+def files_info(ctx, args: dict[str, Any]) -> dict[str, Any]:
+    """A file's object (as Slack answers `files.info`), e.g. one a person gave a file_input."""
+    file_id = str(_req(args, "file"))
+    with ctx.state.lock:
+        meta = ctx.state.files.get(file_id)
+        if meta is None or not meta.get("uploaded"):
+            raise SimError("file_not_found")
+        return {"file": _file_object(ctx, meta)}
+
+
+def add_user_file(ctx, user: str, name: str, content: str) -> dict[str, Any]:
+    """A file a person uploads in the client (e.g. into a modal's file_input): stored, not
+    shared in any channel; its object is what the submitted view's state carries."""
+    st = ctx.state
+    file_id = st.new_id("F")
+    with st.lock:
+        st.files[file_id] = {
+            "id": file_id,
+            "name": name,
+            "length": len(content.encode()),
+            "uploaded": True,
+            "user": user,
+        }
+        st.file_data[file_id] = content
+        return _file_object(ctx, st.files[file_id])
+
+
 def _file_object(ctx, meta: dict[str, Any]) -> dict[str, Any]:
     name = meta["name"]
     url = f"{ctx.base_url()}/sim/files/{meta['id']}"
@@ -83,7 +110,7 @@ def _file_object(ctx, meta: dict[str, Any]) -> dict[str, Any]:
         "title": meta.get("title", name),
         "mimetype": mimetypes.guess_type(name)[0] or "text/plain",
         "filetype": name.rsplit(".", 1)[-1] if "." in name else "text",
-        "user": ctx.state.team.bot_user_id,
+        "user": meta.get("user") or ctx.state.team.bot_user_id,
         "size": meta["length"],
         "mode": "hosted",
         "is_external": False,
@@ -125,4 +152,5 @@ def download_endpoint(state):
 METHODS = {
     "files.getUploadURLExternal": get_upload_url,
     "files.completeUploadExternal": complete_upload,
+    "files.info": files_info,
 }

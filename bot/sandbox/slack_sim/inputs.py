@@ -86,6 +86,9 @@ def _typed(el: dict[str, Any], raw: Any) -> dict[str, Any]:
         return {"type": kind, "selected_conversation": raw}
     if kind == "channels_select":
         return {"type": kind, "selected_channel": raw}
+    if kind == "file_input":  # file objects, as the client uploaded them (SlackSim.upload_file)
+        files = raw if isinstance(raw, list) else ([] if raw is None else [raw])
+        return {"type": kind, "files": files}
     if kind == "number_input":
         return {"type": kind, "value": None if raw is None else str(raw)}
     return {"type": kind, "value": None if raw is None else str(raw)}

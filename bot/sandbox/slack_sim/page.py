@@ -40,6 +40,9 @@ ACTIONS: dict[str, tuple[str, list[str]]] = {
 }
 
 
+PAGE_FILE_LIMIT = 2_000_000  # characters of a file picked on the page
+
+
 def _error(status: int, error: str, detail: str = "") -> JSONResponse:
     return JSONResponse({"ok": False, "error": error, "detail": detail}, status_code=status)
 
@@ -130,6 +133,20 @@ def page_routes(sim: SlackSim) -> list[Any]:
             return _error(400, e.error)
         return JSONResponse({"ok": True})
 
+    async def upload_file(request: Request) -> Response:
+        """A file picked in a modal's file_input (text only: an export is JSON)."""
+        try:
+            data = json.loads(await request.body() or b"{}")
+            user, name, content = str(data["user"]), str(data["name"]), str(data["content"])
+        except (ValueError, KeyError, TypeError):
+            return _error(400, "invalid_json", "send {user, name, content}")
+        if len(content) > PAGE_FILE_LIMIT:
+            return _error(413, "file_too_large", f"at most {PAGE_FILE_LIMIT:,} characters")
+        try:
+            return JSONResponse({"ok": True, "file": sim.upload_file(user, name, content)})
+        except SimError as e:
+            return _error(400, e.error)
+
     async def deliveries(request: Request) -> Response:
         return JSONResponse({"ok": True, "deliveries": [d.to_dict() for d in sim.deliveries]})
 
@@ -169,6 +186,7 @@ def page_routes(sim: SlackSim) -> list[Any]:
         Route("/sim/api/deliveries", g(deliveries)),
         Route("/sim/api/dismiss_ephemeral", g(dismiss), methods=["POST"]),
         Route("/sim/api/reset", g(reset), methods=["POST"]),
+        Route("/sim/api/upload_file", g(upload_file), methods=["POST"]),
         Route("/sim/api/{action}", g(action), methods=["POST"]),
         Route("/archives/{channel}/{p}", permalink),
         Route("/sim/files/{file_id}", g(download_endpoint(sim.state))),

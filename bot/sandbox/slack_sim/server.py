@@ -175,6 +175,11 @@ class SlackSim(UserActions):
     def ephemerals(self, user: str) -> list[dict[str, Any]]:
         return self.state.ephemerals_for(self.user_id(user))
 
+    def upload_file(self, user: str, name: str, content: str) -> dict[str, Any]:
+        """A file `user` picks in a modal's file_input: pass the returned object as that
+        input's value to `submit_view` (a list of them for several files)."""
+        return files.add_user_file(self.ctx, self.user_id(user), name, content)
+
     def open_views(self, user: str) -> list[dict[str, Any]]:
         """The user's modal stack, bottom first."""
         uid = self.user_id(user)

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from alignment.settings import SettingsChange
-from alignment.vocabulary import Workflow
+from alignment.vocabulary import FeedbackKind, Workflow
 
 
 class CommandError(ValueError):
@@ -154,6 +154,31 @@ class OpenPrincipleModal:
     name: str
 
 
+@dataclass(frozen=True)
+class JudgeReport:
+    """`/align judge NAME`: the rule book and its agreement with held-out labels."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class OpenImportModal:
+    """`/align import [NAME]`: a form with the export file to attach."""
+
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class ImportTemplate:
+    """The import form: the attached file (its Slack id), the name, and, when the name is
+    taken, whether to add the file's text as the next version (`on_top`)."""
+
+    file_id: str
+    name: str | None = None
+    on_top: bool = False
+    channel_id: str | None = None
+
+
 # --- buttons (block_actions) --------------------------------------------------------------------
 
 
@@ -170,6 +195,22 @@ class OpenRewriteModal:
 @dataclass(frozen=True)
 class RunAgain:
     run_id: str
+
+
+@dataclass(frozen=True)
+class SuggestCritiques:
+    """Ask the alignment model for critiques and kudos of a run, shown to the asker only."""
+
+    run_id: str
+
+
+@dataclass(frozen=True)
+class AdoptSuggestion:
+    """One click on a suggestion: it becomes the clicker's own feedback of that kind."""
+
+    run_id: str
+    kind: FeedbackKind
+    text: str
 
 
 @dataclass(frozen=True)
@@ -280,12 +321,17 @@ Command = (
     | Rollback
     | Settings
     | Export
+    | JudgeReport
+    | OpenImportModal
+    | ImportTemplate
     | OpenNewTemplateModal
     | OpenRunModal
     | OpenPrincipleModal
     | OpenCritiqueModal
     | OpenRewriteModal
     | RunAgain
+    | SuggestCritiques
+    | AdoptSuggestion
     | ApproveProposal
     | OpenRejectModal
     | OpenProposalEditModal
@@ -310,6 +356,7 @@ from bot.slack.commands.thread_reply import classify_reply  # noqa: E402
 
 __all__ = [
     "AddPrinciple",
+    "AdoptSuggestion",
     "AnotherCandidate",
     "ApproveProposal",
     "CancelRollback",
@@ -324,9 +371,12 @@ __all__ = [
     "Export",
     "Help",
     "History",
+    "ImportTemplate",
+    "JudgeReport",
     "ListTemplates",
     "NewTemplate",
     "OpenCritiqueModal",
+    "OpenImportModal",
     "OpenNewTemplateModal",
     "OpenPrincipleModal",
     "OpenProposalEditModal",
@@ -342,6 +392,7 @@ __all__ = [
     "SetMode",
     "Settings",
     "Show",
+    "SuggestCritiques",
     "SuggestRewrite",
     "ViewSubmissionError",
     "VoteCandidate",

@@ -15,6 +15,7 @@ from bot.slack.commands import (
     CommandError,
     Critique,
     EditProposal,
+    ImportTemplate,
     NewTemplate,
     RejectProposal,
     Run,
@@ -73,6 +74,21 @@ def parse_view_submission(
         template = fields.joined(ids.TEMPLATE_BLOCK, ids.TEMPLATE_PART_PREFIX, "the template text")
         fields.raise_errors()
         return EditProposal(proposal_id, template)
+    if callback_id == ids.IMPORT_MODAL:
+        file_id = fields.file(ids.FILE_BLOCK)
+        as_name = fields.optional_name(ids.NAME_BLOCK)
+        fields.raise_errors()
+        return ImportTemplate(file_id, name=as_name, channel_id=meta.channel)
+    if callback_id == ids.IMPORT_NAME_MODAL:
+        file_id = _required(meta.file)
+        on_top = fields.choice(ids.IMPORT_AS_BLOCK) == ids.IMPORT_ON_TOP
+        as_name = fields.optional_name(ids.NAME_BLOCK)
+        if on_top:
+            as_name = _required(meta.template)  # the name that was taken
+        elif as_name is None and ids.NAME_BLOCK not in fields.errors:
+            fields.errors[ids.NAME_BLOCK] = "Please give the new name (or add it on top)."
+        fields.raise_errors()
+        return ImportTemplate(file_id, as_name, on_top=on_top, channel_id=meta.channel)
     raise CommandError(f"This form (`{callback_id[:40]}`) is not one alignbot knows.")
 
 
@@ -144,6 +160,30 @@ class _Fields:
         except CommandError as err:
             self.errors[block_id] = "Please give the template a name." if not value else err.message
             return ""
+
+    def optional_name(self, block_id: str) -> str | None:
+        element = self._element(block_id)
+        value = element.get("value") if element else None
+        if not isinstance(value, str) or not value.strip():
+            return None
+        return self.name(block_id) or None
+
+    def file(self, block_id: str) -> str:
+        """The id of the one file attached to a file_input."""
+        element = self._element(block_id)
+        files = element.get("files") if element else None
+        first = files[0] if isinstance(files, list) and files else None
+        file_id = first.get("id") if isinstance(first, Mapping) else None
+        if not isinstance(file_id, str) or not file_id:
+            self.errors[block_id] = "Please attach the export file (.json)."
+            return ""
+        return file_id
+
+    def choice(self, block_id: str) -> str | None:
+        element = self._element(block_id)
+        option = element.get("selected_option") if element else None
+        value = option.get("value") if isinstance(option, Mapping) else None
+        return value if isinstance(value, str) else None
 
     def conversation(self, block_id: str) -> str | None:
         element = self._element(block_id)

@@ -16,8 +16,10 @@ from bot.slack.commands import (
     Export,
     Help,
     History,
+    JudgeReport,
     ListTemplates,
     NewTemplate,
+    OpenImportModal,
     OpenNewTemplateModal,
     OpenPrincipleModal,
     OpenRunModal,
@@ -28,6 +30,7 @@ from bot.slack.commands import (
     SetMode,
     Settings,
     Show,
+    api_commands,
 )
 from bot.slack.commands import values as v
 from bot.slack.commands.usage import BY_NAME
@@ -36,7 +39,7 @@ ALIASES = {"?": "help", "ls": "list", "create": "new", "add-principle": "princip
 MAX_TEXT = 40_000  # Slack's own cap on slash command text is lower; this guards other callers
 
 
-def parse_command(text: str) -> Command:
+def parse_command(text: str) -> Command | api_commands.ApiCommand:
     """Parse the text after `/align`. Empty text is `help`."""
     if len(text) > MAX_TEXT:
         raise CommandError(f"That is too long ({len(text):,} characters; at most {MAX_TEXT:,}).")
@@ -135,6 +138,15 @@ def _name_only(sub: str, cls: Callable[[str], Command]) -> Callable[[str], Comma
     return parse
 
 
+def _import(rest: str) -> Command:
+    """`import [NAME]`: a slash command carries no file, so the form takes it."""
+    if not rest.strip():
+        return OpenImportModal()
+    name, remainder = _name_and_rest(rest, "import")
+    _no_more(remainder, "import", "the template name")
+    return OpenImportModal(name)
+
+
 def _principle(rest: str) -> Command:
     name, text = _name_and_rest(rest, "principle")
     if not text:
@@ -201,7 +213,7 @@ def _setting_list() -> str:
     return ", ".join(f"`{s.name}`" for s in SETTINGS)
 
 
-_PARSERS: dict[str, Callable[[str], Command]] = {
+_PARSERS: dict[str, Callable[[str], Command | api_commands.ApiCommand]] = {
     "help": _help,
     "new": _new,
     "list": _list,
@@ -216,4 +228,7 @@ _PARSERS: dict[str, Callable[[str], Command]] = {
     "rollback": _rollback,
     "settings": _settings,
     "export": _name_only("export", Export),
+    **api_commands.PARSERS,
+    "judge": _name_only("judge", JudgeReport),
+    "import": _import,
 }

@@ -82,7 +82,8 @@ SUBCOMMANDS: tuple[Usage, ...] = (
         "Show or change settings: mode=principles|direct, target_model=provider/model, "
         "approvers=@a,@b|any, approvals=N, auto_propose_after=N|off, daily_digest=on|off, "
         "proposal_ttl_hours=N, remind_after_hours=N|off, channel=#channel, "
-        "candidates=1-4 (competing candidates the channel votes on).",
+        "candidates=1-4 (competing candidates the channel votes on), "
+        "review_rate=all|none|10%, review_cap_per_hour=N (runs logged by apps).",
         "/align settings tldr approvers=@bob,@carol approvals=2 daily_digest=on",
     ),
     Usage(
@@ -90,6 +91,41 @@ SUBCOMMANDS: tuple[Usage, ...] = (
         "/align export NAME",
         "Export the template, its principles and history.",
         "/align export tldr",
+    ),
+    Usage(
+        "label",
+        "/align label NAME vN LABEL",
+        "Point a label (staging, canary, …) at a version; apps fetch templates by label. "
+        "`production` always follows the approved version.",
+        "/align label tldr v3 staging",
+    ),
+    Usage(
+        "token",
+        "/align token create NAME [scopes] | list | revoke NAME",
+        "API tokens for your applications (shown once, only to you). Scopes: templates:read, "
+        "runs:write, labels:write (default: templates:read runs:write).",
+        "/align token create checkout-app templates:read runs:write",
+    ),
+    Usage(
+        "webhook",
+        "/align webhook add URL [events] | list | remove ID | log | allow-private on|off",
+        "Signed webhooks on version.approved, version.rolled_back, label.moved, "
+        "proposal.created, proposal.decided (default: all).",
+        "/align webhook add https://ci.example.com/hooks/alignbot version.approved",
+    ),
+    Usage(
+        "judge",
+        "/align judge NAME",
+        "Show the judge the team's 👍/👎 make (its rule book) and how often it agrees with the "
+        "labels it was not built from.",
+        "/align judge tldr",
+    ),
+    Usage(
+        "import",
+        "/align import [NAME]",
+        "Import a template from an export file (attach it in the form); a name this workspace "
+        "already has asks for a new name or a version on top.",
+        "/align import tldr",
     ),
 )
 

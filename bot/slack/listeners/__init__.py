@@ -23,14 +23,17 @@ def register_all(app: App, deps: Deps) -> None:
         view_submissions,
     )
 
+    # Bolt tries listeners in this order, evaluating each one's matchers, until one matches:
+    # the events that come by the thousand (replies, reactions) are tried first, so their ack
+    # does not first run the matchers of every command, button and form.
     for module in (
-        slash_command,
-        block_actions,
-        view_submissions,
         messages,
         reactions,
         app_mention,
         app_home,
+        slash_command,
+        block_actions,
+        view_submissions,
     ):
         module.register(app, deps)
     errors.register(app)

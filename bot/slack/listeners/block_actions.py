@@ -10,7 +10,8 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.background.jobs import AnotherCandidateJob, DecideJob, RunJob, VoteJob
+from bot.background.jobs import AnotherCandidateJob, DecideJob, RunJob, SuggestJob, VoteJob
+from bot.background.processors import echo_feedback
 from bot.services import USER_ERRORS, Actor, user_message
 from bot.slack import commands as c
 from bot.slack.commands.actions import ACTION_IDS, parse_action
@@ -20,6 +21,7 @@ from bot.slack.views import modals
 from bot.slack.views.notices import error_message
 from bot.slack.views.proposal import comparison_message
 from bot.slack.views.rollback import rollback_done_message
+from bot.slack.views.suggestions import adopted_message
 
 log = logging.getLogger(__name__)
 # What a click refuses with a message to the person (anything else is a bug, logged).
@@ -45,7 +47,9 @@ def _handler(deps: Deps):
         client = fail_fast(client)
         try:
             cmd = parse_action(action.get("action_id", ""), action.get("value"))
-            if isinstance(cmd, c.ConfirmRollback | c.CancelRollback):
+            if isinstance(cmd, c.AdoptSuggestion):
+                adopt(deps, actor, cmd, respond)
+            elif isinstance(cmd, c.ConfirmRollback | c.CancelRollback):
                 rollback(deps, actor, cmd, respond)
             else:
                 handle(deps, actor, cmd, body, client)
@@ -69,6 +73,9 @@ def handle(deps: Deps, actor: Actor, cmd: c.Command, body: dict[str, Any], clien
     elif isinstance(cmd, c.RunAgain):
         run = services.runs.again(actor, cmd.run_id)
         deps.inbox.put(RunJob(actor=actor, run_id=run.id), key=f"run:{run.id}")
+    elif isinstance(cmd, c.SuggestCritiques):
+        run = services.suggestions.check(actor, cmd.run_id)  # refused at once, not after a call
+        deps.inbox.put(SuggestJob(actor=actor, run_id=run.id), key=_click_key(body, actor))
     elif isinstance(cmd, c.ApproveProposal):
         services.proposals.checked(actor, cmd.proposal_id)  # another workspace's: not found
         deps.inbox.put(
@@ -109,6 +116,17 @@ def handle(deps: Deps, actor: Actor, cmd: c.Command, body: dict[str, Any], clien
         client.views_open(
             trigger_id=trigger, view=modals.proposal_edit_modal(str(info.id), name, info.text)
         )
+
+
+def adopt(deps: Deps, actor: Actor, cmd: c.AdoptSuggestion, respond: Respond) -> None:
+    """Stored at once and shown in the run's thread, like a modal's critique; the private list
+    is replaced by the acknowledgement, so the same suggestion is not offered twice."""
+    result = deps.services.suggestions.adopt(actor, cmd.run_id, cmd.kind, cmd.text)
+    run, fid = result.run, result.feedback_id
+    if result.created and fid is not None and run and run.channel_id and run.message_ts:
+        echo_feedback(deps, actor, fid, run.channel_id, run.message_ts)
+    msg = adopted_message(cmd.kind, cmd.text, counted=result.created)
+    respond(replace_original=True, text=msg["text"], blocks=msg["blocks"])
 
 
 def rollback(

@@ -13,10 +13,12 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.background.jobs import ExportJob, ProposeJob, RunJob
+from bot.background.jobs import ExportJob, JudgeJob, ProposeJob, RunJob
 from bot.services import USER_ERRORS, Actor, Services, user_message
 from bot.slack import commands as c
+from bot.slack.commands.api_commands import API_COMMANDS, ApiCommand
 from bot.slack.commands.slash import parse_command
+from bot.slack.listeners.api_commands import answer_api
 from bot.slack.listeners.common import actor_of, fail_fast
 from bot.slack.listeners.deps import Deps
 from bot.slack.views import modals
@@ -57,7 +59,7 @@ def register(app: App, deps: Deps) -> None:
 
 
 def handle(
-    deps: Deps, actor: Actor, cmd: c.Command, body: dict[str, Any], client: WebClient
+    deps: Deps, actor: Actor, cmd: c.Command | ApiCommand, body: dict[str, Any], client: WebClient
 ) -> Message | None:
     """What to answer in the ack (None: nothing, the work shows up in the channel)."""
     services: Services = deps.services
@@ -77,6 +79,16 @@ def handle(
         if home and home != actor.channel_id:  # the "Drafting…" note is not where they are
             return drafting_elsewhere_message(cmd.name, home)
         return None  # the channel shows "Drafting…" at once; the proposal replaces it
+    if isinstance(cmd, c.JudgeReport):
+        labelled = services.judge.check(actor, cmd.name)  # an unknown name is refused at once
+        deps.inbox.put(
+            JudgeJob(actor=actor, name=cmd.name),
+            key=f"command:{body.get('trigger_id') or body.get('response_url')}",
+        )
+        return notice_message(
+            f"Building the judge for `{cmd.name}` from {labelled} labelled run(s)…",
+            emoji=":hourglass:",
+        )
     if isinstance(cmd, c.Export):
         content = services.transfer.export_text(actor, cmd.name)
         if export_fits_inline(content):
@@ -101,7 +113,9 @@ def cmd_channel(cmd: c.Run, actor: Actor) -> str | None:
     return getattr(cmd, "channel_id", None) or actor.channel_id
 
 
-def modal_for(services: Services, actor: Actor, cmd: c.Command) -> dict[str, Any] | None:
+def modal_for(
+    services: Services, actor: Actor, cmd: c.Command | ApiCommand
+) -> dict[str, Any] | None:
     if isinstance(cmd, c.OpenNewTemplateModal):
         return modals.new_template_modal(channel_id=actor.channel_id)
     if isinstance(cmd, c.OpenRunModal):
@@ -110,13 +124,15 @@ def modal_for(services: Services, actor: Actor, cmd: c.Command) -> dict[str, Any
         return modals.run_modal(
             info.name, info.active_version.number, variables, channel_id=actor.channel_id
         )
+    if isinstance(cmd, c.OpenImportModal):
+        return modals.import_modal(channel_id=actor.channel_id, name=cmd.name)
     if isinstance(cmd, c.OpenPrincipleModal):
         services.templates.get(actor, cmd.name)
         return modals.principle_modal(cmd.name)
     return None
 
 
-def answer(services: Services, actor: Actor, cmd: c.Command) -> Message:
+def answer(services: Services, actor: Actor, cmd: c.Command | ApiCommand) -> Message:
     t = services.templates
     if isinstance(cmd, c.Help):
         return help_message(cmd.topic)
@@ -141,6 +157,8 @@ def answer(services: Services, actor: Actor, cmd: c.Command) -> Message:
         return diff_message(cmd.name, *t.diff_versions(actor, cmd))
     if isinstance(cmd, c.Rollback):  # asks first: it changes the text and the principles
         return rollback_preview_message(t.rollback_preview(actor, cmd))
+    if isinstance(cmd, API_COMMANDS):
+        return answer_api(services, actor, cmd)
     if isinstance(cmd, c.Settings):
         changed = cmd.changed
         view = t.settings(actor, cmd)

@@ -3,21 +3,25 @@ at once (a new template, a principle, a critique) or stored in the inbox (runs, 
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
 
 from alignment import FeedbackKind, TemplateError
 from bot.background.jobs import DecideJob, EditProposalJob, NoticeJob, RunJob
 from bot.background.processors import echo_feedback
 from bot.services import USER_ERRORS, Actor, user_message
+from bot.services.transfer import NameTaken
 from bot.slack import commands as c
 from bot.slack.commands.modals import parse_view_submission, read_metadata
-from bot.slack.listeners.common import actor_of
+from bot.slack.listeners.common import actor_of, fail_fast
 from bot.slack.listeners.deps import Deps
-from bot.slack.views import ids
+from bot.slack.views import ids, modals
 from bot.slack.views.text import sentence
+from bot.slack.webapi.files import FileUnreadable, fetch_text
 from storage.errors import AlreadyExists
 
 # What a form refuses with a message in place (anything else is a bug, logged).
@@ -31,6 +35,8 @@ CALLBACKS = (
     ids.REWRITE_MODAL,
     ids.REJECT_MODAL,
     ids.PROPOSAL_EDIT_MODAL,
+    ids.IMPORT_MODAL,
+    ids.IMPORT_NAME_MODAL,
 )
 # Which input an error belongs next to, per modal.
 ERROR_BLOCK = {
@@ -41,6 +47,8 @@ ERROR_BLOCK = {
     ids.REWRITE_MODAL: ids.TEXT_BLOCK,
     ids.REJECT_MODAL: ids.REASON_BLOCK,
     ids.PROPOSAL_EDIT_MODAL: ids.TEMPLATE_BLOCK,
+    ids.IMPORT_MODAL: ids.FILE_BLOCK,
+    ids.IMPORT_NAME_MODAL: ids.NAME_BLOCK,
 }
 
 
@@ -59,14 +67,20 @@ def _submitter(context: BoltContext, view: dict[str, Any]) -> Actor:
 
 
 def _handler(deps: Deps):
-    def on_submit(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+    def on_submit(ack: Ack, view: dict[str, Any], context: BoltContext, client: WebClient) -> None:
         callback = view.get("callback_id", "")
         actor = _submitter(context, view)
         try:
             cmd = parse_view_submission(
                 callback, view.get("private_metadata"), view.get("state", {}).get("values", {})
             )
-            handle(deps, actor, cmd, view)
+            if isinstance(cmd, c.ImportTemplate):
+                next_view = import_file(deps, actor, cmd, view, fail_fast(client))
+                if next_view is not None:
+                    ack(response_action="update", view=next_view)
+                    return
+            else:
+                handle(deps, actor, cmd, view)
         except c.ViewSubmissionError as exc:
             ack(response_action="errors", errors=exc.errors)
             return
@@ -140,6 +154,40 @@ def handle(deps: Deps, actor: Actor, cmd: c.Command, view: dict[str, Any]) -> No
             ),
             key=key,
         )
+
+
+def import_file(
+    deps: Deps, actor: Actor, cmd: c.ImportTemplate, view: dict[str, Any], client: WebClient
+) -> dict[str, Any] | None:
+    """Read the attached export and import it (quick: one file, one transaction). A name the
+    workspace has already answers with the next form: a new name, or a version on top."""
+    block = ids.FILE_BLOCK if view.get("callback_id") == ids.IMPORT_MODAL else ids.NAME_BLOCK
+    try:
+        filename, text = fetch_text(client, cmd.file_id)
+    except FileUnreadable as exc:
+        raise c.ViewSubmissionError({block: exc.message}) from None
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise c.ViewSubmissionError(
+            {block: f"`{filename}` is not JSON ({exc}): is it an alignbot export?"}
+        ) from None
+    where = replace(actor, channel_id=cmd.channel_id or actor.channel_id)
+    try:
+        done = deps.services.transfer.import_document(where, data, name=cmd.name, on_top=cmd.on_top)
+    except NameTaken:
+        taken = cmd.name or str(data["template"].get("name") or "")
+        return modals.import_name_modal(taken, cmd.file_id, where.channel_id)
+    except USER_ERRORS as exc:
+        raise c.ViewSubmissionError({block: sentence(user_message(exc))}) from None
+    how = "as its next version" if done.on_top else "as a new template"
+    _notice(
+        deps,
+        where,
+        f"view:{view.get('id')}",
+        f"Imported `{filename}` {how}: `{done.name}` v{done.version} is active.",
+    )
+    return None
 
 
 def _notice(deps: Deps, actor: Actor, key: str, text: str) -> None:

@@ -26,6 +26,8 @@ SOURCE_LABELS = {
 
 def version_line(row: VersionRow) -> str:
     parts = [f"*v{row.version}*" + (" :large_green_circle: active" if row.active else "")]
+    if row.labels:
+        parts[0] += " " + " ".join(f"`{escape(label)}`" for label in row.labels)
     source = SOURCE_LABELS[VersionSource(row.source)]
     if row.source == VersionSource.ROLLBACK and row.rolled_back_to:
         source += f" to v{row.rolled_back_to}"

@@ -10,6 +10,10 @@ from __future__ import annotations
 RUN_CRITIQUE = "run_critique"
 RUN_REWRITE = "run_rewrite"
 RUN_AGAIN = "run_again"
+RUN_SUGGEST = "run_suggest"  # "Suggest critiques"
+
+# Buttons on the private list of suggestions, one each (value = the suggestion, as JSON)
+SUGGESTION_ADOPT = ("suggestion_adopt_1", "suggestion_adopt_2", "suggestion_adopt_3")
 
 # Buttons on a proposal message (value = proposal id)
 PROPOSAL_APPROVE = "proposal_approve"
@@ -32,6 +36,8 @@ CRITIQUE_MODAL = "critique_modal"  # private_metadata = run id
 REWRITE_MODAL = "rewrite_modal"  # private_metadata = run id
 REJECT_MODAL = "reject_modal"  # private_metadata = proposal id
 PROPOSAL_EDIT_MODAL = "proposal_edit_modal"  # private_metadata = proposal id
+IMPORT_MODAL = "import_modal"  # private_metadata = {channel}
+IMPORT_NAME_MODAL = "import_name_modal"  # private_metadata = {channel, file, taken}
 
 # Input blocks (block_id) and their elements (action_id) inside modals
 NAME_BLOCK, NAME_INPUT = "name", "name_input"
@@ -41,6 +47,9 @@ TEMPLATE_PART_PREFIX = "template:"
 CHANNEL_BLOCK, CHANNEL_INPUT = "channel", "channel_input"
 TEXT_BLOCK, TEXT_INPUT = "text", "text_input"  # run modal free text; critique; rewrite; principle
 REASON_BLOCK, REASON_INPUT = "reason", "reason_input"
+FILE_BLOCK, FILE_INPUT = "file", "file_input"  # import: the export file
+IMPORT_AS_BLOCK, IMPORT_AS_INPUT = "import_as", "import_as_input"  # rename | on_top
+IMPORT_ON_TOP, IMPORT_RENAME = "on_top", "rename"
 VAR_BLOCK_PREFIX = "var:"  # run modal: one input block per variable, block_id = "var:<name>"
 VAR_INPUT = "var_input"
 

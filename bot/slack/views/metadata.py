@@ -17,6 +17,7 @@ class ModalMeta(BaseModel):
     template: str | None = None  # a template's name
     run: str | None = None  # a run's id
     proposal: str | None = None  # a proposal's id
+    file: str | None = None  # an attached file's id (the import form's second step)
 
     def encode(self) -> str:
         return self.model_dump_json(exclude_none=True)

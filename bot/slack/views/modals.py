@@ -12,9 +12,12 @@ from slack_sdk.models.blocks import (
     ConversationFilter,
     ConversationSelectElement,
     InputBlock,
+    Option,
     PlainTextInputElement,
     PlainTextObject,
+    RadioButtonsElement,
 )
+from slack_sdk.models.blocks.block_elements import FileInputElement
 from slack_sdk.models.views import View
 
 from alignment.values import NAME_MAX, NAME_RULE
@@ -237,3 +240,61 @@ def proposal_edit_modal(proposal_id: str, template_name: str, template_text: str
             )
         )
     return _modal(ids.PROPOSAL_EDIT_MODAL, "Edit proposal", blocks, meta, "Save")
+
+
+def import_modal(channel_id: str | None = None, name: str | None = None) -> dict[str, Any]:
+    """`/align import`: the export file (from `/align export` or `alignbot export`), and the
+    name to import it under when not the one in the file."""
+    blocks = [
+        InputBlock(
+            block_id=ids.FILE_BLOCK,
+            label=PlainTextObject(text="Export file (.json)"),
+            element=FileInputElement(action_id=ids.FILE_INPUT, filetypes=["json"], max_files=1),
+        ),
+        _text_input(
+            ids.NAME_BLOCK,
+            ids.NAME_INPUT,
+            "Name (optional)",
+            multiline=False,
+            initial=name,
+            hint=f"Leave empty to use the name in the file. {NAME_RULE}",
+            max_length=NAME_MAX,
+            optional=True,
+        ),
+    ]
+    return _modal(
+        ids.IMPORT_MODAL, "Import a template", blocks, ModalMeta(channel=channel_id), "Import"
+    )
+
+
+def import_name_modal(taken: str, file_id: str, channel_id: str | None) -> dict[str, Any]:
+    """The name is taken: a new name, or the file's active text as the next version on top."""
+    on_top = Option(
+        value=ids.IMPORT_ON_TOP,
+        text=PlainTextObject(text=truncate(f"Add it as the next version of {taken}", 75)),
+    )
+    rename = Option(value=ids.IMPORT_RENAME, text=PlainTextObject(text="Import under a new name"))
+    blocks = [
+        section(
+            f"This workspace already has a template named *{escape(taken)}*. Import the file "
+            "as its next version, or as a new template under another name."
+        ),
+        InputBlock(
+            block_id=ids.IMPORT_AS_BLOCK,
+            label=PlainTextObject(text="Import as"),
+            element=RadioButtonsElement(
+                action_id=ids.IMPORT_AS_INPUT, options=[on_top, rename], initial_option=rename
+            ),
+        ),
+        _text_input(
+            ids.NAME_BLOCK,
+            ids.NAME_INPUT,
+            "New name",
+            multiline=False,
+            hint=NAME_RULE,
+            max_length=NAME_MAX,
+            optional=True,
+        ),
+    ]
+    meta = ModalMeta(channel=channel_id, file=file_id, template=taken)
+    return _modal(ids.IMPORT_NAME_MODAL, "Name already taken", blocks, meta, "Import")

@@ -36,6 +36,7 @@ class RunView:
     model: str = ""
     requested_by: str | None = None  # Slack user id of whoever started the run
     latency_ms: int | None = None
+    origin: str | None = None  # set when an application logged it: which app, trace, end user
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,8 @@ class PrincipleChangeView:
     feedback: tuple[FeedbackLink, ...] = ()
     previous_text: str | None = None  # for edit/retire: the principle as it was
     reason: str = ""
+    conflicts_with: str | None = None  # an active principle's id this change contradicts
+    conflicting_text: str | None = None  # that principle's text
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,8 @@ class TemplateSettingsView:
     daily_digest: bool = False
     proposal_ttl_hours: int = 72  # pending proposals older than this expire
     remind_after_hours: int | None = 24  # None = no reminders
+    review_rate: float = 1.0  # share of an application's runs posted for review
+    review_cap_per_hour: int = 20
     pending_feedback: int = 0  # feedback items no proposal has used yet
     candidates: int = 1  # candidate templates per proposal (above 1 the channel votes)
 
@@ -171,6 +176,7 @@ class TemplateDetail:
     author: str | None = None
     source: VersionSource = VersionSource.MANUAL
     created_at: datetime | None = None
+    labels: tuple[str, ...] = ()  # labels on this version (production = the active one)
 
 
 @dataclass(frozen=True)
@@ -185,6 +191,7 @@ class VersionRow:
     proposal_id: str | None = None  # for source=proposal
     rolled_back_to: int | None = None  # for source=rollback: the version whose text was restored
     note: str = ""  # e.g. the proposal's rationale, first line
+    labels: tuple[str, ...] = ()  # e.g. ("production",), ("staging",)
 
 
 HistoryEntry = VersionRow

@@ -137,11 +137,22 @@ def _changes(changes: Sequence[PrincipleChangeView], edited_from: str | None = N
         line = f"{_OPS.get(change.op, escape(change.op))}: {escape(change.text)}"
         if change.previous_text and change.op == MutationOp.EDIT:
             line += f"\n      _was:_ {escape(change.previous_text)}"
+        if change.conflicts_with:
+            other = escape(change.conflicting_text or "(no longer active)")
+            line += (
+                f"\n      :warning: *Conflict* with principle {escape(change.conflicts_with)}: "
+                f"{other}\n      _Held back: not in the proposed template, not applied on "
+                "approval; its feedback stays pending. To settle it, reject with which of the two "
+                "should hold (the reason is feedback for the next proposal)._"
+            )
         if change.feedback:
             sources = ", ".join(link(f.permalink, f.label) for f in change.feedback[:10])
             more = len(change.feedback) - 10
             line += f"\n      _from:_ {sources}" + (f" and {more} more" if more > 0 else "")
         lines.append("• " + truncate(line, 1500))
+    conflicts = sum(1 for c in changes if c.conflicts_with)
+    if conflicts:
+        lines.insert(1, f":warning: *{conflicts} conflict(s) for the team to settle* (below)")
     return sections("\n".join(lines), CHANGE_BLOCKS)
 
 

@@ -38,9 +38,13 @@ INPUT_VALUE_LIMIT = 500  # characters of each input shown on the message
 
 def run_message(run: RunView) -> Message:
     title = f":robot_face: *{escape(run.template_name)}* · v{run.version}"
-    if run.requested_by:
+    if run.origin:
+        title += " · :satellite_antenna: from production"
+    elif run.requested_by:
         title += f" · run by {mention(run.requested_by)}"
     blocks: list[Block] = [section(title)]
+    if run.origin:
+        blocks.append(context(escape(run.origin)))
     if run.inputs:
         blocks.append(section(_inputs(run.inputs)))
     blocks.append(divider())
@@ -51,6 +55,7 @@ def run_message(run: RunView) -> Message:
             actions(
                 button("Critique", ids.RUN_CRITIQUE, run.run_id),
                 button("Suggest rewrite", ids.RUN_REWRITE, run.run_id),
+                button("Suggest critiques", ids.RUN_SUGGEST, run.run_id),
                 button("Run again", ids.RUN_AGAIN, run.run_id),
                 block_id=f"run:{run.run_id}"[:255],
             )

@@ -64,7 +64,15 @@ def settings_lines(s: TemplateSettingsView) -> str:
     ]
     if s.channel_id:
         lines.append(f"• *channel*: {channel_link(s.channel_id)}")
+    lines += [
+        f"• *review_rate*: {_rate(s.review_rate)} of the runs apps log are posted for review",
+        f"• *review_cap_per_hour*: {s.review_cap_per_hour}",
+    ]
     return "\n".join(lines)
+
+
+def _rate(rate: float) -> str:
+    return "all" if rate >= 1 else "none" if rate <= 0 else f"{rate * 100:g}%"
 
 
 def settings_message(
@@ -140,7 +148,8 @@ def show_message(t: TemplateDetail) -> Message:
     if t.active_version is not None and t.active_version != t.version:
         status = f" · _not active (v{t.active_version} is)_"
     by = f" · by {mention(t.author)}" if t.author else ""
-    head = f"*{name}* v{t.version}{status} · {escape(t.source)}{by}"
+    labels = " " + " ".join(f"`{escape(label)}`" for label in t.labels) if t.labels else ""
+    head = f"*{name}* v{t.version}{labels}{status} · {escape(t.source)}{by}"
     variables = ", ".join(inline_code(escape("{{" + v + "}}")) for v in t.variables) or "none"
     active = [p for p in t.principles if p.status == PrincipleStatus.ACTIVE]
     tail: list[Block] = [

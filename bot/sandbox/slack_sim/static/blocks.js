@@ -158,6 +158,17 @@ function input(block, ctx) {
       row.appendChild(plain(o.text?.text ?? o.value));
       field.appendChild(row);
     }
+  } else if (e.type === "file_input") {
+    field = el("input");
+    field.type = "file";
+    if (e.filetypes?.length) field.accept = e.filetypes.map((t) => "." + t).join(",");
+    field.addEventListener("change", async () => {
+      delete field.dataset.file;
+      const picked = field.files?.[0];
+      if (!picked) return;
+      const data = await ctx.uploadFile(picked.name, await picked.text());
+      if (data.ok) field.dataset.file = JSON.stringify(data.file);
+    });
   } else {
     field = el("span", "bk-unsupported", `[${e.type}]`);
   }
@@ -176,7 +187,9 @@ export function collectValues(container) {
     const field = wrap.querySelector(".bk-field");
     const id = wrap.dataset.blockId;
     if (!field || !id) continue;
-    if (field.dataset.kind === "checkboxes") {
+    if (field.dataset.kind === "file_input") {
+      values[id] = field.dataset.file ? [JSON.parse(field.dataset.file)] : [];
+    } else if (field.dataset.kind === "checkboxes") {
       values[id] = [...field.querySelectorAll("input:checked")].map((b) => b.value);
     } else if ("value" in field) {
       values[id] = field.value;

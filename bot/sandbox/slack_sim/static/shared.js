@@ -70,6 +70,8 @@ export function ctx(message, surface) {
     channelName,
     channels,
     currentChannel: () => view.channel,
+    // A file picked in a modal's file_input goes to the sim first, as Slack's client uploads it.
+    uploadFile: (name, content) => act("upload_file", { name, content }),
     confirm: (c) => hooks.confirm(c),
     openChannel: (id) => {
       if (!channels().some((c) => c.id === id)) return;

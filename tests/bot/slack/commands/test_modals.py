@@ -108,3 +108,31 @@ def test_the_new_template_form_takes_names_by_the_same_rule_as_slash_and_storage
     with pytest.raises(InvalidValue) as direct:
         template_name("-recipe")
     assert err.value.errors["name"] == str(direct.value)
+
+
+def test_import_forms_parse_the_file_the_name_and_the_choice():
+    from bot.slack.commands import ImportTemplate
+    from bot.slack.views import ids
+
+    def file_state(files):
+        return {ids.FILE_BLOCK: {ids.FILE_INPUT: {"type": "file_input", "files": files}}}
+
+    meta = '{"channel":"C1"}'
+    cmd = parse_view_submission(ids.IMPORT_MODAL, meta, file_state([{"id": "F1", "name": "a"}]))
+    assert cmd == ImportTemplate("F1", name=None, channel_id="C1")
+    with pytest.raises(ViewSubmissionError) as missing:
+        parse_view_submission(ids.IMPORT_MODAL, meta, file_state([]))
+    assert "attach the export file" in missing.value.errors[ids.FILE_BLOCK]
+
+    second = '{"channel":"C1","file":"F1","template":"tldr"}'
+
+    def choice(value, name=None):
+        state = {ids.IMPORT_AS_BLOCK: {ids.IMPORT_AS_INPUT: {"selected_option": {"value": value}}}}
+        state[ids.NAME_BLOCK] = {ids.NAME_INPUT: {"type": "plain_text_input", "value": name}}
+        return parse_view_submission(ids.IMPORT_NAME_MODAL, second, state)
+
+    assert choice(ids.IMPORT_ON_TOP) == ImportTemplate("F1", "tldr", on_top=True, channel_id="C1")
+    assert choice(ids.IMPORT_RENAME, "digest") == ImportTemplate("F1", "digest", channel_id="C1")
+    with pytest.raises(ViewSubmissionError) as bad:
+        choice(ids.IMPORT_RENAME, "no spaces allowed")
+    assert ids.NAME_BLOCK in bad.value.errors

@@ -149,6 +149,8 @@ def test_every_listed_setting_can_be_set_by_the_name_shown(app, slack):
         "remind_after_hours",
         "candidates",
         "channel",
+        "review_rate",
+        "review_cap_per_hour",
     ]
     values = {
         "mode": "direct",
@@ -161,6 +163,8 @@ def test_every_listed_setting_can_be_set_by_the_name_shown(app, slack):
         "remind_after_hours": "off",
         "candidates": "3",
         "channel": "<#C0NEWS01|news>",
+        "review_rate": "10%",
+        "review_cap_per_hour": "5",
     }
     for name in listed:
         _status, body = slack.command(f"settings summary {name}={values[name]}")

@@ -293,6 +293,28 @@ def test_a_failed_evaluation_is_said_not_silently_dropped():
     assert "Before / after" not in all_text(quiet)
 
 
+def test_a_conflict_is_shown_with_both_principles_and_what_happens_to_it():
+    msg = proposal_message(
+        proposal(
+            principle_changes=(
+                PrincipleChangeView(
+                    "add",
+                    "Never use <wine>.",
+                    conflicts_with="7",
+                    conflicting_text="Use wine for depth.",
+                ),
+            )
+        )
+    )
+    check_message(msg)
+    text = all_text(msg)
+    assert "1 conflict(s) for the team to settle" in text
+    assert "Conflict* with principle 7: Use wine for depth." in text
+    assert "Never use &lt;wine&gt;." in text
+    assert "not applied on approval" in text and "feedback stays pending" in text
+    assert "conflict" not in all_text(proposal()).lower()  # none, nothing said
+
+
 def test_background_failures_are_worded_for_people_not_jobs():
     from bot.slack.views.notices import failure_message
 

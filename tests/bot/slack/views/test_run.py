@@ -30,7 +30,7 @@ def run(**kw):
     return RunView(**{**base, **kw})
 
 
-def test_done_run_shows_name_version_inputs_output_and_three_buttons():
+def test_done_run_shows_name_version_inputs_output_and_four_buttons():
     msg = run_message(run())
     check_message(msg)
     text = all_text(msg)
@@ -41,6 +41,7 @@ def test_done_run_shows_name_version_inputs_output_and_three_buttons():
     assert buttons(msg) == [
         ("run_critique", "42", "Critique"),
         ("run_rewrite", "42", "Suggest rewrite"),
+        ("run_suggest", "42", "Suggest critiques"),
         ("run_again", "42", "Run again"),
     ]
     assert "Leek frittata." in msg["text"] and "recipe v3" in msg["text"]
