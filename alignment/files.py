@@ -6,6 +6,7 @@ Used by the CLI and by anyone driving the engine without Slack.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -100,10 +101,9 @@ def feedback_from_dict(data: dict[str, Any], where: str, default_id: str) -> Fee
         raise InputFileError(f"{where}: {exc}") from None
 
 
-def load_feedback(path: str | Path) -> list[Feedback]:
-    """One JSON object per line (blank lines and lines starting with # are skipped)."""
-    items: list[Feedback] = []
-    seen: set[str] = set()
+def _json_lines(path: str | Path) -> Iterator[tuple[int, str, dict[str, Any]]]:
+    """(line number, "FILE, line N", object) for each JSON object a line; blank lines and lines
+    starting with # are skipped."""
     for number, line in enumerate(_read(path).splitlines(), 1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
@@ -114,6 +114,14 @@ def load_feedback(path: str | Path) -> list[Feedback]:
             raise InputFileError(f"{where}: not valid JSON ({exc.msg})") from None
         if not isinstance(data, dict):
             raise InputFileError(f"{where}: expected a JSON object per line")
+        yield number, where, data
+
+
+def load_feedback(path: str | Path) -> list[Feedback]:
+    """One JSON object per line (blank lines and lines starting with # are skipped)."""
+    items: list[Feedback] = []
+    seen: set[str] = set()
+    for number, where, data in _json_lines(path):
         item = feedback_from_dict(data, where, default_id=f"line-{number}")
         if item.id in seen:
             raise InputFileError(f"{where}: duplicate feedback id {item.id!r}")
@@ -158,16 +166,7 @@ def load_labelled(path: str | Path) -> list[LabelledOutput]:
     are required; `inputs` (name: value) and `template` are optional. With a template, the prompt
     it renders from the inputs is shown to the judge as the input `prompt`."""
     items: list[LabelledOutput] = []
-    for number, line in enumerate(_read(path).splitlines(), 1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        where = f"{path}, line {number}"
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputFileError(f"{where}: not valid JSON ({exc.msg})") from None
-        if not isinstance(data, dict):
-            raise InputFileError(f"{where}: expected a JSON object per line")
+    for _, where, data in _json_lines(path):
         unknown = sorted(set(data) - LABELLED_FIELDS)
         if unknown:
             raise InputFileError(f"{where}: unknown field(s) {', '.join(unknown)}")
