@@ -13,7 +13,7 @@ from starlette.types import ASGIApp
 from bot.api import errors
 from bot.api.auth import authenticated
 from bot.api.fast import FastTemplates
-from bot.api.limits import ApiLimits, BodyLimit, RateLimiter
+from bot.api.limits import ApiLimits, BufferedBodyLimit, RateLimiter
 from bot.api.routes import build_router
 from bot.services.api import ApiService
 
@@ -32,7 +32,7 @@ def build_api(api: ApiService, limits: ApiLimits | None = None) -> ASGIApp:
     errors.install(app)
     limiter = RateLimiter(limits.requests_per_minute, limits.burst)
     app.include_router(build_router(api, authenticated(api, limiter), limits.max_batch))
-    return FastTemplates(BodyLimit(app, limits.max_body_bytes), api, limiter)
+    return FastTemplates(BufferedBodyLimit(app, limits.max_body_bytes), api, limiter)
 
 
 __all__ = ["ApiLimits", "build_api"]

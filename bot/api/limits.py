@@ -48,7 +48,7 @@ class RateLimiter:
         return str(max(1, math.ceil(wait)))
 
 
-class BodyLimit:
+class BufferedBodyLimit:
     """Refuse a request body over `limit` bytes with 413 before the app reads it: by its
     Content-Length when given, else by counting what arrives.
 
