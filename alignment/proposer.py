@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from alignment import bounds, prompts, task_kept
+from alignment import bounds, prompts, rewrite_check, task_kept
 from alignment.datablocks import data_block
 from alignment.feedback import Feedback, FeedbackKind
 from alignment.feedback_batch import Selection, select
@@ -47,7 +47,7 @@ from alignment.structured import (
     call_structured,
     call_structured_many,
 )
-from alignment.template import Template, TemplateError
+from alignment.template import Template
 from alignment.textdiff import unified_diff
 from alignment.usage import CallStats
 from alignment.vocabulary import Workflow
@@ -101,10 +101,6 @@ class ProposalResult:
 
 def _principles_data(principles: Sequence[Principle]) -> list[dict[str, str]]:
     return [{"id": p.id, "text": p.text} for p in principles]
-
-
-def _placeholders(template: Template) -> str:
-    return ", ".join("{{" + v + "}}" for v in template.variables) or "(none)"
 
 
 def _one_line(text: str) -> str:
@@ -403,58 +399,6 @@ def apply_mutations(
 
 
 _WORDS = re.compile(r"[\w']+")
-_ANSWER_KEYS = re.compile(r'"\s*,?\s*"?(?:rationale|template)"?\s*:')
-_STRING_END = re.compile(r'",\s*(?:\n|$)')  # the JSON string's end, then the next key
-
-
-def _leaked_json(old: str, new: str) -> str | None:
-    """A small model's answer that spilled its own JSON (`", "rationale": …`, or line breaks
-    written as `\\n`) into the template string: not a template."""
-    spilled = _ANSWER_KEYS.search(new) or _STRING_END.search(new)
-    if spilled and not (_ANSWER_KEYS.search(old) or _STRING_END.search(old)):
-        return 'the new template contains the answer\'s JSON keys ("rationale": …) as text'
-    if "\\n" in new and "\\n" not in old:
-        return "the new template contains escaped line breaks (\\n) as text"
-    return None
-
-
-def _same_text(old: str, new: str) -> bool:
-    return " ".join(old.split()) == " ".join(new.replace("\\n", " ").split())
-
-
-def _check_rewrite(
-    old: Template, asked: Sequence[str], must_change: bool
-) -> Callable[[RewriteOutput], str | None]:
-    def check(parsed: RewriteOutput) -> str | None:
-        if not parsed.template.strip():
-            return "the new template is empty"
-        try:
-            new = Template(parsed.template)
-        except TemplateError as exc:
-            return f"the new template has a syntax error: {exc}"
-        dropped = [v for v in old.variables if v not in new.variables]
-        invented = [v for v in new.variables if v not in old.variables]
-        if dropped or invented:
-            parts = []
-            if dropped:
-                parts.append("dropped " + ", ".join("{{" + v + "}}" for v in dropped))
-            if invented:
-                parts.append("invented " + ", ".join("{{" + v + "}}" for v in invented))
-            return (
-                f"the new template {' and '.join(parts)}; it must use exactly these "
-                f"placeholders: {_placeholders(old)}"
-            )
-        leaked = _leaked_json(old.text, new.text)
-        if leaked:
-            return leaked
-        lost = task_kept.problem(old.text, new.text, asked)
-        if lost:
-            return lost
-        if must_change and _same_text(old.text, new.text):
-            return "the new template is the current one unchanged; work the requests into it"
-        return None
-
-    return check
 
 
 def _rewrite(
@@ -474,7 +418,7 @@ def _rewrite(
     prompt = prompts.render(
         name,
         template=data_block("template", template.text),
-        placeholders=_placeholders(template),
+        placeholders=rewrite_check.placeholders(template),
         **{key: data_block(key, value) for key, value in data.items()},
     )
     chars = template_room(template, requests)
@@ -485,7 +429,7 @@ def _rewrite(
         if chars < len(template.text) + 40:
             need = bounds.max_tokens_for(rewrite_schema(len(template.text)))
             raise run.too_long(f"the {name} prompt", prompt, need)
-    check = _check_rewrite(template, asked, must_change)
+    check = rewrite_check.checker(template, asked, must_change)
     schema = rewrite_schema(chars)
 
     def variant(number: int, so_far: Sequence[str]) -> LLMRequest:
@@ -689,7 +633,7 @@ def _select(
         base = prompts.render(
             "direct",
             template=data_block("template", template.text),
-            placeholders=_placeholders(template),
+            placeholders=rewrite_check.placeholders(template),
             feedback=data_block("feedback", []),
         )
         answer = bounds.max_tokens_for(rewrite_schema(template_room(template, len(feedback))))
