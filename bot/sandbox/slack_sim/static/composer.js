@@ -1,17 +1,22 @@
 // The message boxes: text is sent as Slack's client sends it, `/command …` as a slash command.
 import { $, act, channels, el, users, view } from "./shared.js";
 
-async function send(input, threadTs) {
+// What is typed goes out in the order it was typed: each send waits for the one before it, as
+// Slack's client delivers a user's messages and commands one after another (two quick Enters must
+// not race, e.g. `/align new x …` then `/align settings x …`).
+let outbox = Promise.resolve();
+
+function send(input, threadTs) {
   const text = input.value.trim();
   if (!text) return;
   input.value = "";
   const cmd = text.match(/^(\/[a-z0-9_-]+)(?:\s+([\s\S]*))?$/i);
-  if (cmd) {
-    const wire = toWire(cmd[2] || "", true);
-    await act("slash_command", { channel: view.channel, command: cmd[1], text: wire });
-  } else {
-    await act("post_message", { channel: view.channel, text: toWire(text, false), thread_ts: threadTs || null });
-  }
+  const who = { user: view.user, channel: view.channel };  // as it was when Enter was pressed
+  const [action, body] = cmd
+    ? ["slash_command", { ...who, command: cmd[1], text: toWire(cmd[2] || "", true) }]
+    : ["post_message", { ...who, text: toWire(text, false), thread_ts: threadTs || null }];
+  const deliver = () => act(action, body);
+  outbox = outbox.then(deliver, deliver);
 }
 
 // What Slack's client sends for typed text: &, <, > escaped; @name, #channel and links encoded

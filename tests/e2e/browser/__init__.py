@@ -1,0 +1,1 @@
+"""The sandbox in a real browser: headless Chromium clicks and types through the whole loop."""
