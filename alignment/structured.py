@@ -2,12 +2,15 @@
 
 A malformed answer, or one that fails the caller's check (e.g. a dropped placeholder), gets one
 second call naming the problem, if the caller's `Repairs` allow one (a proposal has one repair
-for all its calls, so its call count stays flat); a second failure is final. The library this
-replaces retried forever and parsed free text by tags.
+for all its calls, so its call count stays flat); a second failure is final. An answer stuck in a
+loop (SmolLM2 writing `{{{{…` to its token limit) gets no repair: the model cannot do this step, a
+second try loops again at the same cost (12 s here), and the caller's fallback is the answer.
+The library this replaces retried forever and parsed free text by tags.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TypeVar, cast
@@ -21,6 +24,18 @@ from alignment.usage import CallStats
 
 Output = TypeVar("Output", bound=BaseModel)
 PREVIOUS_CHARS = 1500  # of the unusable answer, quoted back in the repair (it costs context)
+LOOP_CHARS = 60  # a unit of 1-32 characters said 5 times in a row over this many is a loop
+_REPEATED = re.compile(r"(.{1,32}?)\1{4,}", re.DOTALL)
+
+
+def looped(answer: str, prompt: str) -> str | None:
+    """The unit an answer is stuck repeating, if any, unless the prompt itself holds that run
+    (a template may well have a long `-----` rule)."""
+    for match in _REPEATED.finditer(answer):
+        run = match.group(0)
+        if len(run) >= LOOP_CHARS and run[:LOOP_CHARS] not in prompt:
+            return match.group(1)
+    return None
 
 
 class StructuredFailure(Exception):
@@ -87,6 +102,12 @@ def call_structured(
     parsed, problem, previous = _attempt(model, request, check, calls, alternatives)
     if problem is None and parsed is not None:
         return parsed
+    unit = looped(previous, request.system + request.prompt)
+    if unit is not None:
+        raise StructuredFailure(
+            f"{problem} (the answer repeats {unit!r} over and over, a loop a repair would repeat: "
+            "none was spent)"
+        )
     if not repairs.take():
         raise StructuredFailure(f"{problem} (no repair attempt left)")
     repair = replace(

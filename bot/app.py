@@ -25,7 +25,13 @@ from bot.server import build_asgi
 from bot.services import USER_ERRORS, Models, Services, build_services, user_message
 from bot.slack.listeners import Deps, register_all
 from bot.slack.views.notices import failure_message
-from bot.slack.webapi import ChannelPacer, ClientProvider, PosterProvider, make_web_client
+from bot.slack.webapi import (
+    ChannelPacer,
+    ClientProvider,
+    PosterProvider,
+    backoff_from,
+    make_web_client,
+)
 from storage import Store
 from storage.records import InboxItem
 
@@ -96,7 +102,8 @@ def create_app(
         credentials=config.credentials,
     )
     services = build_services(store, models, feedback_budget=config.feedback_budget)
-    client = make_web_client(config.slack_bot_token, base_url)
+    backoff = backoff_from(config.slack_backoff)  # for every client, the worker's too
+    client = make_web_client(config.slack_bot_token, base_url, backoff=backoff)
     installation_store = None
     if config.slack_client_id is not None and not config.slack_bot_token:  # OAuth
         installation_store = store.installation_store(config.slack_client_id)
@@ -125,7 +132,10 @@ def create_app(
                 token_verification_enabled=token_verification,
             )
     clients = ClientProvider(
-        base_url=base_url, token=config.slack_bot_token, installation_store=installation_store
+        base_url=base_url,
+        token=config.slack_bot_token,
+        installation_store=installation_store,
+        backoff=backoff,
     )
     posters = PosterProvider(clients, ChannelPacer(config.post_interval))
     inbox = Inbox(store, lease_seconds=inbox_lease_seconds)

@@ -164,6 +164,9 @@ class Config(ModelSettings):
     port: int = Field(DEFAULT_PORT, validation_alias="PORT")
     feedback_budget: int = Field(50, validation_alias="ALIGNBOT_FEEDBACK_BUDGET")  # per proposal
     post_interval: float = Field(1.0, validation_alias="ALIGNBOT_POST_INTERVAL")  # s per channel
+    # the first pause before retrying a Slack 5xx or a lost connection (doubling, with jitter);
+    # unset: slack-sdk's own backoff
+    slack_backoff: float | None = Field(None, validation_alias="ALIGNBOT_SLACK_BACKOFF")
     inbox_workers: int = Field(2, validation_alias="ALIGNBOT_INBOX_WORKERS")
     scheduler_enabled: bool = Field(True, validation_alias="ALIGNBOT_SCHEDULER")
     log_level: str = Field("INFO", validation_alias="ALIGNBOT_LOG_LEVEL")
@@ -376,6 +379,7 @@ _RULES: dict[str, Callable[[str, str], object]] = {
     "port": _whole(1, 65535),
     "feedback_budget": _whole(1, 10_000),
     "post_interval": _number(0.0, 60),
+    "slack_backoff": _number(0.0, 60),
     "inbox_workers": _whole(1, 64),
     "scheduler_enabled": _flag,
     "log_level": _log_level,

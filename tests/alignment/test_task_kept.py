@@ -177,3 +177,32 @@ def test_a_principle_copied_from_the_instructions_example_is_not_used(uses):
     texts = [p.text for p in result.principles_after]
     assert "Specify dietary restrictions" not in texts
     assert any("plant stand" in t for t in texts)  # the person's corrected output, kept
+
+
+def test_a_rewrite_stuck_in_a_loop_spends_no_repair_and_the_principles_still_arrive(grocery):
+    """SmolLM2 on the grocery rewrite writes `{{{{…` to its token limit, and did so again when
+    asked to repair (12 s here for nothing): a loop goes straight to the Guidelines section."""
+    grouped = {"op": "add", "text": "Group items by store section."}
+    looping = {"template": "Write a grocery list. {{" + "{" * 300, "rationale": "r"}
+    model = Scripted(_two_principles(grouped), looping)
+    result = propose(grocery.template, grocery.feedback, [], workflow="principles", model=model)
+    assert [r.purpose for r in model.requests] == ["distill", "rewrite"]
+    assert result.repairs == 0 and "repeats '{' over and over" in result.fallback
+    assert "- Do not include alcohol in the list." in result.template.text
+    assert result.template.variables == ("dish", "guests")
+
+
+@pytest.mark.parametrize(
+    ("answer", "prompt", "unit"),
+    [
+        ("{{" + "{" * 80, "", "{"),
+        ("Steps:\n" + "1. Do it. " * 12, "", "1. Do it. "),
+        ("a rule\n" + "-" * 70 + "\nthen text", "keep the " + "-" * 70 + " rule", None),
+        ("short runs are fine: ---- ==== ...." * 3, "", None),
+    ],
+)
+def test_what_counts_as_a_loop(answer, prompt, unit):
+    from alignment.structured import looped
+
+    found = looped(answer, prompt)
+    assert found == unit

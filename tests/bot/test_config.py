@@ -45,6 +45,7 @@ def test_every_problem_is_reported_at_once():
             "ALIGNBOT_FEEDBACK_BUDGET": "0",
             "ALIGNBOT_SCHEDULER": "maybe",
             "ALIGNBOT_LOG_LEVEL": "loud",
+            "ALIGNBOT_SLACK_BACKOFF": "-0.5",
         }
     )
     text = "\n".join(found)
@@ -62,9 +63,10 @@ def test_every_problem_is_reported_at_once():
         "ALIGNBOT_FEEDBACK_BUDGET=0 is out of range",
         "ALIGNBOT_SCHEDULER `maybe` is not on/off",
         "ALIGNBOT_LOG_LEVEL `LOUD` is not one of",
+        "ALIGNBOT_SLACK_BACKOFF=-0.5 is out of range",
     ]:
         assert needle in text, needle
-    assert len(found) == 13
+    assert len(found) == 14
 
 
 def test_error_message_lists_problems_one_per_line():
@@ -143,8 +145,10 @@ def test_values_are_parsed():
             "ALIGNBOT_MODEL_TIMEOUT": "2.5",
             "ALIGNBOT_SCHEDULER": "off",
             "DATABASE_URL": "postgresql+psycopg://u:p@localhost/alignbot",
+            "ALIGNBOT_SLACK_BACKOFF": "0.05",
         }
     )
+    assert config.slack_backoff == 0.05
     assert config.slack_api_url == "http://127.0.0.1:8080/api/"
     assert config.port == 8000 and config.model_timeout == 2.5 and not config.scheduler_enabled
     assert config.database_url.startswith("postgresql+psycopg://")

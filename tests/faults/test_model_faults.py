@@ -20,7 +20,8 @@ from tests.fakes._llm_http import FakeLLMServer
 from tests.fakes.gemini_server import HANG, FakeGeminiServer, Status, gemini_json
 from tests.fakes.openai_server import FakeOpenAIServer, openai_json
 
-TIMEOUT = "1"  # ALIGNBOT_MODEL_TIMEOUT: a hung call is given up after this many seconds
+TIMEOUT = "0.5"  # ALIGNBOT_MODEL_TIMEOUT: a hung call is given up after this many seconds
+BACKOFF = "0.05"  # ALIGNBOT_LLM_BACKOFF: the first retry's delay (1 s by default), doubling
 
 
 class Provider:
@@ -46,7 +47,6 @@ def provider(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
 def _provider(monkeypatch: pytest.MonkeyPatch, provider: Provider) -> Provider:
     for key, value in provider.env.items():
         monkeypatch.setenv(key, value)  # the model clients read their credentials from here
-    monkeypatch.setenv("ALIGNBOT_LLM_BACKOFF", "0.05")
     monkeypatch.delenv("GOOGLE_API_KEY", raising=False)
     monkeypatch.delenv("GOOGLE_GENAI_USE_VERTEXAI", raising=False)
     return provider
@@ -61,6 +61,7 @@ def test_a_model_failing_mid_proposal_leaves_no_partial_proposal_and_the_next_on
         store=store,
         ALIGNBOT_ALIGN_MODEL=provider.model,
         ALIGNBOT_MODEL_TIMEOUT=TIMEOUT,
+        ALIGNBOT_LLM_BACKOFF=BACKOFF,
         **provider.env,
     )
     run = _new_and_run(sim, store)
@@ -91,7 +92,7 @@ def test_a_model_failing_mid_proposal_leaves_no_partial_proposal_and_the_next_on
     )
     left = [blocks_text(m) for m in sim.messages(CHANNEL) if m.get("bot_id")]
     assert not [t for t in left if "Drafting" in t or "proposal_approve" in t], left
-    reason = "did not answer within 1s" if fault == "hang" else "503"
+    reason = "did not answer within 0.5s" if fault == "hang" else "503"
     assert "the alignment model failed" in shown and reason.lower() in shown, shown
     assert "proposal_approve" not in shown
     assert len(server.requests) >= 2, "the failure came after the distill call"

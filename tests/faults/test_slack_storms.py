@@ -13,13 +13,14 @@ from tests.faults.serving import sized
 CLIENT_RETRIES = 3  # bot.slack.webapi.client.retry_handlers: slack-sdk's 429 and 5xx handlers
 # Longer than one call's retries; at full size several attempts of the inbox row fail in a row.
 STORM_429 = sized(1, 3) * (CLIENT_RETRIES + 1) + 1
-STORM_5XX = CLIENT_RETRIES + 1  # slack-sdk backs off 0.5 + 1 + 2 s before giving up
+STORM_5XX = CLIENT_RETRIES + 1  # slack-sdk backs off (ALIGNBOT_SLACK_BACKOFF, doubling) 3 times
+BACKOFF = "0.02"  # 0.5 s by default: 0.5 + 1 + 2 s per call that gives up
 
 
 def test_posts_outlast_a_slack_storm_once_each_and_in_order(sim, bot_server, db_engine):
     store = Store(db_engine)
     store.inbox_retry_seconds = 0.2  # the inbox's own backoff between attempts, shortened
-    bot_server(store=store)
+    bot_server(store=store, ALIGNBOT_SLACK_BACKOFF=BACKOFF)
     run = new_and_run(sim, store)
     before = len(sim.api_calls)
 

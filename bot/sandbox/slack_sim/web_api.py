@@ -86,7 +86,8 @@ class WebApi:
 
     def _fault(self, method: str, args: dict[str, Any], fault) -> JSONResponse:
         if fault.status == 429:
-            headers = {"Retry-After": str(fault.retry_after or 1)}
+            wait = 1 if fault.retry_after is None else fault.retry_after  # 0: "at once"
+            headers = {"Retry-After": str(wait)}
             body = {"ok": False, "error": fault.error or "ratelimited"}
             return self._answer(method, args, body, status=429, headers=headers)
         if fault.status >= 500:

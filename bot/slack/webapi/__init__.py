@@ -1,6 +1,6 @@
 """Talking to Slack's Web API: retrying clients, paced posting, acknowledgement reactions."""
 
-from bot.slack.webapi.client import ClientProvider, make_web_client
+from bot.slack.webapi.client import ClientProvider, backoff_from, make_web_client
 from bot.slack.webapi.pacer import ChannelPacer
 from bot.slack.webapi.poster import Posted, PosterProvider, SlackPoster
 
@@ -10,5 +10,6 @@ __all__ = [
     "Posted",
     "PosterProvider",
     "SlackPoster",
+    "backoff_from",
     "make_web_client",
 ]

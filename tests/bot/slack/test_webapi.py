@@ -80,3 +80,23 @@ def test_rate_limits_and_server_errors_are_retried(poster, sim):
         ("chat.update", 503),
         ("chat.update", 200),
     ]
+
+
+def test_the_configured_backoff_is_what_every_client_waits(sim):
+    """ALIGNBOT_SLACK_BACKOFF reaches the clients the worker posts with, for one workspace and
+    per installation alike; unset, slack-sdk's own backoff is kept."""
+    from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
+    from slack_sdk.http_retry.handler import default_interval_calculator
+
+    from bot.slack.webapi import ClientProvider, backoff_from
+
+    def pauses(client) -> list[float]:
+        [handler] = [h for h in client.retry_handlers if isinstance(h, ServerErrorRetryHandler)]
+        return [handler.interval_calculator.calculate_sleep_duration(n) for n in range(3)]
+
+    provider = ClientProvider(sim.api_url, sim.bot_token, backoff=backoff_from(0.05))
+    for first, pause in zip([0.05, 0.1, 0.2], pauses(provider.for_team("T1")), strict=True):
+        assert first <= pause <= 2 * first
+    default = ClientProvider(sim.api_url, sim.bot_token).for_team("T1")
+    [handler] = [h for h in default.retry_handlers if isinstance(h, ServerErrorRetryHandler)]
+    assert handler.interval_calculator is default_interval_calculator
