@@ -9,13 +9,16 @@ it, each from a distinct person. At each rate the events are sent open-loop for 
 (a scheduler thread hands each event to a pool of clients at its due time; latency is measured
 from that due time, so a stall is not hidden), alternating the two apps phase by phase. Then
 each app is driven as fast as 8 clients can for `--peak-seconds` to compare throughput. The
-alignbot inbox is drained and counted at the end: every event acknowledged must be stored once.
+clients run in a process of their own, as Slack's are elsewhere: in the server's process their
+threads would take the server's GIL and count as its latency. The alignbot inbox is drained and
+counted at the end: every event acknowledged must be stored once.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import queue
 import statistics
 import sys
@@ -24,6 +27,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import httpx
@@ -148,6 +152,57 @@ class Sender:
             self.jobs.put(None)
 
 
+MAKERS: dict[str, Callable[[int, str, str], bytes]] = {"reaction": reaction, "reply": reply}
+
+
+def _clients(conn: Connection, secret: str) -> None:
+    """The clients' process: runs each phase it is sent and answers with its figures."""
+    sender = Sender(secret)
+    while (job := conn.recv()) is not None:
+        what, url, kind, ts, tag, amount = job
+        make = MAKERS[kind]
+        if what == "rate":
+            count, rate = amount
+            bodies = [make(i, ts, tag) for i in range(count)]
+            conn.send((sender.at_rate(url, bodies, rate), len(bodies), list(sender.errors)))
+        else:
+            made: list[int] = []
+
+            def numbered(i: int, make=make, ts=ts, tag=tag, made=made) -> bytes:
+                made.append(i)
+                return make(i, ts, tag)
+
+            peak = sender.flat_out(url, numbered, amount)
+            conn.send((peak, len(made), list(sender.errors)))
+    sender.close()
+
+
+class Clients:
+    """The parent's handle on the clients' process."""
+
+    def __init__(self, secret: str) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_clients, args=(child, secret), daemon=True)
+        self.proc.start()
+        self.errors: list[str] = []
+
+    def _ask(self, job: tuple) -> tuple[object, int]:
+        self.conn.send(job)
+        result, count, self.errors = self.conn.recv()
+        return result, count
+
+    def at_rate(self, url: str, kind: str, ts: str, tag: str, count: int, rate: float):
+        return self._ask(("rate", url, kind, ts, tag, (count, rate)))
+
+    def flat_out(self, url: str, kind: str, ts: str, tag: str, seconds: float):
+        return self._ask(("flat", url, kind, ts, tag, seconds))
+
+    def close(self) -> None:
+        self.conn.send(None)
+        self.proc.join(timeout=30)
+
+
 def p(ms: list[float], q: float) -> float:
     ordered = sorted(ms)
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
@@ -216,37 +271,31 @@ def main() -> None:
             "no-op": f"{server.url}/noop/slack/events",
             "alignbot": f"{server.url}/slack/events",
         }
-        sender = Sender(sim.signing_secret)
-        kinds = {"reaction": reaction, "reply": reply}
+        sender = Clients(sim.signing_secret)
+        kinds = list(MAKERS)
         sent_to_bot = {"reaction": 0, "reply": 0}
         rows = []
         phase = 0
         for rate in rates:
-            for kind, make in kinds.items():
+            for kind in kinds:
                 count = max(1, int(rate * args.seconds))
-                row = {"rate": rate, "kind": kind}
+                row: dict = {"rate": rate, "kind": kind}
                 for app in ("no-op", "alignbot"):
                     phase += 1
                     tag = f"{kind[:2].upper()}{phase:02d}"
-                    bodies = [make(i, posted.ts, tag) for i in range(count)]
-                    row[app] = sender.at_rate(urls[app], bodies, rate)
+                    row[app], sent = sender.at_rate(urls[app], kind, posted.ts, tag, count, rate)
                     if app == "alignbot":
-                        sent_to_bot[kind] += count
+                        sent_to_bot[kind] += sent
                 rows.append(row)
         peaks = {}
-        for kind, make in kinds.items():
+        for kind in kinds:
             for app in ("no-op", "alignbot"):
                 phase += 1
                 tag = f"PK{phase:02d}"
-                counted: list[int] = []
-
-                def numbered(i: int, make=make, tag=tag, counted=counted) -> bytes:
-                    counted.append(i)
-                    return make(i, posted.ts, tag)
-
-                peaks[(kind, app)] = sender.flat_out(urls[app], numbered, args.peak_seconds)
+                peak, sent = sender.flat_out(urls[app], kind, posted.ts, tag, args.peak_seconds)
+                peaks[(kind, app)] = peak
                 if app == "alignbot":
-                    sent_to_bot[kind] += len(counted)
+                    sent_to_bot[kind] += sent
         sender.close()
         began = time.perf_counter()
         drained = bot.worker.wait_idle(timeout=900) and store.inbox_pending_count() == 0

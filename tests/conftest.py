@@ -218,3 +218,12 @@ def sim(_sim_server: SharedServer) -> Iterator[SlackSim]:
     fresh.start(on=_sim_server)
     yield fresh
     fresh.stop()
+
+
+# -- order -----------------------------------------------------------------------------------------
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The real model's file first: it is the longest, and a worker that started it when the
+    others were nearly done would finish alone; the rest keeps its order."""
+    items.sort(key=lambda item: item.get_closest_marker("local_model") is None)

@@ -230,6 +230,28 @@ class InboxRepo(StoreBase):
             )
             return len(result.scalars().all())
 
+    def inbox_unclaim(self, item_ids: list[int], worker_id: WorkerId) -> list[int]:
+        """Give back rows `worker_id` claimed but did not start (an older row of their lane
+        failed and waits to retry, so they must wait too): pending again, the claim not counted
+        as an attempt. Returns the ids given back."""
+        if not item_ids:
+            return []
+        ev = m.InboxEvent
+        with self._tx() as s:
+            result = s.execute(
+                update(ev)
+                .where(ev.id.in_(item_ids), ev.status == CLAIMED, ev.claimed_by == worker_id)
+                .values(
+                    status=PENDING,
+                    claimed_by=None,
+                    lease_until=None,
+                    attempts=ev.attempts - 1,
+                    available_at=self.now(),
+                )
+                .returning(ev.id)
+            )
+            return sorted(result.scalars().all())
+
     def inbox_extend(
         self, item_ids: list[int], worker_id: WorkerId, lease_seconds: Seconds = 300.0
     ) -> list[int]:

@@ -130,6 +130,10 @@ class Inbox:
         the attempt after a crash reuses it instead of doing it again."""
         self.store.inbox_note(item_id, values)
 
+    def unclaim(self, item_ids: list[int]) -> None:
+        """Claimed rows not started, given back (an older row of their lane waits to retry)."""
+        self.store.inbox_unclaim(item_ids, self.worker_id)
+
     def done(self, item_id: int) -> bool:
         """False when this worker no longer holds the row (its lease ran out and another worker
         claimed it): that worker's outcome stands."""

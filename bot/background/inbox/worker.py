@@ -33,6 +33,7 @@ class InboxPort(Protocol):
         lanes: int | None = None,
     ) -> list[InboxItem]: ...
     def extend(self, item_ids: list[int]) -> None: ...
+    def unclaim(self, item_ids: list[int]) -> None: ...  # claimed rows given back unstarted
     def done(self, item_id: int) -> bool: ...  # False: another worker holds the row now
     def failed(self, item_id: int, error: str, retry: bool = False) -> bool: ...
 
@@ -234,29 +235,43 @@ class InboxWorker:
                     self._quiet = False
                     break
                 item = queue[0]
-            self._run_one(item)
+            retrying = self._run_one(item)
             with self._lock:
                 queue.popleft()
                 self._running.discard(item.id)
                 self._in_flight -= 1
+                # The row waits to retry: the lane's later rows wait behind it, in the database
+                # (running them now would put them before it; their claim is given back).
+                behind = list(queue) if retrying else []
+                if behind:
+                    queue.clear()
+                    self._in_flight -= len(behind)
+                    self._running.difference_update(i.id for i in behind)
                 if self._in_flight == 0:
                     self._idle.notify_all()
+            if behind:
+                try:
+                    self.inbox.unclaim([i.id for i in behind])
+                except Exception:  # their lease runs out instead, and they come back then
+                    log.exception("giving back the inbox rows behind item %s failed", item.id)
         self._wake.set()  # a thread is free, and the lane's next row is claimable now
 
-    def _run_one(self, item: InboxItem) -> None:
+    def _run_one(self, item: InboxItem) -> bool:
+        """Runs the row; True when it failed and waits to retry."""
         try:
             self.handle(item)
         except Exception as exc:
             log.warning("inbox item %s (%s) failed: %s", item.id, item.kind, exc)
-            self._record_failure(item, exc)
-            return
+            return self._record_failure(item, exc)
         try:
             if not self.inbox.done(item.id):
                 log.warning("inbox item %s was taken over by another worker", item.id)
         except Exception:
             log.exception("marking inbox item %s done failed", item.id)
+        return False
 
-    def _record_failure(self, item: InboxItem, exc: BaseException) -> None:
+    def _record_failure(self, item: InboxItem, exc: BaseException) -> bool:
+        """Records the failure; True when the row will be retried (it still heads its lane)."""
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         retry = self.transient(exc)
         try:
@@ -266,9 +281,10 @@ class InboxWorker:
             log.exception("recording the failure of inbox item %s failed", item.id)
         if not held:  # another worker took the row over after our lease ran out: theirs now
             log.warning("inbox item %s failed here but another worker holds it now", item.id)
-            return
+            return True
         if self.on_failure is not None and not retry:
             try:
                 self.on_failure(item, exc)
             except Exception:
                 log.exception("reporting the failure of inbox item %s failed", item.id)
+        return retry

@@ -16,16 +16,21 @@ class MemoryInbox:
         self.items = list(items)
         self.done_ids: list[int] = []
         self.failures: list[tuple[int, str, bool]] = []
+        self.given: list[InboxItem] = []
 
     def recover(self) -> int:
         return 0
 
     def claim(self, limit: int, kinds=None, except_kinds=None, lanes=None) -> list[InboxItem]:
         taken, self.items = self.items[:limit], self.items[limit:]
+        self.given = taken
         return taken
 
     def extend(self, item_ids: list[int]) -> None:
         pass
+
+    def unclaim(self, item_ids: list[int]) -> None:
+        self.items[:0] = [i for i in self.given if i.id in item_ids]
 
     def done(self, item_id: int) -> bool:
         self.done_ids.append(item_id)
@@ -210,3 +215,33 @@ def test_only_claims_of_processes_known_dead_are_taken_back():
     elsewhere = f"other-host:{gone.stdout.strip()}:abc123"  # unknowable: left to its lease
     claimants = [dead, predecessor, mine, neighbour, elsewhere, "garbage"]
     assert dead_claimants(claimants) == [dead, predecessor]
+
+
+def test_a_row_that_waits_to_retry_holds_back_the_rows_claimed_behind_it(db_engine):
+    """Three 👎 on one run, claimed together; Slack fails the first one's question past the
+    client's retries. The other two wait for it (their claim given back), so the questions are
+    asked in the order the 👎 came, as the storm test found they were not."""
+    store = Store(db_engine)
+    store.inbox_retry_seconds = 0.05
+    for n in (1, 2, 3):
+        store.inbox_put(f"Ev{n}", team_id="T1", kind="reaction", payload={}, lane="thread:C1:1.0")
+    ran: list[str] = []
+    failed_once: list[str] = []
+
+    def handle(it: InboxItem) -> None:
+        if it.event_id == "Ev1" and not failed_once:
+            failed_once.append(it.event_id)
+            raise ConnectionError("Slack is down")
+        ran.append(it.event_id)
+
+    worker = InboxWorker(Inbox(store, lease_seconds=60), handle, poll_interval=0.01).start()
+    try:
+        deadline = time.monotonic() + 10
+        while store.inbox_pending_count() and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        worker.stop()
+    assert failed_once == ["Ev1"] and ran == ["Ev1", "Ev2", "Ev3"]
+    statuses = [store.inbox_status(f"Ev{n}") for n in (1, 2, 3)]
+    assert [s["status"] for s in statuses] == ["done"] * 3
+    assert [s["attempts"] for s in statuses] == [2, 1, 1]  # a claim given back is no attempt
