@@ -191,12 +191,14 @@ class InboxWorker:
         except Exception:  # the database is briefly unavailable: try again at the next poll
             log.exception("claiming from the inbox failed")
             return 1, False  # not quiet: unknown
-        for item in items:
-            with self._lock:
-                if item.id in self._running:  # our own, still running: not a second time
-                    continue
-                self._running.add(item.id)
-            self._enqueue(item, share)
+        # The whole claim is queued before any lane starts: a row that failed at once must find
+        # the rows claimed behind it in its queue, to give them back (see `_run_lane`).
+        with self._lock:
+            fresh = [item for item in items if item.id not in self._running]  # ours, running
+            self._running.update(item.id for item in fresh)
+            started = [lane for item in fresh if (lane := self._queue(item, share)) is not None]
+        for lane in started:
+            share.pool.submit(self._run_lane, lane, share)
         return len(items), len(items) >= self.batch
 
     def _beat(self) -> None:
@@ -212,17 +214,18 @@ class InboxWorker:
             except Exception:
                 log.exception("extending the inbox claims failed")
 
-    def _enqueue(self, item: InboxItem, share: _Share) -> None:
+    def _queue(self, item: InboxItem, share: _Share) -> str | None:
+        """Adds the row to its lane's queue (the lock held); returns the lane when it is new
+        and needs a thread."""
         lane = self.lane_of(item)
-        with self._lock:
-            self._in_flight += 1
-            queue = self._lanes.get(lane)
-            if queue is not None:  # the lane is already running: it will take this one next
-                queue.append(item)
-                return
-            self._lanes[lane] = deque([item])
-            share.in_flight += 1  # a thread of the share is the lane's while it has rows
-        share.pool.submit(self._run_lane, lane, share)
+        self._in_flight += 1
+        queue = self._lanes.get(lane)
+        if queue is not None:  # the lane is already running: it will take this one next
+            queue.append(item)
+            return None
+        self._lanes[lane] = deque([item])
+        share.in_flight += 1  # a thread of the share is the lane's while it has rows
+        return lane
 
     def _run_lane(self, lane: str, share: _Share) -> None:
         while True:
