@@ -239,7 +239,12 @@ def main() -> None:
     parser.add_argument("--peak-seconds", type=float, default=10)
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--pg-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    parser.add_argument(
+        "--switch-ms", type=float, help="the server process's GIL switch interval (Python: 5 ms)"
+    )
     args = parser.parse_args()
+    if args.switch_ms:
+        sys.setswitchinterval(args.switch_ms / 1000)
     rates = [float(r) for r in args.rates.split(",")]
 
     with SlackSim() as sim, tempfile.TemporaryDirectory() as tmp:
