@@ -188,6 +188,7 @@ def main() -> int:
     parser.add_argument("--old", type=Path, help="the tree of the code to compare with")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "local_models.jsonl")
     parser.add_argument("--table-only", action="store_true", help="print the table of --out")
+    parser.add_argument("--old-only", action="store_true", help="with --old: only the old code")
     args = parser.parse_args()
     if args.table_only:
         rows = [json.loads(line) for line in args.out.read_text().splitlines() if line.strip()]
@@ -197,6 +198,8 @@ def main() -> int:
 
     seeds = [int(s) for s in args.seeds.split(",")]
     versions = [("new", ROOT)] + ([("old", args.old.resolve())] if args.old else [])
+    if args.old and args.old_only:
+        versions = versions[1:]
     rows: list[dict[str, Any]] = []
     with args.out.open("a") as out:
         for key in args.models.split(","):
