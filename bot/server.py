@@ -81,8 +81,7 @@ def build_asgi(
     slack = Starlette(routes=routes, middleware=[Middleware(BodyLimit, limit=max_body_bytes)])
     if api is None:
         return slack
-    # The API limits its bodies itself (bot.api.limits.BufferedBodyLimit reads them whole
-    # first: FastAPI would turn this limit's error, raised while it reads, into a 400, not a 413).
+    # The API limits its bodies itself, with its own limit and error shape (bot.api).
     return Starlette(routes=[Mount(API_PREFIX, app=api), Mount("/", app=slack)])
 
 

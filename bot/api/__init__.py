@@ -13,8 +13,9 @@ from starlette.types import ASGIApp
 from bot.api import errors
 from bot.api.auth import authenticated
 from bot.api.fast import FastTemplates
-from bot.api.limits import ApiLimits, BufferedBodyLimit, RateLimiter
+from bot.api.limits import ApiLimits, RateLimiter
 from bot.api.routes import build_router
+from bot.body_limit import BodyLimit
 from bot.services.api import ApiService
 
 
@@ -32,7 +33,13 @@ def build_api(api: ApiService, limits: ApiLimits | None = None) -> ASGIApp:
     errors.install(app)
     limiter = RateLimiter(limits.requests_per_minute, limits.burst)
     app.include_router(build_router(api, authenticated(api, limiter), limits.max_batch))
-    return FastTemplates(BufferedBodyLimit(app, limits.max_body_bytes), api, limiter)
+    limited = BodyLimit(app, limits.max_body_bytes, error=_body_error)
+    return FastTemplates(limited, api, limiter)
+
+
+def _body_error(limit: int) -> dict[str, str]:
+    """In the shape of the API's other errors."""
+    return {"error": f"the request body is larger than the limit of {limit:,} bytes"}
 
 
 __all__ = ["ApiLimits", "build_api"]
