@@ -28,10 +28,12 @@ class SampleRun:
 
 @dataclass(frozen=True)
 class EvaluationRow:
+    """One sample input run on the base template (before) and the proposed one (after)."""
+
     inputs: dict[str, str]
     before: str
     after: str
-    score_before: float | None = None
+    score_before: float | None = None  # judge score in [0, 1]; None when there is no judge yet
     score_after: float | None = None
 
 

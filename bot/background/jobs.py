@@ -175,13 +175,10 @@ class ProposeJob(JobBase):
         return f"template:{self.actor.team_id}:{self.name}"
 
 
-class DecideJob(JobBase):
-    """An approval (button) or a rejection with its reason (modal)."""
+class ProposalJob(JobBase):
+    """About one proposal: its decisions, edits, votes and candidates share its lane."""
 
-    kind: Literal["decide"] = "decide"
     proposal_id: str
-    decision: Literal["approve", "reject"]
-    reason: str = ""
     reply_channel: str | None = None  # where a refusal is shown (the proposal's channel)
 
     @property
@@ -189,45 +186,35 @@ class DecideJob(JobBase):
         return f"proposal:{self.proposal_id}"
 
 
-class EditProposalJob(JobBase):
+class DecideJob(ProposalJob):
+    """An approval (button) or a rejection with its reason (modal)."""
+
+    kind: Literal["decide"] = "decide"
+    decision: Literal["approve", "reject"]
+    reason: str = ""
+
+
+class EditProposalJob(ProposalJob):
     """A person's edit of a proposed template: a new proposal superseding the old one."""
 
     kind: Literal["edit_proposal"] = "edit_proposal"
-    proposal_id: str
     template: str
-    reply_channel: str | None = None
-
-    @property
-    def lane(self) -> str:
-        return f"proposal:{self.proposal_id}"
 
 
-class VoteJob(JobBase):
+class VoteJob(ProposalJob):
     """A vote between a proposal's candidates (`pair` empty), or an A/B choice between two
     (`pair` "a:b"): stored as a preference, the proposal's message updated."""
 
     kind: Literal["vote"] = "vote"
-    proposal_id: str
     candidate: int
     pair: str = ""
-    reply_channel: str | None = None
-
-    @property
-    def lane(self) -> str:
-        return f"proposal:{self.proposal_id}"
 
 
-class AnotherCandidateJob(JobBase):
+class AnotherCandidateJob(ProposalJob):
     """ "Another candidate": one more candidate for the proposal's vote (a model call)."""
 
     work: ClassVar[Work] = Work.MODEL
     kind: Literal["another_candidate"] = "another_candidate"
-    proposal_id: str
-    reply_channel: str | None = None
-
-    @property
-    def lane(self) -> str:
-        return f"proposal:{self.proposal_id}"
 
 
 class FeedbackEchoJob(JobBase):

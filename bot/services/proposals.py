@@ -15,7 +15,7 @@ from alignment import (
     TemplateError,
     propose,
 )
-from alignment.evaluation import SampleRun, evaluate, pick_samples
+from alignment.evaluation import EvaluationRow, SampleRun, evaluate, pick_samples
 from alignment.feedback import Feedback
 from alignment.judge import JudgeError, LabelledOutput, build_judge
 from alignment.proposer import Candidate
@@ -489,12 +489,12 @@ class _NoText:
     text = ""
 
 
-def _rows(evaluation: dict | None) -> tuple[vm.EvaluationRow, ...] | None:
+def _rows(evaluation: dict | None) -> tuple[EvaluationRow, ...] | None:
     if not evaluation or not evaluation.get("rows"):
         return None
     return tuple(
-        vm.EvaluationRow(
-            inputs=r.get("inputs", {}),
+        EvaluationRow(
+            inputs=dict(r.get("inputs", {})),
             before=r.get("before", ""),
             after=r.get("after", ""),
             score_before=r.get("score_before"),

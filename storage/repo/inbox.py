@@ -225,10 +225,19 @@ class InboxRepo(StoreBase):
             result = s.execute(
                 update(ev)
                 .where(ev.status == CLAIMED, ev.claimed_by.in_(sorted(worker_ids)))
-                .values(status=PENDING, claimed_by=None, lease_until=None, available_at=self.now())
+                .values(**self._given_back())
                 .returning(ev.id)
             )
             return len(result.scalars().all())
+
+    def _given_back(self) -> dict[str, object]:
+        """A claimed row made claimable again, at once."""
+        return {
+            "status": PENDING,
+            "claimed_by": None,
+            "lease_until": None,
+            "available_at": self.now(),
+        }
 
     def inbox_unclaim(self, item_ids: list[int], worker_id: WorkerId) -> list[int]:
         """Give back rows `worker_id` claimed but did not start (an older row of their lane
@@ -241,13 +250,7 @@ class InboxRepo(StoreBase):
             result = s.execute(
                 update(ev)
                 .where(ev.id.in_(item_ids), ev.status == CLAIMED, ev.claimed_by == worker_id)
-                .values(
-                    status=PENDING,
-                    claimed_by=None,
-                    lease_until=None,
-                    attempts=ev.attempts - 1,
-                    available_at=self.now(),
-                )
+                .values(**self._given_back(), attempts=ev.attempts - 1)
                 .returning(ev.id)
             )
             return sorted(result.scalars().all())

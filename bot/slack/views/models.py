@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from alignment.evaluation import EvaluationRow
 from alignment.vocabulary import (
     MutationOp,
     PrincipleOrigin,
@@ -56,17 +57,6 @@ class PrincipleChangeView:
     reason: str = ""
     conflicts_with: str | None = None  # an active principle's id this change contradicts
     conflicting_text: str | None = None  # that principle's text
-
-
-@dataclass(frozen=True)
-class EvaluationRow:
-    """One sample input run on the base template (before) and the proposed one (after)."""
-
-    inputs: Mapping[str, str]
-    before: str
-    after: str
-    score_before: float | None = None  # judge score in [0, 1]; None when there is no judge yet
-    score_after: float | None = None
 
 
 @dataclass(frozen=True)

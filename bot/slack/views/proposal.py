@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 
 from slack_sdk.models.blocks import Block
 
+from alignment.evaluation import EvaluationRow
 from alignment.vocabulary import MutationOp, ProposalStatus
 from bot.slack.views import ids
 from bot.slack.views.blocks import (
@@ -27,7 +28,6 @@ from bot.slack.views.blocks import (
 from bot.slack.views.models import (
     CandidateView,
     ComparisonView,
-    EvaluationRow,
     PrincipleChangeView,
     ProposalView,
 )

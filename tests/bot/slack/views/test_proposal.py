@@ -2,10 +2,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from alignment.evaluation import EvaluationRow
 from alignment.textdiff import unified_diff
 from bot.slack.views.models import (
     CandidateView,
-    EvaluationRow,
     FeedbackLink,
     PrincipleChangeView,
     ProposalView,
