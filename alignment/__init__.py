@@ -4,6 +4,7 @@ Pure Python: no Slack, no database. `bot/` and `storage/` build on these types.
 """
 
 from alignment import task_kept
+from alignment.distill import apply_mutations
 from alignment.evaluation import Evaluation, EvaluationRow, SampleRun, evaluate, pick_samples
 from alignment.feedback import Feedback
 from alignment.files import InputFileError, load_feedback, load_principles, load_template
@@ -19,7 +20,7 @@ from alignment.models import (
     get_model,
 )
 from alignment.principles import Principle, PrincipleMutation
-from alignment.proposer import ProposalFailed, ProposalResult, apply_mutations, propose
+from alignment.proposer import ProposalFailed, ProposalResult, propose
 from alignment.runner import RunResult, inputs_from_text, run_template
 from alignment.template import MissingVariableError, Template, TemplateError
 from alignment.usage import CallStats

@@ -10,6 +10,6 @@ import pytest
 
 def unavailable(resource: str, require_env: str, why: str, hint: str = "") -> None:
     """Fail when `require_env`=1, else skip; either way the message says what is missing."""
-    if os.environ.get(require_env) == "1":
-        pytest.fail(f"{resource} is required ({require_env}=1) but {why}", pytrace=False)
-    pytest.skip(f"{resource} is not available: {why}" + (f" ({hint})" if hint else ""))
+    if os.environ.get(require_env) != "1":  # a developer's machine without it
+        pytest.skip(f"{resource} is not available: {why}" + (f" ({hint})" if hint else ""))
+    pytest.fail(f"{resource} is required ({require_env}=1) but {why}", pytrace=False)

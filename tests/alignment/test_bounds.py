@@ -7,9 +7,10 @@ import json
 import pytest
 
 from alignment import bounds
+from alignment.distill import distill_schema
 from alignment.judge import rules_schema, scores_schema
 from alignment.models.gemini import gemini_schema
-from alignment.proposer import distill_schema, rewrite_schema
+from alignment.proposer import rewrite_schema
 
 
 def test_an_unbounded_string_or_list_cannot_be_sent():
