@@ -165,8 +165,14 @@ def _rewrite(
     )
 
 
-def _fallback_text(template: Template, lines: Sequence[str]) -> str:
-    return with_guidelines(template.text, [one_line(line) for line in lines if line.strip()])
+def _guidelines_instead(
+    template: Template, lines: Sequence[str], failure: StructuredFailure, instead: str
+) -> tuple[str, list[RewriteOutput]]:
+    """When the rewrite was unusable: the current template with `lines` as its Guidelines
+    section, what went wrong (the proposal's `fallback`) and the rationale saying so."""
+    fallback = f"the alignment model's rewrite was unusable: {failure.reason}"
+    text = with_guidelines(template.text, [one_line(line) for line in lines if line.strip()])
+    return fallback, [RewriteOutput(template=text, rationale=f"{fallback}. Instead, {instead}.")]
 
 
 def _direct_lines(template: Template, sent: Sequence[tuple[Feedback, dict[str, Any]]]) -> list[str]:
@@ -237,14 +243,13 @@ def propose(
                     others,
                 )
             except StructuredFailure as exc:
-                fallback = f"the alignment model's rewrite was unusable: {exc.reason}"
-                rewrites = [
-                    RewriteOutput(
-                        template=_fallback_text(template, _direct_lines(template, sent)),
-                        rationale=f"{fallback}. Instead, the feedback's own words were added to "
-                        "the template's Guidelines section as instructions.",
-                    )
-                ]
+                fallback, rewrites = _guidelines_instead(
+                    template,
+                    _direct_lines(template, sent),
+                    exc,
+                    "the feedback's own words were added to the template's Guidelines section "
+                    "as instructions",
+                )
         else:
             selection = _select(feedback, budget_tokens, run, template, active, workflow)
             sent = selection.sent
@@ -284,14 +289,13 @@ def propose(
                     others,
                 )
             except StructuredFailure as exc:
-                fallback = f"the alignment model's rewrite was unusable: {exc.reason}"
-                rewrites = [
-                    RewriteOutput(
-                        template=_fallback_text(template, [p.text for p in after]),
-                        rationale=f"{fallback}. Instead, the template's Guidelines section now "
-                        f"lists the {len(after)} active principle(s) word for word.",
-                    )
-                ]
+                fallback, rewrites = _guidelines_instead(
+                    template,
+                    [p.text for p in after],
+                    exc,
+                    f"the template's Guidelines section now lists the {len(after)} active "
+                    "principle(s) word for word",
+                )
     except ModelError as exc:
         raise ProposalFailed(f"the alignment model failed: {exc}", run.calls) from exc
     made = [
