@@ -1,4 +1,4 @@
-"""The API for applications: tokens (kept as hashes), version labels, runs logged by apps.
+"""The API for applications: version labels and runs logged by apps (tokens: repo/tokens.py).
 
 `production` is never stored: it is the active version, moved only by approval and rollback.
 A batch of logged runs is one transaction: every item is checked before anything is written,
@@ -7,13 +7,11 @@ so a bad item refuses the whole batch (no partial write).
 
 from __future__ import annotations
 
-import hashlib
 import re
-import secrets
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,13 +22,10 @@ from storage import models as m
 from storage.api_records import (
     PRODUCTION,
     ApiRunResult,
-    ApiTokenInfo,
     LabelMove,
     NewApiRun,
-    NewToken,
     ResolvedTemplate,
     Review,
-    Scope,
     TemplateLabels,
 )
 from storage.arguments import RunId, SourceKey, TeamId, TemplateId, UserId, VersionNo
@@ -41,25 +36,10 @@ from storage.repo.feedback import FeedbackRepo, check_feedback
 from storage.repo.inbox import InboxRepo, RowJob
 from storage.repo.runs import MAX_INPUT_CHARS, RunsRepo
 from storage.repo.templates import TemplatesRepo
+from storage.repo.tokens import TokensRepo
 
-TOKEN_PREFIX = "abt_"
-TOKEN_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 LABEL_RE = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 MAX_OUTPUT_CHARS = 100_000
-USED_AT_RESOLUTION = timedelta(minutes=1)  # last_used_at is written at most once a minute
-
-
-def hash_token(secret: str) -> str:
-    """SHA-256 is enough: tokens are 256 random bits, so there is nothing to guess slowly."""
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def check_token_name(name: str) -> str:
-    if not isinstance(name, str) or not TOKEN_NAME_RE.match(name):
-        raise InvalidInput(
-            f"token name {name!r} is not valid: use 1-64 letters, digits, '-', '_' or '.'"
-        )
-    return name
 
 
 def check_label(label: str) -> str:
@@ -71,92 +51,7 @@ def check_label(label: str) -> str:
     return label
 
 
-def check_scopes(scopes: Sequence[str]) -> tuple[Scope, ...]:
-    out: list[Scope] = []
-    for raw in scopes:
-        try:
-            scope = Scope(raw)
-        except ValueError:
-            known = ", ".join(s.value for s in Scope)
-            raise InvalidInput(f"unknown scope {raw!r}; scopes: {known}") from None
-        if scope not in out:
-            out.append(scope)
-    if not out:
-        raise InvalidInput("a token needs at least one scope")
-    return tuple(out)
-
-
-class ApiRepo(TemplatesRepo, RunsRepo, FeedbackRepo, InboxRepo):
-    # -- tokens --------------------------------------------------------------------------------
-
-    def create_token(
-        self, team_id: TeamId, name: str, scopes: Sequence[str], *, created_by: UserId
-    ) -> NewToken:
-        check_token_name(name)
-        checked = check_scopes(scopes)
-        secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        with self._tx() as s:
-            values = dict(
-                team_id=team_id,
-                name=name,
-                token_hash=hash_token(secret),
-                prefix=secret[: len(TOKEN_PREFIX) + 6],
-                scopes=[sc.value for sc in checked],
-                created_by=created_by,
-                created_at=self.now(),
-            )
-            if not self._insert_if_new(s, m.ApiToken, values):
-                raise AlreadyExists(
-                    f"a token named {name!r} already exists in this workspace (revoked ones "
-                    "keep their name); pick another name"
-                )
-            row = s.scalars(
-                select(m.ApiToken).where(m.ApiToken.team_id == team_id, m.ApiToken.name == name)
-            ).one()
-            return NewToken(_token(row), secret)
-
-    def list_tokens(self, team_id: TeamId) -> list[ApiTokenInfo]:
-        with self._tx(write=False) as s:
-            rows = s.scalars(
-                select(m.ApiToken).where(m.ApiToken.team_id == team_id).order_by(m.ApiToken.name)
-            ).all()
-            return [_token(r) for r in rows]
-
-    def revoke_token(self, team_id: TeamId, name: str) -> ApiTokenInfo:
-        with self._tx() as s:
-            row = s.scalars(
-                select(m.ApiToken)
-                .where(m.ApiToken.team_id == team_id, m.ApiToken.name == name)
-                .with_for_update()
-            ).one_or_none()
-            if row is None:
-                raise NotFound(f"there is no token named {name!r} in this workspace")
-            if row.revoked_at is None:
-                row.revoked_at = self.now()
-            return _token(row)
-
-    def authenticate(self, secret: str) -> ApiTokenInfo | None:
-        """The live token with this secret, else None (unknown, malformed or revoked)."""
-        if not isinstance(secret, str) or not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
-            return None
-        digest = hash_token(secret)
-        with self._tx(write=False) as s:
-            row = s.scalars(
-                select(m.ApiToken).where(
-                    m.ApiToken.token_hash == digest, m.ApiToken.revoked_at.is_(None)
-                )
-            ).one_or_none()
-            if row is None:
-                return None
-            info = _token(row)
-        now = self.now()
-        if info.last_used_at is None or now - info.last_used_at > USED_AT_RESOLUTION:
-            with self._tx() as s:
-                s.execute(
-                    update(m.ApiToken).where(m.ApiToken.id == info.id).values(last_used_at=now)
-                )
-        return info
-
+class ApiRepo(TokensRepo, TemplatesRepo, RunsRepo, FeedbackRepo, InboxRepo):
     # -- labels --------------------------------------------------------------------------------
 
     def set_label(
@@ -525,17 +420,3 @@ def _check_item(index: int, item: NewApiRun) -> None:
         raise InvalidInput(f"{where}.inputs are longer than {MAX_INPUT_CHARS:,} characters")
     if len(item.output) > MAX_OUTPUT_CHARS:
         raise InvalidInput(f"{where}.output is longer than {MAX_OUTPUT_CHARS:,} characters")
-
-
-def _token(row: m.ApiToken) -> ApiTokenInfo:
-    return ApiTokenInfo(
-        id=row.id,
-        team_id=row.team_id,
-        name=row.name,
-        prefix=row.prefix,
-        scopes=tuple(Scope(sc) for sc in row.scopes),
-        created_by=row.created_by,
-        created_at=row.created_at,
-        last_used_at=row.last_used_at,
-        revoked_at=row.revoked_at,
-    )
