@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from alignment.template import TemplateError
@@ -28,6 +29,8 @@ class ServiceError(Exception):
 
 
 log = logging.getLogger("bot.security")
+
+Permalink = Callable[[str, str], str | None]  # (channel, ts) -> the message's URL
 
 
 def not_in_workspace(actor: Actor, what: str, ident: object, *, foreign: bool) -> ServiceError:

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 
 from bot.services import convert
-from bot.services.context import Actor
+from bot.services.context import Actor, Permalink
 from bot.services.templates import TemplateService
 from bot.slack.views import models as vm
 from storage import Store
-
-Permalink = Callable[[str, str], str | None]
 
 
 class HomeService:
