@@ -205,6 +205,8 @@ def _checked(method: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(method)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not checks:  # `now`, `close`, …: no binding at every call
+            return _invalid_as_input(method, args, kwargs)
         bound = signature.bind(*args, **kwargs)
         for name, check in checks.items():
             if name not in bound.arguments:
@@ -213,14 +215,18 @@ def _checked(method: Callable[..., Any]) -> Callable[..., Any]:
             if value is None and check.optional:
                 continue
             bound.arguments[name] = check(value)
-        try:
-            return method(*bound.args, **bound.kwargs)
-        except InvalidValue as exc:  # a value parser used inside the method
-            if isinstance(exc, InvalidInput):
-                raise
-            raise InvalidInput(str(exc)) from None
+        return _invalid_as_input(method, bound.args, bound.kwargs)
 
     return wrapper
+
+
+def _invalid_as_input(method: Callable[..., Any], args: Any, kwargs: dict[str, Any]) -> Any:
+    try:
+        return method(*args, **kwargs)
+    except InvalidValue as exc:  # a value parser used inside the method
+        if isinstance(exc, InvalidInput):
+            raise
+        raise InvalidInput(str(exc)) from None
 
 
 def typed_arguments(cls: C) -> C:

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
+    Connection,
     Select,
     and_,
     bindparam,
@@ -86,12 +87,14 @@ class InboxRepo(StoreBase):
             raise InvalidInput("an inbox event needs an event id")
         if (channel_id is None) != (ts is None):
             raise InvalidInput("give both channel_id and ts, or neither")
-        with self._tx() as s:
-            return self._inbox_put(s, event_id, team_id, kind, payload, channel_id, ts, lane=lane)
+        with self._write_conn() as conn:
+            return self._inbox_put(
+                conn, event_id, team_id, kind, payload, channel_id, ts, lane=lane
+            )
 
     def _inbox_put(
         self,
-        s: Session,
+        s: Session | Connection,
         event_id: str,
         team_id: str | None,
         kind: str,
