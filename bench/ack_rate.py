@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/ack_rate.py [--rates 10,50,200] [--seconds 60] [--backend sqlite]
                                        [--pg-url postgresql+psycopg://postgres@127.0.0.1/test]
+                                       [--worker in-process|separate]
 
 Both apps are mounted in one Starlette app behind one uvicorn server, in the same run, and get
 the same signed events: `reaction_added` on a run message and thread replies (critiques) under
@@ -10,8 +11,11 @@ it, each from a distinct person. At each rate the events are sent open-loop for 
 from that due time, so a stall is not hidden), alternating the two apps phase by phase. Then
 each app is driven as fast as 8 clients can for `--peak-seconds` to compare throughput. The
 clients run in a process of their own, as Slack's are elsewhere: in the server's process their
-threads would take the server's GIL and count as its latency. The alignbot inbox is drained and
-counted at the end: every event acknowledged must be stored once.
+threads would take the server's GIL and count as its latency; so does the Slack simulator the
+worker posts to. `--worker in-process` is `alignbot serve` (the inbox worker in the server's
+process); `--worker separate` is `alignbot serve --no-worker` beside an `alignbot work` process
+on the same database. The alignbot inbox is drained and counted at the end: every event
+acknowledged must be stored once.
 """
 
 from __future__ import annotations
@@ -19,8 +23,10 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import os
 import queue
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -177,6 +183,26 @@ def _clients(conn: Connection, secret: str) -> None:
     sender.close()
 
 
+def _simulator(conn: Connection) -> None:
+    """Slack's stand-in, in a process of its own as Slack is: answers with where it listens."""
+    with SlackSim() as sim:
+        conn.send((sim.bot_token, sim.signing_secret, sim.api_url))
+        conn.recv()
+
+
+class Simulator:
+    def __init__(self) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_simulator, args=(child,), daemon=True)
+        self.proc.start()
+        self.bot_token, self.signing_secret, self.api_url = self.conn.recv()
+
+    def close(self) -> None:
+        self.conn.send(None)
+        self.proc.join(timeout=30)
+
+
 class Clients:
     """The parent's handle on the clients' process."""
 
@@ -239,6 +265,7 @@ def main() -> None:
     parser.add_argument("--peak-seconds", type=float, default=10)
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--pg-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--worker", choices=["in-process", "separate"], default="in-process")
     parser.add_argument(
         "--switch-ms", type=float, help="the server process's GIL switch interval (Python: 5 ms)"
     )
@@ -247,15 +274,19 @@ def main() -> None:
         sys.setswitchinterval(args.switch_ms / 1000)
     rates = [float(r) for r in args.rates.split(",")]
 
-    with SlackSim() as sim, tempfile.TemporaryDirectory() as tmp:
-        _, store, close_db = database(args.backend, args.pg_url, tmp)
+    sim = Simulator()
+    with tempfile.TemporaryDirectory() as tmp:
+        db_url, store, close_db = database(args.backend, args.pg_url, tmp)
         env = {
             "SLACK_BOT_TOKEN": sim.bot_token,
             "SLACK_SIGNING_SECRET": sim.signing_secret,
             "SLACK_API_URL": sim.api_url,
             "ALIGNBOT_POST_INTERVAL": "0",
         }
-        bot = create_app(load_config(env), store).start()
+        bot = create_app(load_config(env), store)
+        worker: subprocess.Popen[bytes] | None = None
+        if args.worker == "in-process":
+            bot.start()
         alice = Actor(TEAM, "U0ALICE", CHANNEL)
         bot.services.templates.new(alice, c.NewTemplate("bench", "Summarize: {{text}}", CHANNEL))
         run = bot.services.runs.start(alice, c.Run("bench", {"text": "hello"}))
@@ -281,6 +312,28 @@ def main() -> None:
         sent_to_bot = {"reaction": 0, "reply": 0}
         rows = []
         phase = 0
+        for kind in kinds:  # warm-up: first connections, first compilations; not counted
+            for app in ("no-op", "alignbot"):
+                _, sent = sender.at_rate(urls[app], kind, posted.ts, f"WU{kind[:2]}", 200, 200)
+                sent_to_bot[kind] += sent if app == "alignbot" else 0
+        alone = {}
+        if args.worker == "separate":
+            # The edge's own throughput, as with the worker on other cores: before it starts.
+            for kind in kinds:
+                for app in ("no-op", "alignbot"):
+                    phase += 1
+                    peak, sent = sender.flat_out(
+                        urls[app], kind, posted.ts, f"AL{phase:02d}", args.peak_seconds
+                    )
+                    alone[(kind, app)] = peak
+                    sent_to_bot[kind] += sent if app == "alignbot" else 0
+            # `alignbot work` on the same database, at the lowest CPU priority: on shared cores
+            # the edge that Slack waits on comes first.
+            worker = subprocess.Popen(
+                ["nice", "-n", "19", sys.executable, "-m", "bot.cli", "work"],
+                env={**os.environ, **env, "DATABASE_URL": db_url, "ALIGNBOT_LOG_LEVEL": "WARNING"},
+                cwd=Path(__file__).resolve().parent.parent,
+            )
         for rate in rates:
             for kind in kinds:
                 count = max(1, int(rate * args.seconds))
@@ -303,16 +356,24 @@ def main() -> None:
                     sent_to_bot[kind] += sent
         sender.close()
         began = time.perf_counter()
-        drained = bot.worker.wait_idle(timeout=900) and store.inbox_pending_count() == 0
+        if worker is None:
+            drained = bot.worker.wait_idle(timeout=900) and store.inbox_pending_count() == 0
+        else:
+            while (left := store.inbox_pending_count()) and time.perf_counter() - began < 900:
+                time.sleep(0.2)
+            drained = not left
+            worker.terminate()
+            worker.wait(timeout=60)
         drain_s = time.perf_counter() - began
         info = store.get_template(TEAM, "bench")
         pending = store.count_pending(info.id) if info else 0
         server.stop()
         bot.stop()
         close_db()
+    sim.close()
 
-    print(f"backend {args.backend}; {args.seconds:g} s per rate; {CLIENTS} clients; errors: "
-          f"{len(sender.errors)}")  # fmt: skip
+    print(f"backend {args.backend}; worker {args.worker}; {args.seconds:g} s per rate;"
+          f" {CLIENTS} clients; errors: {len(sender.errors)}")  # fmt: skip
     print("\n| events/s | kind | no-op median / p99 ms | alignbot median / p99 ms | p99 ratio |")
     print("|---|---|---|---|---|")
     for row in rows:
@@ -321,11 +382,14 @@ def main() -> None:
               f" {statistics.median(a):.2f} / {p(a, .99):.2f} |"
               f" {statistics.median(b):.2f} / {p(b, .99):.2f} |"
               f" {p(b, .99) / p(a, .99):.1f}× |")  # fmt: skip
-    print("\n| kind | no-op peak events/s | alignbot peak events/s | ratio |")
-    print("|---|---|---|---|")
+    print("\n| kind | worker | no-op peak events/s | alignbot peak events/s | ratio |")
+    print("|---|---|---|---|---|")
     for kind in kinds:
         a, b = peaks[(kind, "no-op")], peaks[(kind, "alignbot")]
-        print(f"| {kind} | {a:.0f} | {b:.0f} | {b / a:.2f} |")
+        print(f"| {kind} | {args.worker}, running | {a:.0f} | {b:.0f} | {b / a:.2f} |")
+        if alone:
+            a, b = alone[(kind, "no-op")], alone[(kind, "alignbot")]
+            print(f"| {kind} | not running | {a:.0f} | {b:.0f} | {b / a:.2f} |")
     total = sum(sent_to_bot.values())
     print(f"\ninbox {'drained' if drained else 'NOT drained'} {drain_s:.1f} s after the last ack;"
           f" {pending} pending feedback stored for {total} events sent to alignbot"

@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from bot.cli import db, judge, propose, sandbox, serve, transfer
+from bot.cli import db, judge, propose, sandbox, serve, transfer, work
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -15,6 +15,7 @@ def main(argv: list[str] | None = None) -> int:
     propose.register(subparsers)
     db.register(subparsers)
     serve.register(subparsers)
+    work.register(subparsers)
     sandbox.register(subparsers)
     transfer.register(subparsers)
     judge.register(subparsers)

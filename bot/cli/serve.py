@@ -34,6 +34,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="in Socket Mode, also serve the HTTP API for applications on --port "
         "(in HTTP mode it is always served)",
     )
+    parser.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="only store and acknowledge: the work (inbox worker, scheduler) is done by "
+        "`alignbot work` processes",
+    )
     parser.set_defaults(func=run)
 
 
@@ -57,8 +63,12 @@ def run(args: argparse.Namespace) -> int:
     except SchemaOutOfDate as exc:
         print(f"alignbot serve: {exc}", file=sys.stderr)
         return 2
-    bot = create_app(config, store).start()  # the worker first takes rows left by a crash
-    scheduler = start_scheduler(jobs_for(bot)) if config.scheduler_enabled else None
+    bot = create_app(config, store)
+    scheduler = None
+    if not args.no_worker:
+        bot.start()  # the worker first takes rows left by a crash
+        if config.scheduler_enabled:
+            scheduler = start_scheduler(jobs_for(bot))
     try:
         if config.slack_app_token is not None:  # Socket Mode
             logging.getLogger(__name__).info("alignbot: Socket Mode")

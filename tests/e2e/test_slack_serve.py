@@ -137,3 +137,56 @@ def test_serve_in_socket_mode_serves_the_api_when_asked(sim, db_url):
         proc.communicate(timeout=30)
     assert proc.returncode == 0
     engine.dispose()
+
+
+def test_an_edge_without_a_worker_stores_and_alignbot_work_does_the_work(sim, db_url):
+    """`serve --no-worker` only stores and acknowledges; an `alignbot work` process on the same
+    database finds the stored run by polling and does it; SIGTERM stops it cleanly."""
+    engine = make_engine(db_url)
+    upgrade(engine)
+    port = _free_port()
+    env = _env(sim, db_url)
+    proc = _serve(env, port, "--no-worker")
+    work = None
+    try:
+        health = f"http://127.0.0.1:{port}/healthz"
+        _wait_healthy(proc, health)
+        sim.set_app_url(f"http://127.0.0.1:{port}/slack/events")
+        assert sim.slash_command("alice", CHANNEL, "/align", "new summary Summarize: {{text}}")
+        r = sim.slash_command("alice", CHANNEL, "/align", 'run summary text="hello"')
+        assert r.status == 200, r.body
+        assert httpx.get(health, timeout=5).json()["inbox_pending"] == 1  # stored, not done
+        work = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "work", "--poll", "0.05"],
+            env={**os.environ, **env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        sim.wait_for(lambda: any("offline model" in m["text"] for m in sim.messages(CHANNEL)))
+        assert httpx.get(health, timeout=5).json()["inbox_pending"] == 0
+    finally:
+        if work is not None:
+            work.send_signal(signal.SIGTERM)
+            _, err = work.communicate(timeout=20)
+            assert work.returncode == 0, err
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=20)
+    assert proc.returncode == 0
+    engine.dispose()
+
+
+def test_alignbot_work_refuses_a_bad_poll_and_a_database_behind_its_migrations(sim, db_url):
+    env = {**os.environ, **_env(sim, db_url)}
+    bad = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "work", "--poll", "0"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode == 2 and "between 0.01 and 60 seconds, not 0" in bad.stderr
+    behind = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "work"], env=env, capture_output=True, text=True
+    )
+    assert behind.returncode == 2
+    assert "alignbot db upgrade" in behind.stderr
