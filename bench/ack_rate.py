@@ -314,7 +314,9 @@ def main() -> None:
         phase = 0
         for kind in kinds:  # warm-up: first connections, first compilations; not counted
             for app in ("no-op", "alignbot"):
-                _, sent = sender.at_rate(urls[app], kind, posted.ts, f"WU{kind[:2]}", 200, 200)
+                _, sent = sender.at_rate(
+                    urls[app], kind, posted.ts, f"WU{kind[0].upper()}{kind[-1].upper()}", 200, 200
+                )
                 sent_to_bot[kind] += sent if app == "alignbot" else 0
         alone = {}
         if args.worker == "separate":
