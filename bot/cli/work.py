@@ -61,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
         store.check_schema()
     except SchemaOutOfDate as exc:
         print(f"alignbot work: {exc}", file=sys.stderr)
+        store.close()
         return 2
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -176,17 +176,16 @@ def test_an_edge_without_a_worker_stores_and_alignbot_work_does_the_work(sim, db
     engine.dispose()
 
 
-def test_alignbot_work_refuses_a_bad_poll_and_a_database_behind_its_migrations(sim, db_url):
-    env = {**os.environ, **_env(sim, db_url)}
-    bad = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "work", "--poll", "0"],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    assert bad.returncode == 2 and "between 0.01 and 60 seconds, not 0" in bad.stderr
-    behind = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "work"], env=env, capture_output=True, text=True
-    )
-    assert behind.returncode == 2
-    assert "alignbot db upgrade" in behind.stderr
+def test_alignbot_work_refuses_a_bad_poll_and_a_database_behind_its_migrations(
+    sim, db_url, monkeypatch, capsys
+):
+    from bot.cli.main import main
+
+    for name, value in _env(sim, db_url).items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(SystemExit) as bad:
+        main(["work", "--poll", "0"])
+    assert bad.value.code == 2
+    assert "between 0.01 and 60 seconds, not 0" in capsys.readouterr().err
+    assert main(["work"]) == 2  # refused before any worker starts
+    assert "alignbot db upgrade" in capsys.readouterr().err
