@@ -13,7 +13,7 @@ import threading
 import webbrowser
 from pathlib import Path
 
-from bot.sandbox.runner import DEFAULT_DB, Sandbox, delete_database
+from bot.sandbox import DEFAULT_DB
 
 DEFAULT_PORT = 8765
 
@@ -53,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
     args.exit_at_once = True  # see bot.cli.main
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     from bot.config import ConfigError
+    from bot.sandbox.runner import Sandbox, delete_database
 
     database = Path(args.database)
     if args.reset:

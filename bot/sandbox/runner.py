@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Config, load_config
+from bot.sandbox import DEFAULT_DB
 from bot.sandbox.demo_routes import demo_routes
 from bot.sandbox.slack_sim import SlackSim, persist
 from storage import Store
 
 log = logging.getLogger(__name__)
 
-DEFAULT_DB = "alignbot-sandbox.db"
 DEFAULT_GEMINI_MODEL = "gemini/gemini-2.5-flash"
 SEED_USER = "alice"
 SEED_CHANNEL = "C0GENERAL"
