@@ -27,5 +27,7 @@ def test_the_toggle_starts_the_demo_and_its_outputs_show_up(demo_sandbox, new_pa
     page.check("#demo-toggle")
     page.locator("#messages").get_by_text("from production").first.wait_for()
     page.locator("#demo-status").get_by_text("last from v1").wait_for()
-    page.uncheck("#demo-toggle")
+    # The switch reaches the sandbox with the page's POST: its answer first, then the state.
+    with page.expect_response(lambda r: r.url.endswith("/sim/demo") and r.request.method == "POST"):
+        page.uncheck("#demo-toggle")
     assert demo_sandbox.demo.enabled is False
