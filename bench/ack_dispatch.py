@@ -16,18 +16,17 @@ import tempfile
 import time
 from pathlib import Path
 
-from slack_bolt import App, BoltRequest
+from slack_bolt import BoltRequest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ack_rate import MAKERS, database
+from ack_rate import MAKERS, database, noop_app
 
 from bot.app import create_app
 from bot.config import load_config
 from bot.sandbox.slack_sim import SlackSim
 from bot.sandbox.slack_sim.signing import signed_headers
-from bot.slack.webapi import make_web_client
 
 WARM_UP = 200
 THREAD_TS = "1700000000.000100"
@@ -47,13 +46,7 @@ def main() -> None:
             "SLACK_API_URL": sim.api_url,
         }
         bot = create_app(load_config(env), store)  # not started: no worker
-        noop = App(
-            signing_secret=sim.signing_secret,
-            client=make_web_client(sim.bot_token, sim.api_url),
-            process_before_response=True,
-        )
-        noop.event("reaction_added")(lambda ack: ack())
-        noop.event("message")(lambda ack: ack())
+        noop = noop_app(sim.signing_secret, sim.bot_token, sim.api_url)
 
         def request(body: bytes) -> BoltRequest:
             headers = {k.lower(): [v] for k, v in signed_headers(sim.signing_secret, body).items()}

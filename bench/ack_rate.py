@@ -229,6 +229,18 @@ class Clients:
         self.proc.join(timeout=30)
 
 
+def noop_app(signing_secret: str, bot_token: str, api_url: str) -> App:
+    """The baseline: a Bolt app whose listeners only ack."""
+    noop = App(
+        signing_secret=signing_secret,
+        client=make_web_client(bot_token, api_url),
+        process_before_response=True,
+    )
+    noop.event("reaction_added")(lambda ack: ack())
+    noop.event("message")(lambda ack: ack())
+    return noop
+
+
 def p(ms: list[float], q: float) -> float:
     ordered = sorted(ms)
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
@@ -294,13 +306,7 @@ def main() -> None:
         posted = bot.posters.for_team(TEAM).post(CHANNEL, "bench run", [])
         bot.services.runs.attach_message(run.id, posted.channel, posted.ts)
 
-        noop = App(
-            signing_secret=sim.signing_secret,
-            client=make_web_client(sim.bot_token, sim.api_url),
-            process_before_response=True,
-        )
-        noop.event("reaction_added")(lambda ack: ack())
-        noop.event("message")(lambda ack: ack())
+        noop = noop_app(sim.signing_secret, sim.bot_token, sim.api_url)
         asgi = Starlette(routes=[Mount("/noop", build_asgi(noop)), Mount("/", bot.asgi())])
         server = BackgroundServer(asgi, bind("127.0.0.1", 0)).start()
         urls = {

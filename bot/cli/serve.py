@@ -8,10 +8,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
-import sys
 from typing import TYPE_CHECKING
 
-from bot.config import ConfigError, load_config
+from bot.cli.service import Refused, close_service, open_service
 
 if TYPE_CHECKING:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -45,24 +44,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        config = load_config()
-    except ConfigError as exc:
-        print(f"alignbot serve: {exc}", file=sys.stderr)
+        config, store = open_service("serve")
+    except Refused:
         return 2
-    logging.basicConfig(
-        level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
     from bot.app import create_app
     from bot.background.scheduler import jobs_for, start_scheduler
     from bot.server import serve
-    from storage import SchemaOutOfDate, Store
 
-    store = Store.from_url(config.database_url)
-    try:
-        store.check_schema()
-    except SchemaOutOfDate as exc:
-        print(f"alignbot serve: {exc}", file=sys.stderr)
-        return 2
     bot = create_app(config, store)
     scheduler = None
     if not args.no_worker:
@@ -94,10 +82,7 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
-        bot.stop()
-        store.close()
+        close_service(bot, scheduler, store)
     return 0
 
 

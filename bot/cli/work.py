@@ -11,10 +11,9 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
-import sys
 import threading
 
-from bot.config import ConfigError, load_config
+from bot.cli.service import Refused, close_service, open_service
 
 DEFAULT_POLL_SECONDS = 0.2
 
@@ -45,24 +44,12 @@ def _seconds(text: str) -> float:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        config = load_config()
-    except ConfigError as exc:
-        print(f"alignbot work: {exc}", file=sys.stderr)
+        config, store = open_service("work")
+    except Refused:
         return 2
-    logging.basicConfig(
-        level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
     from bot.app import create_app
     from bot.background.scheduler import jobs_for, start_scheduler
-    from storage import SchemaOutOfDate, Store
 
-    store = Store.from_url(config.database_url)
-    try:
-        store.check_schema()
-    except SchemaOutOfDate as exc:
-        print(f"alignbot work: {exc}", file=sys.stderr)
-        store.close()
-        return 2
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.set())
@@ -72,8 +59,5 @@ def run(args: argparse.Namespace) -> int:
     try:
         stopping.wait()
     finally:
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
-        bot.stop()
-        store.close()
+        close_service(bot, scheduler, store)
     return 0
