@@ -164,3 +164,32 @@ def test_labelled_runs_are_the_teams_majority_label_per_run(store):
         (a.id, Label.GOOD, {"x": "a"}, "a"),
         (b.id, Label.BAD, {"x": "b"}, "b"),
     ]
+
+
+def test_a_run_is_critiqued_by_a_critique_a_rewrite_or_a_bad_label_until_retracted(
+    store: Store, tmpl
+) -> None:
+    """The "critiqued" mark that runs carry (judges pick such runs first): kudos and a good
+    label do not set it, a retracted critique no longer does, and many critiques are one mark."""
+    quiet, praised, critiqued, labelled, withdrawn, rewritten = (
+        run_on(store, tmpl, ts=f"2.{n}") for n in range(6)
+    )
+    store.add_feedback(tmpl.id, rewritten.id, "U2", "rewrite", "A shorter output.")
+    store.add_feedback(tmpl.id, praised.id, "U2", "kudos", "clear")
+    store.add_feedback(tmpl.id, praised.id, "U3", "label", label=Label.GOOD.value)
+    for n in range(30):
+        store.add_feedback(tmpl.id, critiqued.id, f"U{n}", "critique", f"too long {n}")
+    store.add_feedback(tmpl.id, labelled.id, "U2", "label", label=Label.BAD.value)
+    store.add_feedback(tmpl.id, withdrawn.id, "U2", "critique", "wrong", source_key="reply:C1:9.9")
+    assert store.retract_feedback("reply:C1:9.9")
+    marks = {r.id: r.critiqued for r in store.recent_runs(tmpl.id)}
+    assert marks == {
+        quiet.id: False,
+        praised.id: False,
+        critiqued.id: True,
+        labelled.id: True,
+        withdrawn.id: False,
+        rewritten.id: True,
+    }
+    assert store.find_run_by_message("C1", "2.2").critiqued is True
+    assert store.find_run_by_message("C1", "2.0").critiqued is False
