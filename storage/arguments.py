@@ -202,11 +202,16 @@ def _checked(method: Callable[..., Any]) -> Callable[..., Any]:
         for name in signature.parameters
         if name in hints and (check := _check_for(name, hints[name])) is not None
     }
+    if not checks:  # `now`, `close`, …: nothing to bind at every call
+
+        @functools.wraps(method)
+        def unchecked(*args: Any, **kwargs: Any) -> Any:
+            return _invalid_as_input(method, args, kwargs)
+
+        return unchecked
 
     @functools.wraps(method)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if not checks:  # `now`, `close`, …: no binding at every call
-            return _invalid_as_input(method, args, kwargs)
         bound = signature.bind(*args, **kwargs)
         for name, check in checks.items():
             if name not in bound.arguments:

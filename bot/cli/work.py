@@ -2,7 +2,7 @@
 that serves Slack with `alignbot serve --no-worker` and does the work in processes of its own.
 
 Why: in one process the worker's threads share the interpreter lock with the requests Slack is
-waiting on; a worker of its own lets acks run at the edge's full rate (see the README's figures).
+waiting on; with a worker of its own, acks keep their latency under load (the README's figures).
 Rows written by other processes are found by polling the inbox every `--poll` seconds; rows
 this process writes wake it at once."""
 

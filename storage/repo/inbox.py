@@ -246,17 +246,10 @@ class InboxRepo(StoreBase):
         """Give back rows `worker_id` claimed but did not start (an older row of their lane
         failed and waits to retry, so they must wait too): pending again, the claim not counted
         as an attempt. Returns the ids given back."""
-        if not item_ids:
-            return []
         ev = m.InboxEvent
-        with self._tx() as s:
-            result = s.execute(
-                update(ev)
-                .where(ev.id.in_(item_ids), ev.status == CLAIMED, ev.claimed_by == worker_id)
-                .values(**self._given_back(), attempts=ev.attempts - 1)
-                .returning(ev.id)
-            )
-            return sorted(result.scalars().all())
+        return self._update_held(
+            item_ids, worker_id, {**self._given_back(), "attempts": ev.attempts - 1}
+        )
 
     def inbox_extend(
         self, item_ids: list[int], worker_id: WorkerId, lease_seconds: Seconds = 300.0
@@ -265,6 +258,13 @@ class InboxRepo(StoreBase):
 
         A row whose lease already ran out and was claimed by another worker is not taken back.
         """
+        lease = self.now() + timedelta(seconds=lease_seconds)
+        return self._update_held(item_ids, worker_id, {"lease_until": lease})
+
+    def _update_held(
+        self, item_ids: list[int], worker_id: str, values: dict[str, Any]
+    ) -> list[int]:
+        """Of `item_ids`, the rows `worker_id` still holds, set to `values`; their ids."""
         if not item_ids:
             return []
         ev = m.InboxEvent
@@ -272,7 +272,7 @@ class InboxRepo(StoreBase):
             result = s.execute(
                 update(ev)
                 .where(ev.id.in_(item_ids), ev.status == CLAIMED, ev.claimed_by == worker_id)
-                .values(lease_until=self.now() + timedelta(seconds=lease_seconds))
+                .values(**values)
                 .returning(ev.id)
             )
             return sorted(result.scalars().all())
