@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from bot.services.context import Actor, ServiceError
+from bot.tls import tls_context
 from storage.api_records import DeliveryInfo, NewWebhook, WebhookEvent, WebhookInfo
 from storage.repo.inbox import RowJob
 from storage.repo.webhooks import ALLOW_PRIVATE
@@ -171,7 +172,9 @@ class WebhookService:
             "X-Alignbot-Signature": sign(d.secret, timestamp, body),
         }
         try:
-            with httpx.Client(timeout=SEND_TIMEOUT, follow_redirects=False) as client:
+            with httpx.Client(
+                timeout=SEND_TIMEOUT, follow_redirects=False, verify=tls_context()
+            ) as client:
                 response = client.post(d.url, content=body, headers=headers)
         except httpx.HTTPError as exc:
             self.store.record_delivery(

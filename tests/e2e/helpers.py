@@ -12,6 +12,7 @@ from bot.sandbox.slack_sim import SlackSim
 from bot.sandbox.slack_sim.signing import signed_headers
 from storage import Store
 from storage.models import Base
+from tests import local_http
 
 TEAM = "T0SANDBOX"
 CHANNEL = "C0GENERAL"
@@ -80,7 +81,7 @@ def signed_post(
 ) -> httpx.Response:
     """POST `body` signed as Slack signs it (then `headers` override, e.g. a junk timestamp)."""
     sent = {"Content-Type": content_type, **signed_headers(secret, body), **(headers or {})}
-    return httpx.post(url, content=body, headers=sent, timeout=10)
+    return local_http.post(url, content=body, headers=sent, timeout=10)
 
 
 def db_snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:

@@ -14,13 +14,13 @@ import json
 import time
 from collections.abc import Iterator
 
-import httpx
 import pytest
 
 from alignment import get_model, propose, task_kept
 from alignment.examples import EXAMPLES
 from alignment.files import load_feedback, load_template
 from alignment.models import ModelCredentials, OpenAIAccess
+from tests import local_http
 from tests.alignment.test_proposer import Recording
 from tests.resources import unavailable
 
@@ -92,7 +92,7 @@ def test_sandbox_local_model_starts_the_server_and_the_page_says_which_model(lla
 
     proc, url = start(tmp_path, "--local-model")
     try:
-        info = httpx.get(f"{url}/sim/api/info", timeout=10).json()
+        info = local_http.get(f"{url}/sim/api/info", timeout=10).json()
         assert info["align_model"] == info["target_model"] == "openai/smollm2-135m-instruct"
         assert "SmolLM2-135M-Instruct" in info["model"]
         assert "llama.cpp's server at http://127.0.0.1:" in info["model_note"]

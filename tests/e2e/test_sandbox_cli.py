@@ -20,6 +20,7 @@ import pytest
 from bot.sandbox.runner import slack_file
 from bot.sandbox.slack_sim import persist
 from bot.sandbox.slack_sim.state import SimState
+from tests import local_http
 from tests.fakes.gemini_server import gemini_text
 
 MODEL_VARS = ("GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_GENAI_USE_VERTEXAI", "OPENAI_API_KEY")
@@ -76,7 +77,7 @@ def stop_with_page_open(proc: subprocess.Popen, url: str, sig: int) -> tuple[int
     def page() -> None:
         polling.set()
         with contextlib.suppress(httpx.HTTPError):  # the server goes away under it
-            httpx.get(f"{url}/sim/api/state?since={version}&wait=20", timeout=30)
+            local_http.get(f"{url}/sim/api/state?since={version}&wait=20", timeout=30)
 
     waiter = threading.Thread(target=page, daemon=True)
     waiter.start()
@@ -89,7 +90,7 @@ def stop_with_page_open(proc: subprocess.Popen, url: str, sig: int) -> tuple[int
 
 
 def state(url: str) -> dict:
-    return httpx.get(f"{url}/sim/api/state", timeout=10).json()
+    return local_http.get(f"{url}/sim/api/state", timeout=10).json()
 
 
 def bot_runs(url: str) -> list[dict]:
@@ -109,9 +110,9 @@ def test_sandbox_starts_seeds_stops_and_resumes(tmp_path):
     proc, url = start(tmp_path)
     try:
         assert url.startswith("http://127.0.0.1:")  # not reachable from other machines
-        page = httpx.get(url + "/", timeout=10)
+        page = local_http.get(url + "/", timeout=10)
         assert page.status_code == 200 and "alignbot sandbox" in page.text
-        assert httpx.get(f"{url}/sim/api/info", timeout=10).json()["model"] == "offline"
+        assert local_http.get(f"{url}/sim/api/info", timeout=10).json()["model"] == "offline"
         seeded = wait(lambda: bot_runs(url))
         assert "tldr" in seeded[0]["text"]
         code, out, took = stop_with_page_open(proc, url, signal.SIGINT)
@@ -133,7 +134,7 @@ def test_sandbox_starts_seeds_stops_and_resumes(tmp_path):
             "ts": runs[0]["ts"],
             "action_id": "run_again",
         }
-        resp = httpx.post(f"{url}/sim/api/click_button", json=click, timeout=10)
+        resp = local_http.post(f"{url}/sim/api/click_button", json=click, timeout=10)
         assert resp.json()["status"] == 200
         wait(lambda: len(bot_runs(url)) == 2)
         code, out, took = stop_with_page_open(proc, url, signal.SIGTERM)
@@ -186,7 +187,7 @@ def test_a_gemini_key_only_in_dotenv_is_used_by_the_sandbox(tmp_path, gemini):
     (tmp_path / ".env").write_text("".join(f"{k}={v}\n" for k, v in gemini.env.items()))
     proc, url = start(tmp_path)
     try:
-        assert httpx.get(f"{url}/sim/api/info", timeout=10).json()["model"] == (
+        assert local_http.get(f"{url}/sim/api/info", timeout=10).json()["model"] == (
             "gemini/gemini-2.5-flash"
         )
         [run] = wait(lambda: bot_runs(url))

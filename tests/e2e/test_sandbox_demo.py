@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import time
 
-import httpx
 import pytest
 
 from bot.sandbox.runner import Sandbox
+from tests import local_http
 from tests.e2e.helpers import CHANNEL, TEAM, blocks_text, latest_proposal, message_at
 
 
@@ -31,13 +31,13 @@ def _demo_runs(sb: Sandbox) -> list:
 def test_the_demo_app_logs_production_outputs_and_follows_an_approval(sandbox: Sandbox) -> None:
     sim = sandbox.sim
     assert sim is not None
-    page = httpx.get(f"{sandbox.url}/sim/demo", timeout=10).json()
+    page = local_http.get(f"{sandbox.url}/sim/demo", timeout=10).json()
     assert page["available"] and page["enabled"] is False and "Python client" in page["note"]
-    assert "demo.js" in httpx.get(f"{sandbox.url}/", timeout=10).text
+    assert "demo.js" in local_http.get(f"{sandbox.url}/", timeout=10).text
     tokens = sandbox.store.list_tokens(TEAM)
     assert [t.name.startswith("sandbox-demo") for t in tokens] == [True]
 
-    on = httpx.post(f"{sandbox.url}/sim/demo", json={"enabled": True}, timeout=10).json()
+    on = local_http.post(f"{sandbox.url}/sim/demo", json={"enabled": True}, timeout=10).json()
     assert on["enabled"] is True
     run = sim.wait_for(lambda: next((r for r in _demo_runs(sandbox) if r.message_ts), None), 20)
     text = blocks_text(message_at(sim, run.message_ts))
@@ -65,7 +65,7 @@ def test_the_demo_app_logs_production_outputs_and_follows_an_approval(sandbox: S
     )  # the first output begun after the approval
     assert newer.version == 2
 
-    off = httpx.post(f"{sandbox.url}/sim/demo", json={"enabled": False}, timeout=10).json()
+    off = local_http.post(f"{sandbox.url}/sim/demo", json={"enabled": False}, timeout=10).json()
     assert off["enabled"] is False and off["last"]["version"] == 2
-    bad = httpx.post(f"{sandbox.url}/sim/demo", json={"enabled": "yes"}, timeout=10)
+    bad = local_http.post(f"{sandbox.url}/sim/demo", json={"enabled": "yes"}, timeout=10)
     assert bad.status_code == 400

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import json
 
-import httpx
-
 from bot.sandbox.slack_sim import DeliveryOptions
 from storage import Store
+from tests import local_http
 from tests.e2e.helpers import CHANNEL, blocks_text, template
 
 VERSIONS = 40
@@ -53,7 +52,7 @@ def test_a_long_export_arrives_whole_as_a_json_file_in_the_channel(sim, bot_serv
     uploads = [c["method"] for c in sim.api_calls if c["method"].startswith("files.")]
     assert uploads == ["files.getUploadURLExternal", "files.completeUploadExternal"]
 
-    served = httpx.get(file["url_private"], timeout=10)
+    served = local_http.get(file["url_private"], timeout=10)
     assert served.status_code == 200 and file["size"] == len(served.content)
     exported = json.loads(served.text)  # the whole file, valid JSON: nothing truncated
     assert exported == expected

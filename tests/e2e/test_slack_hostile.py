@@ -8,11 +8,11 @@ import logging
 from typing import Any
 from urllib.parse import urlencode
 
-import httpx
 import pytest
 
 from bot.sandbox.slack_sim import DeliveryOptions
 from bot.sandbox.slack_sim.signing import signed_headers
+from tests import local_http
 from tests.e2e.helpers import CHANNEL, TEAM, db_snapshot, signed_post
 
 FORM = "application/x-www-form-urlencoded"
@@ -178,7 +178,7 @@ def test_a_body_over_1_mb_is_413_before_it_is_parsed(sim, app_url, sqlite_engine
             yield b"x" * 100_000
 
     headers = {"Content-Type": "application/json", **signed_headers(sim.signing_secret, b"")}
-    streamed = httpx.post(app_url, content=chunks(), headers=headers, timeout=10)
+    streamed = local_http.post(app_url, content=chunks(), headers=headers, timeout=10)
     assert streamed.status_code == 413
     assert db_snapshot(sqlite_engine) == before
     just_under = json.dumps({**event(), "padding": "x" * 900_000}).encode()
@@ -202,10 +202,10 @@ def test_a_malformed_timestamp_is_401_like_any_bad_signature(
 
 def test_a_missing_signature_or_timestamp_is_401(sim, app_url):
     body = json.dumps(event()).encode()
-    assert httpx.post(app_url, content=body).status_code == 401
+    assert local_http.post(app_url, content=body).status_code == 401
     headers = signed_headers(sim.signing_secret, body)
     del headers["X-Slack-Signature"]
-    assert httpx.post(app_url, content=body, headers=headers).status_code == 401
+    assert local_http.post(app_url, content=body, headers=headers).status_code == 401
 
 
 def test_a_request_with_a_bad_signature_is_not_logged_with_its_body(sim, app_url, caplog):

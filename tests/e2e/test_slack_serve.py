@@ -15,6 +15,7 @@ import pytest
 from storage import Store
 from storage.db import make_engine
 from storage.migrate import upgrade
+from tests import local_http
 from tests.e2e.helpers import CHANNEL, TEAM
 
 
@@ -51,7 +52,7 @@ def _wait_healthy(proc: subprocess.Popen, url: str, timeout: float = 20.0) -> ht
         if proc.poll() is not None:
             pytest.fail(f"alignbot serve exited: {proc.communicate()[1]}")
         try:
-            return httpx.get(url, timeout=1)
+            return local_http.get(url, timeout=1)
         except httpx.TransportError:
             time.sleep(0.05)
     pytest.fail("alignbot serve did not answer /healthz")
@@ -112,7 +113,7 @@ def test_serve_with_oauth_offers_the_install_page(sim, db_url):
     proc = _serve(env, port)
     try:
         _wait_healthy(proc, f"http://127.0.0.1:{port}/healthz")
-        page = httpx.get(f"http://127.0.0.1:{port}/slack/install", timeout=5)
+        page = local_http.get(f"http://127.0.0.1:{port}/slack/install", timeout=5)
         assert page.status_code == 200
         assert "oauth/v2/authorize?" in page.text and "client_id=111.222" in page.text
     finally:
@@ -129,9 +130,9 @@ def test_serve_in_socket_mode_serves_the_api_when_asked(sim, db_url):
     try:
         _wait_healthy(proc, f"http://127.0.0.1:{port}/healthz")
         headers = {"Authorization": f"Bearer {made.secret}"}
-        r = httpx.get(f"http://127.0.0.1:{port}/api/v1/templates", headers=headers, timeout=5)
+        r = local_http.get(f"http://127.0.0.1:{port}/api/v1/templates", headers=headers, timeout=5)
         assert r.status_code == 200 and r.json() == {"templates": []}
-        assert httpx.get(f"http://127.0.0.1:{port}/api/docs", timeout=5).status_code == 200
+        assert local_http.get(f"http://127.0.0.1:{port}/api/docs", timeout=5).status_code == 200
     finally:
         proc.send_signal(signal.SIGINT)
         proc.communicate(timeout=30)
@@ -155,7 +156,7 @@ def test_an_edge_without_a_worker_stores_and_alignbot_work_does_the_work(sim, db
         assert sim.slash_command("alice", CHANNEL, "/align", "new summary Summarize: {{text}}")
         r = sim.slash_command("alice", CHANNEL, "/align", 'run summary text="hello"')
         assert r.status == 200, r.body
-        assert httpx.get(health, timeout=5).json()["inbox_pending"] == 1  # stored, not done
+        assert local_http.get(health, timeout=5).json()["inbox_pending"] == 1  # stored, not done
         work = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "work", "--poll", "0.05"],
             env={**os.environ, **env},
@@ -164,7 +165,8 @@ def test_an_edge_without_a_worker_stores_and_alignbot_work_does_the_work(sim, db
             text=True,
         )
         sim.wait_for(lambda: any("offline model" in m["text"] for m in sim.messages(CHANNEL)))
-        assert httpx.get(health, timeout=5).json()["inbox_pending"] == 0
+        # The row is marked done just after the post it made: wait for that, not the post.
+        sim.wait_for(lambda: local_http.get(health, timeout=5).json()["inbox_pending"] == 0)
     finally:
         if work is not None:
             work.send_signal(signal.SIGTERM)

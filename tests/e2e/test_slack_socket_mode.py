@@ -19,6 +19,7 @@ from bot.sandbox.slack_sim import DeliveryOptions, SlackSim
 from storage import Store
 from storage.db import make_engine
 from storage.migrate import upgrade
+from tests import local_http
 from tests.e2e.conftest import make_env
 from tests.e2e.helpers import CHANNEL, TEAM, blocks_text, finished_run, template
 from tests.e2e.test_slack_serve import _free_port
@@ -102,7 +103,7 @@ def test_alignbot_serve_in_socket_mode_opens_no_port_and_stops_cleanly(sim, tmp_
         assert r.status == 200 and r.deliveries[0].transport == "socket", r.body
         assert Store(engine).get_template(TEAM, "summary") is not None
         with pytest.raises(httpx.ConnectError):  # PORT is set, yet nothing listens on it
-            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            local_http.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
     finally:
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=20)

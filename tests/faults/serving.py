@@ -25,6 +25,7 @@ import httpx
 from bot.sandbox.slack_sim import SlackSim
 from bot.sandbox.slack_sim.payloads import event_envelope
 from bot.sandbox.slack_sim.signing import signed_headers
+from tests import local_http
 
 FULL = os.environ.get("ALIGNBOT_FAULTS_FULL", "").lower() in ("1", "true", "yes")
 ROOT = Path(__file__).resolve().parents[2]
@@ -88,7 +89,7 @@ class ServeProcess:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"alignbot serve exited:\n{self.output()}")
             try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                if local_http.get(f"{self.url}/healthz", timeout=1).status_code == 200:
                     self.sim.set_app_url(f"{self.url}/slack/events")
                     return self
             except httpx.TransportError:

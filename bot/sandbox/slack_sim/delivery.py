@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import functools
 import json
-import ssl
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -13,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from bot.sandbox.slack_sim.signing import signed_headers
+from bot.tls import tls_context
 
 if TYPE_CHECKING:
     from bot.sandbox.slack_sim.socket_mode import SocketModeServer
@@ -57,12 +56,6 @@ class Delivery:
         return asdict(self)
 
 
-@functools.cache
-def _tls_context() -> ssl.SSLContext:
-    """One for every simulator in the process: making one reads the CA bundle (tens of ms)."""
-    return httpx.create_ssl_context()
-
-
 class Deliverer:
     def __init__(self, signing_secret: str, timeout: float = 3.0) -> None:
         self.signing_secret = signing_secret
@@ -70,7 +63,7 @@ class Deliverer:
         self.timeout = timeout
         self.log: list[Delivery] = []
         self._lock = threading.Lock()
-        self._client = httpx.Client(timeout=timeout, verify=_tls_context())
+        self._client = httpx.Client(timeout=timeout, verify=tls_context())
         self.socket: SocketModeServer | None = None  # while a client is connected, used instead
 
     def send(

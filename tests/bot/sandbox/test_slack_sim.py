@@ -6,7 +6,6 @@ import json
 import threading
 import time
 
-import httpx
 import pytest
 from slack_bolt import App
 from slack_bolt.adapter.starlette import SlackRequestHandler
@@ -23,6 +22,7 @@ from starlette.routing import Route
 
 from bot.sandbox.slack_sim import DeliveryOptions, SimError
 from bot.server import BackgroundServer
+from tests import local_http
 
 BUTTONS = [
     {"type": "section", "text": {"type": "mrkdwn", "text": "*Run 1*"}},
@@ -136,7 +136,7 @@ def test_slack_errors(client, sim):
     assert api_error(lambda: client.users_info(user="UNOPE"))["error"] == "user_not_found"
     bad = WebClient(token="xoxb-wrong", base_url=sim.api_url)
     assert api_error(bad.auth_test)["error"] == "invalid_auth"
-    raw = httpx.post(sim.api_url + "auth.test")
+    raw = local_http.post(sim.api_url + "auth.test")
     assert raw.json() == {"ok": False, "error": "not_authed"}
     sim.post_message("alice", "general", "a person's message")
     ts = sim.messages("general")[0]["ts"]
@@ -160,7 +160,7 @@ def test_oversize_blocks_are_refused_and_nothing_is_posted(client, sim):
 
 
 def test_form_encoded_body_with_blocks_as_a_json_string(sim):
-    resp = httpx.post(
+    resp = local_http.post(
         sim.api_url + "chat.postMessage",
         data={"channel": "general", "text": "form", "blocks": json.dumps(BUTTONS)},
         headers={"Authorization": f"Bearer {sim.bot_token}"},
@@ -372,7 +372,7 @@ def test_app_gets_a_failed_delivery_logged_when_nobody_listens(sim):
 
 
 def test_page_api_acts_as_a_person(sim, bolt):
-    resp = httpx.post(
+    resp = local_http.post(
         sim.url + "/sim/api/post_message",
         json={"user": "alice", "channel": "general", "text": "via the page"},
         timeout=10,
@@ -380,9 +380,9 @@ def test_page_api_acts_as_a_person(sim, bolt):
     assert resp.json()["status"] == 200
     ts = resp.json()["ts"]
     assert sim.wait_for(lambda: bot_replies(sim, ts)) == ["echo: via the page"]
-    missing = httpx.post(sim.url + "/sim/api/add_reaction", json={"user": "alice"})
+    missing = local_http.post(sim.url + "/sim/api/add_reaction", json={"user": "alice"})
     assert missing.status_code == 400 and missing.json()["detail"] == "missing field: channel"
-    state = httpx.get(sim.url + "/sim/api/state").json()
+    state = local_http.get(sim.url + "/sim/api/state").json()
     assert state["messages"]["C0GENERAL"][0]["text"] == "via the page"
 
 
@@ -442,13 +442,14 @@ def test_page_api_refuses_other_sites(sim):
     """A web page elsewhere cannot drive the sandbox through the visitor's browser."""
     body = '{"user": "alice", "channel": "general", "text": "from evil.example"}'
     url = sim.url + "/sim/api/post_message"
-    plain = httpx.post(url, content=body, headers={"Content-Type": "text/plain"})
+    plain = local_http.post(url, content=body, headers={"Content-Type": "text/plain"})
     assert plain.status_code == 415
     evil = {"Content-Type": "application/json", "Host": "evil.example"}
-    rebound = httpx.post(url, content=body, headers=evil)
+    rebound = local_http.post(url, content=body, headers=evil)
     assert rebound.status_code == 403
     assert (
-        httpx.get(sim.url + "/sim/api/state", headers={"Host": "evil.example"}).status_code == 403
+        local_http.get(sim.url + "/sim/api/state", headers={"Host": "evil.example"}).status_code
+        == 403
     )
     assert sim.messages("general") == []
 
@@ -461,7 +462,7 @@ def test_files_upload_v2_shares_a_file_served_back_as_text(sim, client):
     )  # fmt: skip
     msg = sim.messages("general")[0]
     assert msg["text"] == "Here it is" and msg["files"][0]["id"] == resp["file"]["id"]
-    served = httpx.get(msg["files"][0]["url_private"])
+    served = local_http.get(msg["files"][0]["url_private"])
     assert served.text == content
     assert served.headers["content-type"].startswith("text/plain")
     err = api_error(lambda: client.files_completeUploadExternal(files=[{"id": "FNOPE"}]))
