@@ -85,11 +85,15 @@ def load_file(state: SimState, path: Path) -> bool:
 
 
 class Autosave:
-    """Saves every `interval` seconds when something changed, and once more on stop."""
+    """Saves every `interval` seconds when something changed, and once more on stop.
+
+    Nothing is taken to be on disk until this has saved it: the bot starts before this does and
+    may already have posted (the seeded run, on a fast machine), and a snapshot skipped then was
+    a restarted sandbox showing an empty channel."""
 
     def __init__(self, state: SimState, path: Path, interval: float = 2.0) -> None:
         self.state, self.path, self.interval = state, path, interval
-        self._saved_version = state.version
+        self._saved_version: int | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="sim-autosave", daemon=True)
 
