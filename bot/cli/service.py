@@ -4,6 +4,7 @@ when they stop."""
 
 from __future__ import annotations
 
+import argparse
 import logging
 import sys
 from typing import TYPE_CHECKING
@@ -20,7 +21,10 @@ class Refused(Exception):
     """The command cannot start; already told on stderr."""
 
 
-def open_service(command: str) -> tuple[Config, Store]:
+def open_service(args: argparse.Namespace) -> tuple[Config, Store]:
+    """Once it has started, the command exits without the interpreter's teardown when it
+    stops (`exit_at_once`, bot.cli.main); a refused start returns as any command does."""
+    command = args.command
     try:
         config = load_config()
     except ConfigError as exc:
@@ -38,6 +42,7 @@ def open_service(command: str) -> tuple[Config, Store]:
         print(f"alignbot {command}: {exc}", file=sys.stderr)
         store.close()
         raise Refused from None
+    args.exit_at_once = True
     return config, store
 
 

@@ -44,10 +44,9 @@ def _seconds(text: str) -> float:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        config, store = open_service("work")
+        config, store = open_service(args)
     except Refused:
         return 2
-    args.exit_at_once = True  # once stopped and closed: no interpreter teardown (bot.cli.main)
     from bot.app import create_app
     from bot.background.scheduler import jobs_for, start_scheduler
 
